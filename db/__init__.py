@@ -1,0 +1,1 @@
+"""Database: versioned SQL migrations, the migration runner and small query modules."""

@@ -1,0 +1,1 @@
+"""hverdagsbro: durable episode workflows from psychiatric admission to everyday life."""

@@ -1,0 +1,54 @@
+"""All configuration, read once from HVERDAGSBRO_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the system. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="HVERDAGSBRO_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL under the data folder.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Folder for local state: Temporal dev server file, embedded PostgreSQL.",
+    )
+    temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend.")
+    temporal_namespace: str = Field(default="default", description="Temporal namespace.")
+    temporal_ui_port: int = Field(default=8233, description="Port of the dev server's web UI.")
+    task_queue: str = Field(default="hverdagsbro-episodes", description="Worker task queue.")
+    max_cached_workflows: int = Field(
+        default=1000, description="Sticky cache size of the worker (bounds memory)."
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail.")
+    smtp_port: int = Field(default=8025, description="SMTP port.")
+    smtp_sender: str = Field(
+        default="hverdagsbro@localhost", description="From address of e-mails."
+    )
+    sms_webhook_url: str | None = Field(
+        default=None, description="SMS/webhook gateway URL; unset disables the channel."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL used in notification links."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Bind address of the web/API.")
+    api_port: int = Field(default=8000, description="Port of the web/API.")
+    log_format: str = Field(default="console", description="'json' (production) or 'console'.")
+    log_level: str = Field(default="INFO", description="Root log level.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,153 @@
+"""The episode: workflow input, workflow state, what queries return and the final outcome."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Frozen, Mutable
+from schemas.consent import ConsentGrant, ConsentScope
+from schemas.events import CareSetting, Referral
+from schemas.people import Actor
+from schemas.programme import MilestoneKind, Programme
+from schemas.tasks import OutcomeAnswers, Task
+
+
+class Phase(StrEnum):
+    REFERRED = "referred"
+    MATCHING = "matching"
+    UNMATCHED = "unmatched"
+    PRE_DISCHARGE = "pre_discharge"
+    DISCHARGED = "discharged"
+    FOLLOW_UP = "follow_up"
+    READMITTED = "readmitted"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    DECEASED = "deceased"
+
+
+TERMINAL_PHASES = frozenset({Phase.CLOSED, Phase.WITHDRAWN, Phase.CANCELLED, Phase.DECEASED})
+
+
+class HospitalFact(StrEnum):
+    ADMITTED = "admitted"
+    DISCHARGED = "discharged"
+    LEAVE_STARTED = "leave_started"
+    LEAVE_ENDED = "leave_ended"
+
+
+class HospitalRecord(Mutable):
+    """One admission/discharge/leave fact, kept so corrections and cancellations can apply."""
+
+    event_id: str
+    fact: HospitalFact
+    setting: CareSetting
+    occurred_at: AwareDatetime
+    cancelled: bool = False
+
+
+class MilestoneRecord(Frozen):
+    kind: MilestoneKind
+    detail: str
+    reached_at: AwareDatetime
+
+
+class ConsentRecord(Frozen):
+    scope: ConsentScope
+    granted: bool
+    recorded_by: Actor
+    recorded_at: AwareDatetime
+
+
+class EpisodeState(Mutable):
+    """Everything the workflow knows; carried whole across continue-as-new."""
+
+    phase: Phase = Phase.REFERRED
+    peer_id: str | None = None
+    risk_elevated: bool = False
+    consents: dict[ConsentScope, ConsentRecord] = Field(default_factory=dict)
+    tasks: dict[str, Task] = Field(default_factory=dict)
+    hospital: list[HospitalRecord] = Field(default_factory=list)
+    seen_event_ids: list[str] = Field(default_factory=list)
+    offers_made: int = 0
+    offered_peer_ids: list[str] = Field(default_factory=list)
+    discharge_planned_for: date | None = None
+    discharged_at: AwareDatetime | None = None
+    first_contact_at: AwareDatetime | None = None
+    follow_ups_done: int = 0
+    follow_ups_planned: int = 0
+    follow_up_started_at: AwareDatetime | None = None
+    paused_for: float = Field(default=0.0, description="Seconds of follow-up paused so far.")
+    next_follow_up: int = 0
+    review_periods_done: int = 0
+    readmissions: int = 0
+    emergency_visits: int = 0
+    contacts_logged: int = 0
+    concerns: int = 0
+    escalations: int = 0
+    milestones: list[MilestoneRecord] = Field(default_factory=list)
+    close_requested: bool = False
+    end_reason: str = ""
+    outcome: OutcomeAnswers | None = None
+    seq: int = Field(default=0, description="Counter for deterministic ids of tasks etc.")
+    commit_seq: int = 0
+    continued_runs: int = 0
+
+
+class EpisodeStart(Frozen):
+    """Workflow input. `state` is set when the workflow continues as new."""
+
+    episode_id: str = Field(pattern=r"^episode-[A-Za-z0-9-]{8,64}$")
+    programme: Programme
+    referral: Referral
+    referral_event_id: str
+    referred_at: AwareDatetime
+    referred_by: Actor
+    state: EpisodeState | None = None
+
+
+class EpisodeOutcome(Frozen):
+    episode_id: str
+    final_phase: Phase
+    reason: str
+    peer_id: str | None
+    first_contact_hours: float | None
+    follow_ups_done: int
+    follow_ups_planned: int
+    readmissions: int
+    milestones: tuple[MilestoneKind, ...]
+    outcome: OutcomeAnswers | None
+
+
+class NextDue(Frozen):
+    task_id: str
+    kind: str
+    due_at: datetime
+
+
+class EpisodeView(Frozen):
+    """What the `state` query returns: enough for a page or an operator."""
+
+    episode_id: str
+    programme: str
+    phase: Phase
+    peer_id: str | None
+    municipality_code: str
+    ward_id: str
+    organisation_id: str
+    risk_elevated: bool
+    consents: tuple[ConsentScope, ...]
+    open_tasks: tuple[Task, ...]
+    overdue_tasks: int
+    next_due: NextDue | None
+    discharged_at: datetime | None
+    first_contact_at: datetime | None
+    follow_ups_done: int
+    follow_ups_planned: int
+    readmissions: int
+    history_events: int
+    consented: dict[str, ConsentGrant] = Field(default_factory=dict)

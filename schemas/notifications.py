@@ -1,0 +1,64 @@
+"""Notifications: what the workflow asks to tell someone, and how each delivery went.
+
+A notification never carries personal data: it names the recipient by role and opaque id
+and the template says "you have a new task, log in to see it". Addresses are looked up at
+delivery time from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Frozen
+from schemas.people import Recipient
+
+
+class Template(StrEnum):
+    NEW_TASK = "new_task"
+    OFFER = "offer"
+    ESCALATION = "escalation"
+    DISCHARGE_PLANNED = "discharge_planned"
+    READMITTED = "readmitted"
+    EMERGENCY_VISIT = "emergency_visit"
+    DISCHARGED = "discharged"
+    EPISODE_ENDED = "episode_ended"
+    CLOSING_SUMMARY = "closing_summary"
+    CONCERN = "concern"
+
+
+class Channel(StrEnum):
+    INBOX = "inbox"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Notification(Frozen):
+    notification_id: str = Field(description="Idempotency key: episode id + sequence.")
+    episode_id: str
+    recipient: Recipient
+    template: Template
+    task_id: str | None = None
+    created_at: AwareDatetime
+    params: dict[str, str] = Field(default_factory=dict, description="No personal data.")
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ChannelDelivery(Frozen):
+    channel: Channel
+    status: DeliveryStatus
+    detail: str = ""
+
+
+class Delivery(Frozen):
+    """What happened to one notification on each channel."""
+
+    notification_id: str
+    deliveries: tuple[ChannelDelivery, ...]

@@ -1,0 +1,137 @@
+"""Tasks people must do, and the decisions they send back (Temporal updates)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Frozen, Mutable
+from schemas.people import OPAQUE_ID, Actor, Recipient
+
+
+class TaskKind(StrEnum):
+    PEER_OFFER = "peer_offer"
+    MANUAL_MATCH = "manual_match"
+    FIRST_MEETING = "first_meeting"
+    DISCHARGE_AGREEMENT = "discharge_agreement"
+    COORDINATION_PLAN = "coordination_plan"
+    NETWORK_MEETING = "network_meeting"
+    CONFIRM_SERVICE = "confirm_service"
+    FIRST_CONTACT = "first_contact"
+    FIRST_CONTACT_ESCALATION = "first_contact_escalation"
+    FOLLOW_UP = "follow_up"
+    PROGRAMME_REVIEW = "programme_review"
+    CONCERN = "concern"
+    NOTIFICATION_FAILED = "notification_failed"
+    OUTCOME_QUESTIONNAIRE = "outcome_questionnaire"
+    DEBRIEF = "debrief"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset({TaskStatus.OPEN})
+
+
+class DecisionAction(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    COMPLETE = "complete"
+
+
+class ManualMatch(Frozen):
+    kind: Literal["manual_match"] = "manual_match"
+    peer_id: str = Field(pattern=OPAQUE_ID)
+
+
+class NetworkMeetingBooked(Frozen):
+    kind: Literal["network_meeting"] = "network_meeting"
+    meeting_on: date
+
+
+class ServiceConfirmed(Frozen):
+    kind: Literal["service_confirmed"] = "service_confirmed"
+    service: str = Field(min_length=2, max_length=80, description="e.g. housing_support")
+
+
+class ReviewDecision(Frozen):
+    kind: Literal["review"] = "review"
+    continue_episode: bool
+
+
+class JobStatus(StrEnum):
+    NONE = "none"
+    IN_PROCESS = "in_process"
+    WORKING = "working"
+    STUDYING = "studying"
+
+
+class OutcomeAnswers(Frozen):
+    """The closing questionnaire: recovery/hope at start and end (1-10), network, job."""
+
+    kind: Literal["outcome"] = "outcome"
+    hope_score_start: int = Field(ge=1, le=10)
+    hope_score_end: int = Field(ge=1, le=10)
+    network_size_start: int = Field(ge=0, le=100)
+    network_size_end: int = Field(ge=0, le=100)
+    job_or_education: JobStatus
+
+
+TaskResult = Annotated[
+    ManualMatch | NetworkMeetingBooked | ServiceConfirmed | ReviewDecision | OutcomeAnswers,
+    Field(discriminator="kind"),
+]
+
+# The result a task must be completed with, where it needs one.
+REQUIRED_RESULT: dict[TaskKind, str] = {
+    TaskKind.MANUAL_MATCH: "manual_match",
+    TaskKind.NETWORK_MEETING: "network_meeting",
+    TaskKind.CONFIRM_SERVICE: "service_confirmed",
+    TaskKind.PROGRAMME_REVIEW: "review",
+    TaskKind.OUTCOME_QUESTIONNAIRE: "outcome",
+}
+
+
+class TaskDecision(Frozen):
+    """A person's answer to a task: accept or decline an offer, or complete a task."""
+
+    task_id: str = Field(pattern=OPAQUE_ID)
+    action: DecisionAction
+    actor: Actor
+    note: str = Field(default="", max_length=2000)
+    result: TaskResult | None = None
+
+
+class TaskDecisionResult(Frozen):
+    task_id: str
+    status: TaskStatus
+
+
+class Task(Mutable):
+    """A task as the workflow keeps it and the read model shows it."""
+
+    task_id: str
+    kind: TaskKind
+    assignee: Recipient
+    status: TaskStatus = TaskStatus.OPEN
+    created_at: AwareDatetime
+    due_at: AwareDatetime | None = None
+    overdue: bool = False
+    number: int = Field(default=0, description="Follow-up number, offer number and the like.")
+    decided_at: AwareDatetime | None = None
+    decided_by: Actor | None = None
+    note: str = ""
+    result: TaskResult | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
