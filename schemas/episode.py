@@ -74,6 +74,14 @@ class EpisodeState(Mutable):
     hospital: list[HospitalRecord] = Field(default_factory=list)
     seen_event_ids: list[str] = Field(default_factory=list)
     offers_made: int = 0
+    assigned_offer_no: int | None = None
+    services_told: list[str] = Field(
+        default_factory=list, description="Caseworker services told of the discharge."
+    )
+    pending_corrections: dict[str, AwareDatetime | None] = Field(
+        default_factory=dict,
+        description="Corrections (new time) or cancellations (None) of facts not seen yet.",
+    )
     offered_peer_ids: list[str] = Field(default_factory=list)
     discharge_planned_for: date | None = None
     discharged_at: AwareDatetime | None = None
@@ -108,6 +116,9 @@ class EpisodeStart(Frozen):
     referred_at: AwareDatetime
     referred_by: Actor
     state: EpisodeState | None = None
+    continue_as_new_after: int = Field(
+        default=8000, ge=200, description="History length at which the run continues as new."
+    )
 
 
 class EpisodeOutcome(Frozen):

@@ -236,6 +236,15 @@ EpisodeEvent = Annotated[
     Field(discriminator="type"),
 ]
 
+
+class EventReceipt(Frozen):
+    """The episode's answer to an event: applied now, or seen before and ignored."""
+
+    event_id: str
+    episode_id: str
+    outcome: Literal["accepted", "duplicate"]
+
+
 EVENT_ADAPTER: TypeAdapter[EpisodeEvent] = TypeAdapter(EpisodeEvent)
 
 HOSPITAL_EVENT_TYPES = frozenset(

@@ -18,6 +18,9 @@ from schemas.people import Recipient
 class Template(StrEnum):
     NEW_TASK = "new_task"
     OFFER = "offer"
+    ASSIGNED = "assigned"
+    TASK_OVERDUE = "task_overdue"
+    NOTIFICATION_FAILED = "notification_failed"
     ESCALATION = "escalation"
     DISCHARGE_PLANNED = "discharge_planned"
     READMITTED = "readmitted"

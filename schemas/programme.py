@@ -35,9 +35,6 @@ class Programme(Frozen):
     offer_timeout: timedelta = timedelta(hours=24)
     max_offers: int = Field(default=3, ge=1, le=10)
     meets_before_discharge: bool = True
-    pre_discharge_start_weeks: int = Field(
-        default=0, ge=0, le=26, description="How long before discharge the peer may start."
-    )
     network_meeting_working_days: int = Field(default=5, ge=1, le=30)
     first_contact_hours: int = Field(default=72, ge=1, le=336)
     first_contact_hours_elevated_risk: int = Field(default=48, ge=1, le=336)

@@ -1,0 +1,1 @@
+"""Deterministic orchestration: the episode workflow and the pure rules it uses."""
