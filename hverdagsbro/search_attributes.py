@@ -9,6 +9,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
+from temporalio.service import RPCError, RPCStatusCode
 
 BRIDGE_PHASE = SearchAttributeKey.for_keyword("BridgePhase")
 PROGRAMME = SearchAttributeKey.for_keyword("BridgeProgramme")
@@ -41,14 +42,23 @@ def cli_flags() -> list[str]:
 
 
 async def register_search_attributes(client: Client) -> list[str]:
-    """Register the attributes that the server does not know yet; returns those added."""
-    existing = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=client.namespace)
-    )
+    """Register the attributes that the server does not know yet; returns those added.
+
+    The time-skipping test server cannot list attributes, so there every one is added.
+    """
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        existing = set(listed.custom_attributes)
+    except RPCError as err:
+        if err.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        existing = set()
     missing = {
         name: _INDEXED_TYPE[kind]
         for name, kind in SEARCH_ATTRIBUTES.items()
-        if name not in existing.custom_attributes
+        if name not in existing
     }
     if missing:
         await client.operator_service.add_search_attributes(

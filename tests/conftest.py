@@ -73,7 +73,7 @@ class MailBox:
     messages: list[Message] = field(default_factory=list)
     refuse: bool = False
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         if self.refuse:
             return "451 4.3.0 try again later"
         content: bytes = envelope.content  # type: ignore[attr-defined]

@@ -1,0 +1,148 @@
+"""Whole episodes on the time-skipping server, with real PostgreSQL and a real SMTP server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from db.programmes import default_programmes
+from schemas.consent import ConsentScope
+from schemas.episode import Phase
+from schemas.people import Role
+from schemas.tasks import ReviewDecision, ServiceConfirmed, TaskKind
+from tests.conftest import SmtpServer
+from tests.roster import make_roster
+from tests.workflows.driver import referral, start
+
+PROGRAMMES = [p.code for p in default_programmes()]
+HISTORIES = Path(__file__).parent / "histories"
+
+
+@pytest.mark.parametrize("programme", PROGRAMMES)
+async def test_each_programme_runs_from_referral_to_closed(
+    programme: str,
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    db_pool: asyncpg.Pool,
+    task_queue: str,
+) -> None:
+    roster = await make_roster(db_pool)
+    episode = await start(
+        time_skipping_env, db_pool, roster, task_queue, referral(roster, programme=programme)
+    )
+    peer = await episode.accept_offer()
+    await episode.phase(Phase.PRE_DISCHARGE)
+    await episode.prepare()
+    await episode.discharge()
+    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.phase(Phase.FOLLOW_UP)
+    await episode.follow_up_to_the_end()
+    if (await episode.view()).phase == Phase.FOLLOW_UP:
+        # Open-ended programme: the review decides to stop after one period.
+        await episode.decide(
+            TaskKind.PROGRAMME_REVIEW, result=ReviewDecision(continue_episode=False)
+        )
+    outcome = await episode.close_out()
+    if os.environ.get("HVERDAGSBRO_RECORD_HISTORIES") == "1":
+        history = await episode.handle.fetch_history()
+        (HISTORIES / f"{programme}.json").write_text(history.to_json(), encoding="utf-8")
+
+    assert outcome.final_phase == Phase.CLOSED
+    assert outcome.reason == "completed"
+    assert outcome.peer_id == peer
+    assert outcome.follow_ups_planned > 0
+    assert outcome.follow_ups_done == outcome.follow_ups_planned
+    assert outcome.outcome is not None and outcome.outcome.hope_score_end == 7
+    async with db_pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode.id)
+        assert row is not None
+        assert row["phase"] == "closed"
+        assert row["peer_id"] == peer
+        assert row["hope_score_start"] == 3 and row["hope_score_end"] == 7
+        assert row["follow_ups_done"] == outcome.follow_ups_done
+        load = await conn.fetchval("SELECT active_load FROM peers WHERE peer_id = $1", peer)
+        assert load == 0, "the peer's capacity slot is given back at closing"
+        open_tasks = await conn.fetchval(
+            "SELECT count(*) FROM tasks WHERE episode_id = $1 AND status = 'open'", episode.id
+        )
+        assert open_tasks == 0
+        timeline = await conn.fetchval(
+            "SELECT count(*) FROM timeline WHERE episode_id = $1", episode.id
+        )
+        assert timeline > 10
+
+
+async def test_open_ended_programme_continues_as_new_after_a_review(
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    db_pool: asyncpg.Pool,
+    task_queue: str,
+) -> None:
+    roster = await make_roster(db_pool)
+    episode = await start(
+        time_skipping_env,
+        db_pool,
+        roster,
+        task_queue,
+        referral(roster, programme="municipal-peer-support"),
+    )
+    await episode.accept_offer()
+    await episode.discharge()
+    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.follow_up_to_the_end()
+    first_run = (await episode.handle.describe()).run_id
+    await episode.decide(TaskKind.PROGRAMME_REVIEW, result=ReviewDecision(continue_episode=True))
+    view = await episode.until(lambda v: v.follow_ups_planned > 8)
+    assert view.phase == Phase.FOLLOW_UP
+    assert (await episode.handle.describe()).run_id != first_run, "continued as new"
+    await episode.follow_up_to_the_end()
+    await episode.decide(TaskKind.PROGRAMME_REVIEW, result=ReviewDecision(continue_episode=False))
+    outcome = await episode.close_out()
+    assert outcome.final_phase == Phase.CLOSED
+    assert outcome.follow_ups_planned == 16
+    assert outcome.follow_ups_done == 16
+
+
+async def test_municipality_hears_of_the_discharge_only_with_consent(
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    db_pool: asyncpg.Pool,
+    task_queue: str,
+    smtp_server: SmtpServer,
+) -> None:
+    roster = await make_roster(db_pool)
+    without = await start(
+        time_skipping_env,
+        db_pool,
+        roster,
+        task_queue,
+        referral(roster, consents=(ConsentScope.PEER_SUPPORT,)),
+    )
+    await without.accept_offer()
+    await without.discharge()
+    with_consent = await start(time_skipping_env, db_pool, roster, task_queue, referral(roster))
+    await with_consent.accept_offer()
+    await with_consent.discharge()
+    task = await with_consent.task(TaskKind.CONFIRM_SERVICE)
+    assert task.assignee.role == Role.CASEWORKER
+    assert task.assignee.service == "social_services"
+    assert not any(t.kind == TaskKind.CONFIRM_SERVICE for t in (await without.view()).open_tasks)
+    async with db_pool.acquire() as conn:
+        told = await conn.fetch(
+            "SELECT episode_id FROM outbox WHERE recipient_role = 'caseworker'"
+            " AND recipient_id = $1 AND channel = 'inbox'",
+            roster.municipality_code,
+        )
+    assert {r["episode_id"] for r in told} == {with_consent.id}
+    await with_consent.decide(
+        TaskKind.CONFIRM_SERVICE, result=ServiceConfirmed(service="housing_support")
+    )
+    view = await with_consent.until(
+        lambda v: not any(t.kind == TaskKind.CONFIRM_SERVICE for t in v.open_tasks)
+    )
+    assert view.phase == Phase.DISCHARGED

@@ -1,0 +1,34 @@
+"""Old episodes still run: stored histories of every programme replay on the current code.
+
+The histories in tests/workflows/histories/ were recorded from real runs with
+`HVERDAGSBRO_RECORD_HISTORIES=1 pytest tests/workflows/test_episode_lifecycle.py`. Re-record
+them only for a change that is not meant to reach running episodes; a change that breaks a
+replay here needs `workflow.patched` (see README, "Changing workflow code").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.episode import EpisodeWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_there_is_a_stored_history_for_every_programme() -> None:
+    from db.programmes import default_programmes
+
+    stored = {p.stem for p in HISTORIES}
+    assert {p.code for p in default_programmes()} <= stored
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_stored_episode_replays_on_the_current_code(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"episode-{path.stem}", path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=[EpisodeWorkflow], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)

@@ -1,0 +1,1 @@
+"""Composition: builds clients, the database pool, the activity instances and the worker."""

@@ -1,0 +1,74 @@
+"""Starting an episode from a referral: the one place that turns a referral into a workflow."""
+
+from __future__ import annotations
+
+import hashlib
+
+import asyncpg
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+
+from db.programmes import load_programme
+from hverdagsbro.search_attributes import BRIDGE_PHASE, MUNICIPALITY, PROGRAMME
+from hverdagsbro.settings import get_settings
+from schemas.episode import EpisodeOutcome, EpisodeStart, Phase
+from schemas.events import ReferralCreated
+from workflows.episode import EpisodeWorkflow
+
+
+def episode_id_for(referral_event_id: str) -> str:
+    """The episode id a referral event leads to: opaque, and the same on every retry."""
+    digest = hashlib.sha256(referral_event_id.encode("utf-8")).hexdigest()[:24]
+    return f"episode-{digest}"
+
+
+async def episode_start(pool: asyncpg.Pool, event: ReferralCreated) -> EpisodeStart:
+    """The workflow input for a referral; the programme is looked up in the catalogue."""
+    async with pool.acquire() as conn:
+        programme = await load_programme(conn, event.payload.programme)
+    if programme is None:
+        raise ApplicationError(
+            f"programme: no active programme with code {event.payload.programme!r}",
+            type="UnknownProgramme",
+            non_retryable=True,
+        )
+    return EpisodeStart(
+        episode_id=episode_id_for(event.event_id),
+        programme=programme,
+        referral=event.payload,
+        referral_event_id=event.event_id,
+        referred_at=event.occurred_at,
+        referred_by=event.actor,
+    )
+
+
+async def start_episode(
+    client: Client,
+    pool: asyncpg.Pool,
+    event: ReferralCreated,
+    *,
+    task_queue: str | None = None,
+) -> str:
+    """Start (or find, when the referral was sent before) the episode; returns its id."""
+    start = await episode_start(pool, event)
+    handle: WorkflowHandle[EpisodeWorkflow, EpisodeOutcome] = await client.start_workflow(
+        EpisodeWorkflow.run,
+        start,
+        id=start.episode_id,
+        task_queue=task_queue or get_settings().task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [
+                BRIDGE_PHASE.value_set(Phase.REFERRED.value),
+                PROGRAMME.value_set(start.programme.code),
+                MUNICIPALITY.value_set(start.referral.municipality_code),
+            ]
+        ),
+        static_summary=f"Episode · {start.programme.name}",
+        static_details=(
+            f"**Episode:** {start.episode_id}  \n**Programme:** {start.programme.code}  \n"
+            f"**Municipality:** {start.referral.municipality_code}"
+        ),
+    )
+    return handle.id
