@@ -17,7 +17,9 @@ from schemas.people import Role
 from schemas.tasks import ReviewDecision, ServiceConfirmed, TaskKind
 from tests.conftest import SmtpServer
 from tests.roster import make_roster
-from tests.workflows.driver import referral, start
+from tests.workflows.driver import Episode, referral, start
+from workers.starter import episode_start
+from workflows.episode import EpisodeWorkflow
 
 PROGRAMMES = [p.code for p in default_programmes()]
 HISTORIES = Path(__file__).parent / "histories"
@@ -146,3 +148,43 @@ async def test_municipality_hears_of_the_discharge_only_with_consent(
         lambda v: not any(t.kind == TaskKind.CONFIRM_SERVICE for t in v.open_tasks)
     )
     assert view.phase == Phase.DISCHARGED
+
+
+async def test_a_long_history_continues_as_new_without_losing_tasks_or_events(
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    db_pool: asyncpg.Pool,
+    task_queue: str,
+) -> None:
+    roster = await make_roster(db_pool)
+    event = referral(roster, programme="ark-course")
+    start_input = (await episode_start(db_pool, event)).model_copy(
+        update={"continue_as_new_after": 200}
+    )
+    await time_skipping_env.client.start_workflow(
+        EpisodeWorkflow.run, start_input, id=start_input.episode_id, task_queue=task_queue
+    )
+    episode = Episode(
+        env=time_skipping_env,
+        handle=time_skipping_env.client.get_workflow_handle_for(
+            EpisodeWorkflow.run, start_input.episode_id
+        ),
+        roster=roster,
+        pool=db_pool,
+    )
+    await episode.accept_offer()
+    await episode.prepare()
+    await episode.discharge()
+    await episode.decide(TaskKind.FIRST_CONTACT)
+    first_run = (await episode.handle.describe()).run_id
+    await episode.follow_up_to_the_end()
+    outcome = await episode.close_out()
+    assert (await episode.handle.describe()).run_id != first_run, "continued as new"
+    assert outcome.follow_ups_done == outcome.follow_ups_planned == 8
+    async with db_pool.acquire() as conn:
+        done = await conn.fetchval(
+            "SELECT count(*) FROM tasks WHERE episode_id = $1 AND kind = 'follow_up'"
+            " AND status = 'completed'",
+            episode.id,
+        )
+    assert done == 8
