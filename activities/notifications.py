@@ -1,0 +1,166 @@
+"""Delivers a notification's pending outbox rows by e-mail and SMS, each row at most once."""
+
+from __future__ import annotations
+
+import smtplib
+
+import asyncpg
+import httpx
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.channels.email import EmailSender
+from activities.channels.sms import SmsGatewayError, SmsSender
+from activities.messages import Message, delivery_key, link, render
+from activities.pooled import PooledConnection
+from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
+
+__all__ = ["EmailSender", "Notifier", "SmsSender"]
+
+log = structlog.get_logger(__name__)
+
+_ROWS = """
+SELECT user_id, channel, status, last_error FROM outbox
+WHERE notification_id = $1 ORDER BY user_id, channel
+"""
+
+# Locks the row while it is sent, so two attempts running at once cannot both send it.
+# The address is read here and goes nowhere but the channel.
+_CLAIM = """
+SELECT o.status, o.last_error, u.email, u.phone, coalesce(u.active, false) AS active
+FROM outbox o LEFT JOIN users u ON u.user_id = o.user_id
+WHERE o.notification_id = $1 AND o.user_id = $2 AND o.channel = $3
+FOR UPDATE OF o
+"""
+
+_MARK_SENT = """
+UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+WHERE notification_id = $1 AND user_id = $2 AND channel = $3
+"""
+
+_MARK_ATTEMPT_FAILED = """
+UPDATE outbox SET attempts = attempts + 1, last_error = $4
+WHERE notification_id = $1 AND user_id = $2 AND channel = $3
+"""
+
+_MARK_SKIPPED = """
+UPDATE outbox SET status = 'skipped', last_error = $4
+WHERE notification_id = $1 AND user_id = $2 AND channel = $3
+"""
+
+
+class _Skip(Exception):
+    """This row cannot be delivered and retrying will not help (no address, no gateway)."""
+
+
+def describe(exc: BaseException) -> str:
+    """A short reason for the outbox and the logs; server replies may echo addresses, so
+    only codes and exception types are kept."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"SMTP {exc.smtp_code}"
+    if isinstance(exc, SmsGatewayError | _Skip):
+        return str(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return "SMS gateway timeout"
+    return type(exc).__name__
+
+
+class Notifier:
+    """Sends what the outbox says is pending; an already sent row is never sent again."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, email: EmailSender, sms: SmsSender | None, public_url: str
+    ) -> None:
+        self._pool = pool
+        self._email = email
+        self._sms = sms
+        self._public_url = public_url
+
+    @activity.defn
+    async def deliver_notification(self, n: Notification) -> Delivery:
+        message = render(n.template, link(self._public_url, n.episode_id, n.task_id))
+        deliveries: list[ChannelDelivery] = []
+        failed: list[str] = []
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(_ROWS, n.notification_id)
+            if not rows:
+                raise ApplicationError(
+                    "notification has no outbox rows (not committed yet)", type="OutboxMissing"
+                )
+            for row in rows:
+                status, detail = DeliveryStatus(row["status"]), row["last_error"] or ""
+                if status == DeliveryStatus.PENDING:
+                    status, detail = await self._deliver_row(
+                        conn, n, row["user_id"], Channel(row["channel"]), message
+                    )
+                if status == DeliveryStatus.PENDING:
+                    failed.append(f"{row['channel']} ({detail})")
+                deliveries.append(
+                    ChannelDelivery(channel=Channel(row["channel"]), status=status, detail=detail)
+                )
+        if failed:
+            raise ApplicationError(
+                f"{len(failed)} of {len(rows)} deliveries failed: {', '.join(failed)}",
+                type="DeliveryFailed",
+            )
+        return Delivery(notification_id=n.notification_id, deliveries=tuple(deliveries))
+
+    async def _deliver_row(
+        self,
+        conn: PooledConnection,
+        n: Notification,
+        user_id: str,
+        channel: Channel,
+        message: Message,
+    ) -> tuple[DeliveryStatus, str]:
+        """Send one row and record the outcome in the same transaction as its lock."""
+        key = (n.notification_id, user_id, channel.value)
+        async with conn.transaction():
+            row = await conn.fetchrow(_CLAIM, *key)
+            if row is None or row["status"] != DeliveryStatus.PENDING:
+                status = DeliveryStatus(row["status"]) if row else DeliveryStatus.SKIPPED
+                return status, (row["last_error"] or "") if row else ""
+            try:
+                await self._send(channel, row, message, delivery_key(n.notification_id, user_id))
+            except _Skip as exc:
+                await conn.execute(_MARK_SKIPPED, *key, describe(exc))
+                log.warning("delivery skipped", **_ids(n, user_id, channel), reason=describe(exc))
+                return DeliveryStatus.SKIPPED, describe(exc)
+            except Exception as exc:
+                await conn.execute(_MARK_ATTEMPT_FAILED, *key, describe(exc))
+                log.warning("delivery failed", **_ids(n, user_id, channel), reason=describe(exc))
+                return DeliveryStatus.PENDING, describe(exc)
+            await conn.execute(_MARK_SENT, *key)
+        log.info("delivery sent", **_ids(n, user_id, channel))
+        return DeliveryStatus.SENT, ""
+
+    async def _send(
+        self, channel: Channel, row: asyncpg.Record, message: Message, key: str
+    ) -> None:
+        if not row["active"]:
+            raise _Skip("user inactive")
+        if channel == Channel.EMAIL:
+            if not row["email"]:
+                raise _Skip("no e-mail address")
+            await self._email.send(
+                to=row["email"],
+                subject=message.subject,
+                body=message.body,
+                message_id=f"<{key}@{self._email.domain}>",
+            )
+        elif channel == Channel.SMS:
+            if self._sms is None:
+                raise _Skip("SMS gateway not configured")
+            if not row["phone"]:
+                raise _Skip("no phone number")
+            await self._sms.send(to=row["phone"], text=message.sms, message_id=key)
+
+
+def _ids(n: Notification, user_id: str, channel: Channel) -> dict[str, str]:
+    return {
+        "notification_id": n.notification_id,
+        "episode_id": n.episode_id,
+        "user_id": user_id,
+        "channel": channel.value,
+    }

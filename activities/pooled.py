@@ -1,0 +1,14 @@
+"""The type of a connection borrowed from an asyncpg pool, for the activities' helpers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+
+import asyncpg
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    PooledConnection: TypeAlias = PoolConnectionProxy[asyncpg.Record]
+else:
+    PooledConnection = asyncpg.Connection
