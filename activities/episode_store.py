@@ -8,7 +8,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.pooled import PooledConnection
+from db.connection import PooledConnection
 from schemas.commit import AuditEntry, CommitResult, EpisodeCommit, TimelineEntry
 from schemas.notifications import Channel, DeliveryStatus, Notification
 from schemas.people import Actor

@@ -7,7 +7,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.pooled import PooledConnection
+from db.connection import PooledConnection
 from schemas.matching import Reservation, ReservationRelease, ReservationRequest
 
 log = structlog.get_logger(__name__)

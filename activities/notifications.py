@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 from activities.channels.email import EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
-from activities.pooled import PooledConnection
+from db.connection import PooledConnection
 from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
 
 __all__ = ["EmailSender", "Notifier", "SmsSender"]

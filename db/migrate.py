@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
-import asyncpg
 import structlog
+
+from db.connection import PooledConnection
 
 log = structlog.get_logger(__name__)
 
@@ -16,13 +17,11 @@ _MIGRATION_LOCK = 72_202_611
 def migration_files() -> list[tuple[str, str]]:
     """(version, sql) for every migration shipped with the package, oldest first."""
     folder = resources.files("db") / "migrations"
-    files = sorted(
-        (f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
-    )
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
+async def migrate(conn: PooledConnection) -> list[str]:
     """Apply what is missing; returns the versions applied now."""
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)

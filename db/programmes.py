@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-import asyncpg
 from pydantic import TypeAdapter
 
+from db.connection import PooledConnection
 from schemas.programme import Programme
 
 _PROGRAMMES = TypeAdapter(list[Programme])
@@ -19,7 +19,7 @@ def default_programmes() -> list[Programme]:
     return _PROGRAMMES.validate_json(raw)
 
 
-async def seed_programmes(conn: asyncpg.Connection) -> None:
+async def seed_programmes(conn: PooledConnection) -> None:
     """Insert the shipped programmes that are not in the database yet (never overwrites)."""
     for programme in default_programmes():
         await conn.execute(
@@ -30,7 +30,7 @@ async def seed_programmes(conn: asyncpg.Connection) -> None:
         )
 
 
-async def load_programme(conn: asyncpg.Connection, code: str) -> Programme | None:
+async def load_programme(conn: PooledConnection, code: str) -> Programme | None:
     """The active programme with this code, or None."""
     row = await conn.fetchrow(
         "SELECT definition::text AS d FROM programmes WHERE code = $1 AND active", code

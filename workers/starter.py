@@ -6,7 +6,11 @@ import hashlib
 
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
 from temporalio.exceptions import ApplicationError
 
 from db.programmes import load_programme
@@ -60,9 +64,9 @@ async def start_episode(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes(
             [
-                BRIDGE_PHASE.value_set(Phase.REFERRED.value),
-                PROGRAMME.value_set(start.programme.code),
-                MUNICIPALITY.value_set(start.referral.municipality_code),
+                SearchAttributePair(BRIDGE_PHASE, Phase.REFERRED.value),
+                SearchAttributePair(PROGRAMME, start.programme.code),
+                SearchAttributePair(MUNICIPALITY, start.referral.municipality_code),
             ]
         ),
         static_summary=f"Episode · {start.programme.name}",

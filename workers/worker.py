@@ -28,9 +28,7 @@ def episode_activities(
 ) -> list[Callable[..., Any]]:
     """Every activity the episode workflow calls, bound to real dependencies."""
     sms = SmsSender(settings.sms_webhook_url, http) if settings.sms_webhook_url else None
-    email = EmailSender(
-        settings.smtp_host, settings.smtp_port, settings.smtp_sender, timeout=10.0
-    )
+    email = EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender, timeout=10.0)
     store = EpisodeStore(pool, sms_enabled=sms is not None)
     matcher = PeerMatcher(pool)
     notifier = Notifier(pool, email, sms, settings.public_url)

@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from hverdagsbro.search_attributes import (
@@ -587,7 +587,14 @@ class EpisodeWorkflow:
     # ------------------------------------------------------------------ decisions
 
     async def _manual_match(self, match: ManualMatch, task: Task) -> None:
-        reservation = await self._reserve(peer_id=match.peer_id)
+        try:
+            reservation = await self._reserve(peer_id=match.peer_id)
+        except ActivityError as err:
+            if isinstance(err.cause, ApplicationError) and err.cause.non_retryable:
+                raise reject(
+                    "result.peer_id", err.cause.message.removeprefix("peer_id: ")
+                ) from None
+            raise
         if reservation.peer_id is None:
             await self._release(reservation.offer_no)
             raise reject("result.peer_id", reservation.reason or "the peer cannot be assigned")

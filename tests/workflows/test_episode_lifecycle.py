@@ -15,7 +15,7 @@ from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.people import Role
 from schemas.tasks import ReviewDecision, ServiceConfirmed, TaskKind
-from tests.conftest import SmtpServer
+from tests.conftest import SmtpServer, eventually
 from tests.roster import make_roster
 from tests.workflows.driver import Episode, referral, start
 from workers.starter import episode_start
@@ -134,13 +134,17 @@ async def test_municipality_hears_of_the_discharge_only_with_consent(
     assert task.assignee.role == Role.CASEWORKER
     assert task.assignee.service == "social_services"
     assert not any(t.kind == TaskKind.CONFIRM_SERVICE for t in (await without.view()).open_tasks)
-    async with db_pool.acquire() as conn:
-        told = await conn.fetch(
-            "SELECT episode_id FROM outbox WHERE recipient_role = 'caseworker'"
-            " AND recipient_id = $1 AND channel = 'inbox'",
-            roster.municipality_code,
-        )
-    assert {r["episode_id"] for r in told} == {with_consent.id}
+
+    async def only_the_consented_episode_was_shared() -> bool:
+        async with db_pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT episode_id FROM outbox WHERE recipient_role = 'caseworker'"
+                " AND recipient_id = $1 AND channel = 'inbox'",
+                roster.municipality_code,
+            )
+        return {r["episode_id"] for r in rows} == {with_consent.id}
+
+    await eventually(only_the_consented_episode_was_shared)
     await with_consent.decide(
         TaskKind.CONFIRM_SERVICE, result=ServiceConfirmed(service="housing_support")
     )

@@ -69,8 +69,9 @@ async def test_operator_finds_an_episode_by_bridge_phase_and_programme(
                 await episode.decide(TaskKind.PEER_OFFER, DecisionAction.ACCEPT)
                 assert await _listed(env, "BridgePhase = 'pre_discharge'", episode.id)
                 description = await episode.handle.describe()
-                assert description.static_summary is not None
-                assert "recovery" in description.static_summary.lower()
+                summary = await description.static_summary()
+                assert summary is not None
+                assert "recovery" in summary.lower()
                 await episode.handle.terminate("test over")
     finally:
         await env.shutdown()

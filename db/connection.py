@@ -1,4 +1,4 @@
-"""The type of a connection borrowed from an asyncpg pool, for the activities' helpers."""
+"""The type of a connection borrowed from an asyncpg pool (a proxy, typed apart from Connection)."""
 
 from __future__ import annotations
 

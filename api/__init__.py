@@ -1,0 +1,1 @@
+"""The HTTP side: JSON API, MedCom endpoint and the server-rendered pages."""

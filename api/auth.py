@@ -1,0 +1,72 @@
+"""Who may call: session cookies for people, bearer tokens for systems, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from fastapi import Request
+
+from api.errors import ApiError
+from api.principal import Principal, TokenRole
+from db.access import session_user, token_record
+from schemas.people import Role
+
+SESSION_COOKIE = "hb_session"
+
+
+def principal_from_user(user: asyncpg.Record, csrf_token: str | None = None) -> Principal:
+    return Principal(
+        id=user["user_id"],
+        role=Role(user["role"]),
+        display_name=user["display_name"],
+        organisation_id=user["organisation_id"],
+        ward_id=user["ward_id"],
+        municipality_code=user["municipality_code"],
+        service=user["service"],
+        csrf_token=csrf_token,
+    )
+
+
+async def find_principal(request: Request) -> Principal | None:
+    """The caller behind the bearer token or the session cookie, if any."""
+    pool: asyncpg.Pool = request.app.state.pool
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise ApiError(401, "Authorization: expected 'Bearer <token>'")
+        async with pool.acquire() as conn:
+            token = await token_record(conn, secret.strip())
+        if token is None:
+            raise ApiError(401, "Authorization: the token is unknown, expired or revoked")
+        return Principal(
+            id=token["token_id"], role=TokenRole(token["role"]), display_name=token["name"]
+        )
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        async with pool.acquire() as conn:
+            user = await session_user(conn, cookie)
+        if user is not None:
+            return principal_from_user(user, user["csrf_token"])
+    return None
+
+
+async def require_principal(request: Request) -> Principal:
+    principal = await find_principal(request)
+    if principal is None:
+        raise ApiError(401, "log in or send 'Authorization: Bearer <token>'")
+    return principal
+
+
+def require_role(*roles: Role | TokenRole) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that lets only the given roles through."""
+
+    async def check(request: Request) -> Principal:
+        principal = await require_principal(request)
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise ApiError(403, f"role {principal.role.value} may not do this (needs {allowed})")
+        return principal
+
+    return check

@@ -1,0 +1,94 @@
+"""Log-in sessions, API tokens and log-in attempts in PostgreSQL; only hashes are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from db.connection import PooledConnection
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+async def create_session(conn: PooledConnection, user_id: str, ttl: timedelta) -> tuple[str, str]:
+    """A new session for the user; returns (session secret for the cookie, CSRF token)."""
+    secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    await conn.execute(
+        "INSERT INTO sessions (session_hash, user_id, csrf_token, expires_at)"
+        " VALUES ($1, $2, $3, $4)",
+        _digest(secret),
+        user_id,
+        csrf,
+        datetime.now(UTC) + ttl,
+    )
+    return secret, csrf
+
+
+async def session_user(conn: PooledConnection, secret: str) -> asyncpg.Record | None:
+    """The active user behind a session cookie, with the session's CSRF token."""
+    return await conn.fetchrow(
+        "SELECT u.*, s.csrf_token FROM sessions s JOIN users u USING (user_id)"
+        " WHERE s.session_hash = $1 AND s.expires_at > now() AND u.active",
+        _digest(secret),
+    )
+
+
+async def end_session(conn: PooledConnection, secret: str) -> None:
+    await conn.execute("DELETE FROM sessions WHERE session_hash = $1", _digest(secret))
+
+
+async def create_token(
+    conn: PooledConnection, *, name: str, role: str, ttl: timedelta | None
+) -> tuple[str, str]:
+    """A new API token; returns (token id, the secret, shown once)."""
+    token_id = f"tok-{secrets.token_hex(6)}"
+    secret = f"hb_{secrets.token_urlsafe(32)}"
+    expires = datetime.now(UTC) + ttl if ttl else None
+    await conn.execute(
+        "INSERT INTO api_tokens (token_id, name, role, token_hash, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        token_id,
+        name,
+        role,
+        _digest(secret),
+        expires,
+    )
+    return token_id, secret
+
+
+async def token_record(conn: PooledConnection, secret: str) -> asyncpg.Record | None:
+    """The token behind a bearer secret, if it is neither expired nor revoked."""
+    return await conn.fetchrow(
+        "SELECT token_id, name, role FROM api_tokens WHERE token_hash = $1"
+        " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
+        _digest(secret),
+    )
+
+
+async def revoke_token(conn: PooledConnection, token_id: str) -> bool:
+    status: str = await conn.execute(
+        "UPDATE api_tokens SET revoked_at = now() WHERE token_id = $1 AND revoked_at IS NULL",
+        token_id,
+    )
+    return status.endswith(" 1")
+
+
+async def record_login_attempt(conn: PooledConnection, user_id: str, succeeded: bool) -> None:
+    await conn.execute(
+        "INSERT INTO login_attempts (user_id, succeeded) VALUES ($1, $2)", user_id, succeeded
+    )
+
+
+async def recent_failed_logins(conn: PooledConnection, user_id: str, window: timedelta) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM login_attempts WHERE user_id = $1 AND NOT succeeded"
+        " AND attempted_at > $2",
+        user_id,
+        datetime.now(UTC) - window,
+    )
+    return count

@@ -1,0 +1,78 @@
+"""Read-model queries for the API and the pages, one fixed query per role."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from db.connection import PooledConnection
+
+EPISODES_BY_ROLE = {
+    "ward": "SELECT * FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC LIMIT 500",
+    "peer": "SELECT * FROM episodes WHERE peer_id = $1 ORDER BY referred_at DESC LIMIT 500",
+    "coordinator": "SELECT * FROM episodes WHERE organisation_id = $1"
+    " ORDER BY referred_at DESC LIMIT 500",
+    "caseworker": "SELECT * FROM episodes WHERE municipality_code = $1 AND $2 = ANY (consents)"
+    " ORDER BY referred_at DESC LIMIT 500",
+}
+
+OPEN_TASKS_BY_ROLE = {
+    "peer": "SELECT * FROM tasks WHERE assignee_role = 'peer' AND assignee_id = $1"
+    " AND status = 'open' ORDER BY due_at NULLS LAST",
+    "ward": "SELECT * FROM tasks WHERE assignee_role = 'ward' AND assignee_id = $1"
+    " AND status = 'open' ORDER BY due_at NULLS LAST",
+    "coordinator": "SELECT * FROM tasks WHERE assignee_role = 'coordinator' AND assignee_id = $1"
+    " AND status = 'open' ORDER BY due_at NULLS LAST",
+    "caseworker": "SELECT * FROM tasks WHERE assignee_role = 'caseworker' AND assignee_id = $1"
+    " AND (assignee_service IS NULL OR assignee_service = $2) AND status = 'open'"
+    " ORDER BY due_at NULLS LAST",
+}
+
+
+async def episode(conn: PooledConnection, episode_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode_id)
+
+
+async def task(conn: PooledConnection, task_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM tasks WHERE task_id = $1", task_id)
+
+
+async def episode_tasks(conn: PooledConnection, episode_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM tasks WHERE episode_id = $1 ORDER BY created_at",
+        episode_id,
+    )
+
+
+async def timeline(conn: PooledConnection, episode_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT at, kind, actor_role, actor_id, summary, task_id FROM timeline"
+        " WHERE episode_id = $1 ORDER BY at, entry_id",
+        episode_id,
+    )
+
+
+async def citizen(conn: PooledConnection, citizen_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT citizen_id, name, phone, email FROM citizens WHERE citizen_id = $1", citizen_id
+    )
+
+
+async def audit_read(
+    conn: PooledConnection,
+    *,
+    audit_id: str,
+    actor_role: str,
+    actor_id: str,
+    episode_id: str,
+    what: str,
+) -> None:
+    """Every access to personal data leaves a line in the append-only audit log."""
+    await conn.execute(
+        "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id)"
+        " VALUES ($1, now(), $2, $3, $4, $5) ON CONFLICT (audit_id) DO NOTHING",
+        audit_id,
+        actor_role,
+        actor_id,
+        what,
+        episode_id,
+    )
