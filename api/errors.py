@@ -27,17 +27,22 @@ class ApiError(Exception):
         self.errors = errors or []
 
 
-def field_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
+def field_errors(
+    error: ValidationError, prefix: str = "", strip_first: str | None = None
+) -> list[FieldError]:
     """Pydantic's errors as (dotted field, reason) pairs, without echoing the input."""
     found: list[FieldError] = []
     for item in error.errors(include_input=False, include_url=False):
-        path = ".".join(str(p) for p in (*((prefix,) if prefix else ()), *item["loc"]))
+        loc = list(item["loc"])
+        if strip_first is not None and loc and loc[0] == strip_first:
+            loc = loc[1:]
+        path = ".".join(str(p) for p in (*((prefix,) if prefix else ()), *loc))
         found.append(FieldError(field=path or "body", reason=str(item["msg"])))
     return found
 
 
-def invalid(error: ValidationError, prefix: str = "") -> ApiError:
-    errors = field_errors(error, prefix)
+def invalid(error: ValidationError, prefix: str = "", strip_first: str | None = None) -> ApiError:
+    errors = field_errors(error, prefix, strip_first)
     summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
     return ApiError(422, f"invalid input: {summary}", errors)
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
+
 from api.principal import Principal, TokenRole
 from schemas.consent import SERVICE_SCOPE
 from schemas.people import Role
 
+Row = Mapping[str, Any] | asyncpg.Record
 
-def may_see_episode(p: Principal, episode: Mapping[str, Any]) -> bool:
+
+def may_see_episode(p: Principal, episode: Row) -> bool:
     """Ward: their ward. Peer: assigned to them. Coordinator: their organisation.
     Caseworker: their municipality, and only with consent for their service."""
     match p.role:
@@ -33,14 +37,14 @@ def may_see_episode(p: Principal, episode: Mapping[str, Any]) -> bool:
     return False
 
 
-def may_see_citizen(p: Principal, episode: Mapping[str, Any]) -> bool:
+def may_see_citizen(p: Principal, episode: Row) -> bool:
     """Personal data goes to the people who work with the citizen, never to operators."""
     if p.role in (Role.OPERATOR, TokenRole.OPERATOR, TokenRole.INTEGRATION):
         return False
     return may_see_episode(p, episode)
 
 
-def may_act_on_task(p: Principal, task: Mapping[str, Any], episode: Mapping[str, Any]) -> bool:
+def may_act_on_task(p: Principal, task: Row, episode: Row) -> bool:
     """The assignee, or the coordinator of the episode's organisation for peer tasks."""
     role, assignee = task["assignee_role"], task["assignee_id"]
     match p.role:

@@ -132,6 +132,10 @@ class EpisodeWorkflow:
         self.watch_until: datetime | None = None
         self.deadlines_changed = False
         self.published: tuple[object, ...] = ()
+        # What the main loop waits for right now, and how often it has woken: lets an
+        # update wait for the main loop's reaction before it answers.
+        self.waiting_for: Callable[[], bool] | None = None
+        self.main_turns = 0
 
     # ------------------------------------------------------------------ the process
 
@@ -184,8 +188,7 @@ class EpisodeWorkflow:
                 summary=f"offer {reservation.offer_no} answer",
             )
             if offer.status == TaskStatus.ACCEPTED:
-                self._assign(peer, reservation.offer_no)
-                return
+                return  # assigned as the offer was accepted (see _react)
             if not answered:
                 self._close_task(offer, TaskStatus.EXPIRED, "offer not answered in time")
             await self._release(reservation.offer_no)
@@ -634,7 +637,10 @@ class EpisodeWorkflow:
     def _react(self, task: Task) -> None:
         """Follow-on work that a completed task starts by itself."""
         result = task.result
-        if task.kind == TaskKind.COORDINATION_PLAN:
+        if task.kind == TaskKind.PEER_OFFER and task.status == TaskStatus.ACCEPTED:
+            # At once, so the peer sees the episode as soon as their answer returns.
+            self._assign(task.assignee.id, task.number)
+        elif task.kind == TaskKind.COORDINATION_PLAN:
             due = add_working_days(workflow.now(), self.programme.network_meeting_working_days)
             ward = Recipient(role=Role.WARD, id=self.referral.ward_id)
             self._add_task(TaskKind.NETWORK_MEETING, ward, due_at=due)
@@ -982,22 +988,28 @@ class EpisodeWorkflow:
             if self._interrupted():
                 raise _Interrupted
             return condition()
+        self.waiting_for = lambda: condition() or self._interrupted()
         try:
             await workflow.wait_condition(
-                lambda: condition() or self._interrupted(),
-                timeout=within,
-                timeout_summary=summary,
+                self.waiting_for, timeout=within, timeout_summary=summary
             )
         except TimeoutError:
             if self._interrupted():
                 raise _Interrupted from None
             return False
+        finally:
+            self.waiting_for = None
+            self.main_turns += 1
         if self._interrupted():
             raise _Interrupted
         return True
 
     async def _committed(self) -> None:
-        """Wait until everything changed so far is in the read model."""
+        """Wait until the main loop has reacted to a change and all of it is in the read model,
+        so the person who made the change sees its consequences when their call returns."""
+        if self.waiting_for is not None and self.waiting_for():
+            turn = self.main_turns
+            await workflow.wait_condition(lambda: self.main_turns > turn)
         target = self.state.commit_seq + 1 if self.changes.any else self.state.commit_seq
         await workflow.wait_condition(lambda: self.committed_seq >= target)
 

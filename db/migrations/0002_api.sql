@@ -5,6 +5,7 @@ CREATE TABLE events_received (
     event_id    text PRIMARY KEY,
     event_type  text NOT NULL,
     episode_id  text,
+    citizen_id  text,
     source      text NOT NULL,
     status      text NOT NULL CHECK (status IN ('received', 'applied', 'parked')),
     received_at timestamptz NOT NULL DEFAULT now(),
@@ -12,6 +13,7 @@ CREATE TABLE events_received (
     body        jsonb NOT NULL
 );
 CREATE INDEX events_received_parked ON events_received (status) WHERE status = 'parked';
+CREATE INDEX events_received_citizen ON events_received (citizen_id) WHERE citizen_id IS NOT NULL;
 
 -- MedCom HospitalNotifications as received; a repeat is recognised by (bundle, header).
 CREATE TABLE medcom_messages (

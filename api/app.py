@@ -1,0 +1,67 @@
+"""The FastAPI application: JSON API, MedCom endpoint and pages, wired to pool and Temporal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from temporalio.client import Client
+
+from api.errors import ApiError, api_error_handler, validation_error_handler
+from api.intake import EventIntake
+from api.routes import episodes, events, health, tasks
+from api.task_decisions import TaskDecisions
+from db.pool import create_pool
+from hverdagsbro.settings import Settings
+from hverdagsbro.temporal_client import connect
+
+
+def _wire(app: FastAPI, pool: asyncpg.Pool, temporal: Client, settings: Settings) -> None:
+    app.state.pool = pool
+    app.state.temporal = temporal
+    app.state.settings = settings
+    app.state.intake = EventIntake(pool, temporal, settings.task_queue)
+    app.state.decisions = TaskDecisions(pool, temporal)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    pool: asyncpg.Pool | None = None,
+    temporal: Client | None = None,
+    database_url: str | None = None,
+) -> FastAPI:
+    """With `pool` and `temporal` (tests) the app uses them; otherwise it opens its own
+    pool on `database_url` and connects to Temporal at start-up, and closes them at the end."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if pool is not None and temporal is not None:
+            _wire(app, pool, temporal, settings)
+            yield
+            return
+        assert database_url is not None, "database_url is needed without a pool"
+        own_pool = await create_pool(database_url, max_size=20)
+        try:
+            _wire(app, own_pool, await connect(settings), settings)
+            yield
+        finally:
+            await own_pool.close()
+
+    app = FastAPI(
+        title="hverdagsbro",
+        description="Episodes from psychiatric admission to everyday life: events in, "
+        "tasks and decisions out.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    if pool is not None and temporal is not None:
+        _wire(app, pool, temporal, settings)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    for module in (health, events, episodes, tasks):
+        app.include_router(module.router)
+    return app

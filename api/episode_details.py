@@ -1,0 +1,126 @@
+"""One episode as a caller may see it: metadata, timeline, tasks and, if allowed, the citizen."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from api.errors import ApiError
+from api.principal import Principal
+from api.scoping import may_see_citizen, may_see_episode
+from db import episode_queries
+from schemas.base import Frozen
+
+
+class CitizenOut(Frozen):
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+class TimelineOut(Frozen):
+    at: datetime
+    kind: str
+    actor: str | None
+    summary: str
+
+
+class EpisodeTaskOut(Frozen):
+    task_id: str
+    kind: str
+    assignee_role: str
+    status: str
+    due_at: datetime | None
+    overdue: bool
+
+
+class EpisodeOut(Frozen):
+    episode_id: str
+    programme: str
+    phase: str
+    peer_id: str | None
+    municipality_code: str
+    ward_id: str
+    organisation_id: str
+    risk_elevated: bool
+    consents: list[str]
+    referred_at: datetime
+    discharged_at: datetime | None
+    first_contact_at: datetime | None
+    next_due_at: datetime | None
+    next_due_kind: str | None
+    overdue_tasks: int
+    follow_ups_done: int
+    follow_ups_planned: int
+    readmissions: int
+    citizen: CitizenOut | None
+    tasks: list[EpisodeTaskOut]
+    timeline: list[TimelineOut]
+
+
+async def episode_for(pool: asyncpg.Pool, principal: Principal, episode_id: str) -> EpisodeOut:
+    """The episode, or 404 when it does not exist or is not the caller's to see."""
+    async with pool.acquire() as conn:
+        row = await episode_queries.episode(conn, episode_id)
+        if row is None or not may_see_episode(principal, row):
+            raise ApiError(404, "episode_id: no such episode")
+        citizen = None
+        if may_see_citizen(principal, row):
+            person = await episode_queries.citizen(conn, row["citizen_id"])
+            await episode_queries.audit_read(
+                conn,
+                audit_id=f"read-{uuid.uuid4().hex}",
+                actor_role=principal.role.value,
+                actor_id=principal.id,
+                episode_id=episode_id,
+                what="read.citizen",
+            )
+            if person is not None:
+                citizen = CitizenOut(
+                    name=person["name"], phone=person["phone"], email=person["email"]
+                )
+        tasks = await episode_queries.episode_tasks(conn, episode_id)
+        timeline = await episode_queries.timeline(conn, episode_id)
+    return EpisodeOut(
+        episode_id=row["episode_id"],
+        programme=row["programme"],
+        phase=row["phase"],
+        peer_id=row["peer_id"],
+        municipality_code=row["municipality_code"],
+        ward_id=row["ward_id"],
+        organisation_id=row["organisation_id"],
+        risk_elevated=row["risk_elevated"],
+        consents=list(row["consents"]),
+        referred_at=row["referred_at"],
+        discharged_at=row["discharged_at"],
+        first_contact_at=row["first_contact_at"],
+        next_due_at=row["next_due_at"],
+        next_due_kind=row["next_due_kind"],
+        overdue_tasks=row["overdue_tasks"],
+        follow_ups_done=row["follow_ups_done"],
+        follow_ups_planned=row["follow_ups_planned"],
+        readmissions=row["readmissions"],
+        citizen=citizen,
+        tasks=[
+            EpisodeTaskOut(
+                task_id=t["task_id"],
+                kind=t["kind"],
+                assignee_role=t["assignee_role"],
+                status=t["status"],
+                due_at=t["due_at"],
+                overdue=t["overdue"],
+            )
+            for t in tasks
+        ],
+        timeline=[
+            TimelineOut(
+                at=e["at"],
+                kind=e["kind"],
+                actor=e["actor_role"],
+                summary=e["summary"],
+            )
+            for e in timeline
+        ],
+    )

@@ -1,0 +1,201 @@
+"""Event intake: every fact, from any source, is recorded once and handed to its episode."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import asyncpg
+import structlog
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError, FieldError
+from api.event_input import (
+    EventAck,
+    EventIn,
+    check_time,
+    episode_event,
+    parse_referral_input,
+    referral_event,
+)
+from api.principal import Principal, TokenRole
+from api.scoping import may_see_episode
+from db.citizens import upsert_citizen
+from schemas.events import EpisodeEvent, EventReceipt, ReferralCreated
+from schemas.people import Role
+from workers.starter import episode_start, start_episode
+from workflows.episode import EpisodeWorkflow
+
+log = structlog.get_logger(__name__)
+
+
+def _roles(*roles: Role | TokenRole) -> frozenset[Role | TokenRole]:
+    return frozenset(roles)
+
+
+HOSPITAL = _roles(Role.WARD, TokenRole.INTEGRATION, TokenRole.MEDCOM_GATEWAY)
+# Who may report which fact.
+EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
+    "referral_created": _roles(Role.WARD, TokenRole.INTEGRATION),
+    "admitted": HOSPITAL,
+    "discharged": HOSPITAL,
+    "leave_started": HOSPITAL,
+    "leave_ended": HOSPITAL,
+    "discharge_planned": HOSPITAL,
+    "deceased": HOSPITAL,
+    "hospital_event_revised": HOSPITAL,
+    "hospital_event_cancelled": HOSPITAL,
+    "risk_changed": _roles(Role.WARD, Role.COORDINATOR, TokenRole.INTEGRATION),
+    "consent_granted": _roles(Role.WARD, Role.PEER, Role.COORDINATOR, TokenRole.INTEGRATION),
+    "consent_withdrawn": _roles(
+        Role.WARD, Role.PEER, Role.COORDINATOR, Role.CASEWORKER, TokenRole.INTEGRATION
+    ),
+    "referral_cancelled": _roles(Role.WARD, Role.COORDINATOR, TokenRole.INTEGRATION),
+    "milestone_reached": _roles(
+        Role.PEER, Role.CASEWORKER, Role.COORDINATOR, TokenRole.INTEGRATION
+    ),
+    "contact_logged": _roles(Role.PEER),
+    "concern_flagged": _roles(Role.PEER, Role.WARD, Role.CASEWORKER),
+    "close_requested": _roles(Role.PEER, Role.COORDINATOR),
+}
+
+
+class EventIntake:
+    """Records events in `events_received` and hands them to Temporal exactly once."""
+
+    def __init__(self, pool: asyncpg.Pool, client: Client, task_queue: str) -> None:
+        self.pool = pool
+        self.client = client
+        self.task_queue = task_queue
+
+    async def submit(self, principal: Principal, body: EventIn) -> EventAck:
+        """One event from the JSON API or a page."""
+        allowed = EVENT_ROLES.get(body.type)
+        if allowed is not None and principal.role not in allowed:
+            raise ApiError(403, f"role {principal.role.value} may not report {body.type} events")
+        check_time(body.occurred_at)
+        if body.type == "referral_created":
+            return await self._referral(principal, body)
+        event = episode_event(body, principal.actor())
+        if body.episode_id is None:
+            raise ApiError(
+                422,
+                f"invalid input: episode_id: required for {body.type} events",
+                [FieldError(field="episode_id", reason=f"required for {body.type} events")],
+            )
+        await self._check_scope(principal, body.episode_id)
+        return await self.deliver(event, body.episode_id, source="api")
+
+    async def _referral(self, principal: Principal, body: EventIn) -> EventAck:
+        referral = parse_referral_input(body)
+        if principal.role == Role.WARD and referral.ward_id != principal.ward_id:
+            raise ApiError(403, "payload.ward_id: you may refer only from your own ward")
+        seen = await self._seen(body.event_id)
+        if seen is not None:
+            return seen
+        async with self.pool.acquire() as conn:
+            citizen_id = await upsert_citizen(
+                conn,
+                cpr=referral.citizen.cpr,
+                name=referral.citizen.name,
+                phone=referral.citizen.phone,
+                email=referral.citizen.email,
+            )
+        event = referral_event(body, referral, citizen_id, principal.actor())
+        return await self.start(event, source="api")
+
+    async def start(self, event: ReferralCreated, *, source: str) -> EventAck:
+        """Start the episode for a referral (or find it, if it was started before)."""
+        seen = await self._seen(event.event_id)
+        if seen is not None:
+            return seen
+        try:
+            await episode_start(self.pool, event)
+        except ApplicationError as err:
+            raise ApiError(
+                422,
+                f"invalid input: payload.{err.message}",
+                [FieldError(field="payload.programme", reason=err.message)],
+            ) from None
+        await self._record(event, None, source, event.payload.citizen_id)
+        try:
+            episode_id = await start_episode(
+                self.client, self.pool, event, task_queue=self.task_queue
+            )
+        except RPCError as err:
+            raise _unavailable(err) from None
+        await self._applied(event.event_id, episode_id)
+        log.info("episode started", episode_id=episode_id, event_type=event.type)
+        return EventAck(event_id=event.event_id, episode_id=episode_id, outcome="accepted")
+
+    async def deliver(self, event: EpisodeEvent, episode_id: str, *, source: str) -> EventAck:
+        """Hand an event to its running episode and wait until it is in the read model."""
+        seen = await self._seen(event.event_id)
+        if seen is not None:
+            return seen
+        await self._record(event, episode_id, source, None)
+        handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
+        try:
+            receipt: EventReceipt = await handle.execute_update(EpisodeWorkflow.submit_event, event)
+        except WorkflowUpdateFailedError as err:
+            reason = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
+            raise ApiError(409, reason) from None
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise ApiError(409, "episode_id: the episode has ended") from None
+            raise _unavailable(err) from None
+        await self._applied(event.event_id, episode_id)
+        return EventAck(event_id=event.event_id, episode_id=episode_id, outcome=receipt.outcome)
+
+    async def _check_scope(self, principal: Principal, episode_id: str) -> None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode_id)
+        if row is None:
+            raise ApiError(404, "episode_id: no such episode")
+        if not may_see_episode(principal, row):
+            # The same answer as for a missing episode: ids cannot be probed.
+            raise ApiError(404, "episode_id: no such episode")
+
+    async def _seen(self, event_id: str) -> EventAck | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT episode_id FROM events_received WHERE event_id = $1 AND status = 'applied'",
+                event_id,
+            )
+        if row is None:
+            return None
+        return EventAck(event_id=event_id, episode_id=row["episode_id"], outcome="duplicate")
+
+    async def _record(
+        self, event: EpisodeEvent, episode_id: str | None, source: str, citizen_id: str | None
+    ) -> None:
+        status: Literal["received"] = "received"
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO events_received (event_id, event_type, episode_id, citizen_id,"
+                " source, status, body) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
+                " ON CONFLICT (event_id) DO NOTHING",
+                event.event_id,
+                event.type,
+                episode_id,
+                citizen_id,
+                source,
+                status,
+                json.dumps(event.model_dump(mode="json")),
+            )
+
+    async def _applied(self, event_id: str, episode_id: str) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE events_received SET status = 'applied', applied_at = now(),"
+                " episode_id = $2 WHERE event_id = $1",
+                event_id,
+                episode_id,
+            )
+
+
+def _unavailable(err: RPCError) -> ApiError:
+    log.warning("temporal unavailable", status=err.status.name)
+    return ApiError(503, "the workflow service is unavailable; try again shortly")

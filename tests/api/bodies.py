@@ -1,0 +1,48 @@
+"""Request bodies as callers send them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.roster import Roster
+
+# A made-up CPR-shaped number; still treated as personal data everywhere.
+TEST_CPR = "0101901234"
+
+
+def referral_body(roster: Roster, **payload: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    body: dict[str, Any] = {
+        "event_id": f"ref-{uuid.uuid4().hex}",
+        "type": "referral_created",
+        "occurred_at": now.isoformat(),
+        "payload": {
+            "programme": "peer-guide-sind",
+            "citizen": {"cpr": TEST_CPR, "name": "Testa Borger", "phone": "+4512345678"},
+            "municipality_code": roster.municipality_code,
+            "ward_id": roster.ward_id,
+            "organisation_id": roster.organisation_id,
+            "goals": [{"area": "network", "text": "Spille fodbold igen"}],
+            "consents": [
+                {"scope": "peer_support", "method": "written"},
+                {"scope": "share_with_municipality", "method": "written"},
+            ],
+            "admitted_at": (now - timedelta(days=2)).isoformat(),
+        },
+    }
+    body["payload"].update(payload)
+    return body
+
+
+def event_body(
+    episode_id: str, type_: str, payload: dict[str, Any] | None = None, at: datetime | None = None
+) -> dict[str, Any]:
+    return {
+        "event_id": f"{type_}-{uuid.uuid4().hex}",
+        "type": type_,
+        "occurred_at": (at or datetime.now(UTC)).isoformat(),
+        "episode_id": episode_id,
+        "payload": payload or {},
+    }
