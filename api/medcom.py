@@ -1,0 +1,488 @@
+"""MedCom HospitalNotification in: parse a Bundle, map it to episode events, acknowledge it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from schemas.events import (
+    Admitted,
+    AdmittedPayload,
+    Deceased,
+    Discharged,
+    EpisodeEvent,
+    HospitalEventCancelled,
+    HospitalEventRevised,
+    HospitalEventRevisedPayload,
+    LeaveEnded,
+    LeaveStarted,
+    TargetPayload,
+)
+from schemas.medcom import (
+    ACTIVITY_SYSTEM,
+    CPR_SYSTEM,
+    EVENT_SYSTEM,
+    FHIR_ID,
+    HOSPITAL_NOTIFICATION_EVENT,
+    KNOWN_RESOURCES,
+    SOR_SYSTEM,
+    ActivityCode,
+    Bundle,
+    EarlierMessageRole,
+    Encounter,
+    HospitalNotification,
+    MedcomAcknowledgement,
+    MessageHeader,
+    Organization,
+    Patient,
+    Provenance,
+    Reference,
+)
+from schemas.people import Actor
+
+__all__ = [
+    "ActivityCode",
+    "HospitalNotification",
+    "MedcomAcknowledgement",
+    "MedcomError",
+    "acknowledgement",
+    "event_id_for",
+    "fatal_error",
+    "parse_hospital_notification",
+    "to_episode_events",
+    "transient_error",
+    "transmission_key",
+]
+
+_CPR_LIKE = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
+_SAFE_CODE = re.compile(r"[a-z]+(?:-[a-z]+){0,8}")
+_ID = re.compile(FHIR_ID)
+_UUID_PREFIX = "urn:uuid:"
+_T = TypeVar("_T")
+
+
+def _redact(text: str) -> str:
+    """Defence in depth: anything shaped like a CPR never leaves in an error text."""
+    return _CPR_LIKE.sub("<redacted>", text)
+
+
+class MedcomError(ValueError):
+    """A message that will never be accepted: names the FHIR path and the reason, never a value.
+
+    `field` is a FHIR path such as `Bundle.entry[Patient].identifier`; `reason` says what is
+    wrong. Neither ever contains a CPR number, a name or other input values."""
+
+    def __init__(self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
+        self.field = _redact(field)
+        self.reason = _redact(reason)
+        self.more = tuple((_redact(f), _redact(r)) for f, r in more)
+        super().__init__(f"{self.field}: {self.reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason), {"more": self.more})
+
+    @property
+    def reasons(self) -> list[str]:
+        """Every problem found, first the one this error is named after."""
+        return [str(self), *(f"{f}: {r}" for f, r in self.more)]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _as_mapping(raw: object) -> Mapping[Any, Any]:
+    if isinstance(raw, str | bytes | bytearray):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise MedcomError("Bundle", "not valid JSON") from None
+    if not isinstance(raw, Mapping):
+        raise MedcomError("Bundle", "must be a JSON object (a FHIR Bundle)")
+    return raw
+
+
+def _fhir_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a FHIR path, e.g. `Bundle.entry[Patient].identifier[0]`."""
+    path = "Bundle"
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if (
+            part == "entry"
+            and i + 3 < len(loc)
+            and isinstance(loc[i + 1], int)
+            and loc[i + 2] == "resource"
+        ):
+            tag = loc[i + 3]
+            path += f".entry[{tag}]" if tag in KNOWN_RESOURCES else f".entry[{loc[i + 1]}].resource"
+            i += 4
+            continue
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        i += 1
+    return path
+
+
+def _problem(error: Mapping[str, Any]) -> tuple[str, str]:
+    cause = error.get("ctx", {}).get("error")
+    if error.get("type") == "missing":
+        reason = "required"
+    elif isinstance(cause, Exception):
+        reason = str(cause)
+    else:
+        reason = str(error.get("msg", "invalid"))
+    return _fhir_path(tuple(error.get("loc", ()))), reason
+
+
+def _from_validation(exc: ValidationError) -> MedcomError:
+    problems = [
+        _problem(e)
+        for e in exc.errors(include_url=False, include_context=True, include_input=False)
+    ]
+    if not problems:  # pragma: no cover - pydantic always reports at least one
+        return MedcomError("Bundle", "invalid")
+    (field, reason), *more = problems
+    return MedcomError(field, reason, more=more)
+
+
+def _only(items: Iterable[_T], field: str, what: str) -> _T:
+    found = list(items)
+    if not found:
+        raise MedcomError(field, f"no {what} in the bundle")
+    if len(found) > 1:
+        raise MedcomError(field, f"more than one {what} in the bundle")
+    return found[0]
+
+
+def _organization_sor(bundle: Bundle, ref: Reference | None, field: str, role: str) -> str:
+    org = bundle.resolve(ref, "Organization")
+    if not isinstance(org, Organization):
+        raise MedcomError(field, f"does not point to an Organization in the bundle ({role})")
+    if not org.sor_code:
+        raise MedcomError(
+            "Bundle.entry[Organization].identifier", f"{role} has no SOR identifier ({SOR_SYSTEM})"
+        )
+    return org.sor_code
+
+
+def _current_provenance(bundle: Bundle, header: MessageHeader) -> Provenance:
+    mine = ("MessageHeader", header.id)
+    current = [
+        r
+        for r in bundle.resources()
+        if isinstance(r, Provenance) and any(t.target() == mine for t in r.target)
+    ]
+    if not current:
+        raise MedcomError(
+            "Bundle.entry[Provenance].target", "no Provenance targets this bundle's MessageHeader"
+        )
+    if len(current) > 1:
+        raise MedcomError(
+            "Bundle.entry[Provenance].target",
+            "more than one Provenance targets this bundle's MessageHeader",
+        )
+    return current[0]
+
+
+def _activity(provenance: Provenance) -> ActivityCode:
+    field = "Bundle.entry[Provenance].activity"
+    code = provenance.activity.code_in(ACTIVITY_SYSTEM)
+    if code is None:
+        raise MedcomError(field, "no coding from medcom-messaging-activityCodes")
+    try:
+        return ActivityCode(code)
+    except ValueError:
+        shown = f" '{code}'" if _SAFE_CODE.fullmatch(code) else ""
+        raise MedcomError(
+            field, f"activity code{shown} is not a HospitalNotification activity"
+        ) from None
+
+
+def _earlier_message(
+    provenance: Provenance, activity: ActivityCode
+) -> tuple[str | None, EarlierMessageRole | None]:
+    field = "Bundle.entry[Provenance].entity"
+    wanted = EarlierMessageRole.REMOVAL if activity.is_cancellation else EarlierMessageRole.REVISION
+    ids = [
+        target[1]
+        for e in provenance.entity
+        if e.role == wanted.value
+        and (target := e.what.target()) is not None
+        and target[0] == "MessageHeader"
+    ]
+    if len(ids) > 1:
+        raise MedcomError(field, f"more than one entity with role '{wanted.value}'")
+    if ids:
+        return ids[0], wanted
+    if activity.is_cancellation or activity.is_revision:
+        raise MedcomError(
+            field,
+            f"{activity.value} needs an entity with role '{wanted.value}' "
+            "pointing to the earlier MessageHeader",
+        )
+    return None, None
+
+
+def _check_times(activity: ActivityCode, encounter: Encounter) -> None:
+    if encounter.period.start is None:
+        raise MedcomError("Bundle.entry[Encounter].period.start", "required")
+    if activity.is_cancellation:
+        return
+    base = activity.base
+    leave = encounter.leave_period
+    leave_field = "Bundle.entry[Encounter].extension[leave-period]"
+    if base in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
+        if encounter.period.end is None:
+            raise MedcomError("Bundle.entry[Encounter].period.end", f"required for {activity}")
+    elif base is ActivityCode.START_LEAVE_INPATIENT:
+        if leave is None or leave.start is None:
+            raise MedcomError(f"{leave_field}.valuePeriod.start", f"required for {activity}")
+    elif base is ActivityCode.END_LEAVE_INPATIENT and (leave is None or leave.end is None):
+        raise MedcomError(f"{leave_field}.valuePeriod.end", f"required for {activity}")
+
+
+def _episode_of_care(encounter: Encounter) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for i, ref in enumerate(encounter.episode_of_care):
+        field = f"Bundle.entry[Encounter].episodeOfCare[{i}].identifier"
+        system, value = ref.identifier.system, ref.identifier.value
+        if not system:
+            raise MedcomError(f"{field}.system", "required")
+        value = (value or "").removeprefix(_UUID_PREFIX)
+        if not value:
+            raise MedcomError(f"{field}.value", "required")
+        found.append((system, value))
+    return tuple(found)
+
+
+def parse_hospital_notification(raw: object) -> HospitalNotification:
+    """Read one HospitalNotification message Bundle (a dict, or JSON text/bytes).
+
+    Raises `MedcomError` (and nothing else) when the message can never be accepted."""
+    data = _as_mapping(raw)
+    if data.get("resourceType") != "Bundle":
+        raise MedcomError("Bundle.resourceType", "must be 'Bundle'")
+    if data.get("type") != "message":
+        raise MedcomError("Bundle.type", "must be 'message'")
+    try:
+        bundle = Bundle.model_validate(data)
+    except ValidationError as exc:
+        raise _from_validation(exc) from None
+
+    header = _only(
+        (r for r in bundle.resources() if isinstance(r, MessageHeader)),
+        "Bundle.entry[MessageHeader]",
+        "MessageHeader",
+    )
+    event = header.event_coding
+    if event.system != EVENT_SYSTEM or event.code != HOSPITAL_NOTIFICATION_EVENT:
+        raise MedcomError(
+            "Bundle.entry[MessageHeader].eventCoding",
+            f"must be medcom-messaging-eventCodes#{HOSPITAL_NOTIFICATION_EVENT}",
+        )
+
+    encounter = bundle.resolve(header.focus[0], "Encounter")
+    if not isinstance(encounter, Encounter):
+        if not any(isinstance(r, Encounter) for r in bundle.resources()):
+            raise MedcomError("Bundle.entry[Encounter]", "no Encounter in the bundle")
+        raise MedcomError(
+            "Bundle.entry[MessageHeader].focus", "does not point to an Encounter in the bundle"
+        )
+
+    patient = bundle.resolve(encounter.subject, "Patient")
+    if not isinstance(patient, Patient):
+        if not any(isinstance(r, Patient) for r in bundle.resources()):
+            raise MedcomError("Bundle.entry[Patient]", "no Patient in the bundle")
+        raise MedcomError(
+            "Bundle.entry[Encounter].subject", "does not point to a Patient in the bundle"
+        )
+    cprs = {i.value for i in patient.identifier if i.system == CPR_SYSTEM}
+    if not cprs:
+        raise MedcomError("Bundle.entry[Patient].identifier", f"no CPR identifier ({CPR_SYSTEM})")
+    if len(cprs) > 1:
+        raise MedcomError("Bundle.entry[Patient].identifier", "more than one CPR identifier")
+
+    provenance = _current_provenance(bundle, header)
+    activity = _activity(provenance)
+    earlier_id, earlier_role = _earlier_message(provenance, activity)
+
+    setting = activity.setting
+    if (encounter.class_.code == "EMER") != (setting.value == "emergency"):
+        raise MedcomError(
+            "Bundle.entry[Encounter].class",
+            f"{encounter.class_.code} does not fit activity {activity.value}",
+        )
+    _check_times(activity, encounter)
+    leave = encounter.leave_period
+
+    receiver = header.destination[0].receiver if header.destination else None
+    receiver_org = bundle.resolve(receiver, "Organization")
+    try:
+        return HospitalNotification(
+            bundle_id=bundle.id,
+            bundle_timestamp=bundle.timestamp,
+            message_header_id=header.id,
+            activity=activity,
+            cpr=cprs.pop() or "",
+            deceased=patient.deceased,
+            encounter_class=setting,
+            encounter_status=encounter.status,
+            period_start=encounter.period.start,
+            period_end=encounter.period.end,
+            leave_start=leave.start if leave else None,
+            leave_end=leave.end if leave else None,
+            episode_of_care=_episode_of_care(encounter),
+            sender_sor=_organization_sor(
+                bundle, header.sender, "Bundle.entry[MessageHeader].sender", "sender"
+            ),
+            service_provider_sor=_organization_sor(
+                bundle,
+                encounter.service_provider,
+                "Bundle.entry[Encounter].serviceProvider",
+                "serviceProvider",
+            ),
+            receiver_sor=receiver_org.sor_code if isinstance(receiver_org, Organization) else None,
+            earlier_message_header_id=earlier_id,
+            earlier_message_role=earlier_role,
+            recorded_at=provenance.recorded,
+        )
+    except ValidationError as exc:  # pragma: no cover - every field was checked above
+        raise MedcomError("Bundle", f"{exc.error_count()} inconsistent value(s)") from None
+
+
+def transmission_key(n: HospitalNotification) -> tuple[str, str]:
+    """(Bundle.id, MessageHeader.id): a repeated transmission is recognised by this pair."""
+    return n.transmission_key
+
+
+# --- mapping to episode events -------------------------------------------------------------
+
+
+def event_id_for(message_header_id: str, suffix: str | None = None) -> str:
+    """The deterministic event id of what one MedCom message says.
+
+    A later `revise-*`/`cancel-*` message refers to the earlier MessageHeader, so its target is
+    `event_id_for(earlier_header_id)`. Should one message ever yield a second event, that event
+    gets `suffix` (`medcom:<header id>:<suffix>`); the first keeps the bare id."""
+    base = f"medcom:{message_header_id}"
+    return base if suffix is None else f"{base}:{suffix}"
+
+
+def _clinical_time(n: HospitalNotification) -> datetime:
+    base = n.activity.base
+    if base in {ActivityCode.ADMIT_INPATIENT, ActivityCode.ADMIT_EMERGENCY}:
+        return n.period_start
+    if base in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
+        when = n.period_end
+    elif base is ActivityCode.START_LEAVE_INPATIENT:
+        when = n.leave_start
+    else:
+        when = n.leave_end
+    if when is None:  # parse_hospital_notification guarantees it for non-cancellations
+        raise ValueError(f"{n.activity.value} without its clinical time")
+    return when
+
+
+def to_episode_events(n: HospitalNotification, *, actor: Actor) -> list[EpisodeEvent]:
+    """The episode events one HospitalNotification stands for.
+
+    Death (`Patient.deceasedBoolean`) wins over the activity code, which MORS leaves unchanged:
+    only `Deceased` is produced. A cancellation is timed at `Provenance.recorded`; every other
+    event at its clinical time (Encounter period or leave period)."""
+    event_id = event_id_for(n.message_header_id)
+    if n.deceased:
+        return [Deceased(event_id=event_id, occurred_at=n.period_end or n.recorded_at, actor=actor)]
+    activity = n.activity
+    if activity.is_cancellation or activity.is_revision:
+        if n.earlier_message_header_id is None:
+            raise ValueError(f"{activity.value} without the earlier MessageHeader")
+        target = event_id_for(n.earlier_message_header_id)
+        if activity.is_cancellation:
+            return [
+                HospitalEventCancelled(
+                    event_id=event_id,
+                    occurred_at=n.recorded_at,
+                    actor=actor,
+                    payload=TargetPayload(target_event_id=target),
+                )
+            ]
+        when = _clinical_time(n)
+        return [
+            HospitalEventRevised(
+                event_id=event_id,
+                occurred_at=when,
+                actor=actor,
+                payload=HospitalEventRevisedPayload(target_event_id=target, occurred_at=when),
+            )
+        ]
+    when = _clinical_time(n)
+    setting = AdmittedPayload(setting=activity.setting)
+    if activity in {ActivityCode.ADMIT_INPATIENT, ActivityCode.ADMIT_EMERGENCY}:
+        return [Admitted(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
+    if activity in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
+        return [Discharged(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
+    if activity is ActivityCode.START_LEAVE_INPATIENT:
+        return [LeaveStarted(event_id=event_id, occurred_at=when, actor=actor)]
+    return [LeaveEnded(event_id=event_id, occurred_at=when, actor=actor)]
+
+
+# --- acknowledgement -----------------------------------------------------------------------
+
+
+def _transmission_ids(raw: object) -> tuple[str | None, str | None]:
+    """Best effort (Bundle.id, MessageHeader.id) of a message that may be malformed."""
+    try:
+        data = _as_mapping(raw)
+    except MedcomError:
+        return None, None
+    bundle_id = data.get("id")
+    header_id: object = None
+    entries = data.get("entry")
+    if isinstance(entries, list):
+        for entry in entries:
+            resource = entry.get("resource") if isinstance(entry, Mapping) else None
+            if isinstance(resource, Mapping) and resource.get("resourceType") == "MessageHeader":
+                header_id = resource.get("id")
+                break
+
+    def safe(value: object) -> str | None:
+        return value if isinstance(value, str) and _ID.fullmatch(value) else None
+
+    return safe(bundle_id), safe(header_id)
+
+
+def fatal_error(error: MedcomError, raw: object = None) -> MedcomAcknowledgement:
+    """`fatal-error`: the message will never be accepted; the reasons name FHIR paths."""
+    bundle_id, header_id = _transmission_ids(raw)
+    return MedcomAcknowledgement(
+        outcome="fatal-error",
+        bundle_id=bundle_id,
+        message_header_id=header_id,
+        reasons=error.reasons,
+    )
+
+
+def transient_error(reason: str, raw: object = None) -> MedcomAcknowledgement:
+    """`transient-error`: we could not take it now (e.g. Temporal unreachable); send it again."""
+    bundle_id, header_id = _transmission_ids(raw)
+    return MedcomAcknowledgement(
+        outcome="transient-error",
+        bundle_id=bundle_id,
+        message_header_id=header_id,
+        reasons=[_redact(reason)],
+    )
+
+
+def acknowledgement(
+    result: HospitalNotification | MedcomError, raw: object = None
+) -> MedcomAcknowledgement:
+    """`ok` for a parsed notification, `fatal-error` (with the reasons) for a `MedcomError`."""
+    if isinstance(result, MedcomError):
+        return fatal_error(result, raw)
+    return MedcomAcknowledgement(
+        outcome="ok", bundle_id=result.bundle_id, message_header_id=result.message_header_id
+    )

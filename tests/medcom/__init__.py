@@ -1,0 +1,1 @@
+"""Tests of MedCom HospitalNotification parsing, mapping and acknowledgement."""
