@@ -12,7 +12,8 @@ from temporalio.client import Client
 
 from api.errors import ApiError, api_error_handler, validation_error_handler
 from api.intake import EventIntake
-from api.routes import episodes, events, health, tasks
+from api.medcom_intake import MedcomIntake
+from api.routes import episodes, events, health, medcom, tasks
 from api.task_decisions import TaskDecisions
 from db.pool import create_pool
 from hverdagsbro.settings import Settings
@@ -25,6 +26,7 @@ def _wire(app: FastAPI, pool: asyncpg.Pool, temporal: Client, settings: Settings
     app.state.settings = settings
     app.state.intake = EventIntake(pool, temporal, settings.task_queue)
     app.state.decisions = TaskDecisions(pool, temporal)
+    app.state.medcom = MedcomIntake(pool, app.state.intake)
 
 
 def create_app(
@@ -62,6 +64,6 @@ def create_app(
         _wire(app, pool, temporal, settings)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    for module in (health, events, episodes, tasks):
+    for module in (health, events, episodes, tasks, medcom):
         app.include_router(module.router)
     return app

@@ -23,7 +23,7 @@ from api.event_input import (
 from api.principal import Principal, TokenRole
 from api.scoping import may_see_episode
 from db.citizens import upsert_citizen
-from schemas.events import EpisodeEvent, EventReceipt, ReferralCreated
+from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
 from schemas.people import Role
 from workers.starter import episode_start, start_episode
 from workflows.episode import EpisodeWorkflow
@@ -128,6 +128,7 @@ class EventIntake:
             raise _unavailable(err) from None
         await self._applied(event.event_id, episode_id)
         log.info("episode started", episode_id=episode_id, event_type=event.type)
+        await self.deliver_parked(event.payload.citizen_id, episode_id)
         return EventAck(event_id=event.event_id, episode_id=episode_id, outcome="accepted")
 
     async def deliver(self, event: EpisodeEvent, episode_id: str, *, source: str) -> EventAck:
@@ -148,6 +149,31 @@ class EventIntake:
             raise _unavailable(err) from None
         await self._applied(event.event_id, episode_id)
         return EventAck(event_id=event.event_id, episode_id=episode_id, outcome=receipt.outcome)
+
+    async def deliver_parked(self, citizen_id: str, episode_id: str) -> int:
+        """Hand events kept for a citizen without an episode (MedCom notifications that came
+        before the referral) to their new episode, oldest first; returns how many."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT body::text AS body FROM events_received WHERE citizen_id = $1"
+                " AND status = 'parked' ORDER BY received_at",
+                citizen_id,
+            )
+        for row in rows:
+            event = EVENT_ADAPTER.validate_python(json.loads(row["body"]))
+            await self.deliver(event, episode_id, source="medcom")
+        if rows:
+            async with self.pool.acquire() as conn:
+                await conn.execute(
+                    "UPDATE medcom_messages SET status = 'applied', episode_id = $2"
+                    " WHERE citizen_id = $1 AND status = 'waiting'",
+                    citizen_id,
+                    episode_id,
+                )
+            log.info(
+                "kept events handed to the new episode", episode_id=episode_id, events=len(rows)
+            )
+        return len(rows)
 
     async def _check_scope(self, principal: Principal, episode_id: str) -> None:
         async with self.pool.acquire() as conn:

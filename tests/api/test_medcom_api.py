@@ -1,0 +1,166 @@
+"""MedCom HospitalNotifications over HTTP: every example, in file-name order, with its effect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from typing import Any
+
+import asyncpg
+
+from tests.api.bodies import referral_body
+from tests.api.conftest import Caller
+from tests.api.test_events_api import wait_for_task
+from tests.medcom.bundles import (
+    _load,
+    example_files,
+    header_id,
+    needs_examples,
+    resource,
+    short_name,
+)
+from tests.roster import make_roster
+
+URL = "/api/medcom/hospital-notifications"
+
+
+def with_cpr(bundle: dict[str, Any], cpr: str) -> dict[str, Any]:
+    """The example with its (test) CPR replaced, so tests do not share a citizen."""
+    for identifier in resource(bundle, "Patient")["identifier"]:
+        if identifier["system"] == "urn:oid:1.2.208.176.1.2":
+            identifier["value"] = cpr
+    return bundle
+
+
+def as_new_message(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The example re-sent as a different message (new Bundle and MessageHeader ids), so
+    this test does not meet the messages other tests already sent."""
+    header = header_id(bundle)
+    text = (
+        json.dumps(bundle)
+        .replace(header, str(uuid.uuid4()))
+        .replace(bundle["id"], str(uuid.uuid4()))
+    )
+    fresh: dict[str, Any] = json.loads(text)
+    return fresh
+
+
+def fresh_cpr() -> str:
+    return f"{random.randint(1, 28):02d}0{random.randint(100000000, 999999999)}"[:10]
+
+
+async def phase_of(pool: asyncpg.Pool, episode_id: str) -> str:
+    async with pool.acquire() as conn:
+        return str(
+            await conn.fetchval("SELECT phase FROM episodes WHERE episode_id = $1", episode_id)
+        )
+
+
+async def until_phase(pool: asyncpg.Pool, episode_id: str, phase: str) -> None:
+    for _ in range(200):
+        if await phase_of(pool, episode_id) == phase:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"episode never reached {phase}: {await phase_of(pool, episode_id)}")
+
+
+@needs_examples
+async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged(
+    as_user: Caller, as_token: Caller, db_pool: asyncpg.Pool
+) -> None:
+    import copy
+
+    roster = await make_roster(db_pool, peers=1)
+    cpr = fresh_cpr()
+    ward = await as_user(roster.ward_nurse)
+    peer = await as_user(roster.peers[0])
+    gateway = await as_token("medcom_gateway")
+    body = referral_body(roster, admitted_at=None)
+    body["payload"]["citizen"]["cpr"] = cpr
+    episode_id = (await ward.post("/api/events", json=body)).json()["episode_id"]
+    offer = await wait_for_task(peer, "peer_offer")
+    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept")).status_code == 200
+
+    outcomes: dict[str, str] = {}
+    for path in example_files():
+        bundle = with_cpr(copy.deepcopy(_load(path)), cpr)
+        response = await gateway.post(URL, json=bundle)
+        ack = response.json()
+        outcomes[short_name(path)] = ack["outcome"]
+        assert ack["bundle_id"] == bundle["id"]
+        assert cpr not in response.text
+        if short_name(path).startswith("f4aa"):
+            await until_phase(db_pool, episode_id, "discharged")
+        if short_name(path).startswith("g099"):
+            await until_phase(db_pool, episode_id, "deceased")
+    assert set(outcomes.values()) == {"ok"}, outcomes
+    assert len(outcomes) == 14
+
+    again = await gateway.post(URL, json=with_cpr(copy.deepcopy(_load(example_files()[0])), cpr))
+    assert again.json()["outcome"] == "ok", "a repeated transmission is ok and changes nothing"
+    async with db_pool.acquire() as conn:
+        kinds = [
+            r["kind"]
+            for r in await conn.fetch(
+                "SELECT kind FROM timeline WHERE episode_id = $1 ORDER BY at, entry_id", episode_id
+            )
+        ]
+    assert kinds.count("admitted") == 1
+    assert "leave_started" in kinds
+    assert "correction" in kinds, "the revision and the cancellation were applied"
+
+
+@needs_examples
+async def test_notifications_before_the_referral_are_kept_and_applied_when_it_arrives(
+    as_user: Caller, as_token: Caller, db_pool: asyncpg.Pool
+) -> None:
+
+    roster = await make_roster(db_pool, peers=1)
+    cpr = fresh_cpr()
+    gateway = await as_token("medcom_gateway")
+    admission = next(p for p in example_files() if short_name(p).startswith("a5e5"))
+    response = await gateway.post(URL, json=with_cpr(as_new_message(_load(admission)), cpr))
+    assert response.json()["outcome"] == "ok"
+    async with db_pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM medcom_messages WHERE bundle_id = $1", response.json()["bundle_id"]
+        )
+    assert status == "waiting"
+
+    ward = await as_user(roster.ward_nurse)
+    body = referral_body(roster, admitted_at=None)
+    body["payload"]["citizen"]["cpr"] = cpr
+    episode_id = (await ward.post("/api/events", json=body)).json()["episode_id"]
+    async with db_pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM medcom_messages WHERE bundle_id = $1", response.json()["bundle_id"]
+        )
+        linked = await conn.fetchval(
+            "SELECT episode_id FROM events_received WHERE event_id LIKE 'medcom:%'"
+            " AND citizen_id = (SELECT citizen_id FROM citizens WHERE cpr = $1)",
+            cpr,
+        )
+    assert status == "applied"
+    assert linked == episode_id
+
+
+async def test_broken_messages_get_a_fatal_error_naming_the_fhir_path(
+    as_token: Caller, as_user: Caller, db_pool: asyncpg.Pool
+) -> None:
+    gateway = await as_token("medcom_gateway")
+    not_json = await gateway.post(
+        URL, content=b"<xml/>", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    assert not_json.json()["outcome"] == "fatal-error"
+    no_patient = {"resourceType": "Bundle", "type": "message", "id": "b-1", "entry": []}
+    response = await gateway.post(URL, json=no_patient)
+    assert response.status_code == 422
+    assert response.json()["outcome"] == "fatal-error"
+    assert any("Bundle" in r for r in response.json()["reasons"])
+
+    roster = await make_roster(db_pool, peers=0)
+    ward = await as_user(roster.ward_nurse)
+    assert (await ward.post(URL, json=no_patient)).status_code == 403, "people use the pages"
