@@ -35,7 +35,7 @@ def _roles(*roles: Role | TokenRole) -> frozenset[Role | TokenRole]:
     return frozenset(roles)
 
 
-HOSPITAL = _roles(Role.WARD, TokenRole.INTEGRATION, TokenRole.MEDCOM_GATEWAY)
+HOSPITAL = _roles(Role.WARD, TokenRole.INTEGRATION)
 # Who may report which fact.
 EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
     "referral_created": _roles(Role.WARD, TokenRole.INTEGRATION),

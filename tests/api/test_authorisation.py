@@ -1,0 +1,113 @@
+"""Who may do what: each role against each endpoint, on their own rows and on foreign ones."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import httpx
+
+from tests.api.bodies import event_body, referral_body
+from tests.api.conftest import Caller
+from tests.api.test_events_api import wait_for_task
+from tests.roster import Roster, make_roster
+
+
+async def add_user(pool: asyncpg.Pool, role: str, roster: Roster) -> str:
+    user_id = f"{role}-{uuid.uuid4().hex[:6]}"
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO users (user_id, role, display_name, organisation_id, municipality_code,"
+            " service) VALUES ($1, $2, 'Test', $3, $4, $5)",
+            user_id,
+            role,
+            roster.organisation_id,
+            roster.municipality_code if role == "caseworker" else None,
+            "jobcenter" if role == "caseworker" else None,
+        )
+    return user_id
+
+
+async def test_authorisation_matrix(
+    as_user: Caller, as_token: Caller, anonymous: httpx.AsyncClient, db_pool: asyncpg.Pool
+) -> None:
+    home = await make_roster(db_pool, peers=1)
+    away = await make_roster(db_pool, peers=1)
+    ward = await as_user(home.ward_nurse)
+    peer = await as_user(home.peers[0])
+    episode_id = (await ward.post("/api/events", json=referral_body(home))).json()["episode_id"]
+    offer = await wait_for_task(peer, "peer_offer")
+    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept")).status_code == 200
+
+    callers: dict[str, httpx.AsyncClient] = {
+        "ward": ward,
+        "peer": peer,
+        "coordinator": await as_user(home.coordinator),
+        "caseworker with consent": await as_user(home.caseworkers["social_services"]),
+        "caseworker without consent": await as_user(await add_user(db_pool, "caseworker", home)),
+        "operator": await as_user(await add_user(db_pool, "operator", home)),
+        "foreign ward": await as_user(away.ward_nurse),
+        "foreign peer": await as_user(away.peers[0]),
+        "foreign coordinator": await as_user(away.coordinator),
+        "foreign caseworker": await as_user(away.caseworkers["social_services"]),
+        "integration token": await as_token("integration"),
+        "medcom token": await as_token("medcom_gateway"),
+        "anonymous": anonymous,
+    }
+    # caller -> (read the episode, see the citizen, refer a patient to the home ward,
+    #            report a discharge, read the MedCom endpoint's door)
+    expected = {
+        "ward": (200, True, 202, 202, 403),
+        "peer": (200, True, 403, 403, 403),
+        "coordinator": (200, True, 403, 403, 403),
+        "caseworker with consent": (200, True, 403, 403, 403),
+        "caseworker without consent": (404, False, 403, 403, 403),
+        "operator": (200, False, 403, 403, 403),
+        "foreign ward": (404, False, 403, 404, 403),
+        "foreign peer": (404, False, 403, 403, 403),
+        "foreign coordinator": (404, False, 403, 403, 403),
+        "foreign caseworker": (404, False, 403, 403, 403),
+        "integration token": (200, False, 202, 202, 422),
+        "medcom token": (404, False, 403, 403, 422),
+        "anonymous": (401, False, 401, 401, 401),
+    }
+    for name, client in callers.items():
+        read, citizen, refer, report, medcom = expected[name]
+        got = await client.get(f"/api/episodes/{episode_id}")
+        assert got.status_code == read, (name, "read", got.text)
+        if read == 200:
+            assert (got.json()["citizen"] is not None) == citizen, (name, "citizen")
+        response = await client.post("/api/events", json=referral_body(home))
+        assert response.status_code == refer, (name, "refer", response.text)
+        response = await client.post("/api/events", json=event_body(episode_id, "leave_started"))
+        assert response.status_code == report, (name, "report", response.text)
+        response = await client.post("/api/medcom/hospital-notifications", json={})
+        assert response.status_code == medcom, (name, "medcom", response.text)
+        inbox = await client.get("/api/tasks")
+        assert inbox.status_code == (401 if name == "anonymous" else 200), (name, "inbox")
+
+
+async def test_a_peer_cannot_read_or_change_another_peers_episode_by_guessing_ids(
+    as_user: Caller, db_pool: asyncpg.Pool
+) -> None:
+    roster = await make_roster(db_pool, peers=2, capacity=1)
+    ward = await as_user(roster.ward_nurse)
+    episode_id = (await ward.post("/api/events", json=referral_body(roster))).json()["episode_id"]
+    peers = {p: await as_user(p) for p in roster.peers}
+    offer = None
+    for peer_id, client in peers.items():
+        tasks = (await client.get("/api/tasks")).json()
+        if tasks:
+            offer, owner = tasks[0], peer_id
+    if offer is None:
+        offer = await wait_for_task(peers[roster.peers[0]], "peer_offer")
+        owner = roster.peers[0]
+    intruder = peers[next(p for p in roster.peers if p != owner)]
+    assert (await intruder.get(f"/api/episodes/{episode_id}")).status_code == 404
+    for action in ("accept", "decline", "complete"):
+        response = await intruder.post(f"/api/tasks/{offer['task_id']}/{action}")
+        assert response.status_code == 404
+    guessed = offer["task_id"].rsplit("-t", 1)[0] + "-t1"
+    assert (await intruder.post(f"/api/tasks/{guessed}/accept")).status_code == 404
+    contact = event_body(episode_id, "contact_logged", {"note": "x"})
+    assert (await intruder.post("/api/events", json=contact)).status_code == 404
