@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from temporalio.client import Client
 
+from api import security
 from api.errors import ApiError, api_error_handler, validation_error_handler
 from api.intake import EventIntake
 from api.medcom_intake import MedcomIntake
@@ -62,6 +63,7 @@ def create_app(
     )
     if pool is not None and temporal is not None:
         _wire(app, pool, temporal, settings)
+    security.install(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     for module in (health, events, episodes, tasks, medcom):

@@ -173,3 +173,18 @@ async def test_without_credentials_the_api_answers_401(anonymous) -> None:
     response = await anonymous.get("/api/tasks", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert "token" in response.json()["detail"]
+
+
+async def test_responses_carry_security_headers_and_huge_bodies_are_refused(
+    as_user: Caller, db_pool: asyncpg.Pool
+) -> None:
+    roster = await make_roster(db_pool, peers=0)
+    ward = await as_user(roster.ward_nurse)
+    response = await ward.get("/api/tasks")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
+    huge = await ward.post(
+        "/api/events", content=b"x" * 2_100_000, headers={"content-type": "application/json"}
+    )
+    assert huge.status_code == 413
