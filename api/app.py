@@ -14,7 +14,7 @@ from api import security
 from api.errors import ApiError, api_error_handler, validation_error_handler
 from api.intake import EventIntake
 from api.medcom_intake import MedcomIntake
-from api.routes import episodes, events, health, medcom, tasks
+from api.routes import episodes, events, health, inbox, medcom, tasks
 from api.task_decisions import TaskDecisions
 from db.pool import create_pool
 from hverdagsbro.settings import Settings
@@ -66,6 +66,6 @@ def create_app(
     security.install(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    for module in (health, events, episodes, tasks, medcom):
+    for module in (health, events, episodes, tasks, inbox, medcom):
         app.include_router(module.router)
     return app

@@ -43,6 +43,10 @@ async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: asy
     assert again.json() == {**response.json(), "outcome": "duplicate"}
 
     offer = await wait_for_task(peer, "peer_offer")
+    told = (await peer.get("/api/inbox")).json()
+    assert [n["template"] for n in told if n["task_id"] == offer["task_id"]] == ["offer"]
+    read = await peer.post(f"/api/inbox/{told[0]['notification_id']}/read")
+    assert read.status_code == 204
     accepted = await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
