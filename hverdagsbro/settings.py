@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Bind address of the web/API.")
     api_port: int = Field(default=8000, description="Port of the web/API.")
+    encryption_keys: str | None = Field(
+        default=None,
+        description="Payload keys 'id:base64,...' (current first). Unset: a development key "
+        "is generated once into <data_dir>/encryption-keys.",
+    )
+    codec_port: int = Field(default=8089, description="Port of the codec server for the UI.")
+    codec_tokens: str | None = Field(
+        default=None,
+        description="Comma-separated bearer tokens the codec server accepts (besides operator "
+        "API tokens). Unset in development: one is generated into <data_dir>/codec-token.",
+    )
+    metrics_port: int = Field(default=9464, description="Prometheus endpoint of our metrics.")
+    sdk_metrics_port: int = Field(
+        default=9465, description="Prometheus endpoint of the Temporal SDK's metrics."
+    )
     log_format: str = Field(default="console", description="'json' (production) or 'console'.")
     log_level: str = Field(default="INFO", description="Root log level.")
 

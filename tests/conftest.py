@@ -16,7 +16,6 @@ import asyncpg
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -26,6 +25,7 @@ from db.programmes import seed_programmes
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
 from tests.temporal_servers import TEST_SERVER
+from tests.test_keys import TEST_CONVERTER
 from workers.worker import build_worker, episode_activities
 
 ADMIN_URL = os.environ.get(
@@ -127,7 +127,7 @@ async def eventually(check: object, timeout: float = 10.0) -> None:
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=TEST_SERVER
+        data_converter=TEST_CONVERTER, test_server_existing_path=TEST_SERVER
     )
     await register_search_attributes(env.client)
     try:

@@ -6,7 +6,6 @@ import asyncio
 
 import asyncpg
 import httpx
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from hverdagsbro.search_attributes import (
@@ -20,6 +19,7 @@ from hverdagsbro.settings import Settings
 from schemas.tasks import DecisionAction, TaskKind
 from tests.roster import make_roster
 from tests.temporal_servers import DEV_SERVER
+from tests.test_keys import TEST_CONVERTER
 from tests.workflows.driver import referral, start
 from workers.worker import build_worker, episode_activities
 
@@ -37,7 +37,7 @@ async def test_operator_finds_an_episode_by_bridge_phase_and_programme(
     db_pool: asyncpg.Pool, worker_settings: Settings
 ) -> None:
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         dev_server_existing_path=DEV_SERVER,
         search_attributes=[BRIDGE_PHASE, PROGRAMME, MUNICIPALITY, DISCHARGE_DATE, OVERDUE_TASKS],
         dev_server_extra_args=["--log-level", "error"],

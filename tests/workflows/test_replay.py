@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.test_keys import TEST_CONVERTER
 from workflows.episode import EpisodeWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -30,5 +30,5 @@ def test_there_is_a_stored_history_for_every_programme() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_stored_episode_replays_on_the_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(f"episode-{path.stem}", path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[EpisodeWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[EpisodeWorkflow], data_converter=TEST_CONVERTER)
     await replayer.replay_workflow(history)
