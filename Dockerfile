@@ -1,0 +1,35 @@
+# The one image for every hverdagsbro process: migrate, worker, api and codec-server.
+
+FROM python:3.11.10-slim-bookworm AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/hverdagsbro
+WORKDIR /src
+# .dockerignore lets only pyproject.toml and the packages through.
+COPY . .
+RUN /opt/hverdagsbro/bin/pip install .
+
+
+FROM python:3.11.10-slim-bookworm
+
+ENV PATH=/opt/hverdagsbro/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HVERDAGSBRO_DATA_DIR=/var/lib/hverdagsbro \
+    HVERDAGSBRO_LOG_FORMAT=json
+
+RUN groupadd --system --gid 10001 hverdagsbro \
+    && useradd --system --uid 10001 --gid hverdagsbro --home-dir /var/lib/hverdagsbro \
+        --create-home --shell /usr/sbin/nologin hverdagsbro
+
+COPY --from=build /opt/hverdagsbro /opt/hverdagsbro
+
+USER 10001:10001
+WORKDIR /var/lib/hverdagsbro
+
+# api, codec-server, our metrics, the Temporal SDK's metrics
+EXPOSE 8000 8089 9464 9465
+
+ENTRYPOINT ["hverdagsbro"]
+CMD ["--help"]
