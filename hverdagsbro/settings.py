@@ -49,11 +49,19 @@ class Settings(BaseSettings):
         description="Payload keys 'id:base64,...' (current first). Unset: a development key "
         "is generated once into <data_dir>/encryption-keys.",
     )
+    codec_host: str = Field(default="127.0.0.1", description="Bind address of the codec server.")
     codec_port: int = Field(default=8089, description="Port of the codec server for the UI.")
+    codec_allowed_origins: str = Field(
+        default="http://localhost:8233,http://127.0.0.1:8233,http://localhost:8080",
+        description="Comma-separated Temporal UI origins the codec server allows (CORS).",
+    )
     codec_tokens: str | None = Field(
         default=None,
         description="Comma-separated bearer tokens the codec server accepts (besides operator "
         "API tokens). Unset in development: one is generated into <data_dir>/codec-token.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Bind address of both metrics endpoints."
     )
     metrics_port: int = Field(default=9464, description="Prometheus endpoint of our metrics.")
     sdk_metrics_port: int = Field(
