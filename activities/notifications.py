@@ -14,6 +14,7 @@ from activities.channels.email import EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
 from db.connection import PooledConnection
+from hverdagsbro.metrics import Metrics
 from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
 
 __all__ = ["EmailSender", "Notifier", "SmsSender"]
@@ -70,12 +71,18 @@ class Notifier:
     """Sends what the outbox says is pending; an already sent row is never sent again."""
 
     def __init__(
-        self, pool: asyncpg.Pool, email: EmailSender, sms: SmsSender | None, public_url: str
+        self,
+        pool: asyncpg.Pool,
+        email: EmailSender,
+        sms: SmsSender | None,
+        public_url: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self._pool = pool
         self._email = email
         self._sms = sms
         self._public_url = public_url
+        self._metrics = metrics
 
     @activity.defn
     async def deliver_notification(self, n: Notification) -> Delivery:
@@ -130,9 +137,13 @@ class Notifier:
             except Exception as exc:
                 await conn.execute(_MARK_ATTEMPT_FAILED, *key, describe(exc))
                 log.warning("delivery failed", **_ids(n, user_id, channel), reason=describe(exc))
+                if self._metrics is not None:
+                    self._metrics.notification_failed(channel)
                 return DeliveryStatus.PENDING, describe(exc)
             await conn.execute(_MARK_SENT, *key)
         log.info("delivery sent", **_ids(n, user_id, channel))
+        if self._metrics is not None:
+            self._metrics.notification_delivered(channel)
         return DeliveryStatus.SENT, ""
 
     async def _send(

@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from temporalio.client import Client
 
-from api import security
+from api import security, web
 from api.errors import ApiError, api_error_handler, validation_error_handler
 from api.intake import EventIntake
 from api.medcom_intake import MedcomIntake
-from api.routes import episodes, events, health, inbox, medcom, tasks
+from api.routes import episodes, events, health, inbox, medcom, metrics, tasks
 from api.task_decisions import TaskDecisions
 from db.pool import create_pool
+from hverdagsbro.metrics import Metrics
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import connect
 
@@ -25,7 +26,8 @@ def _wire(app: FastAPI, pool: asyncpg.Pool, temporal: Client, settings: Settings
     app.state.pool = pool
     app.state.temporal = temporal
     app.state.settings = settings
-    app.state.intake = EventIntake(pool, temporal, settings.task_queue)
+    app.state.metrics = Metrics()
+    app.state.intake = EventIntake(pool, temporal, settings.task_queue, app.state.metrics)
     app.state.decisions = TaskDecisions(pool, temporal)
     app.state.medcom = MedcomIntake(pool, app.state.intake)
 
@@ -66,6 +68,7 @@ def create_app(
     security.install(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    for module in (health, events, episodes, tasks, inbox, medcom):
+    for module in (health, metrics, events, episodes, tasks, inbox, medcom):
         app.include_router(module.router)
+    web.install(app)
     return app

@@ -23,6 +23,7 @@ from api.event_input import (
 from api.principal import Principal, TokenRole
 from api.scoping import may_see_episode
 from db.citizens import upsert_citizen
+from hverdagsbro.metrics import Metrics
 from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
 from schemas.people import Role
 from workers.starter import episode_start, start_episode
@@ -65,13 +66,31 @@ EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
 class EventIntake:
     """Records events in `events_received` and hands them to Temporal exactly once."""
 
-    def __init__(self, pool: asyncpg.Pool, client: Client, task_queue: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        client: Client,
+        task_queue: str,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.pool = pool
         self.client = client
         self.task_queue = task_queue
+        self.metrics = metrics
 
     async def submit(self, principal: Principal, body: EventIn) -> EventAck:
-        """One event from the JSON API or a page."""
+        """One event from the JSON API or a page; counted as accepted, duplicate or rejected."""
+        try:
+            ack = await self._submit(principal, body)
+        except ApiError as err:
+            if self.metrics is not None and err.status < 500:
+                self.metrics.event_received("rejected")
+            raise
+        if self.metrics is not None:
+            self.metrics.event_received(ack.outcome)
+        return ack
+
+    async def _submit(self, principal: Principal, body: EventIn) -> EventAck:
         allowed = EVENT_ROLES.get(body.type)
         if allowed is not None and principal.role not in allowed:
             raise ApiError(403, f"role {principal.role.value} may not report {body.type} events")

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import httpx
 
 from tests.api.bodies import TEST_CPR, event_body, referral_body
 from tests.api.conftest import Caller
@@ -192,3 +193,12 @@ async def test_responses_carry_security_headers_and_huge_bodies_are_refused(
         "/api/events", content=b"x" * 2_100_000, headers={"content-type": "application/json"}
     )
     assert huge.status_code == 413
+
+
+async def test_the_api_counts_events_by_outcome_without_personal_data(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    text = (await anonymous.get("/metrics")).text
+    assert 'hverdagsbro_events_total{outcome="accepted"}' in text
+    assert 'hverdagsbro_events_total{outcome="rejected"}' in text
+    assert TEST_CPR not in text
