@@ -1,0 +1,104 @@
+"""Privacy by design: a whole episode leaves no personal data in clear text in Temporal
+(workflow ids, histories, search attributes, memo) or in any log line."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import asyncpg
+from temporalio.testing import WorkflowEnvironment
+
+from hverdagsbro.log_setup import configure_logging
+from hverdagsbro.redaction import REDACTED
+from tests.api.bodies import event_body, referral_body
+from tests.api.conftest import Caller
+from tests.api.test_events_api import wait_for_task
+from tests.roster import make_roster
+from workflows.episode import EpisodeWorkflow
+
+
+async def test_a_whole_episode_leaves_no_personal_data_in_temporal_or_logs(
+    as_user: Caller, db_pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    cpr = f"2{uuid.uuid4().int % 10**9:09d}"
+    secrets = {
+        "cpr": cpr,
+        "name": f"Privata Borger{marker}",
+        "phone": f"+45 2{uuid.uuid4().int % 10**7:07d}",
+        "email": f"privat{marker}@example.org",
+        "note": f"Hun fortalte om sin diagnose {marker}",
+    }
+    logs = io.StringIO()
+    configure_logging("json", "INFO", stream=logs)
+    try:
+        roster = await make_roster(db_pool, peers=1)
+        ward = await as_user(roster.ward_nurse)
+        peer = await as_user(roster.peers[0])
+        coordinator = await as_user(roster.coordinator)
+        body = referral_body(roster)
+        body["payload"]["citizen"] = {
+            "cpr": cpr,
+            "name": secrets["name"],
+            "phone": secrets["phone"],
+            "email": secrets["email"],
+        }
+        episode_id = (await ward.post("/api/events", json=body)).json()["episode_id"]
+        offer = await wait_for_task(peer, "peer_offer")
+        await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={"note": secrets["note"]})
+        await ward.post("/api/events", json=event_body(episode_id, "discharged"))
+        await wait_for_task(peer, "first_contact")
+        contact = event_body(episode_id, "contact_logged", {"note": secrets["note"]})
+        assert (await peer.post("/api/events", json=contact)).status_code == 202
+        close = event_body(episode_id, "close_requested", {"reason": "done"})
+        assert (await coordinator.post("/api/events", json=close)).status_code == 202
+        questionnaire = await wait_for_task(peer, "outcome_questionnaire")
+        answers = {
+            "kind": "outcome",
+            "hope_score_start": 2,
+            "hope_score_end": 6,
+            "network_size_start": 1,
+            "network_size_end": 3,
+            "job_or_education": "none",
+        }
+        await peer.post(
+            f"/api/tasks/{questionnaire['task_id']}/complete",
+            json={"result": answers, "note": secrets["note"]},
+        )
+        debrief = await wait_for_task(peer, "debrief")
+        await peer.post(f"/api/tasks/{debrief['task_id']}/complete", json={"note": secrets["note"]})
+        handle = time_skipping_env.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
+        outcome = await handle.result()
+        assert outcome.final_phase == "closed"
+
+        history = await handle.fetch_history()
+        raw = b"".join(event.SerializeToString() for event in history.events)
+        description = await handle.describe()
+        visible = " ".join(
+            [
+                episode_id,
+                str(description.typed_search_attributes),
+                str(description.memo),
+                str(await description.static_summary()),
+                str(await description.static_details()),
+            ]
+        )
+    finally:
+        configure_logging("console", "INFO")
+    logged = logs.getvalue()
+    assert "episode started" in logged, "the log capture worked"
+    for kind, value in secrets.items():
+        assert value.encode() not in raw, f"{kind} in the workflow history"
+        assert value not in visible, f"{kind} in ids, search attributes or memo"
+        assert value not in logged, f"{kind} in a log line"
+    ours = [
+        line
+        for line in logged.splitlines()
+        if json.loads(line).get("logger") != "mail.log"  # the test's own SMTP server
+    ]
+    assert not [line for line in ours if REDACTED in line], "nothing needed the safety net"
+    async with db_pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT name FROM citizens WHERE cpr = $1", cpr)
+    assert stored == secrets["name"], "personal data lives in PostgreSQL"
