@@ -1,0 +1,122 @@
+"""Log-in and log-out pages: password check, failed-attempt limit, session cookie."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import cache
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import SESSION_COOKIE, find_principal
+from api.passwords import hash_password, verify_password
+from api.web.guard import PageRoute, checked_form, field, home_of, page_principal
+from api.web.queries import login_user
+from api.web.rendering import render
+from db.access import create_session, end_session, recent_failed_logins, record_login_attempt
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+SESSION_TTL = timedelta(hours=8)
+LOCKOUT_WINDOW = timedelta(minutes=15)
+MAX_FAILED = 5
+# A log-in form is only accepted with the token its page set (no log-in CSRF).
+LOGIN_COOKIE = "hb_login"
+
+
+@cache
+def _decoy_hash() -> str:
+    """Checked when the user id is unknown, so timing does not tell which part was wrong."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _login_page(
+    request: Request, *, problem: str | None = None, status: int = 200, user_id: str = ""
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    next_path = _safe_next(request.query_params.get("next", "/"))
+    response = render(
+        request,
+        "login.html",
+        {"problem": problem, "login_token": token, "user_id": user_id, "next_path": next_path},
+        status=status,
+        path="/login",
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/login",
+    )
+    return response
+
+
+@router.get("/")
+async def root(request: Request) -> Response:
+    principal = await find_principal(request)
+    return RedirectResponse(home_of(principal) if principal else "/login", status_code=303)
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    sent, kept = field(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")
+    if not sent or not kept or not secrets.compare_digest(sent, kept):
+        return _login_page(request, problem="login.stale", status=403)
+    user_id = field(form, "user_id")[:128]
+    raw_password = form.get("password")
+    password = raw_password if isinstance(raw_password, str) else ""
+    pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        if await recent_failed_logins(conn, user_id, LOCKOUT_WINDOW) >= MAX_FAILED:
+            await record_login_attempt(conn, user_id, False)
+            return _login_page(request, problem="login.locked", status=429, user_id=user_id)
+        user = await login_user(conn, user_id)
+    stored = user["password_hash"] if user is not None and user["password_hash"] else None
+    matches = await run_in_threadpool(verify_password, stored or _decoy_hash(), password)
+    succeeded = matches and stored is not None
+    async with pool.acquire() as conn:
+        await record_login_attempt(conn, user_id, succeeded)
+        if not succeeded:
+            return _login_page(request, problem="login.wrong", status=401, user_id=user_id)
+        old = request.cookies.get(SESSION_COOKIE)
+        if old:
+            await end_session(conn, old)
+        secret, _ = await create_session(conn, user_id, SESSION_TTL)
+    response = RedirectResponse(_safe_next(field(form, "next")), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    principal = await page_principal(request)
+    await checked_form(request, principal)
+    async with request.app.state.pool.acquire() as conn:
+        await end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

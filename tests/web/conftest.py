@@ -1,0 +1,159 @@
+"""The real app served by uvicorn on a free port, Debian's Chromium through Playwright, and
+staff who log in with a password."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.passwords import hash_password
+from hverdagsbro.settings import PROJECT_ROOT, Settings
+from tests.conftest import free_port
+from tests.roster import Roster, make_roster
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "rigtig-hest-batteri-haefteklamme"
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+
+OpenAs = Callable[[str], Awaitable[Page]]
+
+
+@pytest.fixture(scope="session")
+def web_app(
+    db_pool: asyncpg.Pool,
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    task_queue: str,
+) -> FastAPI:
+    return create_app(
+        Settings(task_queue=task_queue), pool=db_pool, temporal=time_skipping_env.client
+    )
+
+
+@pytest.fixture(scope="session")
+async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
+    """The app behind a real HTTP server in this process, on the session's event loop."""
+    port = free_port()
+    config = uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("install Debian's chromium (make test does it as root)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def new_page(browser: Browser, web_url: str) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """A page in a fresh browser context (its own cookies), in English."""
+    contexts: list[BrowserContext] = []
+
+    async def make() -> Page:
+        context = await browser.new_context(base_url=web_url, locale="en-GB")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
+async def log_in(page: Page, user_id: str, password: str = PASSWORD) -> None:
+    await page.goto("/login?lang=en")
+    await page.get_by_label("User id").fill(user_id)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_load_state()
+
+
+@pytest.fixture
+async def open_as(new_page: Callable[[], Awaitable[Page]]) -> OpenAs:
+    """A browser logged in as the user, on their home page."""
+
+    async def make(user_id: str) -> Page:
+        page = await new_page()
+        await log_in(page, user_id)
+        assert "/login" not in page.url, f"{user_id} could not log in"
+        return page
+
+    return make
+
+
+async def with_passwords(pool: asyncpg.Pool, roster: Roster, *extra: str) -> None:
+    users = [
+        roster.ward_nurse,
+        roster.coordinator,
+        *roster.peers,
+        *roster.caseworkers.values(),
+        *extra,
+    ]
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE users SET password_hash = $1 WHERE user_id = ANY ($2::text[])",
+            hash_password(PASSWORD),
+            users,
+        )
+
+
+async def web_roster(pool: asyncpg.Pool, **kwargs: object) -> Roster:
+    """A roster of its own whose staff log in with PASSWORD."""
+    roster = await make_roster(pool, **kwargs)  # type: ignore[arg-type]
+    await with_passwords(pool, roster)
+    return roster
+
+
+async def reload_until(page: Page, selector: str, timeout: float = 20.0) -> None:
+    """Reload until the selector shows (read models are written a moment after a decision)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if await page.locator(selector).count() > 0:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{selector!r} did not show on {page.url}")
+        await asyncio.sleep(0.3)
+        await page.reload()
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -1,0 +1,43 @@
+"""What users do on the pages, step by step, as a browser does it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import asyncpg
+from playwright.async_api import Page
+
+from tests.api.bodies import TEST_CPR
+from tests.roster import Roster
+
+CITIZEN = "Testa Borger"
+
+
+async def fill_referral(page: Page, roster: Roster, *, cpr: str = TEST_CPR) -> None:
+    """The ward's referral form, filled as a nurse would (the page is /ward)."""
+    await page.get_by_label("CPR number (10 digits)").fill(cpr)
+    await page.get_by_label("Name", exact=True).fill(CITIZEN)
+    await page.get_by_label("Phone (optional)").fill("+45 12345678")
+    await page.locator("#programme").select_option("peer-guide-sind")
+    await page.get_by_label("Municipality", exact=True).select_option(roster.municipality_code)
+    await page.get_by_label("Coordinating organisation").select_option(roster.organisation_id)
+    await page.get_by_label("Network", exact=True).fill("Spille fodbold igen")
+    await page.get_by_label("Municipal services").fill("Hjælp til at finde en bolig")
+    for scope in ("Peer support", "Sharing with the municipality"):
+        await page.get_by_label(f"Given: {scope}").check()
+        await page.get_by_label(f"How: {scope}").select_option("written")
+    admitted = (datetime.now() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    await page.get_by_label("Admitted at (date and time, optional)").fill(admitted)
+
+
+async def refer(page: Page, roster: Roster, pool: asyncpg.Pool) -> str:
+    """Refer through the page; returns the new episode's id."""
+    await fill_referral(page, roster)
+    await page.get_by_role("button", name="Send referral").click()
+    await page.get_by_text("The referral has been received.").wait_for()
+    async with pool.acquire() as conn:
+        episode_id: str = await conn.fetchval(
+            "SELECT episode_id FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC",
+            roster.ward_id,
+        )
+    return episode_id

@@ -1,0 +1,73 @@
+"""The coordinator matches an episode nobody could take; the operator sees counts only."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import pytest
+
+from tests.api.bodies import TEST_CPR
+from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster, with_passwords
+from tests.web.steps import CITIZEN, refer
+
+pytestmark = pytest.mark.browser
+
+
+async def test_coordinator_matches_an_unmatched_episode_by_hand(
+    open_as: OpenAs, db_pool: asyncpg.Pool
+) -> None:
+    roster = await web_roster(db_pool, peers=1, capacity=0)
+    ward = await open_as(roster.ward_nurse)
+    episode_id = await refer(ward, roster, db_pool)
+
+    coordinator = await open_as(roster.coordinator)
+    assert coordinator.url.endswith("/coordinator")
+    await reload_until(coordinator, "text=Match manually")
+    attention = coordinator.locator("section", has_text="Unmatched and escalated episodes")
+    assert await attention.get_by_role("link", name=episode_id).count() == 1
+    assert await attention.get_by_text("Unmatched").count() >= 1
+    load = coordinator.locator("section", has_text="Peer load")
+    assert await load.get_by_role("row", name="Test peer 0").count() == 1
+    await coordinator.get_by_label("Peer guide").select_option(roster.peers[0])
+    await screenshot(coordinator, "coordinator")
+    await coordinator.get_by_role("button", name="Match manually").click()
+    await coordinator.get_by_text("Your decision has been recorded.").wait_for()
+
+    peer = await open_as(roster.peers[0])
+    await reload_until(peer, f"table >> text={episode_id}")
+    async with db_pool.acquire() as conn:
+        active_load = await conn.fetchval(
+            "SELECT active_load FROM peers WHERE peer_id = $1", roster.peers[0]
+        )
+    assert active_load == 1, "a manual match may go over capacity"
+
+
+async def test_operator_sees_counts_by_phase_and_the_temporal_ui_but_no_personal_data(
+    open_as: OpenAs, db_pool: asyncpg.Pool
+) -> None:
+    roster = await web_roster(db_pool, peers=1)
+    operator_id = f"operator-{uuid.uuid4().hex[:6]}"
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO users (user_id, role, display_name)"
+            " VALUES ($1, 'operator', 'Test operator')",
+            operator_id,
+        )
+    await with_passwords(db_pool, roster, operator_id)
+    ward = await open_as(roster.ward_nurse)
+    await refer(ward, roster, db_pool)
+
+    operator = await open_as(operator_id)
+    assert operator.url.endswith("/operator")
+    assert await operator.get_by_role("link", name="http://127.0.0.1:8233").count() == 1
+    assert await operator.get_by_role("columnheader", name="Count").count() == 1
+    text = await operator.locator("body").inner_text()
+    assert CITIZEN not in text
+    assert TEST_CPR not in text
+    await screenshot(operator, "operator")
+    await operator.goto("/ward")
+    assert (
+        await operator.get_by_role("heading", name="You do not have access to this page").count()
+        == 1
+    )
