@@ -20,6 +20,11 @@ class CitizenOut(Frozen):
     email: str | None
 
 
+class GoalOut(Frozen):
+    area: str
+    text: str
+
+
 class TimelineOut(Frozen):
     at: datetime
     kind: str
@@ -56,6 +61,7 @@ class EpisodeOut(Frozen):
     follow_ups_planned: int
     readmissions: int
     citizen: CitizenOut | None
+    goals: list[GoalOut]
     tasks: list[EpisodeTaskOut]
     timeline: list[TimelineOut]
 
@@ -67,7 +73,12 @@ async def episode_for(pool: asyncpg.Pool, principal: Principal, episode_id: str)
         if row is None or not may_see_episode(principal, row):
             raise ApiError(404, "episode_id: no such episode")
         citizen = None
+        goals: list[GoalOut] = []
         if may_see_citizen(principal, row):
+            goals = [
+                GoalOut(area=g["area"], text=g["text"])
+                for g in await episode_queries.goals(conn, episode_id)
+            ]
             person = await episode_queries.citizen(conn, row["citizen_id"])
             await episode_queries.audit_read(
                 conn,
@@ -103,6 +114,7 @@ async def episode_for(pool: asyncpg.Pool, principal: Principal, episode_id: str)
         follow_ups_planned=row["follow_ups_planned"],
         readmissions=row["readmissions"],
         citizen=citizen,
+        goals=goals,
         tasks=[
             EpisodeTaskOut(
                 task_id=t["task_id"],

@@ -51,6 +51,13 @@ async def timeline(conn: PooledConnection, episode_id: str) -> list[asyncpg.Reco
     )
 
 
+async def goals(conn: PooledConnection, episode_id: str) -> list[asyncpg.Record]:
+    """The citizen's own goals (personal data: shown only with the citizen's details)."""
+    return await conn.fetch(
+        "SELECT area, text FROM episode_goals WHERE episode_id = $1 ORDER BY goal_no", episode_id
+    )
+
+
 async def citizen(conn: PooledConnection, citizen_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT citizen_id, name, phone, email FROM citizens WHERE citizen_id = $1", citizen_id

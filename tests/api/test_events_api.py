@@ -55,6 +55,7 @@ async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: asy
     seen = await peer.get(f"/api/episodes/{episode_id}")
     assert seen.status_code == 200, "the peer sees the episode as soon as they accept"
     assert seen.json()["citizen"]["name"] == "Testa Borger"
+    assert seen.json()["goals"] == [{"area": "network", "text": "Spille fodbold igen"}]
     assert seen.json()["phase"] == "pre_discharge"
 
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
