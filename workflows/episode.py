@@ -877,6 +877,7 @@ class EpisodeWorkflow:
         if self.state.phase == phase:
             return
         self.state.phase = phase
+        workflow.logger.info("episode phase changed", extra={"phase": phase.value})
         self._timeline("phase", f"Phase: {phase.value}")
         self._audit(SYSTEM, "episode.phase", detail={"phase": phase.value})
         self._touch()
