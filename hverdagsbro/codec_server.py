@@ -48,17 +48,24 @@ def _body(payloads: list[Payload]) -> dict[str, list[dict[str, Any]]]:
     return {"payloads": [json_format.MessageToDict(p) for p in payloads]}
 
 
-def _authoriser(tokens: set[str]) -> Callable[[str | None], None]:
+def _authoriser(tokens: set[str]) -> Callable[[Request], None]:
     accepted = [t.encode("utf-8") for t in tokens]
 
-    def authorise(authorization: str | None = Header(default=None)) -> None:
-        if authorization is None or not authorization.lower().startswith(_BEARER):
+    def authorise(request: Request) -> None:
+        """A bearer token in the Authorization header, or (for a UI that cannot send headers,
+        like the local dev server's) in the endpoint path: /t/<token>/decode."""
+        in_path = request.path_params.get("token")
+        authorization = request.headers.get("authorization")
+        if in_path is not None:
+            offered = str(in_path).encode("utf-8")
+        elif authorization is not None and authorization.lower().startswith(_BEARER):
+            offered = authorization[len(_BEARER) :].strip().encode("utf-8")
+        else:
             raise HTTPException(
                 401,
                 "codec server needs 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        offered = authorization[len(_BEARER) :].strip().encode("utf-8")
         # Every token is compared, in constant time, so timing does not reveal a near miss.
         matches = [hmac.compare_digest(offered, token) for token in accepted]
         if not any(matches):
@@ -106,6 +113,7 @@ def create_codec_app(keys: KeyProvider, *, allowed_origins: list[str], tokens: s
         return _body(result)
 
     @app.post("/encode", dependencies=[Depends(authorise)])
+    @app.post("/t/{token}/encode", dependencies=[Depends(authorise)], include_in_schema=False)
     async def encode(
         request: Request,
         body: PayloadsBody,
@@ -114,6 +122,7 @@ def create_codec_app(keys: KeyProvider, *, allowed_origins: list[str], tokens: s
         return await transform(request, body, x_namespace, codec.encode)
 
     @app.post("/decode", dependencies=[Depends(authorise)])
+    @app.post("/t/{token}/decode", dependencies=[Depends(authorise)], include_in_schema=False)
     async def decode(
         request: Request,
         body: PayloadsBody,

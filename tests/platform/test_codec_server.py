@@ -169,3 +169,14 @@ def test_an_app_without_tokens_is_refused() -> None:
 
 def test_tokens_are_read_from_a_comma_separated_list() -> None:
     assert parse_tokens(" a1 ,b2,, ") == {"a1", "b2"}
+
+
+async def test_the_token_may_stand_in_the_endpoint_path_for_the_dev_ui(
+    codec: httpx.AsyncClient,
+) -> None:
+    encoded = await codec.post(f"/t/{TOKEN}/encode", json=body(PLAIN))
+    assert encoded.status_code == 200
+    decoded = await codec.post(f"/t/{TOKEN}/decode", json=encoded.json())
+    assert payloads_of(decoded) == [PLAIN]
+    wrong = await codec.post("/t/not-the-token/decode", json=encoded.json())
+    assert wrong.status_code == 403
