@@ -221,6 +221,13 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
     from hverdagsbro.temporal_client import connect
 
     roster = demo_roster()
+    try:
+        client = await connect(settings)
+    except RuntimeError:
+        raise CommandError(
+            f"Temporal does not answer at {settings.temporal_address}: start "
+            "`make run` (or `hverdagsbro dev`) in another terminal first"
+        ) from None
     async with database(settings) as database_url:
         await migrate_and_seed(database_url)
         pool = await create_pool(database_url, max_size=4)
@@ -231,13 +238,6 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
                 f"{len(roster.municipalities)} municipalities, {len(roster.wards)} wards, "
                 f"{len(roster.users)} users ({len(roster.peers)} peers)."
             )
-            try:
-                client = await connect(settings)
-            except RuntimeError:
-                raise CommandError(
-                    f"Temporal does not answer at {settings.temporal_address}: start "
-                    "`make run` (or `hverdagsbro dev`) in another terminal first"
-                ) from None
             episode_id = await start_demo_episode(client, pool, settings.task_queue)
             say(f"Episode started: {episode_id}")
             print("Waiting for the worker to offer it to a peer", end="", flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import subprocess
@@ -111,6 +112,9 @@ def _release_embedded(pgdata: Path) -> None:
             if pid != os.getpid() and not _alive(pid):
                 handles.get_and_remove(pid)
     server.cleanup()
+    # Released here, so the library's own exit hook has nothing left to do (and would log to
+    # streams that may be closed by then).
+    atexit.unregister(server._cleanup)
 
 
 def _alive(pid: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -147,3 +148,19 @@ def test_readme_lists_every_setting() -> None:
         if f"`HVERDAGSBRO_{name.upper()}`" not in readme
     ]
     assert missing == [], f"add these settings to the README's configuration table: {missing}"
+
+
+def test_demo_without_a_running_dev_stack_says_to_start_it_first(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = hverdagsbro(
+        "demo",
+        env={
+            "HVERDAGSBRO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
+            "HVERDAGSBRO_DATA_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 1
+    assert "make run" in result.stderr
+    assert "Traceback" not in result.stderr
