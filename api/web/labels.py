@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from api.reports.texts import REPORT_TEXTS
+
 LANGUAGES = ("da", "en")
 
 # key -> (Danish, English)
@@ -160,6 +162,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "network_size_end": ("Netværk nu (antal personer)", "Network now (people)"),
     "job_or_education": ("Job eller uddannelse", "Job or education"),
     "field.event_id": ("Formular", "Form"),
+    **REPORT_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.

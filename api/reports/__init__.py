@@ -1,0 +1,1 @@
+"""Outcome reporting: aggregated, small-cell-suppressed numbers on whether the bridge held."""

@@ -1,0 +1,49 @@
+"""The report as CSV: one tidy line per number, with the same suppression as the page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from api.reports.measures import Measure, decimals
+from api.reports.model import Bucket, Report
+
+HEADER = ("period_first", "period_last", "breakdown", "group", "measure", "value")
+
+
+def _lines(report: Report) -> list[tuple[str, str, str, str]]:
+    """(breakdown, group, measure, value) for every number the page shows."""
+    lines: list[tuple[str, str, str, str]] = []
+    rows = (report.overall, *(r for rows in report.breakdowns.values() for r in rows))
+    for row in rows:
+        for measure in Measure:
+            cell = row.cell(measure)
+            lines.append((row.breakdown, row.key, measure.value, cell.text(decimals(measure))))
+
+    def buckets(name: str, found: tuple[Bucket, ...]) -> None:
+        lines.extend((name, "all", b.key, b.cell.text(0)) for b in found)
+
+    buckets("contact_hours", report.contact_buckets)
+    buckets("hope_change", report.hope_buckets)
+    load = report.peer_load
+    lines.extend(
+        [
+            ("peer_load", "all", "peers", str(load.peers)),
+            ("peer_load", "all", "capacity", str(load.capacity)),
+            ("peer_load", "all", "active_load", load.active_load.text(0)),
+            ("peer_load", "all", "utilisation_pct", load.utilisation_pct.text(1)),
+            ("peer_load", "all", "at_capacity", load.at_capacity.text(0)),
+            ("target", "all", "contact_72h_pct", f"{report.contact_target_pct:.1f}"),
+        ]
+    )
+    return lines
+
+
+def report_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    period = report.filters.period
+    for line in _lines(report):
+        writer.writerow((period.first.isoformat(), period.last.isoformat(), *line))
+    return out.getvalue()

@@ -1,0 +1,163 @@
+"""The report pages' texts in Danish and English (merged into the page labels)."""
+
+from __future__ import annotations
+
+# key -> (Danish, English)
+REPORT_TEXTS: dict[str, tuple[str, str]] = {
+    "report.title": ("Resultater: holdt broen?", "Outcomes: did the bridge hold?"),
+    "report.print_title": ("Kvartalsrapport", "Quarterly report"),
+    "report.scope.organisation": ("Organisation", "Organisation"),
+    "report.scope.municipality": ("Kommune", "Municipality"),
+    "report.filters": ("Afgræns rapporten", "Narrow the report"),
+    "report.quarter": ("Kvartal", "Quarter"),
+    "report.from": ("Fra dato (valgfri)", "From date (optional)"),
+    "report.to": ("Til dato (valgfri)", "To date (optional)"),
+    "report.dates.hint": (
+        "Udfyldes begge datoer, bruges de i stedet for kvartalet.",
+        "If both dates are filled in, they are used instead of the quarter.",
+    ),
+    "report.all": ("Alle", "All"),
+    "report.show": ("Vis rapport", "Show report"),
+    "report.csv": ("Hent som CSV", "Download CSV"),
+    "report.print": ("Printvenlig kvartalsrapport", "Printable quarterly report"),
+    "report.period": ("Periode", "Period"),
+    "report.period.hint": (
+        "Forløb henvist i perioden. Peer-belastning er status lige nu.",
+        "Episodes referred in the period. Peer load is as of now.",
+    ),
+    "report.as_of": ("Opgjort", "As of"),
+    "report.privacy": (
+        "Kun samlede tal. Tal bygget på færre end 5 borgere vises som \u201c<5\u201d eller "
+        "\u201cskjult\u201d, og statistik over færre end 5 borgere vises ikke.",
+        "Aggregated numbers only. Numbers built from fewer than 5 citizens are shown as "
+        "\u201c<5\u201d or \u201csuppressed\u201d, and statistics over fewer than 5 citizens "
+        "are not shown.",
+    ),
+    "report.suppressed": ("skjult", "suppressed"),
+    "report.key_figures": ("Nøgletal", "Key figures"),
+    "report.measure": ("Mål", "Measure"),
+    "report.value": ("Værdi", "Value"),
+    "report.section.matching": ("Henvisning og match", "Referral and matching"),
+    "report.section.contact": ("Første kontakt efter udskrivning", "First contact after discharge"),
+    "report.section.follow_up": ("Opfølgning og genindlæggelser", "Follow-up and readmissions"),
+    "report.section.closing": ("Ved afslutning", "At closing"),
+    "report.section.hope": ("Håb (recovery)", "Hope (recovery)"),
+    "report.section.peers": ("Peer-belastning og eskaleringer", "Peer load and escalations"),
+    "report.target": ("Mål: 80 % inden for 72 timer", "Target: 80% within 72 hours"),
+    "report.target.met": ("Målet er nået", "Target met"),
+    "report.target.missed": ("Målet er ikke nået", "Target not met"),
+    "report.charts": ("Grafer", "Charts"),
+    "report.chart.contact": (
+        "Tid fra udskrivning til første peer-kontakt",
+        "Time from discharge to first peer contact",
+    ),
+    "report.chart.contact.desc": (
+        "Antal borgere efter timer fra udskrivning til første kontakt, og udskrevne uden "
+        "kontakt efter 72 timer.",
+        "Number of citizens by hours from discharge to first contact, and those discharged "
+        "with no contact after 72 hours.",
+    ),
+    "report.chart.within72": (
+        "Første kontakt inden for 72 timer, pr. program",
+        "First contact within 72 hours, by programme",
+    ),
+    "report.chart.within72.desc": (
+        "Andel i procent; den stiplede linje er målet på 80 %.",
+        "Share in percent; the dashed line is the 80% target.",
+    ),
+    "report.chart.closing": (
+        "Afsluttede forløb med milepæle",
+        "Closed episodes with milestones",
+    ),
+    "report.chart.closing.desc": (
+        "Andel af afsluttede forløb i procent.",
+        "Share of closed episodes in percent.",
+    ),
+    "report.chart.hope": ("Ændring i håb fra start til slut", "Change in hope from start to end"),
+    "report.chart.hope.desc": (
+        "Antal borgere efter ændring i håbsscore (1-10).",
+        "Number of citizens by change in hope score (1-10).",
+    ),
+    "report.chart.data": ("Tal bag grafen", "Data behind the chart"),
+    "report.group": ("Gruppe", "Group"),
+    "report.by.programme": ("Pr. program", "By programme"),
+    "report.by.municipality": ("Pr. kommune", "By municipality"),
+    "report.by.organisation": ("Pr. organisation", "By organisation"),
+    "report.b.h0_24": ("0-24 t", "0-24 h"),
+    "report.b.h24_48": ("24-48 t", "24-48 h"),
+    "report.b.h48_72": ("48-72 t", "48-72 h"),
+    "report.b.h72_120": ("72-120 t", "72-120 h"),
+    "report.b.h120_": ("over 120 t", "over 120 h"),
+    "report.b.no_contact": ("ingen kontakt", "no contact"),
+    "report.b.hope_down_3": ("-3 el. mindre", "-3 or less"),
+    "report.b.hope_down_1": ("-2 til -1", "-2 to -1"),
+    "report.b.hope_same": ("uændret", "unchanged"),
+    "report.b.hope_up_1": ("+1 til +2", "+1 to +2"),
+    "report.b.hope_up_3": ("+3 el. mere", "+3 or more"),
+    "report.peers": ("Peer-medarbejdere", "Peer guides"),
+    "report.capacity": ("Samlet kapacitet", "Total capacity"),
+    "report.active_load": ("Aktive forløb", "Active episodes"),
+    "report.utilisation_pct": ("Udnyttelse (%)", "Utilisation (%)"),
+    "report.at_capacity": ("Peer-medarbejdere på fuld kapacitet", "Peer guides at capacity"),
+    "report.m.referrals": ("Henvisninger", "Referrals"),
+    "report.m.match_due": (
+        "Henvisninger, der har ventet mindst 24 t eller er matchet",
+        "Referrals waiting 24 h or more, or matched",
+    ),
+    "report.m.matched_24h": ("Matchet inden for 24 t", "Matched within 24 h"),
+    "report.m.matched_24h_pct": ("Matchet inden for 24 t (%)", "Matched within 24 h (%)"),
+    "report.m.contact_due": (
+        "Udskrevne med kontakt eller over 72 t siden udskrivning",
+        "Discharged with a contact or more than 72 h ago",
+    ),
+    "report.m.contact_72h": ("Kontakt inden for 72 t", "Contact within 72 h"),
+    "report.m.contact_72h_pct": ("Kontakt inden for 72 t (%)", "Contact within 72 h (%)"),
+    "report.m.contacted": ("Med første kontakt", "With a first contact"),
+    "report.m.contact_median_h": ("Median, timer til kontakt", "Median hours to contact"),
+    "report.m.contact_p80_h": (
+        "80 % fik kontakt inden for (timer)",
+        "80% contacted within (hours)",
+    ),
+    "report.m.follow_ups_planned": ("Opfølgninger planlagt", "Follow-ups planned"),
+    "report.m.follow_ups_done": ("Opfølgninger udført", "Follow-ups done"),
+    "report.m.adherence_pct": ("Opfølgning udført (%)", "Follow-up adherence (%)"),
+    "report.m.readmitted": ("Forløb med genindlæggelse", "Episodes with a readmission"),
+    "report.m.readmitted_pct": ("Forløb med genindlæggelse (%)", "Episodes with a readmission (%)"),
+    "report.m.readmissions": ("Genindlæggelser i alt", "Readmissions in total"),
+    "report.m.closed": ("Afsluttede forløb", "Closed episodes"),
+    "report.m.closed_municipal_service": (
+        "Afsluttet med kommunal indsats startet",
+        "Closed with a municipal service started",
+    ),
+    "report.m.closed_municipal_service_pct": (
+        "Afsluttet med kommunal indsats (%)",
+        "Closed with a municipal service (%)",
+    ),
+    "report.m.closed_job_or_education": (
+        "Afsluttet med skridt mod job eller uddannelse",
+        "Closed with a job or education step",
+    ),
+    "report.m.closed_job_or_education_pct": (
+        "Afsluttet med job-/uddannelsesskridt (%)",
+        "Closed with a job or education step (%)",
+    ),
+    "report.m.closed_network_activity": (
+        "Afsluttet med ny netværksaktivitet",
+        "Closed with a new network activity",
+    ),
+    "report.m.closed_network_activity_pct": (
+        "Afsluttet med ny netværksaktivitet (%)",
+        "Closed with a new network activity (%)",
+    ),
+    "report.m.hope_n": ("Med håbsscore ved start og slut", "With hope score at start and end"),
+    "report.m.hope_change_mean": ("Gennemsnitlig ændring i håb", "Mean change in hope"),
+    "report.m.hope_change_median": ("Median ændring i håb", "Median change in hope"),
+    "report.m.escalations_manual_match": (
+        "Eskaleringer: manuelt match",
+        "Escalations: manual match",
+    ),
+    "report.m.escalations_first_contact": (
+        "Eskaleringer: første kontakt mangler",
+        "Escalations: first contact missing",
+    ),
+}

@@ -1,0 +1,119 @@
+"""Properties of small-cell suppression: nothing shown from fewer than five citizens, and no
+hidden cell that the total and the shown cells would give away."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.reports.build import build_report
+from api.reports.csv_export import report_csv
+from api.reports.facts import EpisodeFacts
+from api.reports.measures import COUNTS, Measure
+from api.reports.model import ReportFilters
+from api.reports.period import Period
+from api.reports.suppression import Mark, Tally, protect
+
+START = datetime(2026, 7, 1, tzinfo=UTC)
+AS_OF = datetime(2026, 10, 15, tzinfo=UTC)
+CITIZENS = [f"cit-{n:03d}" for n in range(40)]
+
+tallies = st.builds(
+    lambda citizens, extra: Tally(value=float(len(citizens) + extra), citizens=citizens),
+    st.frozensets(st.sampled_from(CITIZENS), max_size=12),
+    st.integers(min_value=0, max_value=6),
+)
+
+
+@given(st.lists(tallies, min_size=1, max_size=8))
+def test_protected_counts_show_only_cells_of_five_citizens_and_never_one_lone_gap(
+    family: list[Tally],
+) -> None:
+    cells = protect(family)
+    for tally, cell in zip(family, cells, strict=True):
+        if cell.shown:
+            assert len(tally.citizens) >= 5
+            assert cell.value == tally.value
+        if len(tally.citizens) < 5:
+            assert not cell.shown
+            assert cell.mark in (Mark.SMALL, Mark.SUPPRESSED)
+    hidden = sum(1 for c in cells if not c.shown)
+    primary = sum(1 for t in family if len(t.citizens) < 5)
+    assert hidden - primary in (0, 1)
+    if len(family) > 1:
+        assert hidden != 1
+
+
+def _facts(
+    citizen: str,
+    programme: str,
+    municipality: str,
+    referred_h: float,
+    contact_h: float | None,
+    hope: tuple[int, int] | None,
+    closed: bool,
+) -> EpisodeFacts:
+    referred = START + timedelta(hours=referred_h)
+    discharged = referred + timedelta(days=3)
+    return EpisodeFacts(
+        citizen_id=citizen,
+        programme=programme,
+        municipality_code=municipality,
+        organisation_id="org",
+        referred_at=referred,
+        matched_at=referred + timedelta(hours=referred_h % 40),
+        discharged_at=discharged,
+        first_contact_at=None if contact_h is None else discharged + timedelta(hours=contact_h),
+        follow_ups_planned=4,
+        follow_ups_done=2,
+        readmissions=int(referred_h) % 2,
+        milestones=("network_activity",) if closed else (),
+        hope_score_start=hope[0] if hope else None,
+        hope_score_end=hope[1] if hope else None,
+        closed_at=discharged + timedelta(days=30) if closed else None,
+        manual_matches=1 if int(referred_h) % 3 == 0 else 0,
+    )
+
+
+episodes = st.builds(
+    _facts,
+    st.sampled_from(CITIZENS[:15]),
+    st.sampled_from(["p1", "p2", "p3"]),
+    st.sampled_from(["101", "202"]),
+    st.floats(min_value=0, max_value=2000),
+    st.none() | st.floats(min_value=0, max_value=200),
+    st.none() | st.tuples(st.integers(1, 10), st.integers(1, 10)),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(episodes, max_size=40))
+def test_no_report_cell_is_built_from_fewer_than_five_citizens(
+    facts: list[EpisodeFacts],
+) -> None:
+    period = Period.quarter("2026-Q3")
+    report = build_report(ReportFilters(period=period), facts, [], AS_OF)
+    groups = [(report.overall, facts)]
+    for name, rows in report.breakdowns.items():
+        key = {"programme": "programme", "municipality": "municipality_code"}.get(name)
+        for row in rows:
+            members = [f for f in facts if key is None or getattr(f, key) == row.key]
+            groups.append((row, members))
+        for measure in COUNTS:
+            hidden = sum(1 for r in rows if not r.cell(measure).shown)
+            assert hidden != 1, f"{name}/{measure}: one lone hidden group"
+    for row, members in groups:
+        if row.cell(Measure.REFERRALS).shown:
+            assert len({f.citizen_id for f in members}) >= 5
+        if row.cell(Measure.HOPE_CHANGE_MEAN).shown:
+            assert len({f.citizen_id for f in members if f.hope_change() is not None}) >= 5
+        if row.cell(Measure.CONTACT_MEDIAN_H).shown:
+            contacted = {f.citizen_id for f in members if f.hours_to_first_contact() is not None}
+            assert len(contacted) >= 5
+        if row.cell(Measure.MATCHED_24H_PCT).shown:
+            assert row.cell(Measure.MATCHED_24H).shown and row.cell(Measure.MATCH_DUE).shown
+    text = report_csv(report)
+    assert not any(c in text for c in CITIZENS)
