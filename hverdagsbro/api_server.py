@@ -1,16 +1,21 @@
-"""Runs the web/API app under uvicorn until told to stop."""
+"""Runs an ASGI app (the web/API, the codec server) under uvicorn until told to stop."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import Iterator
 
 import structlog
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
+from hverdagsbro.codec_server import create_codec_app, parse_tokens
+from hverdagsbro.dev_secrets import dev_secret
 from hverdagsbro.settings import Settings
+from hverdagsbro.temporal_client import keyring
 
 log = structlog.get_logger(__name__)
 
@@ -23,16 +28,10 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve_api(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
-    """Serve the pages and the JSON API on settings.api_host:api_port until `stop` is set."""
-    app = create_app(settings, database_url=database_url)
+async def serve(app: FastAPI, *, host: str, port: int, setting: str, stop: asyncio.Event) -> None:
+    """Serve `app` on host:port until `stop` is set; `setting` names the port's env var."""
     config = uvicorn.Config(
-        app,
-        host=settings.api_host,
-        port=settings.api_port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
     )
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
@@ -42,8 +41,50 @@ async def serve_api(settings: Settings, database_url: str, stop: asyncio.Event) 
     stopping.cancel()
     await serving
     if serving in done and not stop.is_set():
-        raise RuntimeError(
-            f"the web/API server stopped by itself (is port {settings.api_port} taken? "
-            "set HVERDAGSBRO_API_PORT)"
-        )
+        raise RuntimeError(f"the server on port {port} stopped by itself (taken? set {setting})")
+
+
+async def serve_api(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
+    """The pages and the JSON API on settings.api_host:api_port."""
+    app = create_app(settings, database_url=database_url)
+    await serve(
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        setting="HVERDAGSBRO_API_PORT",
+        stop=stop,
+    )
     log.info("api stopped")
+
+
+def codec_tokens(settings: Settings) -> set[str]:
+    """The codec server's bearer tokens; in development one generated under data_dir."""
+    spec = settings.codec_tokens or dev_secret(
+        settings, "codec-token", lambda: secrets.token_urlsafe(24)
+    )
+    return parse_tokens(spec)
+
+
+def codec_app(settings: Settings) -> FastAPI:
+    origins = [o.strip() for o in settings.codec_allowed_origins.split(",") if o.strip()]
+    return create_codec_app(
+        keyring(settings), allowed_origins=origins, tokens=codec_tokens(settings)
+    )
+
+
+async def serve_codec(settings: Settings, stop: asyncio.Event) -> None:
+    """The codec server the Temporal UI calls to decode payloads."""
+    await serve(
+        codec_app(settings),
+        host=settings.codec_host,
+        port=settings.codec_port,
+        setting="HVERDAGSBRO_CODEC_PORT",
+        stop=stop,
+    )
+    log.info("codec server stopped")
+
+
+def dev_ui_codec_endpoint(settings: Settings) -> str:
+    """The codec endpoint for the local dev UI, token in the path (the UI sends no headers)."""
+    token = sorted(codec_tokens(settings))[0]
+    return f"http://{settings.codec_host}:{settings.codec_port}/t/{token}"

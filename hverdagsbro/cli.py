@@ -58,13 +58,14 @@ def say(text: str = "") -> None:
 
 
 async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
-    """Worker and web/API side by side until `stop`, or until one of them fails."""
-    from hverdagsbro.api_server import serve_api
+    """Worker, web/API and codec server side by side until `stop`, or until one fails."""
+    from hverdagsbro.api_server import serve_api, serve_codec
     from workers.worker import run_worker
 
     services = [
         asyncio.create_task(run_worker(settings, database_url, stop), name="worker"),
         asyncio.create_task(serve_api(settings, database_url, stop), name="web/API"),
+        asyncio.create_task(serve_codec(settings, stop), name="codec server"),
     ]
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({*services, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -98,6 +99,7 @@ async def _database_step(settings: Settings, database_url: str) -> None:
     "restart. Ctrl-C or SIGTERM stops everything cleanly.",
 )
 async def dev(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.api_server import dev_ui_codec_endpoint
     from hverdagsbro.database import database
     from hverdagsbro.dev_mail import mail_folder, start_mail_catcher
     from hverdagsbro.dev_server import start_dev_server
@@ -106,7 +108,8 @@ async def dev(args: argparse.Namespace, settings: Settings) -> int:
     with stop_on_signals(stop, lambda: say("\nStopping (this takes a few seconds)...")):
         say("Starting hverdagsbro on this machine; Ctrl-C stops everything.")
         say(f"  Temporal dev server: starting (its log: {settings.data_dir}/temporal/server.log)")
-        server = await start_dev_server(settings)
+        codec = dev_ui_codec_endpoint(settings)
+        server = await start_dev_server(settings, extra_args=["--ui-codec-endpoint", codec])
         mail = None
         try:
             state = "already running, reused" if server.reused else "ready"
@@ -140,6 +143,10 @@ def _print_ready(settings: Settings) -> None:
     web = f"http://{settings.api_host}:{settings.api_port}"
     say(f"  Web/API       {web}   (API docs: {web}/docs)")
     say(f"  Worker        task queue {settings.task_queue}")
+    say(
+        f"  Codec server  http://{settings.codec_host}:{settings.codec_port} "
+        "(the UI decodes payloads through it)"
+    )
     metrics = f"http://{settings.metrics_host}"
     say(
         f"  Metrics       {metrics}:{settings.metrics_port}/metrics (ours), "
@@ -279,6 +286,100 @@ async def dev_server(args: argparse.Namespace, settings: Settings) -> int:
             await asyncio.to_thread(server.stop)
     say("Stopped.")
     return 0
+
+
+@command(
+    "api",
+    "run only the web pages and the JSON API",
+    "Serve the pages and the JSON API (OpenAPI at /docs) on HVERDAGSBRO_API_HOST:"
+    "HVERDAGSBRO_API_PORT against the configured PostgreSQL and Temporal, until Ctrl-C or "
+    "SIGTERM. Several can run behind a load balancer.",
+)
+async def api(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.api_server import serve_api
+    from hverdagsbro.database import database
+
+    stop = asyncio.Event()
+    with stop_on_signals(stop, lambda: say("Stopping the web/API...")):
+        async with database(settings) as database_url:
+            say(f"Web/API: http://{settings.api_host}:{settings.api_port}; Ctrl-C stops it.")
+            await serve_api(settings, database_url, stop)
+    say("Web/API stopped.")
+    return 0
+
+
+@command(
+    "codec-server",
+    "run only the codec server the Temporal UI uses to decode payloads",
+    "Serve POST /decode and /encode (Temporal's codec protocol) on HVERDAGSBRO_CODEC_HOST:"
+    "HVERDAGSBRO_CODEC_PORT with the payload keys of HVERDAGSBRO_ENCRYPTION_KEYS. Callers "
+    "need 'Authorization: Bearer <token>' with a token from HVERDAGSBRO_CODEC_TOKENS (or the "
+    "token in the path, /t/<token>/decode, for a UI that sends no headers); CORS allows "
+    "HVERDAGSBRO_CODEC_ALLOWED_ORIGINS.",
+)
+async def codec_server(args: argparse.Namespace, settings: Settings) -> int:
+    from hverdagsbro.api_server import serve_codec
+
+    stop = asyncio.Event()
+    with stop_on_signals(stop, lambda: say("Stopping the codec server...")):
+        say(f"Codec server: http://{settings.codec_host}:{settings.codec_port}; Ctrl-C stops it.")
+        await serve_codec(settings, stop)
+    say("Codec server stopped.")
+    return 0
+
+
+def _token_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="<action>", required=True)
+    create = actions.add_parser("create", help="create a token and print it once")
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=["integration", "medcom_gateway", "operator"],
+        help="integration: posts events; medcom_gateway: posts MedCom messages; "
+        "operator: reads episode metadata",
+    )
+    create.add_argument("--name", required=True, help="who holds it, e.g. 'Region H MedCom'")
+    create.add_argument(
+        "--days", type=int, default=365, help="valid for this many days (0: no expiry)"
+    )
+    revoke = actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id", help="the id printed when the token was created")
+
+
+@command(
+    "token",
+    "create or revoke API tokens for systems (MedCom gateway, integrations)",
+    "Systems call the API with 'Authorization: Bearer <token>'. `token create` prints the "
+    "secret once; only its hash is stored. `token revoke <id>` stops it at once.",
+    _token_arguments,
+)
+async def token(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from db.access import create_token, revoke_token
+    from db.pool import create_pool
+    from hverdagsbro.database import database
+
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                if args.action == "create":
+                    ttl = timedelta(days=args.days) if args.days > 0 else None
+                    token_id, secret = await create_token(
+                        conn, name=args.name, role=args.role, ttl=ttl
+                    )
+                    say(f"Token {token_id} ({args.role}) for {args.name!r}:")
+                    say(f"  {secret}")
+                    say("Keep it now: it is not shown again. Send it as 'Authorization: Bearer'.")
+                    return 0
+                if await revoke_token(conn, args.token_id):
+                    say(f"Token {args.token_id} revoked.")
+                    return 0
+                say(f"No active token {args.token_id}.")
+                return 1
+        finally:
+            await pool.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
-import structlog
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 
+from hverdagsbro.dev_secrets import dev_secret
 from hverdagsbro.encryption import KeyRing, data_converter, generate_key, parse_keys
 from hverdagsbro.settings import Settings
-
-log = structlog.get_logger(__name__)
 
 
 def keyring(settings: Settings) -> KeyRing:
     """The configured payload keys; in development a key generated once under data_dir."""
     if settings.encryption_keys:
         return parse_keys(settings.encryption_keys)
-    key_file = settings.data_dir / "encryption-keys"
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as out:
-            out.write(f"dev1:{generate_key()}\n")
-        log.warning("generated a development encryption key", path=str(key_file))
-    return parse_keys(key_file.read_text(encoding="ascii").strip())
+    return parse_keys(dev_secret(settings, "encryption-keys", lambda: f"dev1:{generate_key()}"))
 
 
 def converter(settings: Settings) -> DataConverter:

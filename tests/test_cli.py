@@ -164,3 +164,38 @@ def test_demo_without_a_running_dev_stack_says_to_start_it_first(tmp_path: Path)
     assert result.returncode == 1
     assert "make run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_token_create_prints_a_working_secret_once_and_revoke_stops_it(
+    database_url: str,
+) -> None:
+    from db.access import token_record
+    from db.pool import create_pool
+
+    env = {"HVERDAGSBRO_DATABASE_URL": database_url}
+    created = hverdagsbro(
+        "token", "create", "--role", "medcom_gateway", "--name", "Region test gateway", env=env
+    )
+    assert created.returncode == 0, created.stderr
+    lines = created.stdout.splitlines()
+    token_id = lines[0].split()[1]
+    secret = lines[1].strip()
+    assert secret.startswith("hb_")
+    pool = await create_pool(database_url, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            record = await token_record(conn, secret)
+            assert record is not None
+            assert record["role"] == "medcom_gateway"
+            assert (
+                await conn.fetchval("SELECT count(*) FROM api_tokens WHERE token_hash = $1", secret)
+                == 0
+            ), "only the hash is stored"
+        revoked = hverdagsbro("token", "revoke", token_id, env=env)
+        assert revoked.returncode == 0, revoked.stderr
+        async with pool.acquire() as conn:
+            assert await token_record(conn, secret) is None
+    finally:
+        await pool.close()
+    again = hverdagsbro("token", "revoke", token_id, env=env)
+    assert again.returncode == 1

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -177,6 +178,14 @@ async def test_dev_runs_everything_demo_offers_a_peer_and_ctrl_c_stops_it_all(
         assert "peer-demo-emil" not in printed, "the untrained peer is never offered an episode"
         assert "/namespaces/default/workflows/episode-" in printed
         await eventually(_mail_caught(data_dir / "mail"))
+        async with httpx.AsyncClient(timeout=10) as http:
+            health = await http.get(f"http://127.0.0.1:{ports['API_PORT']}/healthz")
+            assert health.json()["status"] == "ok"
+            codec = f"http://127.0.0.1:{ports['CODEC_PORT']}"
+            token = (data_dir / "codec-token").read_text().strip()
+            assert (await http.post(f"{codec}/decode", json={"payloads": []})).status_code == 401
+            decoded = await http.post(f"{codec}/t/{token}/decode", json={"payloads": []})
+            assert decoded.status_code == 200, "the dev UI's codec endpoint works"
 
         dev.send_signal(signal.SIGINT)
         await asyncio.wait_for(dev.wait(), 60)
