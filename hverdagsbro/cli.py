@@ -219,6 +219,7 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
     from db.pool import create_pool
     from hverdagsbro.database import database, migrate_and_seed
     from hverdagsbro.demo import (
+        DEMO_PASSWORD,
         demo_roster,
         load_demo_roster,
         start_demo_episode,
@@ -258,6 +259,10 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     say(f"Offered to peer: {offer.display_name} ({offer.peer_id})")
     say(f"  Workflow in the Temporal UI: {url}")
+    say(
+        f"Log in at http://{settings.api_host}:{settings.api_port}/login as {offer.peer_id} "
+        f"(or nurse-demo-a, coord-demo-kk, cw-demo-101-social) with password {DEMO_PASSWORD!r}"
+    )
     return 0
 
 

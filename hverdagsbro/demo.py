@@ -14,6 +14,7 @@ import structlog
 from pydantic import Field, model_validator
 from temporalio.client import Client
 
+from api.passwords import hash_password
 from db.connection import PooledConnection
 from db.programmes import default_programmes
 from schemas.base import Frozen
@@ -160,8 +161,12 @@ async def load_demo_roster(pool: asyncpg.Pool, roster: DemoRoster) -> None:
             await _upsert_user(conn, u)
 
 
+# The shared log-in password of the fictional demo users (printed by `hverdagsbro demo`).
+DEMO_PASSWORD = "hverdagsbro-demo"
+_DEMO_HASH = hash_password(DEMO_PASSWORD)
+
+
 async def _upsert_user(conn: PooledConnection, u: User) -> None:
-    # password_hash is left alone: logging in is set up separately.
     await conn.execute(
         "INSERT INTO users (user_id, role, display_name, email, organisation_id,"
         " municipality_code, ward_id, service) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -178,6 +183,12 @@ async def _upsert_user(conn: PooledConnection, u: User) -> None:
         u.municipality_code,
         u.ward_id,
         u.service,
+    )
+    # Only set where none is: a password someone changed is kept.
+    await conn.execute(
+        "UPDATE users SET password_hash = $2 WHERE user_id = $1 AND password_hash IS NULL",
+        u.user_id,
+        _DEMO_HASH,
     )
     if u.peer is None:
         return

@@ -13,10 +13,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from api.passwords import verify_password
 from db.pool import create_pool
 from hverdagsbro.cli import COMMANDS
 from hverdagsbro.database import database_name
-from hverdagsbro.demo import demo_roster, load_demo_roster
+from hverdagsbro.demo import DEMO_PASSWORD, demo_roster, load_demo_roster
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from tests.conftest import ADMIN_URL
 
@@ -119,9 +120,9 @@ async def test_the_demo_roster_loads_twice_without_duplicates(fresh_database_url
         )
         roles = {r["role"] for r in await pool.fetch("SELECT DISTINCT role FROM users")}
         assert roles == {"ward", "peer", "coordinator", "caseworker", "operator"}
-        assert (
-            await pool.fetchval("SELECT count(*) FROM users WHERE password_hash IS NOT NULL") == 0
-        )
+        hashes = [r["password_hash"] for r in await pool.fetch("SELECT password_hash FROM users")]
+        assert all(verify_password(h, DEMO_PASSWORD) for h in hashes), "demo users can log in"
+        assert DEMO_PASSWORD not in hashes, "only hashes are stored"
     finally:
         await pool.close()
 
