@@ -1,0 +1,324 @@
+"""Everything the benchmark measures, started in one process tree and torn down afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psutil  # type: ignore[import-untyped]
+import uvicorn
+from aiosmtpd.controller import Controller
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from api.app import create_app
+from db.access import create_token
+from db.pool import create_pool
+from hverdagsbro.bench.progress import Progress
+from hverdagsbro.bench.roster import BenchRoster, make_bench_roster
+from hverdagsbro.bench.trivial import TrivialEntity
+from hverdagsbro.database import migrate_and_seed
+from hverdagsbro.dev_server import DevServer, start_dev_server
+from hverdagsbro.encryption import generate_key
+from hverdagsbro.process import stop_process
+from hverdagsbro.settings import PROJECT_ROOT, Settings
+from hverdagsbro.temporal_client import connect
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The same pool size as the API in production (api/app.py create_app).
+API_POOL_SIZE = 20
+TASK_QUEUE = "bench-episodes"
+TRIVIAL_TASK_QUEUE = "bench-trivial"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def admin_url() -> str:
+    """The server to create the benchmark database on: HVERDAGSBRO_DATABASE_URL's, or local."""
+    configured = os.environ.get("HVERDAGSBRO_DATABASE_URL")
+    if not configured:
+        return DEFAULT_ADMIN_URL
+    return urlunsplit(urlsplit(configured)._replace(path="/postgres"))
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+class MailCounter:
+    """An SMTP handler that accepts every message and only counts them."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.received += 1
+        return "250 OK"
+
+
+class WorkerProcess:
+    """`python -m hverdagsbro.bench.worker_process`: the episode worker, measured on its own."""
+
+    def __init__(self, settings: Settings, database_url: str, log_path: Path) -> None:
+        self.settings = settings
+        self.database_url = database_url
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _environment(self) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update(
+            {
+                "HVERDAGSBRO_TEMPORAL_ADDRESS": s.temporal_address,
+                "HVERDAGSBRO_TEMPORAL_NAMESPACE": s.temporal_namespace,
+                "HVERDAGSBRO_TASK_QUEUE": s.task_queue,
+                "HVERDAGSBRO_MAX_CACHED_WORKFLOWS": str(s.max_cached_workflows),
+                "HVERDAGSBRO_SMTP_HOST": s.smtp_host,
+                "HVERDAGSBRO_SMTP_PORT": str(s.smtp_port),
+                "HVERDAGSBRO_PUBLIC_URL": s.public_url,
+                "HVERDAGSBRO_DATA_DIR": str(s.data_dir),
+                "HVERDAGSBRO_ENCRYPTION_KEYS": s.encryption_keys or "",
+                "HVERDAGSBRO_DATABASE_URL": self.database_url,
+            }
+        )
+        env.pop("HVERDAGSBRO_SMS_WEBHOOK_URL", None)
+        return env
+
+    def _spawn(self, ready: Path) -> subprocess.Popen[bytes]:
+        with self.log_path.open("ab") as log:
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "hverdagsbro.bench.worker_process",
+                    "--database-url",
+                    self.database_url,
+                    "--ready-file",
+                    str(ready),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self._environment(),
+                cwd=PROJECT_ROOT,
+            )
+
+    async def start(self, startup_s: float = 60.0) -> None:
+        ready = self.log_path.with_suffix(".ready")
+        ready.unlink(missing_ok=True)
+        self.process = await asyncio.to_thread(self._spawn, ready)
+        deadline = asyncio.get_running_loop().time() + startup_s
+        while not ready.exists():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the benchmark worker exited with code {self.process.returncode}; "
+                    f"see {self.log_path}"
+                )
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"the benchmark worker did not start; see {self.log_path}")
+            await asyncio.sleep(0.1)
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the worker process now."""
+        assert self.process is not None
+        rss: int = psutil.Process(self.process.pid).memory_info().rss
+        return rss
+
+    async def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        try:
+            await asyncio.to_thread(process.wait, 20)
+        except subprocess.TimeoutExpired:
+            await asyncio.to_thread(stop_process, process)
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: the benchmark decides when it stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class BenchEnvironment:
+    """Handles on everything a measurement needs."""
+
+    settings: Settings
+    database_url: str
+    pool: asyncpg.Pool
+    client: Client
+    raw_client: Client
+    mail: MailCounter
+    worker: WorkerProcess
+    api_url: str
+    token: str
+    roster: BenchRoster
+    trivial_task_queue: str
+
+
+@contextlib.asynccontextmanager
+async def _database(progress: Progress) -> AsyncIterator[str]:
+    name = f"hverdagsbro_bench_{secrets.token_hex(5)}"
+    admin = admin_url()
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = _with_database(admin, name)
+    try:
+        await migrate_and_seed(url)
+        progress(f"database {name} created, migrated and seeded")
+        yield url
+    finally:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        progress(f"database {name} dropped")
+
+
+@contextlib.asynccontextmanager
+async def _dev_server(settings: Settings, progress: Progress) -> AsyncIterator[DevServer]:
+    server = await start_dev_server(settings)
+    if server.reused:
+        raise RuntimeError(f"port of {settings.temporal_address} was taken; run again")
+    progress(f"Temporal dev server ready at {server.address} (state in {settings.data_dir})")
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@contextlib.contextmanager
+def _smtp(mail: MailCounter, port: int) -> Iterator[None]:
+    controller = Controller(mail, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield
+    finally:
+        controller.stop()
+
+
+@contextlib.asynccontextmanager
+async def _api(settings: Settings, pool: asyncpg.Pool, client: Client) -> AsyncIterator[str]:
+    app = create_app(settings, pool=pool, temporal=client)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        backlog=4096,
+    )
+    server = _Uvicorn(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+            raise RuntimeError("the benchmark API stopped at start-up")
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{settings.api_port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+def bench_settings(data_dir: Path, smtp_port: int) -> Settings:
+    """Settings of an isolated system: free ports, a throw-away key, local SMTP."""
+    api_port = free_port()
+    return Settings(
+        data_dir=data_dir,
+        temporal_address=f"127.0.0.1:{free_port()}",
+        temporal_ui_port=free_port(),
+        task_queue=TASK_QUEUE,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        encryption_keys=f"bench1:{generate_key()}",
+        api_host="127.0.0.1",
+        api_port=api_port,
+        public_url=f"http://127.0.0.1:{api_port}",
+        sms_webhook_url=None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironment]:
+    """Dev server, database, SMTP, worker process, baseline worker and API, for one run."""
+    parent = PROJECT_ROOT / "data"
+    parent.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-", dir=parent))
+    mail = MailCounter()
+    settings = bench_settings(data_dir, free_port())
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            stack.enter_context(_smtp(mail, settings.smtp_port))
+            await stack.enter_async_context(_dev_server(settings, progress))
+            database_url = await stack.enter_async_context(_database(progress))
+            pool = await create_pool(database_url, max_size=10)
+            stack.push_async_callback(pool.close)
+            api_pool = await create_pool(database_url, max_size=API_POOL_SIZE)
+            stack.push_async_callback(api_pool.close)
+            roster = await make_bench_roster(pool)
+            async with pool.acquire() as conn:
+                _, token = await create_token(
+                    conn, name="benchmark", role="integration", ttl=timedelta(days=1)
+                )
+            client = await connect(settings)
+            raw_client = await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace
+            )
+            worker = WorkerProcess(settings, database_url, data_dir / "worker.log")
+            await worker.start()
+            stack.push_async_callback(worker.stop)
+            progress(
+                f"episode worker running as process {worker.process.pid if worker.process else '?'}"
+            )
+            trivial = Worker(raw_client, task_queue=TRIVIAL_TASK_QUEUE, workflows=[TrivialEntity])
+            await stack.enter_async_context(trivial)
+            api_url = await stack.enter_async_context(_api(settings, api_pool, client))
+            progress(f"API serving at {api_url}; baseline worker on {TRIVIAL_TASK_QUEUE}")
+            yield BenchEnvironment(
+                settings=settings,
+                database_url=database_url,
+                pool=pool,
+                client=client,
+                raw_client=raw_client,
+                mail=mail,
+                worker=worker,
+                api_url=api_url,
+                token=token,
+                roster=roster,
+                trivial_task_queue=TRIVIAL_TASK_QUEUE,
+            )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,184 @@
+"""Measurement 1: events/s accepted by POST /api/events, against raw signal-with-start."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from hverdagsbro.bench.environment import BenchEnvironment
+from hverdagsbro.bench.stats import summary_ms
+from hverdagsbro.bench.trivial import TRIVIAL_SIGNAL, TrivialEntity
+
+Send = Callable[[int], Awaitable[bool]]
+
+
+def api_client(env: BenchEnvironment, concurrency: int) -> httpx.AsyncClient:
+    """An HTTP client with room for every concurrent sender, authenticated as an integration."""
+    return httpx.AsyncClient(
+        base_url=env.api_url,
+        headers={"Authorization": f"Bearer {env.token}"},
+        limits=httpx.Limits(
+            max_connections=concurrency + 10, max_keepalive_connections=concurrency
+        ),
+        timeout=60.0,
+    )
+
+
+def referral_body(env: BenchEnvironment, programme: str = "peer-guide-sind") -> dict[str, Any]:
+    """A referral as a ward system sends it (a made-up, CPR-shaped number)."""
+    now = datetime.now(UTC).isoformat()
+    roster = env.roster
+    return {
+        "event_id": f"bench-ref-{secrets.token_hex(12)}",
+        "type": "referral_created",
+        "occurred_at": now,
+        "payload": {
+            "programme": programme,
+            "citizen": {"cpr": f"{secrets.randbelow(10**10):010d}", "name": "Bench Borger"},
+            "municipality_code": roster.municipality_code,
+            "ward_id": roster.ward_id,
+            "organisation_id": roster.organisation_id,
+            "goals": [{"area": "network", "text": "Spille fodbold igen"}],
+            "consents": [
+                {"scope": "peer_support", "method": "written"},
+                {"scope": "share_with_municipality", "method": "written"},
+            ],
+            "admitted_at": now,
+        },
+    }
+
+
+def risk_body(episode_id: str, n: int) -> dict[str, Any]:
+    """A risk change: an event no peer has to decide on, allowed for integration tokens."""
+    return {
+        "event_id": f"bench-risk-{secrets.token_hex(12)}",
+        "type": "risk_changed",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "episode_id": episode_id,
+        "payload": {"elevated": n % 2 == 0},
+    }
+
+
+async def run_senders(count: int, concurrency: int, send: Send) -> dict[str, Any]:
+    """`count` sends by `concurrency` senders; accepted/s over the wall time, and latencies."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+
+    async def sender() -> None:
+        while True:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            began = time.monotonic()
+            try:
+                ok = await send(n)
+            except Exception as err:
+                outcomes[type(err).__name__] += 1
+                continue
+            latencies.append(time.monotonic() - began)
+            outcomes["accepted" if ok else "refused"] += 1
+
+    began = time.monotonic()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    wall = time.monotonic() - began
+    accepted = outcomes["accepted"]
+    return {
+        "events": count,
+        "accepted": accepted,
+        "failed": count - accepted,
+        "failures": {k: v for k, v in outcomes.items() if k != "accepted"},
+        "seconds": round(wall, 2),
+        "events_per_s": round(accepted / wall, 1) if wall > 0 else 0.0,
+        "latency_ms": summary_ms(latencies),
+    }
+
+
+async def create_episodes_by_api(
+    env: BenchEnvironment, http: httpx.AsyncClient, count: int, concurrency: int
+) -> tuple[list[str], dict[str, Any]]:
+    """Refer `count` citizens through the API; waits until every episode is in the read model."""
+    episode_ids: list[str] = []
+
+    async def refer(_: int) -> bool:
+        response = await http.post("/api/events", json=referral_body(env))
+        if response.status_code != 202:
+            return False
+        episode_ids.append(response.json()["episode_id"])
+        return True
+
+    result = await run_senders(count, concurrency, refer)
+    await wait_for_rows(env, episode_ids)
+    return episode_ids, result
+
+
+async def wait_for_rows(
+    env: BenchEnvironment, episode_ids: Sequence[str], limit_s: float = 300
+) -> None:
+    """Until every episode has a read-model row (events for it are accepted only then)."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        async with env.pool.acquire() as conn:
+            found = await conn.fetchval(
+                "SELECT count(*) FROM episodes WHERE episode_id = ANY($1)", list(episode_ids)
+            )
+        if found >= len(episode_ids):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"only {found} of {len(episode_ids)} episodes reached the read model"
+            )
+        await asyncio.sleep(0.2)
+
+
+async def api_ingest(
+    env: BenchEnvironment,
+    http: httpx.AsyncClient,
+    episode_ids: Sequence[str],
+    events: int,
+    concurrency: int,
+) -> dict[str, Any]:
+    """Risk changes spread round-robin over the episodes, through POST /api/events."""
+
+    async def send(n: int) -> bool:
+        body = risk_body(episode_ids[n % len(episode_ids)], n)
+        response = await http.post("/api/events", json=body)
+        return response.status_code == 202 and response.json()["outcome"] == "accepted"
+
+    return await run_senders(events, concurrency, send)
+
+
+async def raw_ingest(
+    env: BenchEnvironment, workflows: int, events: int, concurrency: int
+) -> dict[str, Any]:
+    """The same number of events as signal-with-start on a trivial workflow, no API, no codec."""
+    run = secrets.token_hex(4)
+
+    async def send(n: int) -> bool:
+        await env.raw_client.start_workflow(
+            TrivialEntity.run,
+            f"entity {n % workflows}",
+            id=f"bench-trivial-{run}-{n % workflows}",
+            task_queue=env.trivial_task_queue,
+            start_signal=TRIVIAL_SIGNAL,
+            start_signal_args=[
+                {
+                    "event_id": f"bench-risk-{secrets.token_hex(12)}",
+                    "type": "risk_changed",
+                    "occurred_at": datetime.now(UTC).isoformat(),
+                }
+            ],
+        )
+        return True
+
+    return await run_senders(events, concurrency, send)

@@ -1,0 +1,86 @@
+"""A made-up partnership for the benchmark: one organisation, ward, municipality and peers."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import asyncpg
+
+from db.programmes import default_programmes
+
+
+@dataclass(frozen=True)
+class BenchRoster:
+    organisation_id: str
+    municipality_code: str
+    ward_id: str
+    coordinator: str
+    ward_nurse: str
+    peers: tuple[str, ...]
+    caseworkers: dict[str, str]
+
+
+async def make_bench_roster(
+    pool: asyncpg.Pool, *, peers: int = 20, capacity: int = 5000
+) -> BenchRoster:
+    """Trained peers with room for every episode the benchmark starts (offers, not escalations)."""
+    key = secrets.token_hex(4)
+    code = str(9000 + secrets.randbelow(999))
+    org, ward = f"org-bench-{key}", f"ward-bench-{key}"
+    roster = BenchRoster(
+        organisation_id=org,
+        municipality_code=code,
+        ward_id=ward,
+        coordinator=f"coord-bench-{key}",
+        ward_nurse=f"nurse-bench-{key}",
+        peers=tuple(f"peer-bench-{key}-{n}" for n in range(1, peers + 1)),
+        caseworkers={
+            s: f"cw-bench-{key}-{s}" for s in ("social_services", "jobcenter", "education")
+        },
+    )
+    programmes = [p.code for p in default_programmes()]
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)",
+            f"p-bench-{key}",
+            "Benchmark partnership",
+        )
+        await conn.execute(
+            "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
+            " VALUES ($1, 'Benchmark NGO', 'ngo', $2)",
+            org,
+            f"p-bench-{key}",
+        )
+        await conn.execute(
+            "INSERT INTO municipalities (municipality_code, name) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING",
+            code,
+            f"Benchmark kommune {code}",
+        )
+        await conn.execute(
+            "INSERT INTO wards (ward_id, name, organisation_id) VALUES ($1, 'Bench ward', $2)",
+            ward,
+            org,
+        )
+        staff: list[tuple[str, str, str | None, str | None, str | None]] = [
+            (roster.coordinator, "coordinator", None, None, None),
+            (roster.ward_nurse, "ward", None, ward, None),
+        ]
+        staff += [(uid, "caseworker", code, None, s) for s, uid in roster.caseworkers.items()]
+        staff += [(peer, "peer", None, None, None) for peer in roster.peers]
+        await conn.executemany(
+            "INSERT INTO users (user_id, role, display_name, email, organisation_id,"
+            " municipality_code, ward_id, service) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                (uid, role, f"Bench {role}", f"{uid}@bench.invalid", org, m, w, s)
+                for uid, role, m, w, s in staff
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO peers (peer_id, organisation_id, employment, trained, languages,"
+            " programmes, municipalities, capacity)"
+            " VALUES ($1, $2, 'employed', true, '{da}', $3, $4, $5)",
+            [(peer, org, programmes, [code], capacity) for peer in roster.peers],
+        )
+    return roster

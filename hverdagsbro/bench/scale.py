@@ -1,0 +1,117 @@
+"""Measurement 3: many open episodes waiting on timers; worker memory, rows, time to start."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hverdagsbro.bench.environment import BenchEnvironment
+from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
+from schemas.events import Goal, GoalArea, Referral, ReferralCreated
+from schemas.people import Actor, Role
+from workers.starter import start_episode
+
+START_CONCURRENCY = 50
+TABLES = ("episodes", "tasks", "timeline", "outbox", "audit_log", "peer_reservations")
+MIB = 2**20
+
+
+def bench_referral(env: BenchEnvironment, programme: str = "peer-guide-sind") -> ReferralCreated:
+    """A referral as the starter gets it, with an opaque citizen id and no personal data."""
+    now = datetime.now(UTC)
+    nurse = Actor(role=Role.WARD, id=env.roster.ward_nurse)
+    return ReferralCreated(
+        event_id=f"bench-ref-{secrets.token_hex(12)}",
+        occurred_at=now,
+        actor=nurse,
+        payload=Referral(
+            programme=programme,
+            citizen_id=secrets.token_hex(16),
+            municipality_code=env.roster.municipality_code,
+            ward_id=env.roster.ward_id,
+            organisation_id=env.roster.organisation_id,
+            goals=(Goal(area=GoalArea.NETWORK, text="Meet people again"),),
+            consents=tuple(
+                ConsentGrant(
+                    scope=s, recorded_by=nurse, recorded_at=now, method=ConsentMethod.WRITTEN
+                )
+                for s in (ConsentScope.PEER_SUPPORT, ConsentScope.SHARE_WITH_MUNICIPALITY)
+            ),
+            admitted_at=now - timedelta(days=1),
+        ),
+    )
+
+
+async def _offers(env: BenchEnvironment) -> int:
+    async with env.pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM tasks WHERE kind = 'peer_offer'")
+        return count
+
+
+async def row_counts(env: BenchEnvironment) -> dict[str, Any]:
+    """Rows per read-model table, and the database's size on disk."""
+    counts: dict[str, Any] = {}
+    async with env.pool.acquire() as conn:
+        for table in TABLES:
+            counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
+        size = await conn.fetchval("SELECT pg_database_size(current_database())")
+    counts["database_mib"] = round(size / MIB, 1)
+    return counts
+
+
+async def open_episodes(
+    env: BenchEnvironment,
+    target: int,
+    already_open: int,
+    say: Callable[[str], None],
+    settle_timeout: float = 900,
+) -> dict[str, Any]:
+    """Start episodes until `target` are open (all waiting for a peer's answer: a 24 h timer)."""
+    count = target - already_open
+    offers_before = await _offers(env)
+    rss_before = env.worker.rss_bytes()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+
+    async def starter() -> None:
+        while True:
+            try:
+                queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await start_episode(
+                env.client, env.pool, bench_referral(env), task_queue=env.settings.task_queue
+            )
+
+    began = time.monotonic()
+    await asyncio.gather(*(starter() for _ in range(START_CONCURRENCY)))
+    started_in = time.monotonic() - began
+    say(f"  {count} episodes started in {started_in:.1f} s; waiting for their peer offers")
+    peak = env.worker.rss_bytes()
+    deadline = began + settle_timeout
+    while (offered := await _offers(env) - offers_before) < count:
+        peak = max(peak, env.worker.rss_bytes())
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {offered} of {count} episodes got to their peer offer")
+        await asyncio.sleep(0.5)
+    settled_in = time.monotonic() - began
+    await asyncio.sleep(2.0)
+    rss = env.worker.rss_bytes()
+    return {
+        "open_episodes": target,
+        "started_now": count,
+        "start_seconds": round(started_in, 1),
+        "starts_per_s": round(count / started_in, 1),
+        "settled_seconds": round(settled_in, 1),
+        "worker_rss_mib": round(rss / MIB, 1),
+        "worker_rss_peak_mib": round(max(peak, rss) / MIB, 1),
+        "worker_rss_delta_mib": round((rss - rss_before) / MIB, 1),
+        "max_cached_workflows": env.settings.max_cached_workflows,
+        "rows": await row_counts(env),
+        "mails_sent": env.mail.received,
+    }

@@ -1,0 +1,178 @@
+"""The results as a plain-text table (also valid Markdown), one figure per row."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hverdagsbro.bench.machine import machine_line
+
+Row = tuple[str, str, str, str]
+
+
+def _n(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, int | float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def _ingest_rows(ingest: dict[str, Any]) -> list[Row]:
+    api, raw = ingest["api"], ingest["raw"]
+    shape = (
+        f"{api['events']} events, {ingest['episodes']} episodes, {ingest['concurrency']} senders"
+    )
+    ratio = ingest["ratio"]
+    return [
+        ("1 ingest", f"raw signal-with-start ({shape})", f"{_n(raw['events_per_s'], 1)} ev/s", ""),
+        (
+            "1 ingest",
+            "POST /api/events (update, waits for read model)",
+            f"{_n(api['events_per_s'], 1)} ev/s",
+            "",
+        ),
+        ("1 ingest", "API latency p50 / p99", _ms_pair(api["latency_ms"]), ""),
+        ("1 ingest", "raw latency p50 / p99", _ms_pair(raw["latency_ms"]), ""),
+        ("1 ingest", "CPU % during API ingest (100 = 1 core)", _cpu(api.get("cpu_percent")), ""),
+        ("1 ingest", "ratio API / raw", f"{ratio:.2f}", f">= 0.8 {_verdict(ratio >= 0.8)}"),
+    ]
+
+
+def _cpu(parts: dict[str, float] | None) -> str:
+    if not parts:
+        return "-"
+    order = ("api_and_load", "worker", "temporal", "postgres", "machine")
+    return ", ".join(f"{p} {parts[p]:.0f}" for p in order if p in parts)
+
+
+def _ms_pair(ms: dict[str, float]) -> str:
+    return f"{_n(ms['p50'])} / {_n(ms['p99'])} ms"
+
+
+def _latency_rows(latency: dict[str, Any]) -> list[Row]:
+    ms = latency["to_read_model_ms"]
+    shape = f"{_n(latency['offered_events_per_s'])} ev/s for {_n(latency['seconds'])} s"
+    p99_ok = latency["never_visible"] == 0 and ms["p99"] <= 1000
+    return [
+        ("2 latency", f"to read model p50 ({shape})", f"{_n(ms['p50'])} ms", ""),
+        ("2 latency", "to read model p95", f"{_n(ms['p95'])} ms", ""),
+        ("2 latency", "to read model p99", f"{_n(ms['p99'])} ms", f"<= 1000 ms {_verdict(p99_ok)}"),
+        (
+            "2 latency",
+            "events visible / failed / never visible",
+            f"{latency['visible']} / {latency['failed']} / {latency['never_visible']}",
+            "",
+        ),
+    ]
+
+
+def _scale_rows(scale: list[dict[str, Any]]) -> list[Row]:
+    rows: list[Row] = []
+    for step in scale:
+        n = step["open_episodes"]
+        label = f"{n:,} open"
+        target = ""
+        if n >= 10_000:
+            target = f"< 600 MB {_verdict(step['worker_rss_mib'] < 600)}"
+        rows += [
+            (
+                "3 scale",
+                f"{label}: time to start {step['started_now']:,} (all offered)",
+                f"{_n(step['start_seconds'], 1)} s ({_n(step['settled_seconds'], 1)} s)",
+                "",
+            ),
+            (
+                "3 scale",
+                f"{label}: worker RSS (peak), cache {step['max_cached_workflows']}",
+                f"{_n(step['worker_rss_mib'])} MiB ({_n(step['worker_rss_peak_mib'])})",
+                target,
+            ),
+            (
+                "3 scale",
+                f"{label}: PostgreSQL rows ep/tasks/timeline/outbox/audit",
+                "/".join(
+                    _n(step["rows"][t])
+                    for t in ("episodes", "tasks", "timeline", "outbox", "audit_log")
+                )
+                + f" ({_n(step['rows']['database_mib'])} MiB)",
+                "",
+            ),
+        ]
+    return rows
+
+
+def _cost_rows(cost: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for p in cost["programmes"]:
+        target = ""
+        if p.get("twelve_weeks"):
+            ok = p["runs"] == 1 and p["history_events"] < 1000
+            target = f"< 1000, 1 run {_verdict(ok)}"
+        rows.append(
+            (
+                "4 cost",
+                f"{p['programme']} ({p['follow_ups']} follow-ups)",
+                f"{p['history_events']} events, {_n(p['payload_bytes'] / 1024, 1)} KiB payloads, "
+                f"largest {_n(p['largest_payload_bytes'] / 1024, 1)} KiB",
+                target,
+            )
+        )
+    can = cost.get("continue_as_new")
+    if can is not None:
+        rows.append(
+            (
+                "4 cost",
+                f"{can['programme']} past one review",
+                f"{can['runs']} runs, events per run {can['events_per_run']}",
+                f"continue-as-new {_verdict(can['runs'] > 1)}",
+            )
+        )
+    return rows
+
+
+def result_rows(results: dict[str, Any]) -> list[Row]:
+    """Every figure present in the results, in measurement order."""
+    rows: list[Row] = []
+    if "ingest" in results:
+        rows += _ingest_rows(results["ingest"])
+    if "latency" in results:
+        rows += _latency_rows(results["latency"])
+    if "scale" in results:
+        rows += _scale_rows(results["scale"])
+    if "episode_cost" in results:
+        rows += _cost_rows(results["episode_cost"])
+    if "lifecycle" in results:
+        life = results["lifecycle"]
+        rows.append(
+            (
+                "5 lifecycle",
+                f"{life['programme']} ({life['weeks']} weeks) on the time-skipping server",
+                f"{_n(life['wall_seconds'], 1)} s wall",
+                "",
+            )
+        )
+    return rows
+
+
+def render_table(results: dict[str, Any]) -> str:
+    """The machine line, then a Markdown table of every figure."""
+    header: Row = ("measurement", "figure", "result", "target")
+    rows = [header, *result_rows(results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+
+    def line(row: Row) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    lines = []
+    if "machine" in results:
+        lines.append(f"Machine: {machine_line(results['machine'])}")
+    if "command" in results:
+        lines.append(f"Command: {results['command']}")
+    lines += [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += [line(r) for r in rows[1:]]
+    return "\n".join(lines)
