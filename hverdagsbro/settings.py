@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     )
     codec_tokens: str | None = Field(
         default=None,
-        description="Comma-separated bearer tokens the codec server accepts (besides operator "
-        "API tokens). Unset in development: one is generated into <data_dir>/codec-token.",
+        description="Comma-separated bearer tokens the codec server accepts. Unset in "
+        "development: one is generated into <data_dir>/codec-token.",
     )
     metrics_host: str = Field(
         default="127.0.0.1", description="Bind address of both metrics endpoints."
