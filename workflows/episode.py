@@ -423,25 +423,11 @@ class EpisodeWorkflow:
     @workflow.query
     def view(self) -> EpisodeView:
         """The episode as it stands, for pages and operators."""
-        next_due = self._next_due()
         return EpisodeView(
-            episode_id=self.episode_id,
-            programme=self.programme.code,
-            phase=self.state.phase,
-            peer_id=self.state.peer_id,
-            municipality_code=self.referral.municipality_code,
-            ward_id=self.referral.ward_id,
-            organisation_id=self.referral.organisation_id,
-            risk_elevated=self.state.risk_elevated,
+            **self._facts(),
             consents=self._consents(),
             open_tasks=tuple(t.model_copy() for t in self.state.tasks.values() if t.is_open),
-            overdue_tasks=self._overdue_count(),
-            next_due=next_due,
-            discharged_at=self.state.discharged_at,
-            first_contact_at=self.state.first_contact_at,
-            follow_ups_done=self.state.follow_ups_done,
-            follow_ups_planned=self.state.follow_ups_planned,
-            readmissions=hospital_course.readmissions(self.state.hospital),
+            next_due=self._next_due(),
             history_events=workflow.info().get_current_history_length(),
         )
 
@@ -920,29 +906,35 @@ class EpisodeWorkflow:
         assert first.due_at is not None
         return NextDue(task_id=first.task_id, kind=first.kind.value, due_at=first.due_at)
 
+    def _facts(self) -> dict[str, Any]:
+        """What the query view and the read-model row both show."""
+        return {
+            "episode_id": self.episode_id,
+            "programme": self.programme.code,
+            "phase": self.state.phase,
+            "peer_id": self.state.peer_id,
+            "municipality_code": self.referral.municipality_code,
+            "ward_id": self.referral.ward_id,
+            "organisation_id": self.referral.organisation_id,
+            "risk_elevated": self.state.risk_elevated,
+            "discharged_at": self.state.discharged_at,
+            "first_contact_at": self.state.first_contact_at,
+            "overdue_tasks": self._overdue_count(),
+            "follow_ups_done": self.state.follow_ups_done,
+            "follow_ups_planned": self.state.follow_ups_planned,
+            "readmissions": hospital_course.readmissions(self.state.hospital),
+        }
+
     def _projection(self) -> EpisodeProjection:
         next_due = self._next_due()
         outcome = self.state.outcome
         return EpisodeProjection(
-            episode_id=self.episode_id,
+            **self._facts(),
             citizen_id=self.referral.citizen_id,
-            programme=self.programme.code,
-            phase=self.state.phase,
-            peer_id=self.state.peer_id,
-            municipality_code=self.referral.municipality_code,
-            ward_id=self.referral.ward_id,
-            organisation_id=self.referral.organisation_id,
-            risk_elevated=self.state.risk_elevated,
             consents=tuple(s.value for s in self._consents()),
             referred_at=self.start.referred_at,
-            discharged_at=self.state.discharged_at,
-            first_contact_at=self.state.first_contact_at,
             next_due_at=next_due.due_at if next_due else None,
             next_due_kind=next_due.kind if next_due else None,
-            overdue_tasks=self._overdue_count(),
-            follow_ups_done=self.state.follow_ups_done,
-            follow_ups_planned=self.state.follow_ups_planned,
-            readmissions=hospital_course.readmissions(self.state.hospital),
             milestones=tuple(m.kind.value for m in self.state.milestones),
             hope_score_start=outcome.hope_score_start if outcome else None,
             hope_score_end=outcome.hope_score_end if outcome else None,
