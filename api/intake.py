@@ -21,7 +21,7 @@ from api.event_input import (
     referral_event,
 )
 from api.principal import Principal, TokenRole
-from api.scoping import may_see_episode
+from api.scoping import Row, may_see_episode
 from db.citizens import upsert_citizen
 from hverdagsbro.metrics import Metrics
 from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
@@ -196,7 +196,20 @@ class EventIntake:
 
     async def _check_scope(self, principal: Principal, episode_id: str) -> None:
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode_id)
+            row: Row | None = await conn.fetchrow(
+                "SELECT * FROM episodes WHERE episode_id = $1", episode_id
+            )
+            if row is None:
+                # Started a moment ago, before its first commit: the referral tells the scope.
+                referral = await conn.fetchval(
+                    "SELECT body->'payload' FROM events_received WHERE episode_id = $1"
+                    " AND event_type = 'referral_created' AND status = 'applied'",
+                    episode_id,
+                )
+                if referral is not None:
+                    payload = json.loads(referral)
+                    consents = [c["scope"] for c in payload.get("consents", [])]
+                    row = {**payload, "peer_id": None, "consents": consents}
         if row is None:
             raise ApiError(404, "episode_id: no such episode")
         if not may_see_episode(principal, row):

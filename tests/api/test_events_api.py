@@ -203,3 +203,17 @@ async def test_the_api_counts_events_by_outcome_without_personal_data(
     assert 'hverdagsbro_events_total{outcome="accepted"}' in text
     assert 'hverdagsbro_events_total{outcome="rejected"}' in text
     assert TEST_CPR not in text
+
+
+async def test_an_event_right_after_the_referral_never_races_the_episode_start(
+    as_user: Caller, db_pool: asyncpg.Pool
+) -> None:
+    roster = await make_roster(db_pool, peers=0)
+    ward = await as_user(roster.ward_nurse)
+    for _ in range(5):
+        response = await ward.post("/api/events", json=referral_body(roster))
+        episode_id = response.json()["episode_id"]
+        at_once = await ward.post(
+            "/api/events", json=event_body(episode_id, "risk_changed", {"elevated": True})
+        )
+        assert at_once.status_code == 202, at_once.text
