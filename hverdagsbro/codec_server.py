@@ -102,14 +102,14 @@ def create_codec_app(keys: KeyProvider, *, allowed_origins: list[str], tokens: s
         step: Callable[[list[Payload]], Awaitable[list[Payload]]],
     ) -> dict[str, list[dict[str, Any]]]:
         payloads = _to_payloads(body)
+        # The last path segment only: the dev UI's endpoint path carries its token.
+        operation = request.url.path.rsplit("/", 1)[-1]
         try:
             result = await step(payloads)
         except EncryptionError as err:
-            log.warning(
-                "codec refused", path=request.url.path, namespace=namespace, reason=str(err)
-            )
+            log.warning("codec refused", operation=operation, namespace=namespace, reason=str(err))
             raise HTTPException(400, str(err)) from None
-        log.info("codec", path=request.url.path, namespace=namespace, payloads=len(payloads))
+        log.info("codec", operation=operation, namespace=namespace, payloads=len(payloads))
         return _body(result)
 
     @app.post("/encode", dependencies=[Depends(authorise)])
