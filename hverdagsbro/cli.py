@@ -387,6 +387,15 @@ async def token(args: argparse.Namespace, settings: Settings) -> int:
             await pool.close()
 
 
+def _register_bench() -> None:
+    from hverdagsbro.bench import DESCRIPTION, SUMMARY, add_bench_arguments, bench_handler
+
+    command("bench", SUMMARY, DESCRIPTION, add_bench_arguments)(bench_handler)
+
+
+_register_bench()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hverdagsbro",

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 
 SAMPLE_EVERY = 1.0
 

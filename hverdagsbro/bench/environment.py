@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import psutil  # type: ignore[import-untyped]
+import psutil
 import uvicorn
 from aiosmtpd.controller import Controller
 from temporalio.client import Client
