@@ -51,7 +51,7 @@ def create_app(
         assert database_url is not None, "database_url is needed without a pool"
         own_pool = await create_pool(database_url, max_size=20)
         try:
-            _wire(app, own_pool, await connect(settings), settings)
+            _wire(app, own_pool, await connect(settings, own_pool), settings)
             yield
         finally:
             await own_pool.close()

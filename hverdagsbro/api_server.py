@@ -7,13 +7,16 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 
+import asyncpg
 import structlog
 import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from db.pool import create_pool
 from hverdagsbro.codec_server import create_codec_app, parse_tokens
 from hverdagsbro.dev_secrets import dev_secret
+from hverdagsbro.episode_keys import EpisodeKeys
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import keyring
 
@@ -65,22 +68,29 @@ def codec_tokens(settings: Settings) -> set[str]:
     return parse_tokens(spec)
 
 
-def codec_app(settings: Settings) -> FastAPI:
+def codec_app(settings: Settings, pool: asyncpg.Pool) -> FastAPI:
     origins = [o.strip() for o in settings.codec_allowed_origins.split(",") if o.strip()]
     return create_codec_app(
-        keyring(settings), allowed_origins=origins, tokens=codec_tokens(settings)
+        EpisodeKeys(keyring(settings), pool),
+        allowed_origins=origins,
+        tokens=codec_tokens(settings),
     )
 
 
-async def serve_codec(settings: Settings, stop: asyncio.Event) -> None:
-    """The codec server the Temporal UI calls to decode payloads."""
-    await serve(
-        codec_app(settings),
-        host=settings.codec_host,
-        port=settings.codec_port,
-        setting="HVERDAGSBRO_CODEC_PORT",
-        stop=stop,
-    )
+async def serve_codec(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
+    """The codec server the Temporal UI calls to decode payloads (episode keys live in the
+    database)."""
+    pool = await create_pool(database_url, max_size=4)
+    try:
+        await serve(
+            codec_app(settings, pool),
+            host=settings.codec_host,
+            port=settings.codec_port,
+            setting="HVERDAGSBRO_CODEC_PORT",
+            stop=stop,
+        )
+    finally:
+        await pool.close()
     log.info("codec server stopped")
 
 

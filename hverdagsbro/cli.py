@@ -65,7 +65,7 @@ async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> 
     services = [
         asyncio.create_task(run_worker(settings, database_url, stop), name="worker"),
         asyncio.create_task(serve_api(settings, database_url, stop), name="web/API"),
-        asyncio.create_task(serve_codec(settings, stop), name="codec server"),
+        asyncio.create_task(serve_codec(settings, database_url, stop), name="codec server"),
     ]
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({*services, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -246,6 +246,8 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
                 f"{len(roster.municipalities)} municipalities, {len(roster.wards)} wards, "
                 f"{len(roster.users)} users ({len(roster.peers)} peers)."
             )
+            # With the database at hand, the episode's payloads get their own data key.
+            client = await connect(settings, pool)
             episode_id = await start_demo_episode(client, pool, settings.task_queue)
             say(f"Episode started: {episode_id}")
             print("Waiting for the worker to offer it to a peer", end="", flush=True)
@@ -324,11 +326,16 @@ async def api(args: argparse.Namespace, settings: Settings) -> int:
 )
 async def codec_server(args: argparse.Namespace, settings: Settings) -> int:
     from hverdagsbro.api_server import serve_codec
+    from hverdagsbro.database import database
 
     stop = asyncio.Event()
     with stop_on_signals(stop, lambda: say("Stopping the codec server...")):
-        say(f"Codec server: http://{settings.codec_host}:{settings.codec_port}; Ctrl-C stops it.")
-        await serve_codec(settings, stop)
+        async with database(settings) as database_url:
+            say(
+                f"Codec server: http://{settings.codec_host}:{settings.codec_port}; "
+                "Ctrl-C stops it."
+            )
+            await serve_codec(settings, database_url, stop)
     say("Codec server stopped.")
     return 0
 
@@ -385,6 +392,50 @@ async def token(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
         finally:
             await pool.close()
+
+
+def _erase_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--citizen-id", required=True, help="the citizen's opaque id")
+    parser.add_argument("--operator", required=True, help="who carries out the request")
+    parser.add_argument(
+        "--yes", action="store_true", help="really erase (without it: only show what would go)"
+    )
+
+
+@command(
+    "erase",
+    "erase a citizen's personal data (data-subject request)",
+    "Terminate the citizen's running episodes, destroy their per-episode payload keys (their "
+    "Temporal payloads become unreadable for good), remove contact data, goals, notes and "
+    "event bodies from PostgreSQL, free the peers' slots, and write an audit entry, which is "
+    "kept. Without --yes it only lists the episodes concerned.",
+    _erase_arguments,
+)
+async def erase(args: argparse.Namespace, settings: Settings) -> int:
+    from db.erasure import episodes_of
+    from db.pool import create_pool
+    from hverdagsbro.database import database
+    from hverdagsbro.erasure import erase_citizen
+    from hverdagsbro.temporal_client import connect
+
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                episodes = await episodes_of(conn, args.citizen_id)
+            say(f"Citizen {args.citizen_id}: {len(episodes)} episode(s): {', '.join(episodes)}")
+            if not args.yes:
+                say("Nothing erased: add --yes to erase.")
+                return 0
+            client = await connect(settings, pool)
+            report = await erase_citizen(pool, client, args.citizen_id, actor_id=args.operator)
+        finally:
+            await pool.close()
+    say(
+        f"Erased: {len(report.episodes)} episode(s), {report.workflows_terminated} running "
+        "workflow(s) terminated, payload keys destroyed, audit entry written."
+    )
+    return 0
 
 
 def _register_bench() -> None:

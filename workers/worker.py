@@ -68,17 +68,17 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
 
     Serves the Temporal SDK's metrics and our own on two Prometheus endpoints."""
     runtime = sdk_runtime(f"{settings.metrics_host}:{settings.sdk_metrics_port}")
+    pool = await create_pool(database_url, max_size=20)
     client = await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=converter(settings),
+        data_converter=converter(settings, pool),
         runtime=runtime,
     )
     metrics = Metrics()
     endpoint = start_metrics_endpoint(
         metrics, host=settings.metrics_host, port=settings.metrics_port
     )
-    pool = await create_pool(database_url, max_size=20)
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
             worker = build_worker(

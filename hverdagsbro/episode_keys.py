@@ -1,0 +1,120 @@
+"""Per-episode data keys: each episode's payloads are encrypted with a key of its own.
+
+The key is random, stored in PostgreSQL wrapped (AES-GCM) with the configured master key, and
+named on each payload as `ep.<workflow id>`. Erasing a citizen destroys the keys of their
+episodes, which makes those payloads unreadable for good. Payloads without an episode (or
+written before this existed) use the master key ring directly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import asyncpg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.converter import (
+    ActivitySerializationContext,
+    SerializationContext,
+    WorkflowSerializationContext,
+)
+
+from hverdagsbro.encryption import KEY_BYTES, NONCE_BYTES, DataKey, EncryptionError, KeyRing
+
+PREFIX = "ep."
+# How long a process trusts a key it loaded; an erased key stops working within this.
+CACHE_SECONDS = 60.0
+
+
+class KeyDestroyedError(EncryptionError):
+    def __init__(self, workflow_id: str) -> None:
+        super().__init__(
+            f"the data key of {workflow_id} was destroyed (data-subject erasure): "
+            "its payloads can no longer be read"
+        )
+
+
+def _workflow_id(context: SerializationContext | None) -> str | None:
+    if isinstance(context, WorkflowSerializationContext | ActivitySerializationContext):
+        return context.workflow_id
+    return None
+
+
+class EpisodeKeys:
+    """A KeyProvider: one wrapped data key per episode workflow, master ring otherwise."""
+
+    def __init__(self, ring: KeyRing, pool: asyncpg.Pool) -> None:
+        self._ring = ring
+        self._pool = pool
+        self._cache: dict[str, tuple[float, DataKey]] = {}
+
+    async def encryption_key(self, context: SerializationContext | None) -> DataKey:
+        workflow_id = _workflow_id(context)
+        if workflow_id is None or not workflow_id.startswith("episode-"):
+            return self._ring.current
+        cached = self._cached(workflow_id)
+        if cached is not None:
+            return cached
+        key = await self._load(workflow_id)
+        if key is None:
+            key = await self._create(workflow_id)
+        return key
+
+    async def decryption_key(self, key_id: str) -> DataKey:
+        if not key_id.startswith(PREFIX):
+            return self._ring.get(key_id)
+        workflow_id = key_id.removeprefix(PREFIX)
+        key = self._cached(workflow_id) or await self._load(workflow_id)
+        if key is None:
+            raise KeyDestroyedError(workflow_id)
+        return key
+
+    def _cached(self, workflow_id: str) -> DataKey | None:
+        hit = self._cache.get(workflow_id)
+        if hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
+            return None
+        return hit[1]
+
+    def _remember(self, workflow_id: str, key: DataKey) -> DataKey:
+        self._cache[workflow_id] = (time.monotonic(), key)
+        return key
+
+    async def _load(self, workflow_id: str) -> DataKey | None:
+        row = await self._pool.fetchrow(
+            "SELECT master_key_id, wrapped_key, destroyed_at FROM payload_keys"
+            " WHERE workflow_id = $1",
+            workflow_id,
+        )
+        if row is None:
+            return None
+        if row["destroyed_at"] is not None:
+            raise KeyDestroyedError(workflow_id)
+        master = self._ring.get(row["master_key_id"])
+        wrapped: bytes = row["wrapped_key"]
+        try:
+            secret = AESGCM(master.secret).decrypt(
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], workflow_id.encode()
+            )
+        except InvalidTag:
+            raise EncryptionError(
+                f"the data key of {workflow_id} does not open with master key {master.key_id!r}"
+            ) from None
+        return self._remember(workflow_id, DataKey(PREFIX + workflow_id, secret))
+
+    async def _create(self, workflow_id: str) -> DataKey:
+        master = self._ring.current
+        nonce = os.urandom(NONCE_BYTES)
+        secret = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        wrapped = nonce + AESGCM(master.secret).encrypt(nonce, secret, workflow_id.encode())
+        await self._pool.execute(
+            "INSERT INTO payload_keys (workflow_id, master_key_id, wrapped_key)"
+            " VALUES ($1, $2, $3) ON CONFLICT (workflow_id) DO NOTHING",
+            workflow_id,
+            master.key_id,
+            wrapped,
+        )
+        # Another process may have won the race: the stored key is the one.
+        key = await self._load(workflow_id)
+        assert key is not None
+        return key
