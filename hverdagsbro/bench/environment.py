@@ -293,7 +293,7 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
                 _, token = await create_token(
                     conn, name="benchmark", role="integration", ttl=timedelta(days=1)
                 )
-            client = await connect(settings)
+            client = await connect(settings, pool)
             raw_client = await Client.connect(
                 settings.temporal_address, namespace=settings.temporal_namespace
             )

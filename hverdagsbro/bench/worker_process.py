@@ -67,12 +67,12 @@ def tuned_worker(
 async def serve(database_url: str, ready_file: Path) -> None:
     """Run the production worker (settings from HVERDAGSBRO_*) until stdin closes or SIGTERM."""
     settings = Settings()
+    pool = await create_pool(database_url, max_size=WORKER_POOL_SIZE)
     client = await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=converter(settings),
+        data_converter=converter(settings, pool),
     )
-    pool = await create_pool(database_url, max_size=WORKER_POOL_SIZE)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
