@@ -9,9 +9,15 @@ import asyncpg
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api import security, web
-from api.errors import ApiError, api_error_handler, validation_error_handler
+from api.errors import (
+    ApiError,
+    api_error_handler,
+    unavailable_handler,
+    validation_error_handler,
+)
 from api.intake import EventIntake
 from api.medcom_intake import MedcomIntake
 from api.routes import episodes, events, health, inbox, medcom, metrics, tasks
@@ -68,6 +74,15 @@ def create_app(
     security.install(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    for unavailable in (
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+        ConnectionError,
+        TimeoutError,
+        RPCError,
+    ):
+        app.add_exception_handler(unavailable, unavailable_handler)
     for module in (health, metrics, events, episodes, tasks, inbox, medcom):
         app.include_router(module.router)
     web.install(app)

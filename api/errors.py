@@ -65,3 +65,17 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         errors.append(FieldError(field=".".join(loc) or "body", reason=str(item.get("msg"))))
     summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
     return JSONResponse(_body(f"invalid input: {summary}", errors), status_code=422)
+
+
+async def unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A dependency is down: say so and when to retry, never a stack trace or a hang."""
+    what = (
+        "the workflow service"
+        if type(exc).__module__.startswith("temporalio")
+        else ("the database")
+    )
+    return JSONResponse(
+        _body(f"{what} is unavailable; try again shortly", []),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )

@@ -217,3 +217,25 @@ async def test_an_event_right_after_the_referral_never_races_the_episode_start(
             "/api/events", json=event_body(episode_id, "risk_changed", {"elevated": True})
         )
         assert at_once.status_code == 202, at_once.text
+
+
+async def test_with_the_database_gone_the_api_answers_503_not_a_stack_trace(
+    database_url: str, time_skipping_env
+) -> None:
+    from api.app import create_app
+    from db.pool import create_pool
+    from hverdagsbro.settings import Settings
+
+    pool = await create_pool(database_url, max_size=1)
+    app = create_app(Settings(), pool=pool, temporal=time_skipping_env.client)
+    await pool.close()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+    ) as client:
+        response = await client.get("/api/tasks", headers={"Authorization": "Bearer x"})
+        assert response.status_code == 503
+        assert response.json()["detail"] == "the database is unavailable; try again shortly"
+        assert response.headers["retry-after"] == "5"
+        health = await client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["database"] == "unavailable"
