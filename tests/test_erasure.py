@@ -7,15 +7,17 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from hverdagsbro.encryption import data_converter
 from hverdagsbro.episode_keys import EpisodeKeys, KeyDestroyedError
 from hverdagsbro.erasure import erase_citizen
+from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
 from schemas.tasks import DecisionAction, TaskKind
 from tests.roster import make_roster
+from tests.temporal_servers import TEST_SERVER
 from tests.test_keys import TEST_KEYS
 from tests.workflows.driver import Episode, referral
 from workers.starter import start_episode
@@ -24,14 +26,25 @@ from workflows.episode import EpisodeWorkflow
 
 
 async def test_erasing_a_citizen_makes_their_payloads_unreadable_and_keeps_the_audit(
-    time_skipping_env: WorkflowEnvironment, db_pool: asyncpg.Pool, worker_settings: Settings
+    db_pool: asyncpg.Pool, worker_settings: Settings
 ) -> None:
-    client = Client(
-        **{
-            **time_skipping_env.client.config(),
-            "data_converter": data_converter(EpisodeKeys(TEST_KEYS, db_pool)),
-        }
+    # A test server of its own: its episodes use per-episode keys, and terminating them
+    # must not disturb the shared server's time skipping.
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=data_converter(EpisodeKeys(TEST_KEYS, db_pool)),
+        test_server_existing_path=TEST_SERVER,
     )
+    try:
+        await _erase_and_check(env, db_pool, worker_settings)
+    finally:
+        await env.shutdown()
+
+
+async def _erase_and_check(
+    env: WorkflowEnvironment, db_pool: asyncpg.Pool, worker_settings: Settings
+) -> None:
+    await register_search_attributes(env.client)
+    client = env.client
     roster = await make_roster(db_pool, peers=1)
     event = referral(roster)
     citizen_id = event.payload.citizen_id
@@ -54,7 +67,7 @@ async def test_erasing_a_citizen_makes_their_payloads_unreadable_and_keeps_the_a
         async with worker:
             episode_id = await start_episode(client, db_pool, event, task_queue=queue)
             handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
-            episode = Episode(env=time_skipping_env, handle=handle, roster=roster, pool=db_pool)
+            episode = Episode(env=env, handle=handle, roster=roster, pool=db_pool)
             await episode.decide(TaskKind.PEER_OFFER, DecisionAction.ACCEPT)
             await episode.phase("pre_discharge")  # type: ignore[arg-type]
 
