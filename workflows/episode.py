@@ -627,7 +627,11 @@ class EpisodeWorkflow:
             # At once, so the peer sees the episode as soon as their answer returns.
             self._assign(task.assignee.id, task.number)
         elif task.kind == TaskKind.COORDINATION_PLAN:
-            due = add_working_days(workflow.now(), self.programme.network_meeting_working_days)
+            due = add_working_days(
+                workflow.now(),
+                self.programme.network_meeting_working_days,
+                holidays=workflow.patched("danish-public-holidays"),
+            )
             ward = Recipient(role=Role.WARD, id=self.referral.ward_id)
             self._add_task(TaskKind.NETWORK_MEETING, ward, due_at=due)
         elif task.kind == TaskKind.FOLLOW_UP and task.status == TaskStatus.COMPLETED:
@@ -983,9 +987,7 @@ class EpisodeWorkflow:
             return condition()
         self.waiting_for = lambda: condition() or self._interrupted()
         try:
-            await workflow.wait_condition(
-                self.waiting_for, timeout=within, timeout_summary=summary
-            )
+            await workflow.wait_condition(self.waiting_for, timeout=within, timeout_summary=summary)
         except TimeoutError:
             if self._interrupted():
                 raise _Interrupted from None

@@ -50,9 +50,11 @@ async def test_each_programme_runs_from_referral_to_closed(
             TaskKind.PROGRAMME_REVIEW, result=ReviewDecision(continue_episode=False)
         )
     outcome = await episode.close_out()
-    if os.environ.get("HVERDAGSBRO_RECORD_HISTORIES") == "1":
+    label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
+    if label:
+        # New recordings go next to the old ones, which must keep replaying.
         history = await episode.handle.fetch_history()
-        (HISTORIES / f"{programme}.json").write_text(history.to_json(), encoding="utf-8")
+        (HISTORIES / f"{programme}.{label}.json").write_text(history.to_json(), encoding="utf-8")
 
     assert outcome.final_phase == Phase.CLOSED
     assert outcome.reason == "completed"

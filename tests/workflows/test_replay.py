@@ -1,9 +1,10 @@
 """Old episodes still run: stored histories of every programme replay on the current code.
 
 The histories in tests/workflows/histories/ were recorded from real runs with
-`HVERDAGSBRO_RECORD_HISTORIES=1 pytest tests/workflows/test_episode_lifecycle.py`. Re-record
-them only for a change that is not meant to reach running episodes; a change that breaks a
-replay here needs `workflow.patched` (see README, "Changing workflow code").
+`HVERDAGSBRO_RECORD_HISTORIES=<label> pytest tests/workflows/test_episode_lifecycle.py`, which
+writes `<programme>.<label>.json` next to the older recordings. Old recordings are never
+replaced: a change that breaks one needs `workflow.patched` (see README, "Changing workflow
+code").
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from tests.test_keys import TEST_CONVERTER
 from workflows.episode import EpisodeWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+# The first recordings (before any patch) carry no label: `<programme>.json`.
 
 
 def test_there_is_a_stored_history_for_every_programme() -> None:
     from db.programmes import default_programmes
 
-    stored = {p.stem for p in HISTORIES}
+    stored = {p.name.split(".")[0] for p in HISTORIES}
     assert {p.code for p in default_programmes()} <= stored
 
 
