@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
 
 import asyncpg
 import structlog
@@ -23,6 +22,7 @@ from api.event_input import (
 from api.principal import Principal, TokenRole
 from api.scoping import Row, may_see_episode
 from db.citizens import upsert_citizen
+from db.events_received import record_event
 from hverdagsbro.metrics import Metrics
 from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
 from schemas.people import Role
@@ -229,19 +229,14 @@ class EventIntake:
     async def _record(
         self, event: EpisodeEvent, episode_id: str | None, source: str, citizen_id: str | None
     ) -> None:
-        status: Literal["received"] = "received"
         async with self.pool.acquire() as conn:
-            await conn.execute(
-                "INSERT INTO events_received (event_id, event_type, episode_id, citizen_id,"
-                " source, status, body) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
-                " ON CONFLICT (event_id) DO NOTHING",
-                event.event_id,
-                event.type,
-                episode_id,
-                citizen_id,
-                source,
-                status,
-                json.dumps(event.model_dump(mode="json")),
+            await record_event(
+                conn,
+                event,
+                source=source,
+                status="received",
+                episode_id=episode_id,
+                citizen_id=citizen_id,
             )
 
     async def _applied(self, event_id: str, episode_id: str) -> None:

@@ -6,8 +6,6 @@ episode when a referral for that citizen arrives.
 
 from __future__ import annotations
 
-import json
-
 import asyncpg
 import structlog
 
@@ -23,6 +21,7 @@ from api.medcom import (
 )
 from api.principal import Principal
 from db.citizens import open_episode_of, upsert_citizen
+from db.events_received import record_event
 from schemas.events import EpisodeEvent
 from schemas.medcom import HospitalNotification, MedcomAcknowledgement
 
@@ -70,14 +69,8 @@ class MedcomIntake:
     ) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             for event in events:
-                await conn.execute(
-                    "INSERT INTO events_received (event_id, event_type, citizen_id, source,"
-                    " status, body) VALUES ($1, $2, $3, 'medcom', 'parked', $4::jsonb)"
-                    " ON CONFLICT (event_id) DO NOTHING",
-                    event.event_id,
-                    event.type,
-                    citizen_id,
-                    json.dumps(event.model_dump(mode="json")),
+                await record_event(
+                    conn, event, source="medcom", status="parked", citizen_id=citizen_id
                 )
             await self._remember(n, citizen_id, None, "waiting", conn)
         log.info("medcom message kept until a referral arrives", events=len(events))
