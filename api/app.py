@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api import security, web
+from api.auth import TokenCache
 from api.errors import (
     ApiError,
     api_error_handler,
@@ -22,6 +24,7 @@ from api.intake import EventIntake
 from api.medcom_intake import MedcomIntake
 from api.routes import episodes, events, health, inbox, medcom, metrics, tasks
 from api.task_decisions import TaskDecisions
+from db.connection import CONNECTION_LOST
 from db.pool import create_pool
 from hverdagsbro.metrics import Metrics
 from hverdagsbro.settings import Settings
@@ -33,6 +36,7 @@ def _wire(app: FastAPI, pool: asyncpg.Pool, temporal: Client, settings: Settings
     app.state.temporal = temporal
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.tokens = TokenCache()
     app.state.intake = EventIntake(pool, temporal, settings.task_queue, app.state.metrics)
     app.state.decisions = TaskDecisions(pool, temporal)
     app.state.medcom = MedcomIntake(pool, app.state.intake)
@@ -58,7 +62,11 @@ def create_app(
         own_pool = await create_pool(database_url, max_size=20)
         try:
             _wire(app, own_pool, await connect(settings, own_pool), settings)
-            yield
+            sweep = asyncio.create_task(app.state.intake.redeliver_forever())
+            try:
+                yield
+            finally:
+                sweep.cancel()
         finally:
             await own_pool.close()
 
@@ -74,14 +82,14 @@ def create_app(
     security.install(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    for unavailable in (
-        asyncpg.PostgresConnectionError,
-        asyncpg.InterfaceError,
+    unavailable_errors: tuple[type[Exception], ...] = (
+        *CONNECTION_LOST,
         asyncpg.CannotConnectNowError,
         ConnectionError,
         TimeoutError,
         RPCError,
-    ):
+    )
+    for unavailable in unavailable_errors:
         app.add_exception_handler(unavailable, unavailable_handler)
     for module in (health, metrics, events, episodes, tasks, inbox, medcom):
         app.include_router(module.router)

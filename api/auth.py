@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from fastapi import Request
 
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
-from db.access import session_user, token_record
+from db.access import secret_digest, session_user, token_record
 from schemas.people import Role
 
 SESSION_COOKIE = "hb_session"
+
+
+class TokenCache:
+    """Systems send a token with every request; looking it up each time was the API's most
+    expensive query. A token found valid is trusted for TTL (or until it expires, if sooner):
+    a revoked token stops working within that time in every API process."""
+
+    TTL = timedelta(seconds=5)
+    MAX_ENTRIES = 1000
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
+        self._entries: dict[str, tuple[Principal, datetime]] = {}
+
+    def get(self, secret: str) -> Principal | None:
+        key = secret_digest(secret)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        principal, until = entry
+        if self._clock() >= until:
+            del self._entries[key]
+            return None
+        return principal
+
+    def put(self, secret: str, principal: Principal, expires_at: datetime | None) -> None:
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        until = self._clock() + self.TTL
+        if expires_at is not None:
+            until = min(until, expires_at)
+        self._entries[secret_digest(secret)] = (principal, until)
 
 
 def principal_from_user(user: asyncpg.Record, csrf_token: str | None = None) -> Principal:
@@ -36,13 +69,19 @@ async def find_principal(request: Request) -> Principal | None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise ApiError(401, "Authorization: expected 'Bearer <token>'")
+        tokens: TokenCache = request.app.state.tokens
+        known = tokens.get(secret.strip())
+        if known is not None:
+            return known
         async with pool.acquire() as conn:
             token = await token_record(conn, secret.strip())
         if token is None:
             raise ApiError(401, "Authorization: the token is unknown, expired or revoked")
-        return Principal(
+        principal = Principal(
             id=token["token_id"], role=TokenRole(token["role"]), display_name=token["name"]
         )
+        tokens.put(secret.strip(), principal, token["expires_at"])
+        return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         async with pool.acquire() as conn:

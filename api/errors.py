@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from schemas.base import Frozen
+from schemas.medcom import MedcomAcknowledgement
 
 
 class FieldError(Frozen):
-    field: str
-    reason: str
+    field: str = Field(description="Where: a dotted path into the body, or a header's name.")
+    reason: str = Field(description="What is wrong there; never the value that was sent.")
+
+
+class ErrorOut(Frozen):
+    """Every refusal: a message, and the fields at fault with the reason for each."""
+
+    detail: str
+    errors: list[FieldError] = Field(
+        default_factory=list, description="Empty (or absent) when no single field is at fault."
+    )
 
 
 class ApiError(Exception):
@@ -47,24 +58,39 @@ def invalid(error: ValidationError, prefix: str = "", strip_first: str | None = 
     return ApiError(422, f"invalid input: {summary}", errors)
 
 
-def _body(message: str, errors: list[FieldError]) -> dict[str, Any]:
-    return {"detail": message, "errors": [e.model_dump() for e in errors]}
+def error_body(message: str, errors: list[FieldError]) -> dict[str, Any]:
+    return ErrorOut(detail=message, errors=errors).model_dump()
 
 
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     headers = {"Retry-After": "5"} if exc.status == 503 else None
-    return JSONResponse(_body(exc.message, exc.errors), status_code=exc.status, headers=headers)
+    return JSONResponse(
+        error_body(exc.message, exc.errors), status_code=exc.status, headers=headers
+    )
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = []
-    for item in exc.errors():
-        loc = [str(p) for p in item.get("loc", ()) if p != "body"]
-        errors.append(FieldError(field=".".join(loc) or "body", reason=str(item.get("msg"))))
+    errors = [_request_error(item) for item in exc.errors()]
     summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
-    return JSONResponse(_body(f"invalid input: {summary}", errors), status_code=422)
+    return JSONResponse(error_body(f"invalid input: {summary}", errors), status_code=422)
+
+
+def _request_error(item: Mapping[str, Any]) -> FieldError:
+    """One of FastAPI's errors about the request, said the way callers think of the body."""
+    loc = list(item.get("loc", ()))
+    kind = item.get("type")
+    if kind == "json_invalid":
+        position = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+        cause = item.get("ctx", {}).get("error", "")
+        return FieldError(field="body", reason=f"not valid JSON{position}: {cause}".rstrip(": "))
+    field = ".".join(str(p) for p in loc if p != "body") or "body"
+    if field == "body" and kind == "missing":
+        return FieldError(field="body", reason="a JSON object is required")
+    if field == "body" and kind in {"model_attributes_type", "dict_type"}:
+        return FieldError(field="body", reason="must be a JSON object")
+    return FieldError(field=field, reason=str(item.get("msg")))
 
 
 async def unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -75,7 +101,91 @@ async def unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
         else ("the database")
     )
     return JSONResponse(
-        _body(f"{what} is unavailable; try again shortly", []),
+        error_body(f"{what} is unavailable; try again shortly", []),
         status_code=503,
         headers={"Retry-After": "5"},
     )
+
+
+# --- the OpenAPI description of errors ------------------------------------------------------
+
+_REF = "#/components/schemas/{model}"
+_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (systems)."},
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "hb_session",
+        "description": "A page log-in.",
+    },
+}
+_REFUSED = (
+    "Refused: 401 not logged in, 403 not your role, 404 no such thing for you, 409 the episode "
+    "has moved on, 413 body too large, 415 not JSON, 422 invalid input, 503 try again shortly "
+    "(Retry-After)."
+)
+
+
+def describe_errors(app: FastAPI) -> None:
+    """The OpenAPI document says what refusals look like (ErrorOut, not FastAPI's default
+    validation error), which routes need a log-in, and what the MedCom endpoint answers."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+    done = False
+
+    def openapi() -> dict[str, Any]:
+        nonlocal done
+        schema = build()
+        if not done:
+            _describe(schema)
+            done = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _json(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {})
+    models = components.setdefault("schemas", {})
+    for model in (ErrorOut, MedcomAcknowledgement):
+        found = model.model_json_schema(ref_template=_REF)
+        models.update(found.pop("$defs", {}))
+        models[model.__name__] = found
+    components["securitySchemes"] = _SCHEMES
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            operation["security"] = [{"bearer": []}, {"session": []}]
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid input", "content": _json("ErrorOut")}
+            responses["default"] = {"description": _REFUSED, "content": _json("ErrorOut")}
+            if path.startswith("/api/medcom/"):
+                _describe_medcom(operation)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        models.pop(unused, None)
+
+
+def _describe_medcom(operation: dict[str, Any]) -> None:
+    bundle = {
+        "type": "object",
+        "description": "A FHIR R4 message Bundle: a MedCom HospitalNotification.",
+    }
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/fhir+json": {"schema": bundle},
+            "application/json": {"schema": bundle},
+        },
+    }
+    responses = operation["responses"]
+    for status, meaning in (
+        ("200", "ok: taken (or a repeated transmission, which changes nothing)"),
+        ("422", "fatal-error: will never be accepted; the reasons name FHIR paths"),
+        ("503", "transient-error: could not be taken now; send it again"),
+    ):
+        responses[status] = {"description": meaning, "content": _json("MedcomAcknowledgement")}

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from api.errors import ApiError, FieldError, invalid
 from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
@@ -21,6 +31,16 @@ from schemas.people import OPAQUE_ID, Actor
 
 # Clocks drift; an event further ahead than this is a mistake, not a fact.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Nothing in an episode happened before this, nor is planned after it; outside it a time is a
+# typing error (and some would not even fit PostgreSQL once converted to UTC).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 1, 1)
+LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$"
+
+EVENT_TYPES = frozenset(
+    str(choice) for choice in EVENT_ADAPTER.json_schema()["discriminator"]["mapping"]
+)
+_TYPE_NAMES: list[JsonValue] = [*sorted(EVENT_TYPES)]
 
 
 class _Input(BaseModel):
@@ -31,7 +51,8 @@ class EventIn(_Input):
     """The envelope: the producer's idempotency key, when it happened, what, and for whom."""
 
     event_id: str = Field(pattern=EVENT_ID, description="Producer-chosen idempotency key.")
-    type: str = Field(min_length=1, max_length=40)
+    # A string, not an enum, so an unknown type is answered with the list of known ones.
+    type: str = Field(min_length=1, max_length=40, json_schema_extra={"enum": _TYPE_NAMES})
     occurred_at: AwareDatetime
     episode_id: str | None = Field(default=None, pattern=r"^episode-[A-Za-z0-9-]{8,64}$")
     payload: dict[str, Any] = Field(default_factory=dict)
@@ -59,34 +80,88 @@ class ConsentIn(_Input):
 
 
 class ReferralIn(_Input):
-    """A referral as ward staff give it: the citizen's details instead of an internal id."""
+    """A referral as ward staff give it: the citizen's details instead of an internal id.
 
-    programme: str
+    Everything the referral event will demand is checked here already, so a refused referral
+    is refused before the citizen's details are stored."""
+
+    programme: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
     citizen: CitizenIn
-    municipality_code: str
+    municipality_code: str = Field(pattern=r"^[0-9]{3,4}$")
     ward_id: str = Field(pattern=OPAQUE_ID)
     organisation_id: str = Field(pattern=OPAQUE_ID)
     risk_elevated: bool = False
-    languages: tuple[str, ...] = ("da",)
-    goals: tuple[Goal, ...] = ()
-    consents: tuple[ConsentIn, ...]
+    languages: tuple[Annotated[str, Field(pattern=LANGUAGE)], ...] = Field(
+        default=("da",), max_length=20, description="Language codes, e.g. da, en, ar."
+    )
+    goals: tuple[Goal, ...] = Field(default=(), max_length=20)
+    consents: tuple[ConsentIn, ...] = Field(max_length=20)
     admitted_at: AwareDatetime | None = None
+
+    @field_validator("consents")
+    @classmethod
+    def _needs_peer_support_consent(cls, consents: tuple[ConsentIn, ...]) -> tuple[ConsentIn, ...]:
+        if ConsentScope.PEER_SUPPORT not in {c.scope for c in consents}:
+            raise PydanticCustomError(
+                "peer_support_consent", "the citizen's consent to peer_support is required"
+            )
+        return consents
+
+
+def time_fault(when: date) -> str | None:
+    """Why this time cannot be in an event, if it cannot: every time lies between 1900 and
+    2100, and an instant (when something happened or was recorded) is not in the future.
+    A date (a planned discharge) may be."""
+    if isinstance(when, datetime):
+        if when > datetime.now(UTC) + FUTURE_TOLERANCE:
+            return "lies in the future"
+        if when < datetime(EARLIEST.year, 1, 1, tzinfo=UTC):
+            return f"lies before {EARLIEST.year}"
+        return None
+    if not EARLIEST <= when < LATEST:
+        return f"must lie between {EARLIEST.year} and {LATEST.year}"
+    return None
+
+
+def _check(field: str, when: date) -> None:
+    reason = time_fault(when)
+    if reason is not None:
+        raise ApiError(
+            422, f"invalid input: {field}: {reason}", [FieldError(field=field, reason=reason)]
+        )
 
 
 def check_time(occurred_at: datetime) -> None:
-    if occurred_at > datetime.now(UTC) + FUTURE_TOLERANCE:
-        raise ApiError(
-            422,
-            "invalid input: occurred_at: lies in the future",
-            [FieldError(field="occurred_at", reason="lies in the future")],
-        )
+    """The envelope's time, checked before anything else is known about the event."""
+    _check("occurred_at", occurred_at)
+
+
+def _times(value: object, field: str) -> Iterator[tuple[str, date]]:
+    """(dotted field, value) of every date and time in a validated model, nested ones too."""
+    if isinstance(value, date):
+        yield field, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _times(getattr(value, name), f"{field}.{name}" if field else name)
+    elif isinstance(value, tuple | list):
+        for index, item in enumerate(value):
+            yield from _times(item, f"{field}.{index}")
+
+
+def check_times(value: BaseModel, prefix: str = "") -> None:
+    """Every date and time anywhere in an event (see `time_fault`)."""
+    for field, when in _times(value, prefix):
+        _check(field, when)
 
 
 def parse_referral_input(body: EventIn) -> ReferralIn:
     try:
-        return ReferralIn.model_validate(body.payload)
+        referral = ReferralIn.model_validate(body.payload)
     except ValidationError as err:
         raise invalid(err, prefix="payload") from None
+    check_times(body, "")
+    check_times(referral, "payload")
+    return referral
 
 
 def referral_event(
@@ -123,11 +198,6 @@ def referral_event(
         raise invalid(err, prefix="payload") from None
 
 
-EVENT_TYPES = frozenset(
-    str(choice) for choice in EVENT_ADAPTER.json_schema()["discriminator"]["mapping"]
-)
-
-
 def episode_event(body: EventIn, actor: Actor) -> EpisodeEvent:
     """Any other event type, validated by its own payload model."""
     if body.type not in EVENT_TYPES:
@@ -145,7 +215,9 @@ def episode_event(body: EventIn, actor: Actor) -> EpisodeEvent:
         "payload": body.payload,
     }
     try:
-        return EVENT_ADAPTER.validate_python(raw)
+        event = EVENT_ADAPTER.validate_python(raw)
     except ValidationError as err:
         # Pydantic puts the union's tag first in each error location; callers know no tag.
         raise invalid(err, strip_first=body.type) from None
+    check_times(event)
+    return event

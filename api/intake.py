@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import timedelta
 
 import asyncpg
 import structlog
@@ -22,14 +24,37 @@ from api.event_input import (
 from api.principal import Principal, TokenRole
 from api.scoping import Row, may_see_episode
 from db.citizens import upsert_citizen
-from db.events_received import record_event
+from db.connection import CONNECTION_LOST, PooledConnection
+from db.events_received import (
+    DELIVERED,
+    mark_applied,
+    mark_signalled,
+    record_event,
+    undelivered,
+)
+from db.programmes import load_programme
 from hverdagsbro.metrics import Metrics
+from schemas.episode import TERMINAL_PHASES
 from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
 from schemas.people import Role
 from workers.starter import episode_start, start_episode
 from workflows.episode import EpisodeWorkflow
 
 log = structlog.get_logger(__name__)
+
+
+ENDED = frozenset(p.value for p in TERMINAL_PHASES)
+# A recorded event not handed to Temporal after this long is handed over again.
+REDELIVER_AFTER = timedelta(seconds=30)
+# What a sweep logs and leaves to the next one: the database or Temporal being away.
+_SWEEP_SURVIVES: tuple[type[Exception], ...] = (
+    *CONNECTION_LOST,
+    OSError,
+    asyncpg.PostgresError,
+    RPCError,
+)
+# At most this many shared "signalled" writes by one request before it answers.
+MARK_ROUNDS = 3
 
 
 def _roles(*roles: Role | TokenRole) -> frozenset[Role | TokenRole]:
@@ -77,11 +102,15 @@ class EventIntake:
         self.client = client
         self.task_queue = task_queue
         self.metrics = metrics
+        self._to_mark: list[str] = []
+        self._marking = False
 
-    async def submit(self, principal: Principal, body: EventIn) -> EventAck:
-        """One event from the JSON API or a page; counted as accepted, duplicate or rejected."""
+    async def submit(self, principal: Principal, body: EventIn, *, wait: bool = False) -> EventAck:
+        """One event from the JSON API or a page; counted as accepted, duplicate or rejected.
+        Pages `wait` until the event's effects are in the read model, so the person who
+        reported it sees them on the next page."""
         try:
-            ack = await self._submit(principal, body)
+            ack = await self._submit(principal, body, wait)
         except ApiError as err:
             if self.metrics is not None and err.status < 500:
                 self.metrics.event_received("rejected")
@@ -90,7 +119,7 @@ class EventIntake:
             self.metrics.event_received(ack.outcome)
         return ack
 
-    async def _submit(self, principal: Principal, body: EventIn) -> EventAck:
+    async def _submit(self, principal: Principal, body: EventIn, wait: bool) -> EventAck:
         allowed = EVENT_ROLES.get(body.type)
         if allowed is not None and principal.role not in allowed:
             raise ApiError(403, f"role {principal.role.value} may not report {body.type} events")
@@ -104,8 +133,9 @@ class EventIntake:
                 f"invalid input: episode_id: required for {body.type} events",
                 [FieldError(field="episode_id", reason=f"required for {body.type} events")],
             )
-        await self._check_scope(principal, body.episode_id)
-        return await self.deliver(event, body.episode_id, source="api")
+        return await self.deliver(
+            event, body.episode_id, source="api", wait=wait, reporter=principal
+        )
 
     async def _referral(self, principal: Principal, body: EventIn) -> EventAck:
         referral = parse_referral_input(body)
@@ -115,6 +145,14 @@ class EventIntake:
         if seen is not None:
             return seen
         async with self.pool.acquire() as conn:
+            # Refused before anything about the citizen is stored.
+            if await load_programme(conn, referral.programme) is None:
+                reason = f"no active programme with code {referral.programme!r}"
+                raise ApiError(
+                    422,
+                    f"invalid input: payload.programme: {reason}",
+                    [FieldError(field="payload.programme", reason=reason)],
+                )
             citizen_id = await upsert_citizen(
                 conn,
                 cpr=referral.citizen.cpr,
@@ -150,15 +188,37 @@ class EventIntake:
         await self.deliver_parked(event.payload.citizen_id, episode_id)
         return EventAck(event_id=event.event_id, episode_id=episode_id, outcome="accepted")
 
-    async def deliver(self, event: EpisodeEvent, episode_id: str, *, source: str) -> EventAck:
-        """Hand an event to its running episode and wait until it is in the read model."""
-        seen = await self._seen(event.event_id)
-        if seen is not None:
-            return seen
-        await self._record(event, episode_id, source, None)
+    async def deliver(
+        self,
+        event: EpisodeEvent,
+        episode_id: str,
+        *,
+        source: str,
+        wait: bool = False,
+        reporter: Principal | None = None,
+    ) -> EventAck:
+        """Record the event, then hand it to its running episode as a signal: once Temporal
+        holds it, it is accepted (the episode applies it moments later and its commit marks
+        it applied). With `wait`, answer only once its effects are in the read model.
+        A `reporter` must be allowed to see the episode (checked on the same connection)."""
+        async with self.pool.acquire() as conn:
+            if reporter is not None:
+                await self._check_scope(reporter, episode_id, conn)
+            earlier = await record_event(
+                conn, event, source=source, status="received", episode_id=episode_id
+            )
+        if earlier in DELIVERED:
+            return EventAck(event_id=event.event_id, episode_id=episode_id, outcome="duplicate")
         handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
         try:
-            receipt: EventReceipt = await handle.execute_update(EpisodeWorkflow.submit_event, event)
+            if wait:
+                receipt: EventReceipt = await handle.execute_update(
+                    EpisodeWorkflow.submit_event, event
+                )
+                outcome = receipt.outcome
+            else:
+                await handle.signal(EpisodeWorkflow.record_event, event)
+                outcome = "accepted"
         except WorkflowUpdateFailedError as err:
             reason = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
             raise ApiError(409, reason) from None
@@ -166,8 +226,43 @@ class EventIntake:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise ApiError(409, "episode_id: the episode has ended") from None
             raise _unavailable(err) from None
-        await self._applied(event.event_id, episode_id)
-        return EventAck(event_id=event.event_id, episode_id=episode_id, outcome=receipt.outcome)
+        await self._signalled(event.event_id)
+        return EventAck(event_id=event.event_id, episode_id=episode_id, outcome=outcome)
+
+    async def redeliver(self, older_than: timedelta = REDELIVER_AFTER, limit: int = 200) -> int:
+        """Hand over events that were recorded but never reached Temporal (the process that
+        took them stopped in between, or Temporal was away); returns how many."""
+        async with self.pool.acquire() as conn:
+            rows = await undelivered(conn, older_than, limit)
+        handed = 0
+        for event_id, episode_id, body in rows:
+            event = EVENT_ADAPTER.validate_python(json.loads(body))
+            try:
+                if isinstance(event, ReferralCreated):
+                    await self.start(event, source="redelivery")
+                elif episode_id is not None:
+                    await self.deliver(event, episode_id, source="redelivery")
+            except ApiError as err:
+                # The episode ended or refuses it: nobody can apply it any more.
+                log.warning("recorded event not deliverable", event_id=event_id, status=err.status)
+                if err.status >= 500:
+                    break
+                async with self.pool.acquire() as conn:
+                    await mark_signalled(conn, [event_id])
+                continue
+            handed += 1
+        if handed:
+            log.info("recorded events handed over again", events=handed)
+        return handed
+
+    async def redeliver_forever(self, every: float = 15.0) -> None:
+        """The API's background sweep for `redeliver` (one per process; repeats are harmless)."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.redeliver()
+            except _SWEEP_SURVIVES as err:
+                log.warning("redelivery sweep failed; next sweep retries", error=type(err).__name__)
 
     async def deliver_parked(self, citizen_id: str, episode_id: str) -> int:
         """Hand events kept for a citizen without an episode (MedCom notifications that came
@@ -189,32 +284,63 @@ class EventIntake:
                     citizen_id,
                     episode_id,
                 )
+                await conn.execute(
+                    "UPDATE events_received SET episode_id = $2"
+                    " WHERE citizen_id = $1 AND episode_id IS NULL"
+                    " AND event_type <> 'referral_created'",
+                    citizen_id,
+                    episode_id,
+                )
             log.info(
                 "kept events handed to the new episode", episode_id=episode_id, events=len(rows)
             )
         return len(rows)
 
-    async def _check_scope(self, principal: Principal, episode_id: str) -> None:
+    async def status(self, principal: Principal, event_id: str) -> asyncpg.Record:
+        """Where an event stands (received, signalled, applied, parked), for its reporters."""
         async with self.pool.acquire() as conn:
-            row: Row | None = await conn.fetchrow(
-                "SELECT * FROM episodes WHERE episode_id = $1", episode_id
+            row = await conn.fetchrow(
+                "SELECT event_id, event_type, episode_id, status, received_at, applied_at"
+                " FROM events_received WHERE event_id = $1",
+                event_id,
             )
-            if row is None:
-                # Started a moment ago, before its first commit: the referral tells the scope.
-                referral = await conn.fetchval(
-                    "SELECT body->'payload' FROM events_received WHERE episode_id = $1"
-                    " AND event_type = 'referral_created' AND status = 'applied'",
-                    episode_id,
-                )
-                if referral is not None:
-                    payload = json.loads(referral)
-                    consents = [c["scope"] for c in payload.get("consents", [])]
-                    row = {**payload, "peer_id": None, "consents": consents}
+            if row is None or row["episode_id"] is None:
+                raise ApiError(404, "event_id: no such event")
+            try:
+                await self._check_scope(principal, row["episode_id"], conn, ended_ok=True)
+            except ApiError:
+                raise ApiError(404, "event_id: no such event") from None
+        return row
+
+    async def _check_scope(
+        self,
+        principal: Principal,
+        episode_id: str,
+        conn: PooledConnection,
+        *,
+        ended_ok: bool = False,
+    ) -> None:
+        row: Row | None = await conn.fetchrow(
+            "SELECT * FROM episodes WHERE episode_id = $1", episode_id
+        )
+        if row is None:
+            # Started a moment ago, before its first commit: the referral tells the scope.
+            referral = await conn.fetchval(
+                "SELECT body->'payload' FROM events_received WHERE episode_id = $1"
+                " AND event_type = 'referral_created' AND status = 'applied'",
+                episode_id,
+            )
+            if referral is not None:
+                payload = json.loads(referral)
+                consents = [c["scope"] for c in payload.get("consents", [])]
+                row = {**payload, "peer_id": None, "consents": consents}
         if row is None:
             raise ApiError(404, "episode_id: no such episode")
         if not may_see_episode(principal, row):
             # The same answer as for a missing episode: ids cannot be probed.
             raise ApiError(404, "episode_id: no such episode")
+        if not ended_ok and row.get("phase") in ENDED:
+            raise ApiError(409, f"episode_id: the episode has ended ({row['phase']})")
 
     async def _seen(self, event_id: str) -> EventAck | None:
         async with self.pool.acquire() as conn:
@@ -239,14 +365,26 @@ class EventIntake:
                 citizen_id=citizen_id,
             )
 
+    async def _signalled(self, event_id: str) -> None:
+        """Mark the event as held by Temporal. Concurrent requests share one UPDATE: whoever
+        finds no write under way writes everything queued so far."""
+        self._to_mark.append(event_id)
+        if self._marking:
+            return
+        self._marking = True
+        try:
+            for _ in range(MARK_ROUNDS):
+                if not self._to_mark:
+                    break
+                batch, self._to_mark = self._to_mark, []
+                async with self.pool.acquire() as conn:
+                    await mark_signalled(conn, batch)
+        finally:
+            self._marking = False
+
     async def _applied(self, event_id: str, episode_id: str) -> None:
         async with self.pool.acquire() as conn:
-            await conn.execute(
-                "UPDATE events_received SET status = 'applied', applied_at = now(),"
-                " episode_id = $2 WHERE event_id = $1",
-                event_id,
-                episode_id,
-            )
+            await mark_applied(conn, [event_id], episode_id)
 
 
 def _unavailable(err: RPCError) -> ApiError:

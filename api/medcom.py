@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from api.event_input import time_fault
 from schemas.events import (
     Admitted,
     AdmittedPayload,
@@ -227,14 +228,29 @@ def _earlier_message(
     return None, None
 
 
-def _check_times(activity: ActivityCode, encounter: Encounter) -> None:
+def _plausible(field: str, when: datetime | None) -> None:
+    """A time that becomes an event's time is one an event may have."""
+    reason = time_fault(when) if when is not None else None
+    if reason is not None:
+        raise MedcomError(field, reason)
+
+
+def _check_times(activity: ActivityCode, encounter: Encounter, provenance: Provenance) -> None:
     if encounter.period.start is None:
         raise MedcomError("Bundle.entry[Encounter].period.start", "required")
+    leave = encounter.leave_period
+    leave_field = "Bundle.entry[Encounter].extension[leave-period]"
+    for field, when in (
+        ("Bundle.entry[Encounter].period.start", encounter.period.start),
+        ("Bundle.entry[Encounter].period.end", encounter.period.end),
+        (f"{leave_field}.valuePeriod.start", leave.start if leave else None),
+        (f"{leave_field}.valuePeriod.end", leave.end if leave else None),
+        ("Bundle.entry[Provenance].recorded", provenance.recorded),
+    ):
+        _plausible(field, when)
     if activity.is_cancellation:
         return
     base = activity.base
-    leave = encounter.leave_period
-    leave_field = "Bundle.entry[Encounter].extension[leave-period]"
     if base in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
         if encounter.period.end is None:
             raise MedcomError("Bundle.entry[Encounter].period.end", f"required for {activity}")
@@ -272,6 +288,9 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
         bundle = Bundle.model_validate(data)
     except ValidationError as exc:
         raise _from_validation(exc) from None
+    except OverflowError:
+        # e.g. 0001-01-01T00:00:00+01:00: its UTC instant lies before year 1.
+        raise MedcomError("Bundle", "a timestamp lies outside the years 1 to 9999 in UTC") from None
 
     header = _only(
         (r for r in bundle.resources() if isinstance(r, MessageHeader)),
@@ -316,7 +335,7 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
             "Bundle.entry[Encounter].class",
             f"{encounter.class_.code} does not fit activity {activity.value}",
         )
-    _check_times(activity, encounter)
+    _check_times(activity, encounter, provenance)
     leave = encounter.leave_period
 
     receiver = header.destination[0].receiver if header.destination else None

@@ -11,7 +11,8 @@ import asyncpg
 from db.connection import PooledConnection
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What is kept of a session or token secret: its SHA-256, never the secret."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -21,7 +22,7 @@ async def create_session(conn: PooledConnection, user_id: str, ttl: timedelta) -
     await conn.execute(
         "INSERT INTO sessions (session_hash, user_id, csrf_token, expires_at)"
         " VALUES ($1, $2, $3, $4)",
-        _digest(secret),
+        secret_digest(secret),
         user_id,
         csrf,
         datetime.now(UTC) + ttl,
@@ -34,12 +35,12 @@ async def session_user(conn: PooledConnection, secret: str) -> asyncpg.Record | 
     return await conn.fetchrow(
         "SELECT u.*, s.csrf_token FROM sessions s JOIN users u USING (user_id)"
         " WHERE s.session_hash = $1 AND s.expires_at > now() AND u.active",
-        _digest(secret),
+        secret_digest(secret),
     )
 
 
 async def end_session(conn: PooledConnection, secret: str) -> None:
-    await conn.execute("DELETE FROM sessions WHERE session_hash = $1", _digest(secret))
+    await conn.execute("DELETE FROM sessions WHERE session_hash = $1", secret_digest(secret))
 
 
 async def create_token(
@@ -55,7 +56,7 @@ async def create_token(
         token_id,
         name,
         role,
-        _digest(secret),
+        secret_digest(secret),
         expires,
     )
     return token_id, secret
@@ -64,9 +65,9 @@ async def create_token(
 async def token_record(conn: PooledConnection, secret: str) -> asyncpg.Record | None:
     """The token behind a bearer secret, if it is neither expired nor revoked."""
     return await conn.fetchrow(
-        "SELECT token_id, name, role FROM api_tokens WHERE token_hash = $1"
+        "SELECT token_id, name, role, expires_at FROM api_tokens WHERE token_hash = $1"
         " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
-        _digest(secret),
+        secret_digest(secret),
     )
 
 

@@ -12,3 +12,13 @@ if TYPE_CHECKING:
     PooledConnection: TypeAlias = PoolConnectionProxy[asyncpg.Record]
 else:
     PooledConnection = asyncpg.Connection
+
+
+# What asyncpg raises when a connection is gone (killed, database restarted, network cut);
+# on a pooled connection the server terminated while idle, asyncpg says InternalClientError
+# ("cannot switch to state ..."). The connection is dropped on release.
+CONNECTION_LOST: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)

@@ -164,9 +164,14 @@ async def database(settings: Settings) -> AsyncIterator[str]:
         await release_database(settings)
 
 
+MIGRATION_TIMEOUT_S = 3600.0
+
+
 async def migrate_and_seed(url: str) -> list[str]:
     """Apply missing migrations and add shipped programmes; returns the versions applied now."""
-    pool = await create_pool(url, min_size=1, max_size=2)
+    # A migration on a big table may take minutes; the request-sized statement limit is not
+    # for it.
+    pool = await create_pool(url, min_size=1, max_size=2, give_up_after=MIGRATION_TIMEOUT_S)
     try:
         async with pool.acquire() as conn:
             applied = await migrate(conn)

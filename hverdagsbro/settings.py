@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL URL. Unset: an embedded PostgreSQL under the data folder.",
     )
+    database_timeout: float = Field(
+        default=4.0,
+        gt=0,
+        description="Seconds PostgreSQL may take to accept a connection or answer a "
+        "statement; after it the API answers 503 and activities retry.",
+    )
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data",
         description="Folder for local state: Temporal dev server file, embedded PostgreSQL.",

@@ -65,7 +65,10 @@ def _utc_instant(value: object) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError("timestamp is not a valid date and time") from None
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("timestamp lies outside the years 1 to 9999 in UTC") from None
 
 
 UtcDatetime = Annotated[datetime, BeforeValidator(_utc_instant)]

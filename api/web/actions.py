@@ -48,7 +48,7 @@ async def report(
     except ValidationError as err:
         raise invalid(err) from None
     intake: EventIntake = request.app.state.intake
-    return await intake.submit(principal, body)
+    return await intake.submit(principal, body, wait=True)
 
 
 async def decide(

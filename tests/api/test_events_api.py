@@ -26,6 +26,19 @@ async def wait_for_task(client, kind: str, timeout: float = 10) -> dict:
         await asyncio.sleep(0.05)
 
 
+async def until_applied(client: httpx.AsyncClient, event_id: str, timeout: float = 10) -> dict:
+    """Poll GET /api/events/{id} until the event's effects are in the read model."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await client.get(f"/api/events/{event_id}")
+        assert response.status_code == 200, response.text
+        if response.json()["status"] == "applied":
+            return response.json()
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"event not applied: {response.json()}")
+        await asyncio.sleep(0.05)
+
+
 async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: asyncpg.Pool) -> None:
     roster = await make_roster(db_pool, peers=1)
     ward = await as_user(roster.ward_nurse)
@@ -75,7 +88,10 @@ async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: asy
 
     await wait_for_task(peer, "first_contact")
     contact = event_body(episode_id, "contact_logged", {"channel": "phone", "note": "Godt"})
-    assert (await peer.post("/api/events", json=contact)).status_code == 202
+    logged = await peer.post("/api/events", json=contact)
+    assert logged.status_code == 202
+    assert logged.json()["outcome"] == "accepted"
+    await until_applied(peer, contact["event_id"])
     episode = (await ward.get(f"/api/episodes/{episode_id}")).json()
     assert episode["phase"] == "follow_up"
     assert episode["first_contact_at"] is not None

@@ -142,8 +142,15 @@ async def test_notifications_before_the_referral_are_kept_and_applied_when_it_ar
             " AND citizen_id = (SELECT citizen_id FROM citizens WHERE cpr = $1)",
             cpr,
         )
+        still_parked = await conn.fetchval(
+            "SELECT count(*) FROM events_received WHERE event_id LIKE 'medcom:%'"
+            " AND status = 'parked'"
+            " AND citizen_id = (SELECT citizen_id FROM citizens WHERE cpr = $1)",
+            cpr,
+        )
     assert status == "applied"
     assert linked == episode_id
+    assert still_parked == 0, "handed to the episode, a second referral would not get them"
 
 
 async def test_broken_messages_get_a_fatal_error_naming_the_fhir_path(
