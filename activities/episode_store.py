@@ -9,6 +9,7 @@ import structlog
 from temporalio import activity
 
 from db.connection import PooledConnection
+from db.events_received import mark_applied
 from schemas.commit import AuditEntry, CommitResult, EpisodeCommit, TimelineEntry
 from schemas.notifications import Channel, DeliveryStatus, Notification
 from schemas.people import Actor
@@ -16,8 +17,11 @@ from schemas.tasks import Task
 
 log = structlog.get_logger(__name__)
 
-# A replayed or older commit (seq <= stored) must never overwrite a newer snapshot.
+# An older commit (seq < stored) must never overwrite a newer snapshot. The same commit again
+# (a workflow task whose completion was lost ran again, with a later workflow clock) does
+# overwrite: the read model then holds what the history recorded.
 _UPSERT_EPISODE = """
+WITH stored AS (SELECT commit_seq FROM episodes WHERE episode_id = $1)
 INSERT INTO episodes (
     episode_id, citizen_id, programme, phase, peer_id, municipality_code, ward_id,
     organisation_id, risk_elevated, consents, referred_at, discharged_at, first_contact_at,
@@ -54,8 +58,8 @@ ON CONFLICT (episode_id) DO UPDATE SET
     end_reason = EXCLUDED.end_reason,
     commit_seq = EXCLUDED.commit_seq,
     updated_at = now()
-WHERE episodes.commit_seq < EXCLUDED.commit_seq
-RETURNING episode_id
+WHERE episodes.commit_seq <= EXCLUDED.commit_seq
+RETURNING (SELECT commit_seq FROM stored) AS stored_seq
 """
 
 _UPSERT_GOAL = """
@@ -84,7 +88,7 @@ ON CONFLICT (task_id) DO UPDATE SET
     note = EXCLUDED.note,
     result = EXCLUDED.result,
     commit_seq = EXCLUDED.commit_seq
-WHERE tasks.commit_seq < EXCLUDED.commit_seq
+WHERE tasks.commit_seq <= EXCLUDED.commit_seq
 """
 
 _INSERT_TIMELINE = """
@@ -149,12 +153,19 @@ class EpisodeStore:
             applied = await self._upsert_episode(conn, commit)
             if applied and commit.goals:
                 await self._replace_goals(conn, commit)
-            for task in commit.tasks:
-                await conn.execute(_UPSERT_TASK, *_task_args(commit, task))
-            for entry in commit.timeline:
-                await conn.execute(_INSERT_TIMELINE, *_timeline_args(commit, entry))
-            for audit in commit.audit:
-                await conn.execute(_INSERT_AUDIT, *_audit_args(commit.episode_id, audit))
+            # executemany sends each batch in one round trip.
+            if commit.tasks:
+                await conn.executemany(_UPSERT_TASK, [_task_args(commit, t) for t in commit.tasks])
+            if commit.timeline:
+                await conn.executemany(
+                    _INSERT_TIMELINE, [_timeline_args(commit, e) for e in commit.timeline]
+                )
+            if commit.audit:
+                await conn.executemany(
+                    _INSERT_AUDIT, [_audit_args(commit.episode_id, a) for a in commit.audit]
+                )
+                if event_ids := applied_event_ids(commit.audit):
+                    await mark_applied(conn, event_ids, commit.episode_id)
             for notification in commit.notifications:
                 await self._queue(conn, notification)
         log.info(
@@ -166,6 +177,7 @@ class EpisodeStore:
         return CommitResult(commit_seq=commit.commit_seq, applied=applied)
 
     async def _upsert_episode(self, conn: PooledConnection, commit: EpisodeCommit) -> bool:
+        """Write the episode row; True the first time this commit is applied."""
         p = commit.projection
         row = await conn.fetchrow(
             _UPSERT_EPISODE,
@@ -195,7 +207,10 @@ class EpisodeStore:
             p.end_reason,
             commit.commit_seq,
         )
-        return row is not None
+        if row is None:
+            return False  # an older commit: the stored snapshot is newer and stays
+        stored: int | None = row["stored_seq"]
+        return stored is None or stored < commit.commit_seq
 
     async def _replace_goals(self, conn: PooledConnection, commit: EpisodeCommit) -> None:
         await conn.executemany(
@@ -300,3 +315,12 @@ def _audit_args(episode_id: str, audit: AuditEntry) -> tuple[object, ...]:
         audit.reason,
         json.dumps(audit.detail),
     )
+
+
+def applied_event_ids(audit: tuple[AuditEntry, ...]) -> list[str]:
+    """The events this commit applies: the workflow audits each new event as `event.<type>`."""
+    return [
+        a.detail["event_id"]
+        for a in audit
+        if a.action.startswith("event.") and "event_id" in a.detail
+    ]

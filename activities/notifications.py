@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 
 import asyncpg
@@ -13,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.channels.email import EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
-from db.connection import PooledConnection
+from db.connection import CONNECTION_LOST, PooledConnection
 from hverdagsbro.metrics import Metrics
 from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
 
@@ -45,10 +46,18 @@ UPDATE outbox SET attempts = attempts + 1, last_error = $4
 WHERE notification_id = $1 AND user_id = $2 AND channel = $3
 """
 
+_MARK_GIVEN_UP = """
+UPDATE outbox SET status = 'failed'
+WHERE notification_id = $1 AND status = 'pending'
+"""
+
 _MARK_SKIPPED = """
 UPDATE outbox SET status = 'skipped', last_error = $4
 WHERE notification_id = $1 AND user_id = $2 AND channel = $3
 """
+
+
+_DATABASE_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, OSError)
 
 
 class _Skip(Exception):
@@ -113,6 +122,16 @@ class Notifier:
             )
         return Delivery(notification_id=n.notification_id, deliveries=tuple(deliveries))
 
+    @activity.defn
+    async def mark_delivery_failed(self, n: Notification) -> int:
+        """The workflow gave up on this notification: its unsent rows become `failed`
+        (a coordinator task says so too). Returns how many rows."""
+        async with self._pool.acquire() as conn:
+            result = await conn.execute(_MARK_GIVEN_UP, n.notification_id)
+        rows = int(result.split()[-1])
+        log.warning("delivery given up", notification_id=n.notification_id, rows=rows)
+        return rows
+
     async def _deliver_row(
         self,
         conn: PooledConnection,
@@ -123,28 +142,55 @@ class Notifier:
     ) -> tuple[DeliveryStatus, str]:
         """Send one row and record the outcome in the same transaction as its lock."""
         key = (n.notification_id, user_id, channel.value)
-        async with conn.transaction():
-            row = await conn.fetchrow(_CLAIM, *key)
-            if row is None or row["status"] != DeliveryStatus.PENDING:
-                status = DeliveryStatus(row["status"]) if row else DeliveryStatus.SKIPPED
-                return status, (row["last_error"] or "") if row else ""
-            try:
-                await self._send(channel, row, message, delivery_key(n.notification_id, user_id))
-            except _Skip as exc:
-                await conn.execute(_MARK_SKIPPED, *key, describe(exc))
-                log.warning("delivery skipped", **_ids(n, user_id, channel), reason=describe(exc))
-                return DeliveryStatus.SKIPPED, describe(exc)
-            except Exception as exc:
-                await conn.execute(_MARK_ATTEMPT_FAILED, *key, describe(exc))
-                log.warning("delivery failed", **_ids(n, user_id, channel), reason=describe(exc))
-                if self._metrics is not None:
-                    self._metrics.notification_failed(channel)
-                return DeliveryStatus.PENDING, describe(exc)
-            await conn.execute(_MARK_SENT, *key)
+        sent = False
+        try:
+            async with conn.transaction():
+                row = await conn.fetchrow(_CLAIM, *key)
+                if row is None or row["status"] != DeliveryStatus.PENDING:
+                    status = DeliveryStatus(row["status"]) if row else DeliveryStatus.SKIPPED
+                    return status, (row["last_error"] or "") if row else ""
+                try:
+                    await self._send(
+                        channel, row, message, delivery_key(n.notification_id, user_id)
+                    )
+                except _Skip as exc:
+                    await conn.execute(_MARK_SKIPPED, *key, describe(exc))
+                    log.warning(
+                        "delivery skipped", **_ids(n, user_id, channel), reason=describe(exc)
+                    )
+                    return DeliveryStatus.SKIPPED, describe(exc)
+                except Exception as exc:
+                    await conn.execute(_MARK_ATTEMPT_FAILED, *key, describe(exc))
+                    log.warning(
+                        "delivery failed", **_ids(n, user_id, channel), reason=describe(exc)
+                    )
+                    if self._metrics is not None:
+                        self._metrics.notification_failed(channel)
+                    return DeliveryStatus.PENDING, describe(exc)
+                sent = True
+                await conn.execute(_MARK_SENT, *key)
+        except Exception:
+            if not sent:
+                raise
+            # The message is out, but the connection died before 'sent' was committed (its
+            # lock died with it). Record it on another connection, or the retry sends again.
+            await self._mark_sent_again(key)
         log.info("delivery sent", **_ids(n, user_id, channel))
         if self._metrics is not None:
             self._metrics.notification_delivered(channel)
         return DeliveryStatus.SENT, ""
+
+    async def _mark_sent_again(self, key: tuple[str, str, str]) -> None:
+        """Until the database takes it (the activity's own timeout bounds the wait)."""
+        delay = 0.2
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    await conn.execute(_MARK_SENT, *key)
+                return
+            except _DATABASE_GONE:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _send(
         self, channel: Channel, row: asyncpg.Record, message: Message, key: str

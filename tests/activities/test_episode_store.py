@@ -292,3 +292,21 @@ async def test_notification_nobody_can_receive_is_recorded_not_dropped(
         n.notification_id,
     )
     assert tuple(row) == ("-", "inbox", "skipped", "no recipient")
+
+
+async def test_the_same_commit_run_again_later_leaves_what_the_history_recorded(
+    store: EpisodeStore, db_pool: asyncpg.Pool
+) -> None:
+    """A workflow task whose completion was lost runs again with a later clock; its commit
+    has the same number, and the read model takes the values of the run that counted."""
+    episode_id = new_episode_id()
+    task_id = f"{episode_id}-t-1"
+    first_run = task(task_id, due_at=NOW + timedelta(days=1))
+    run_again = task(task_id, due_at=NOW + timedelta(days=1, seconds=1))
+    await store.commit_episode(commit(episode_id, 1, tasks=(first_run,)))
+
+    again = await store.commit_episode(commit(episode_id, 1, tasks=(run_again,)))
+
+    assert again.applied is False, "reported as a repeat"
+    due = await db_pool.fetchval("SELECT due_at FROM tasks WHERE task_id = $1", task_id)
+    assert due == run_again.due_at

@@ -66,5 +66,5 @@ async def test_mail_that_never_gets_through_becomes_a_task_for_the_coordinator(
         smtp_server.mailbox.refuse = False
     assert task.assignee.id == roster.organisation_id
     rows = await offer_rows(db_pool, episode.id)
-    assert [r["status"] for r in rows] == ["pending"], "visible as not delivered"
+    assert [r["status"] for r in rows] == ["failed"], "visible as not delivered"
     assert rows[0]["attempts"] == 8
