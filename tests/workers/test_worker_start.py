@@ -1,0 +1,48 @@
+"""A worker started while Temporal is away waits for it instead of exiting."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import asyncpg
+from temporalio.runtime import Runtime
+from temporalio.testing import WorkflowEnvironment
+
+from hverdagsbro.settings import Settings
+from tests.conftest import free_port
+from tests.test_keys import TEST_KEYS
+from workers.worker import compile_workflow_modules, connect_patiently
+
+
+def _settings(address: str) -> Settings:
+    keys = f"test1:{base64.b64encode(TEST_KEYS.current.secret).decode()}"
+    return Settings(temporal_address=address, encryption_keys=keys)
+
+
+async def test_while_temporal_is_away_the_worker_waits_until_told_to_stop(
+    db_pool: asyncpg.Pool,
+) -> None:
+    stop = asyncio.Event()
+    waiting = asyncio.create_task(
+        connect_patiently(_settings(f"127.0.0.1:{free_port()}"), db_pool, Runtime.default(), stop)
+    )
+    await asyncio.sleep(1.5)
+    assert not waiting.done(), "still waiting for Temporal, not exited"
+    stop.set()
+    assert await asyncio.wait_for(waiting, 5) is None
+
+
+async def test_the_worker_connects_once_temporal_answers(
+    db_pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+) -> None:
+    address = time_skipping_env.client.service_client.config.target_host
+    client = await connect_patiently(
+        _settings(address), db_pool, Runtime.default(), asyncio.Event()
+    )
+    assert client is not None
+    assert client.service_client.config.target_host == address
+
+
+def test_workflow_modules_get_their_bytecode_written() -> None:
+    assert compile_workflow_modules() is True
