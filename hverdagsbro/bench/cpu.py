@@ -11,11 +11,11 @@ import psutil
 SAMPLE_EVERY = 1.0
 
 
-def _part(process: psutil.Process, me: int, worker: int | None) -> str | None:
+def _part(process: psutil.Process, me: int, named: dict[int, str]) -> str | None:
     if process.pid == me:
-        return "api_and_load"
-    if process.pid == worker:
-        return "worker"
+        return "load"
+    if process.pid in named:
+        return named[process.pid]
     name = process.info["name"] or ""
     command = " ".join(process.info["cmdline"] or [])
     if name == "temporal" or "start-dev" in command:
@@ -25,21 +25,21 @@ def _part(process: psutil.Process, me: int, worker: int | None) -> str | None:
     return None
 
 
-def _processes(worker: int | None) -> dict[str, list[psutil.Process]]:
+def _processes(named: dict[int, str]) -> dict[str, list[psutil.Process]]:
     me = psutil.Process().pid
     parts: dict[str, list[psutil.Process]] = {}
     for process in psutil.process_iter(["name", "cmdline"]):
         with contextlib.suppress(psutil.Error):
-            part = _part(process, me, worker)
+            part = _part(process, me, named)
             if part is not None:
                 parts.setdefault(part, []).append(process)
     return parts
 
 
-async def _sample(worker: int | None, samples: dict[str, list[float]]) -> None:
+async def _sample(named: dict[int, str], samples: dict[str, list[float]]) -> None:
     known: dict[int, psutil.Process] = {}
     while True:
-        parts = _processes(worker)
+        parts = _processes(named)
         for part, processes in parts.items():
             total = 0.0
             for process in processes:
@@ -52,10 +52,11 @@ async def _sample(worker: int | None, samples: dict[str, list[float]]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def cpu_use(worker: int | None, into: dict[str, float]) -> AsyncIterator[None]:
-    """Average CPU % (100 = one core; `machine` = all cores) of each part, filled in at exit."""
+async def cpu_use(named: dict[int, str], into: dict[str, float]) -> AsyncIterator[None]:
+    """Average CPU % (100 = one core; `machine` = all cores) of each part, filled in at exit:
+    `named` processes (pid -> part), this process as `load`, Temporal and PostgreSQL."""
     samples: dict[str, list[float]] = {}
-    sampler = asyncio.create_task(_sample(worker, samples))
+    sampler = asyncio.create_task(_sample(named, samples))
     try:
         yield
     finally:

@@ -17,14 +17,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import asyncpg
 import psutil
-import uvicorn
 from aiosmtpd.controller import Controller
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from api.app import create_app
 from db.access import create_token
 from db.pool import create_pool
 from hverdagsbro.bench.progress import Progress
@@ -38,8 +37,6 @@ from hverdagsbro.settings import PROJECT_ROOT, Settings
 from hverdagsbro.temporal_client import connect
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-# The same pool size as the API in production (api/app.py create_app).
-API_POOL_SIZE = 20
 TASK_QUEUE = "bench-episodes"
 TRIVIAL_TASK_QUEUE = "bench-trivial"
 
@@ -75,6 +72,33 @@ class MailCounter:
         return "250 OK"
 
 
+def service_environment(settings: Settings, database_url: str) -> dict[str, str]:
+    """The environment of a worker or API process of the benchmark's system."""
+    s = settings
+    env = dict(os.environ)
+    env.update(
+        {
+            "HVERDAGSBRO_TEMPORAL_ADDRESS": s.temporal_address,
+            "HVERDAGSBRO_TEMPORAL_NAMESPACE": s.temporal_namespace,
+            "HVERDAGSBRO_TASK_QUEUE": s.task_queue,
+            "HVERDAGSBRO_MAX_CACHED_WORKFLOWS": str(s.max_cached_workflows),
+            "HVERDAGSBRO_SMTP_HOST": s.smtp_host,
+            "HVERDAGSBRO_SMTP_PORT": str(s.smtp_port),
+            "HVERDAGSBRO_PUBLIC_URL": s.public_url,
+            "HVERDAGSBRO_DATA_DIR": str(s.data_dir),
+            "HVERDAGSBRO_ENCRYPTION_KEYS": s.encryption_keys or "",
+            "HVERDAGSBRO_DATABASE_URL": database_url,
+            "HVERDAGSBRO_API_HOST": s.api_host,
+            "HVERDAGSBRO_API_PORT": str(s.api_port),
+            # Warnings only, as the worker: the figures are about the work, not log volume.
+            "HVERDAGSBRO_LOG_LEVEL": "WARNING",
+            "HVERDAGSBRO_LOG_FORMAT": "json",
+        }
+    )
+    env.pop("HVERDAGSBRO_SMS_WEBHOOK_URL", None)
+    return env
+
+
 class WorkerProcess:
     """`python -m hverdagsbro.bench.worker_process`: the episode worker, measured on its own."""
 
@@ -85,24 +109,7 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def _environment(self) -> dict[str, str]:
-        s = self.settings
-        env = dict(os.environ)
-        env.update(
-            {
-                "HVERDAGSBRO_TEMPORAL_ADDRESS": s.temporal_address,
-                "HVERDAGSBRO_TEMPORAL_NAMESPACE": s.temporal_namespace,
-                "HVERDAGSBRO_TASK_QUEUE": s.task_queue,
-                "HVERDAGSBRO_MAX_CACHED_WORKFLOWS": str(s.max_cached_workflows),
-                "HVERDAGSBRO_SMTP_HOST": s.smtp_host,
-                "HVERDAGSBRO_SMTP_PORT": str(s.smtp_port),
-                "HVERDAGSBRO_PUBLIC_URL": s.public_url,
-                "HVERDAGSBRO_DATA_DIR": str(s.data_dir),
-                "HVERDAGSBRO_ENCRYPTION_KEYS": s.encryption_keys or "",
-                "HVERDAGSBRO_DATABASE_URL": self.database_url,
-            }
-        )
-        env.pop("HVERDAGSBRO_SMS_WEBHOOK_URL", None)
-        return env
+        return service_environment(self.settings, self.database_url)
 
     def _spawn(self, ready: Path) -> subprocess.Popen[bytes]:
         with self.log_path.open("ab") as log:
@@ -157,12 +164,71 @@ class WorkerProcess:
             await asyncio.to_thread(stop_process, process)
 
 
-class _Uvicorn(uvicorn.Server):
-    """uvicorn without its own signal handling: the benchmark decides when it stops."""
+class ApiProcess:
+    """`hverdagsbro api` in its own process, as it runs in production."""
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+    def __init__(self, settings: Settings, database_url: str, log_path: Path) -> None:
+        self.settings = settings
+        self.database_url = database_url
+        self.log_path = log_path
+        self.url = f"http://{settings.api_host}:{settings.api_port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        with self.log_path.open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-c", "from hverdagsbro.cli import main; main()", "api"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=service_environment(self.settings, self.database_url),
+                cwd=PROJECT_ROOT,
+            )
+
+    async def start(self, startup_s: float = 60.0) -> None:
+        self.process = await asyncio.to_thread(self._spawn)
+        deadline = asyncio.get_running_loop().time() + startup_s
+        async with aiohttp.ClientSession() as http:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"the benchmark API exited with code {self.process.returncode}; "
+                        f"see {self.log_path}"
+                    )
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"{self.url}/healthz") as response:
+                        if response.status == 200:
+                            return
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError(f"the benchmark API did not start; see {self.log_path}")
+                await asyncio.sleep(0.2)
+
+    async def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            await asyncio.to_thread(stop_process, process)
+
+
+class TrivialWorker:
+    """The baseline's worker, in the benchmark's process; stopped and started like the
+    episode worker so both sides are measured the same way."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+        self._running: tuple[Worker, asyncio.Task[None]] | None = None
+
+    async def start(self) -> None:
+        worker = Worker(self.client, task_queue=self.task_queue, workflows=[TrivialEntity])
+        self._running = (worker, asyncio.create_task(worker.run()))
+
+    async def stop(self) -> None:
+        if self._running is None:
+            return
+        worker, running = self._running
+        self._running = None
+        await worker.shutdown()
+        await running
 
 
 @dataclass
@@ -176,10 +242,12 @@ class BenchEnvironment:
     raw_client: Client
     mail: MailCounter
     worker: WorkerProcess
+    api: ApiProcess
     api_url: str
     token: str
     roster: BenchRoster
     trivial_task_queue: str
+    trivial: TrivialWorker
 
 
 @contextlib.asynccontextmanager
@@ -227,32 +295,6 @@ def _smtp(mail: MailCounter, port: int) -> Iterator[None]:
         controller.stop()
 
 
-@contextlib.asynccontextmanager
-async def _api(settings: Settings, pool: asyncpg.Pool, client: Client) -> AsyncIterator[str]:
-    app = create_app(settings, pool=pool, temporal=client)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=settings.api_port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        backlog=4096,
-    )
-    server = _Uvicorn(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-            raise RuntimeError("the benchmark API stopped at start-up")
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{settings.api_port}"
-    finally:
-        server.should_exit = True
-        await serving
-
-
 def bench_settings(data_dir: Path, smtp_port: int) -> Settings:
     """Settings of an isolated system: free ports, a throw-away key, local SMTP."""
     api_port = free_port()
@@ -286,8 +328,6 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
             database_url = await stack.enter_async_context(_database(progress))
             pool = await create_pool(database_url, max_size=10)
             stack.push_async_callback(pool.close)
-            api_pool = await create_pool(database_url, max_size=API_POOL_SIZE)
-            stack.push_async_callback(api_pool.close)
             roster = await make_bench_roster(pool)
             async with pool.acquire() as conn:
                 _, token = await create_token(
@@ -303,10 +343,16 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
             progress(
                 f"episode worker running as process {worker.process.pid if worker.process else '?'}"
             )
-            trivial = Worker(raw_client, task_queue=TRIVIAL_TASK_QUEUE, workflows=[TrivialEntity])
-            await stack.enter_async_context(trivial)
-            api_url = await stack.enter_async_context(_api(settings, api_pool, client))
-            progress(f"API serving at {api_url}; baseline worker on {TRIVIAL_TASK_QUEUE}")
+            trivial = TrivialWorker(raw_client, TRIVIAL_TASK_QUEUE)
+            await trivial.start()
+            stack.push_async_callback(trivial.stop)
+            api = ApiProcess(settings, database_url, data_dir / "api.log")
+            await api.start()
+            stack.push_async_callback(api.stop)
+            progress(
+                f"API serving at {api.url} as process {api.process.pid if api.process else '?'};"
+                f" baseline worker on {TRIVIAL_TASK_QUEUE}"
+            )
             yield BenchEnvironment(
                 settings=settings,
                 database_url=database_url,
@@ -315,10 +361,12 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
                 raw_client=raw_client,
                 mail=mail,
                 worker=worker,
-                api_url=api_url,
+                api=api,
+                api_url=api.url,
                 token=token,
                 roster=roster,
                 trivial_task_queue=TRIVIAL_TASK_QUEUE,
+                trivial=trivial,
             )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,18 +16,13 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from hverdagsbro.bench.roster import BenchRoster
-from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
+from hverdagsbro.bench.roster import BenchRoster, bench_referral
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import (
     Discharged,
     DischargePlanned,
     DischargePlannedPayload,
     EpisodeEvent,
-    Goal,
-    GoalArea,
-    Referral,
-    ReferralCreated,
 )
 from schemas.people import Actor, Role
 from schemas.tasks import (
@@ -195,31 +190,6 @@ class Drive:
         return await self.handle.result()
 
 
-def referral(roster: BenchRoster, programme: str) -> ReferralCreated:
-    now = datetime.now(UTC)
-    nurse = Actor(role=Role.WARD, id=roster.ward_nurse)
-    return ReferralCreated(
-        event_id=f"bench-ref-{secrets.token_hex(12)}",
-        occurred_at=now,
-        actor=nurse,
-        payload=Referral(
-            programme=programme,
-            citizen_id=secrets.token_hex(16),
-            municipality_code=roster.municipality_code,
-            ward_id=roster.ward_id,
-            organisation_id=roster.organisation_id,
-            goals=(Goal(area=GoalArea.NETWORK, text="Meet people again"),),
-            consents=tuple(
-                ConsentGrant(
-                    scope=s, recorded_by=nurse, recorded_at=now, method=ConsentMethod.WRITTEN
-                )
-                for s in (ConsentScope.PEER_SUPPORT, ConsentScope.SHARE_WITH_MUNICIPALITY)
-            ),
-            admitted_at=now - timedelta(days=3),
-        ),
-    )
-
-
 async def run_histories(
     client: Client, episode_id: str, first_run_id: str
 ) -> list[WorkflowHistory]:
@@ -247,7 +217,7 @@ async def episode_cost(
     """Drive one full episode of `programme`; its cost per run and in total, and wall time."""
     began = time.monotonic()
     episode_id = await start_episode(
-        env.client, pool, referral(roster, programme), task_queue=task_queue
+        env.client, pool, bench_referral(roster, programme), task_queue=task_queue
     )
     drive = Drive(env, roster, episode_id)
     first_run = (await drive.handle.describe()).run_id

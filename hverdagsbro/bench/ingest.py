@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
 
 from hverdagsbro.bench.environment import BenchEnvironment
 from hverdagsbro.bench.stats import summary_ms
@@ -19,16 +19,22 @@ from hverdagsbro.bench.trivial import TRIVIAL_SIGNAL, TrivialEntity
 Send = Callable[[int], Awaitable[bool]]
 
 
-def api_client(env: BenchEnvironment, concurrency: int) -> httpx.AsyncClient:
-    """An HTTP client with room for every concurrent sender, authenticated as an integration."""
-    return httpx.AsyncClient(
+def api_client(env: BenchEnvironment, concurrency: int) -> aiohttp.ClientSession:
+    """An HTTP client with room for every concurrent sender, authenticated as an integration.
+    aiohttp, not httpx: the load generator shares the machine with what it measures, and
+    httpx spent more CPU per request than the API it called."""
+    return aiohttp.ClientSession(
         base_url=env.api_url,
         headers={"Authorization": f"Bearer {env.token}"},
-        limits=httpx.Limits(
-            max_connections=concurrency + 10, max_keepalive_connections=concurrency
-        ),
-        timeout=60.0,
+        connector=aiohttp.TCPConnector(limit=concurrency + 10),
+        timeout=aiohttp.ClientTimeout(total=60.0),
     )
+
+
+async def post_event(http: aiohttp.ClientSession, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST /api/events; the status and the JSON answer."""
+    async with http.post("/api/events", json=body) as response:
+        return response.status, await response.json()
 
 
 def referral_body(env: BenchEnvironment, programme: str = "peer-guide-sind") -> dict[str, Any]:
@@ -105,16 +111,16 @@ async def run_senders(count: int, concurrency: int, send: Send) -> dict[str, Any
 
 
 async def create_episodes_by_api(
-    env: BenchEnvironment, http: httpx.AsyncClient, count: int, concurrency: int
+    env: BenchEnvironment, http: aiohttp.ClientSession, count: int, concurrency: int
 ) -> tuple[list[str], dict[str, Any]]:
     """Refer `count` citizens through the API; waits until every episode is in the read model."""
     episode_ids: list[str] = []
 
     async def refer(_: int) -> bool:
-        response = await http.post("/api/events", json=referral_body(env))
-        if response.status_code != 202:
+        status, answer = await post_event(http, referral_body(env))
+        if status != 202:
             return False
-        episode_ids.append(response.json()["episode_id"])
+        episode_ids.append(answer["episode_id"])
         return True
 
     result = await run_senders(count, concurrency, refer)
@@ -143,7 +149,7 @@ async def wait_for_rows(
 
 async def api_ingest(
     env: BenchEnvironment,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     episode_ids: Sequence[str],
     events: int,
     concurrency: int,
@@ -152,8 +158,8 @@ async def api_ingest(
 
     async def send(n: int) -> bool:
         body = risk_body(episode_ids[n % len(episode_ids)], n)
-        response = await http.post("/api/events", json=body)
-        return response.status_code == 202 and response.json()["outcome"] == "accepted"
+        status, answer = await post_event(http, body)
+        return status == 202 and answer["outcome"] == "accepted"
 
     return await run_senders(events, concurrency, send)
 
@@ -182,3 +188,35 @@ async def raw_ingest(
         return True
 
     return await run_senders(events, concurrency, send)
+
+
+async def wait_until_settled(env: BenchEnvironment, episodes: int, limit_s: float = 300) -> None:
+    """Until the referred episodes have made their first offers and sent every message, so
+    their start-up work does not run into the ingest measurement."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        async with env.pool.acquire() as conn:
+            offers = await conn.fetchval("SELECT count(*) FROM tasks WHERE kind = 'peer_offer'")
+            unsent = await conn.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'")
+        if offers >= episodes and unsent == 0:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{offers} of {episodes} offers, {unsent} messages unsent")
+        await asyncio.sleep(0.2)
+
+
+async def wait_until_applied(env: BenchEnvironment, limit_s: float = 600) -> int:
+    """Until every event taken through the API is applied; returns how many were pending
+    when the wait began."""
+    query = "SELECT count(*) FROM events_received WHERE status IN ('received', 'signalled')"
+    async with env.pool.acquire() as conn:
+        pending: int = await conn.fetchval(query)
+    deadline = time.monotonic() + limit_s
+    while True:
+        async with env.pool.acquire() as conn:
+            left = await conn.fetchval(query)
+        if left == 0:
+            return pending
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{left} events still not applied after {limit_s:.0f} s")
+        await asyncio.sleep(0.1)

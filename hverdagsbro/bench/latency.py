@@ -7,10 +7,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
+import aiohttp
 
 from hverdagsbro.bench.environment import BenchEnvironment
-from hverdagsbro.bench.ingest import risk_body
+from hverdagsbro.bench.ingest import post_event, risk_body
 from hverdagsbro.bench.stats import summary_ms
 
 POLL_INTERVAL = 0.01
@@ -54,7 +54,7 @@ async def _watch_read_model(
 
 async def read_model_latency(
     env: BenchEnvironment,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     episode_ids: Sequence[str],
     rate: float,
     seconds: float,
@@ -72,13 +72,13 @@ async def read_model_latency(
         began = time.monotonic()
         sent[body["event_id"]] = began
         try:
-            response = await http.post("/api/events", json=body)
-        except httpx.HTTPError as err:
+            status, _ = await post_event(http, body)
+        except (aiohttp.ClientError, TimeoutError) as err:
             failures.append(type(err).__name__)
             sent.pop(body["event_id"], None)
             return
-        if response.status_code != 202:
-            failures.append(str(response.status_code))
+        if status != 202:
+            failures.append(str(status))
             sent.pop(body["event_id"], None)
             return
         answered.append(time.monotonic() - began)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from db.programmes import default_programmes
+from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
+from schemas.events import Goal, GoalArea, Referral, ReferralCreated
+from schemas.people import Actor, Role
 
 
 @dataclass(frozen=True)
@@ -84,3 +88,33 @@ async def make_bench_roster(
             [(peer, org, programmes, [code], capacity) for peer in roster.peers],
         )
     return roster
+
+
+def bench_referral(
+    roster: BenchRoster,
+    programme: str = "peer-guide-sind",
+    admitted_ago: timedelta = timedelta(days=3),
+) -> ReferralCreated:
+    """A referral as the starter gets it, with an opaque citizen id and no personal data."""
+    now = datetime.now(UTC)
+    nurse = Actor(role=Role.WARD, id=roster.ward_nurse)
+    return ReferralCreated(
+        event_id=f"bench-ref-{secrets.token_hex(12)}",
+        occurred_at=now,
+        actor=nurse,
+        payload=Referral(
+            programme=programme,
+            citizen_id=secrets.token_hex(16),
+            municipality_code=roster.municipality_code,
+            ward_id=roster.ward_id,
+            organisation_id=roster.organisation_id,
+            goals=(Goal(area=GoalArea.NETWORK, text="Meet people again"),),
+            consents=tuple(
+                ConsentGrant(
+                    scope=s, recorded_by=nurse, recorded_at=now, method=ConsentMethod.WRITTEN
+                )
+                for s in (ConsentScope.PEER_SUPPORT, ConsentScope.SHARE_WITH_MUNICIPALITY)
+            ),
+            admitted_at=now - admitted_ago,
+        ),
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
@@ -21,7 +23,14 @@ from hverdagsbro.bench.episode_cost import (
     TWELVE_WEEK_PROGRAMME,
     episode_cost,
 )
-from hverdagsbro.bench.ingest import api_client, api_ingest, create_episodes_by_api, raw_ingest
+from hverdagsbro.bench.ingest import (
+    api_client,
+    api_ingest,
+    create_episodes_by_api,
+    raw_ingest,
+    wait_until_applied,
+    wait_until_settled,
+)
 from hverdagsbro.bench.latency import read_model_latency
 from hverdagsbro.bench.machine import describe_machine, machine_line
 from hverdagsbro.bench.progress import Progress
@@ -71,37 +80,77 @@ def test_server_path() -> Path:
     return Path(sys.executable).parent / "temporal-test-server"
 
 
+async def _ingest_pair(
+    env: BenchEnvironment,
+    http: aiohttp.ClientSession,
+    episode_ids: list[str],
+    plan: Plan,
+    say: Progress,
+    label: str,
+) -> dict[str, Any]:
+    """Raw signal-with-start, then the API, with the same events, senders and CPU sampling."""
+    named = {
+        process.pid: part
+        for part, process in (("worker", env.worker.process), ("api", env.api.process))
+        if process is not None
+    }
+    say(f"1 ingest ({label}): raw signal-with-start, {plan.events} events")
+    raw_cpu: dict[str, float] = {}
+    async with cpu_use(named, raw_cpu):
+        raw = await raw_ingest(env, plan.episodes, plan.events, plan.concurrency)
+    raw["cpu_percent"] = raw_cpu
+    say(f"  raw: {raw['events_per_s']} events/s; CPU % {raw_cpu}")
+    say(f"1 ingest ({label}): POST /api/events, {plan.events} events")
+    api_cpu: dict[str, float] = {}
+    async with cpu_use(named, api_cpu):
+        api = await api_ingest(env, http, episode_ids, plan.events, plan.concurrency)
+    api["cpu_percent"] = api_cpu
+    say(f"  API: {api['events_per_s']} events/s; CPU % {api_cpu}")
+    ratio = api["events_per_s"] / raw["events_per_s"] if raw["events_per_s"] else 0.0
+    return {"raw": raw, "api": api, "ratio": round(ratio, 2)}
+
+
 async def measure_ingest_and_latency(
     env: BenchEnvironment, plan: Plan, say: Progress
 ) -> dict[str, Any]:
-    worker_pid = env.worker.process.pid if env.worker.process else None
+    """Ingest twice: with the workers stopped (what accepting an event costs, API against
+    raw Temporal) and with them running (the same box also applies every event); then how
+    fast the worker applies the backlog, and the latency to the read model at a fixed load."""
     async with api_client(env, plan.concurrency) as http:
         say(f"1 ingest: referring {plan.episodes} citizens through the API")
         episode_ids, referrals = await create_episodes_by_api(
             env, http, plan.episodes, plan.concurrency
         )
-        say(f"1 ingest: raw signal-with-start, {plan.events} events over {plan.episodes} workflows")
-        raw_cpu: dict[str, float] = {}
-        async with cpu_use(worker_pid, raw_cpu):
-            raw = await raw_ingest(env, plan.episodes, plan.events, plan.concurrency)
-        raw["cpu_percent"] = raw_cpu
-        say(f"  raw: {raw['events_per_s']} events/s; CPU % {raw_cpu}")
-        say(f"1 ingest: POST /api/events, {plan.events} events over {plan.episodes} episodes")
-        api_cpu: dict[str, float] = {}
-        async with cpu_use(worker_pid, api_cpu):
-            api = await api_ingest(env, http, episode_ids, plan.events, plan.concurrency)
-        api["cpu_percent"] = api_cpu
-        say(f"  API: {api['events_per_s']} events/s; CPU % {api_cpu}")
-        ratio = api["events_per_s"] / raw["events_per_s"] if raw["events_per_s"] else 0.0
+        await wait_until_settled(env, len(episode_ids))
+        say("1 ingest: workers stopped (events wait in Temporal)")
+        await env.worker.stop()
+        await env.trivial.stop()
+        stopped = await _ingest_pair(env, http, episode_ids, plan, say, "workers stopped")
+        say("1 ingest: workers started; applying the backlog")
+        backlog_began = time.monotonic()
+        await env.trivial.start()
+        await env.worker.start()
+        applied = await wait_until_applied(env)
+        drain_s = time.monotonic() - backlog_began
+        processing = {
+            "events": applied,
+            "seconds": round(drain_s, 1),
+            "events_per_s": round(applied / drain_s, 1) if drain_s > 0 else 0.0,
+            "includes_worker_start": True,
+        }
+        say(f"  {applied} events applied in {drain_s:.1f} s (worker start included)")
+        running = await _ingest_pair(env, http, episode_ids, plan, say, "workers running")
         ingest = {
             "episodes": plan.episodes,
             "concurrency": plan.concurrency,
             "event_type": "risk_changed",
             "referrals": referrals,
-            "raw": raw,
-            "api": api,
-            "ratio": round(ratio, 2),
+            "workers_stopped": stopped,
+            "workers_running": running,
+            "processing": processing,
+            "ratio": stopped["ratio"],
         }
+        await wait_until_applied(env)
         say(
             f"2 latency: {plan.latency_rate:.0f} events/s for {plan.latency_seconds:.0f} s "
             "through the API"

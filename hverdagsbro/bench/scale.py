@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from hverdagsbro.bench.environment import BenchEnvironment
-from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
-from schemas.events import Goal, GoalArea, Referral, ReferralCreated
-from schemas.people import Actor, Role
+from hverdagsbro.bench.roster import bench_referral
 from workers.starter import start_episode
 
 START_CONCURRENCY = 50
 TABLES = ("episodes", "tasks", "timeline", "outbox", "audit_log", "peer_reservations")
 MIB = 2**20
-
-
-def bench_referral(env: BenchEnvironment, programme: str = "peer-guide-sind") -> ReferralCreated:
-    """A referral as the starter gets it, with an opaque citizen id and no personal data."""
-    now = datetime.now(UTC)
-    nurse = Actor(role=Role.WARD, id=env.roster.ward_nurse)
-    return ReferralCreated(
-        event_id=f"bench-ref-{secrets.token_hex(12)}",
-        occurred_at=now,
-        actor=nurse,
-        payload=Referral(
-            programme=programme,
-            citizen_id=secrets.token_hex(16),
-            municipality_code=env.roster.municipality_code,
-            ward_id=env.roster.ward_id,
-            organisation_id=env.roster.organisation_id,
-            goals=(Goal(area=GoalArea.NETWORK, text="Meet people again"),),
-            consents=tuple(
-                ConsentGrant(
-                    scope=s, recorded_by=nurse, recorded_at=now, method=ConsentMethod.WRITTEN
-                )
-                for s in (ConsentScope.PEER_SUPPORT, ConsentScope.SHARE_WITH_MUNICIPALITY)
-            ),
-            admitted_at=now - timedelta(days=1),
-        ),
-    )
 
 
 async def _offers(env: BenchEnvironment) -> int:
@@ -85,7 +56,10 @@ async def open_episodes(
             except asyncio.QueueEmpty:
                 return
             await start_episode(
-                env.client, env.pool, bench_referral(env), task_queue=env.settings.task_queue
+                env.client,
+                env.pool,
+                bench_referral(env.roster, admitted_ago=timedelta(days=1)),
+                task_queue=env.settings.task_queue,
             )
 
     began = time.monotonic()

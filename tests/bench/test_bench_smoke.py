@@ -45,8 +45,17 @@ def test_the_table_prints_every_figure_it_is_given() -> None:
             "episodes": 5,
             "concurrency": 2,
             "ratio": 0.5,
-            "raw": {"events": 10, "events_per_s": 100.0, "latency_ms": latency_ms},
-            "api": {"events": 10, "events_per_s": 50.0, "latency_ms": latency_ms},
+            "workers_stopped": {
+                "ratio": 0.5,
+                "raw": {"events": 10, "events_per_s": 100.0, "latency_ms": latency_ms},
+                "api": {"events": 10, "events_per_s": 50.0, "latency_ms": latency_ms},
+            },
+            "workers_running": {
+                "ratio": 0.25,
+                "raw": {"events": 10, "events_per_s": 80.0, "latency_ms": latency_ms},
+                "api": {"events": 10, "events_per_s": 20.0, "latency_ms": latency_ms},
+            },
+            "processing": {"events": 10, "seconds": 2.0, "events_per_s": 5.0},
         },
         "latency": {
             "offered_events_per_s": 5,
@@ -80,8 +89,10 @@ def test_the_table_prints_every_figure_it_is_given() -> None:
     table = render_table(results)
     print(table)
     assert "Machine: " in table
-    assert "ratio API / raw | 0.50" in table.replace("  ", "")
-    assert "NOT met" in table  # the ratio
+    flat = " ".join(table.split())
+    assert "workers stopped: ratio API / raw | 0.50 | >= 0.8 NOT met" in flat
+    assert "workers running: ratio API / raw | 0.25 | (same 2 cores)" in flat
+    assert "10 events in 2.0 s = 5.0 ev/s" in flat
     assert "< 600 MB met" in table
     assert "recovery-college (12 weeks)" in table
 
@@ -116,6 +127,7 @@ async def test_a_twelve_week_episode_costs_under_a_thousand_history_events(
 async def test_the_quick_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     results = await run_bench(quick=True, json_path=tmp_path / "bench.json")
     written = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
-    assert written["ingest"]["api"]["accepted"] > 0
+    assert written["ingest"]["workers_stopped"]["api"]["accepted"] > 0
+    assert written["ingest"]["processing"]["events"] > 0
     assert written["scale"][0]["open_episodes"] == results["scale"][0]["open_episodes"]
     assert written["episode_cost"]["continue_as_new"]["runs"] > 1
