@@ -23,19 +23,23 @@ class Roster:
     caseworkers: dict[str, str] = field(default_factory=dict)
 
 
+# The six programmes of the brief (db/reference/programmes.json).
+PROGRAMMES = (
+    "municipal-peer-support",
+    "bro-til-hverdagslivet",
+    "peer-guide-sind",
+    "recovery-college",
+    "ward-bridge-builders",
+    "ark-course",
+)
+
+
 async def make_roster(
     pool: asyncpg.Pool,
     *,
     peers: int = 3,
     capacity: int = 2,
-    programmes: tuple[str, ...] = (
-        "municipal-peer-support",
-        "bro-til-hverdagslivet",
-        "peer-guide-sind",
-        "recovery-college",
-        "ward-bridge-builders",
-        "ark-course",
-    ),
+    programmes: tuple[str, ...] = PROGRAMMES,
     languages: tuple[tuple[str, ...], ...] = (),
 ) -> Roster:
     """A partnership with one organisation, municipality, ward, peers and staff."""
