@@ -15,11 +15,12 @@ from hverdagsbro.episode_keys import EpisodeKeys, KeyDestroyedError
 from hverdagsbro.erasure import erase_citizen
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
+from hverdagsbro.synthetic.driver import EpisodeDriver
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.tasks import DecisionAction, TaskKind
-from tests.roster import make_roster
 from tests.temporal_servers import TEST_SERVER
 from tests.test_keys import TEST_KEYS
-from tests.workflows.driver import Episode, referral
 from workers.starter import start_episode
 from workers.worker import build_worker, episode_activities
 from workflows.episode import EpisodeWorkflow
@@ -67,7 +68,7 @@ async def _erase_and_check(
         async with worker:
             episode_id = await start_episode(client, db_pool, event, task_queue=queue)
             handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
-            episode = Episode(env=env, handle=handle, roster=roster, pool=db_pool)
+            episode = EpisodeDriver(env=env, handle=handle, roster=roster)
             await episode.decide(TaskKind.PEER_OFFER, DecisionAction.ACCEPT)
             await episode.phase("pre_discharge")  # type: ignore[arg-type]
 

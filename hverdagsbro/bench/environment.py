@@ -27,13 +27,13 @@ from temporalio.worker import Worker
 from db.access import create_token
 from db.pool import create_pool
 from hverdagsbro.bench.progress import Progress
-from hverdagsbro.bench.roster import BenchRoster, make_bench_roster
 from hverdagsbro.bench.trivial import TrivialEntity
 from hverdagsbro.database import migrate_and_seed
 from hverdagsbro.dev_server import DevServer, start_dev_server
 from hverdagsbro.encryption import generate_key
 from hverdagsbro.process import stop_process
 from hverdagsbro.settings import PROJECT_ROOT, Settings
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from hverdagsbro.temporal_client import connect
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -245,7 +245,7 @@ class BenchEnvironment:
     api: ApiProcess
     api_url: str
     token: str
-    roster: BenchRoster
+    roster: Roster
     trivial_task_queue: str
     trivial: TrivialWorker
 
@@ -328,7 +328,8 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
             database_url = await stack.enter_async_context(_database(progress))
             pool = await create_pool(database_url, max_size=10)
             stack.push_async_callback(pool.close)
-            roster = await make_bench_roster(pool)
+            # Trained peers with room for every episode started: offers, not escalations.
+            roster = await make_roster(pool, peers=20, capacity=5000, label="bench")
             async with pool.acquire() as conn:
                 _, token = await create_token(
                     conn, name="benchmark", role="integration", ttl=timedelta(days=1)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from hverdagsbro.bench.environment import BenchEnvironment
-from hverdagsbro.bench.roster import bench_referral
+from hverdagsbro.synthetic.referral import referral
 from workers.starter import start_episode
 
 START_CONCURRENCY = 50
@@ -58,7 +58,7 @@ async def open_episodes(
             await start_episode(
                 env.client,
                 env.pool,
-                bench_referral(env.roster, admitted_ago=timedelta(days=1)),
+                referral(env.roster, admitted_ago=timedelta(days=1)),
                 task_queue=env.settings.task_queue,
             )
 

@@ -7,10 +7,10 @@ import uuid
 import asyncpg
 import httpx
 
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
-from tests.roster import Roster, make_roster
 
 
 async def add_user(pool: asyncpg.Pool, role: str, roster: Roster) -> str:

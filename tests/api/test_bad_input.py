@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from api.security import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_medcom_api import URL as MEDCOM
 from tests.api.test_medcom_api import as_new_message, fresh_cpr, with_cpr
-from tests.medcom.bundles import drop, example, needs_examples, resource
-from tests.roster import Roster, make_roster
+from tests.medcom.bundles import drop, example, resource
 
 
 async def recorded(pool: asyncpg.Pool, event_id: str) -> int:
@@ -306,7 +306,6 @@ async def test_a_referral_to_an_unknown_programme_stores_no_citizen(
 # --- MedCom bundles without their patient or encounter ---------------------------------------
 
 
-@needs_examples
 @pytest.mark.parametrize(
     ("resource_type", "field"),
     [("Patient", "Bundle.entry[Patient]"), ("Encounter", "Bundle.entry[Encounter]")],
@@ -335,7 +334,6 @@ async def test_a_medcom_bundle_without_patient_or_encounter_is_a_fatal_error_cha
     assert await citizens_with(db_pool, cpr) == 0
 
 
-@needs_examples
 @pytest.mark.parametrize(
     ("where", "value", "reason"),
     [

@@ -12,12 +12,12 @@ from fastapi import FastAPI
 
 from api.intake import EventIntake
 from db.events_received import record_event
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.events import EVENT_ADAPTER
 from schemas.people import Actor, Role
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import until_applied, wait_for_task
-from tests.roster import make_roster
 
 
 async def until_phase(

@@ -24,13 +24,13 @@ from api.auth import SESSION_COOKIE
 from api.event_input import EVENT_TYPES
 from api.intake import EVENT_ROLES
 from db.access import create_session
+from hverdagsbro.synthetic.roster import PROGRAMMES, Roster, make_roster
 from schemas.consent import ConsentMethod, ConsentScope
 from schemas.events import CareSetting, ContactChannel, GoalArea
 from schemas.people import Role
 from schemas.programme import MilestoneKind
 from tests.api.test_events_api import wait_for_task
 from tests.conftest import eventually
-from tests.roster import PROGRAMMES, Roster, make_roster
 
 # One clock for the module: strategies must draw the same way every time they run.
 NOW = datetime.now(UTC)

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
+from hverdagsbro.synthetic.roster import make_roster
 from tests.api.bodies import TEST_CPR, event_body, referral_body
 from tests.api.conftest import Caller
-from tests.roster import make_roster
 
 
 async def wait_for_task(client, kind: str, timeout: float = 10) -> dict:

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from hverdagsbro.synthetic.roster import make_roster
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
@@ -17,11 +18,9 @@ from tests.medcom.bundles import (
     _load,
     example_files,
     header_id,
-    needs_examples,
     resource,
     short_name,
 )
-from tests.roster import make_roster
 
 URL = "/api/medcom/hospital-notifications"
 
@@ -66,7 +65,6 @@ async def until_phase(pool: asyncpg.Pool, episode_id: str, phase: str) -> None:
     raise AssertionError(f"episode never reached {phase}: {await phase_of(pool, episode_id)}")
 
 
-@needs_examples
 async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged(
     as_user: Caller, as_token: Caller, db_pool: asyncpg.Pool
 ) -> None:
@@ -112,7 +110,6 @@ async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged
     assert "correction" in kinds, "the revision and the cancellation were applied"
 
 
-@needs_examples
 async def test_notifications_before_the_referral_are_kept_and_applied_when_it_arrives(
     as_user: Caller, as_token: Caller, db_pool: asyncpg.Pool
 ) -> None:

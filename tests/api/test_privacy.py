@@ -12,10 +12,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.redaction import REDACTED
+from hverdagsbro.synthetic.roster import make_roster
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
-from tests.roster import make_roster
 from workflows.episode import EpisodeWorkflow
 
 

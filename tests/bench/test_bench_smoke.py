@@ -14,10 +14,10 @@ from temporalio.testing import WorkflowEnvironment
 from hverdagsbro.bench import add_bench_command, run_bench
 from hverdagsbro.bench.episode_cost import TWELVE_WEEK_PROGRAMME, episode_cost
 from hverdagsbro.bench.machine import describe_machine
-from hverdagsbro.bench.roster import make_bench_roster
 from hverdagsbro.bench.stats import percentile, summary_ms
 from hverdagsbro.bench.table import render_table
 from hverdagsbro.settings import Settings
+from hverdagsbro.synthetic.roster import make_roster
 from workers.worker import build_worker, episode_activities
 
 
@@ -102,7 +102,7 @@ async def test_a_twelve_week_episode_costs_under_a_thousand_history_events(
     db_pool: asyncpg.Pool,
     worker_settings: Settings,
 ) -> None:
-    roster = await make_bench_roster(db_pool, peers=2)
+    roster = await make_roster(db_pool, peers=2, capacity=50, label="bench")
     async with httpx.AsyncClient(timeout=5.0) as http:
         worker = build_worker(
             time_skipping_env.client,

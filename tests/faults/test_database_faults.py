@@ -25,6 +25,8 @@ from api.auth import SESSION_COOKIE
 from db.access import create_session
 from db.connection import PooledConnection
 from db.pool import create_pool
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from schemas.commit import CommitResult
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import Discharged, DischargePlanned, DischargePlannedPayload, EpisodeEvent
@@ -40,8 +42,6 @@ from tests.faults.live_system import (
     read_model_differences,
 )
 from tests.faults.tcp_proxy import TcpProxy
-from tests.roster import Roster, make_roster
-from tests.workflows.driver import referral
 from workers.starter import start_episode
 from workflows.episode import DATABASE_RETRY, DELIVERY_RETRY, EpisodeWorkflow
 

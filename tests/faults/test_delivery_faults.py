@@ -20,6 +20,8 @@ from temporalio.api.workflowservice.v1 import UpdateActivityOptionsRequest
 
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import delivery_key
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from schemas.tasks import TaskKind
 from tests.faults.live_system import (
     LiveSystem,
@@ -31,8 +33,6 @@ from tests.faults.live_system import (
     live_system,
 )
 from tests.faults.webhook import Answer, SmsGateway, sms_gateway
-from tests.roster import Roster, make_roster
-from tests.workflows.driver import referral
 from workers.starter import start_episode
 
 pytestmark = pytest.mark.slow

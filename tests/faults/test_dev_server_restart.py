@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from schemas.episode import EpisodeView, Phase
 from schemas.events import Discharged, DischargePlanned, DischargePlannedPayload
 from schemas.people import Actor, Role
@@ -27,8 +29,6 @@ from tests.faults.live_system import (
     live_system,
     read_model_differences,
 )
-from tests.roster import Roster, make_roster
-from tests.workflows.driver import referral
 from workers.starter import start_episode
 from workflows.episode import EpisodeWorkflow
 

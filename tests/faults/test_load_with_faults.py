@@ -27,6 +27,7 @@ from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from db.access import create_token
+from hverdagsbro.synthetic.roster import Roster, make_roster
 from schemas.tasks import TaskKind
 from tests.faults.live_system import (
     ApiProcess,
@@ -38,7 +39,6 @@ from tests.faults.live_system import (
     live_system,
     read_model_differences,
 )
-from tests.roster import Roster, make_roster
 from workflows.episode import EpisodeWorkflow
 
 LOAD_SECONDS = float(os.environ.get("HVERDAGSBRO_LOAD_SECONDS", "300"))

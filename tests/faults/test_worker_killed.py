@@ -7,12 +7,12 @@ import asyncio
 import asyncpg
 import pytest
 
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.episode import Phase
 from schemas.tasks import TaskKind
 from tests.conftest import SmtpServer
 from tests.faults.live_system import Mails, OutboxWatch, figures, live_system
-from tests.roster import make_roster
-from tests.workflows.driver import referral
 from workers.starter import start_episode
 
 pytestmark = pytest.mark.slow

@@ -8,23 +8,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MEDCOM_DIR = REPO_ROOT.parent / "shared" / "medcom"
+# MedCom's published example messages, unmodified (see examples/README.md for the source).
+MEDCOM_DIR = Path(__file__).resolve().parent / "examples"
 HN_DIR = MEDCOM_DIR / "hospitalnotification"
 CARE_DIR = MEDCOM_DIR / "carecommunication"
-
-needs_examples = pytest.mark.skipif(
-    not HN_DIR.is_dir(),
-    reason=f"MedCom example bundles not found at {HN_DIR} (clone shared/ beside the repo)",
-)
 
 
 def example_files() -> list[Path]:
     """Every HospitalNotification example (IG 3.0.2 and legacy 2.0.0), sorted."""
-    if not HN_DIR.is_dir():
-        return []
     return sorted(HN_DIR.glob("*.json")) + sorted((HN_DIR / "legacy-v2.0.0").glob("*.json"))
 
 
@@ -42,8 +33,7 @@ def _load(path: Path) -> dict[str, Any]:
 def example(prefix: str) -> dict[str, Any]:
     """A deep copy of the example whose bundle id starts with `prefix`."""
     matches = [p for p in example_files() if short_name(p).startswith(prefix)]
-    if len(matches) != 1:
-        pytest.skip(f"MedCom example {prefix!r} not found under {HN_DIR}")
+    assert len(matches) == 1, f"one MedCom example {prefix!r} under {HN_DIR}: {matches}"
     return copy.deepcopy(_load(matches[0]))
 
 

@@ -25,12 +25,9 @@ from tests.medcom.bundles import (
     example,
     example_files,
     header_id,
-    needs_examples,
     resource,
     short_name,
 )
-
-pytestmark = needs_examples
 
 STIN_HEADER = "b9b4818e-02de-4cc4-b418-d20cbc7b5404"
 STOR_HEADER = "e563a2b2-bf92-4b13-bbd2-0a021a95bded"
@@ -54,7 +51,7 @@ A = ActivityCode
 S = EncounterStatus
 REVISION, REMOVAL = EarlierMessageRole.REVISION, EarlierMessageRole.REMOVAL
 
-# The table in shared/medcom/README.md, keyed by the start of the bundle id.
+# The table in tests/medcom/examples/README.md, keyed by the start of the bundle id.
 EXPECTED: dict[str, Expected] = {
     "a5e5b880": Expected(A.ADMIT_INPATIENT, INPATIENT, S.IN_PROGRESS, False, "admitted", INPATIENT),
     "bfab3e80": Expected(

@@ -24,12 +24,9 @@ from tests.medcom.bundles import (
     drop,
     example,
     header_id,
-    needs_examples,
     resource,
     resources,
 )
-
-pytestmark = needs_examples
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -92,7 +89,6 @@ def test_not_a_hospital_notification() -> None:
     fails(bundle, "Bundle.entry[MessageHeader].eventCoding", "hospital-notification-message")
 
 
-@pytest.mark.skipif(not CARE_DIR.is_dir(), reason=f"no CareCommunication examples at {CARE_DIR}")
 @pytest.mark.parametrize("path", sorted(CARE_DIR.glob("*.json")), ids=lambda p: p.stem[7:15])
 def test_care_communication_is_refused(path: Any) -> None:
     with pytest.raises(MedcomError) as caught:

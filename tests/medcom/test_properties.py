@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from api.medcom import MedcomError, parse_hospital_notification, to_episode_events
 from schemas.people import SYSTEM
-from tests.medcom.bundles import cpr_of, example_files, needs_examples, short_name
+from tests.medcom.bundles import cpr_of, example_files, short_name
 
 json_scalars = (
     st.none()
@@ -109,7 +109,6 @@ EXAMPLES = [json.loads(p.read_text(encoding="utf-8")) for p in example_files()]
 EXAMPLE_IDS = [short_name(p) for p in example_files()]
 
 
-@needs_examples
 @SETTINGS
 @given(st.data())
 def test_mutated_examples(data: st.DataObject) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
+from hverdagsbro.synthetic.roster import Roster
 from tests.api import conftest as api
 from tests.reports.population import Ep, insert, outside, population, second_municipality
-from tests.roster import Roster
 from tests.web import conftest as web
 from tests.web.conftest import web_roster
 

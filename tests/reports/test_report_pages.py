@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from api.reports.measures import Measure, decimals
+from hverdagsbro.synthetic.roster import make_roster
 from tests.reports import expected
 from tests.reports.conftest import Caller, Quarter
-from tests.roster import make_roster
 
 Q3 = "/reports.csv?quarter=2026-Q3"
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import asyncpg
 from playwright.async_api import Page
 
+from hverdagsbro.synthetic.roster import Roster
 from tests.api.bodies import TEST_CPR
-from tests.roster import Roster
 
 CITIZEN = "Testa Borger"
 

@@ -12,6 +12,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from hverdagsbro.synthetic.driver import EpisodeDriver, start
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.events import (
@@ -26,8 +29,6 @@ from schemas.events import (
 )
 from schemas.people import Actor, Role
 from schemas.tasks import DecisionAction, ManualMatch, TaskKind
-from tests.roster import make_roster
-from tests.workflows.driver import Episode, referral, start
 from workflows.episode import EpisodeWorkflow
 
 
@@ -37,8 +38,8 @@ async def new_episode(
     episode_worker: Worker,
     db_pool: asyncpg.Pool,
     task_queue: str,
-) -> Callable[..., Awaitable[Episode]]:
-    async def make(peers: int = 3, **kwargs: object) -> Episode:
+) -> Callable[..., Awaitable[EpisodeDriver]]:
+    async def make(peers: int = 3, **kwargs: object) -> EpisodeDriver:
         roster = await make_roster(db_pool, peers=peers)
         return await start(
             time_skipping_env,

@@ -11,13 +11,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from db.programmes import default_programmes
+from hverdagsbro.synthetic.driver import EpisodeDriver, start
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.people import Role
 from schemas.tasks import ReviewDecision, ServiceConfirmed, TaskKind
 from tests.conftest import SmtpServer, eventually
-from tests.roster import make_roster
-from tests.workflows.driver import Episode, referral, start
 from workers.starter import episode_start
 from workflows.episode import EpisodeWorkflow
 
@@ -170,13 +171,12 @@ async def test_a_long_history_continues_as_new_without_losing_tasks_or_events(
     await time_skipping_env.client.start_workflow(
         EpisodeWorkflow.run, start_input, id=start_input.episode_id, task_queue=task_queue
     )
-    episode = Episode(
+    episode = EpisodeDriver(
         env=time_skipping_env,
         handle=time_skipping_env.client.get_workflow_handle_for(
             EpisodeWorkflow.run, start_input.episode_id
         ),
         roster=roster,
-        pool=db_pool,
     )
     await episode.accept_offer()
     await episode.prepare()

@@ -8,10 +8,11 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from hverdagsbro.synthetic.driver import start
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.tasks import TaskKind
 from tests.conftest import SmtpServer
-from tests.roster import make_roster
-from tests.workflows.driver import referral, start
 
 
 async def offer_rows(pool: asyncpg.Pool, episode_id: str) -> list[asyncpg.Record]:

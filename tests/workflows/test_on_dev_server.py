@@ -16,11 +16,12 @@ from hverdagsbro.search_attributes import (
     PROGRAMME,
 )
 from hverdagsbro.settings import Settings
+from hverdagsbro.synthetic.driver import start
+from hverdagsbro.synthetic.referral import referral
+from hverdagsbro.synthetic.roster import make_roster
 from schemas.tasks import DecisionAction, TaskKind
-from tests.roster import make_roster
 from tests.temporal_servers import DEV_SERVER
 from tests.test_keys import TEST_CONVERTER
-from tests.workflows.driver import referral, start
 from workers.worker import build_worker, episode_activities
 
 

@@ -1,4 +1,6 @@
-"""Drives one episode in a test the way people would: events in, decisions on tasks."""
+"""Drives one episode the way people would: the ward's events, offers accepted, tasks done
+as they fall due. Works on any Temporal server; on the time-skipping test server a whole
+12-week episode passes in seconds."""
 
 from __future__ import annotations
 
@@ -6,22 +8,19 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
+from hverdagsbro.synthetic.roster import Roster
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import (
     Discharged,
     DischargePlanned,
     DischargePlannedPayload,
     EpisodeEvent,
-    Goal,
-    GoalArea,
-    Referral,
     ReferralCreated,
 )
 from schemas.people import Actor, Role
@@ -30,55 +29,15 @@ from schemas.tasks import (
     JobStatus,
     NetworkMeetingBooked,
     OutcomeAnswers,
+    ReviewDecision,
     Task,
     TaskDecision,
     TaskDecisionResult,
     TaskKind,
     TaskResult,
 )
-from tests.roster import Roster
 from workers.starter import start_episode
 from workflows.episode import EpisodeWorkflow
-
-PEER_SUPPORT_AND_MUNICIPALITY = (
-    ConsentScope.PEER_SUPPORT,
-    ConsentScope.SHARE_WITH_MUNICIPALITY,
-)
-
-
-def referral(
-    roster: Roster,
-    *,
-    programme: str = "peer-guide-sind",
-    risk_elevated: bool = False,
-    consents: tuple[ConsentScope, ...] = PEER_SUPPORT_AND_MUNICIPALITY,
-    goals: tuple[Goal, ...] = (Goal(area=GoalArea.NETWORK, text="Meet people again"),),
-    at: datetime | None = None,
-) -> ReferralCreated:
-    now = at or datetime.now(UTC)
-    nurse = Actor(role=Role.WARD, id=roster.ward_nurse)
-    return ReferralCreated(
-        event_id=f"ref-{uuid.uuid4().hex}",
-        occurred_at=now,
-        actor=nurse,
-        payload=Referral(
-            programme=programme,
-            citizen_id=uuid.uuid4().hex,
-            municipality_code=roster.municipality_code,
-            ward_id=roster.ward_id,
-            organisation_id=roster.organisation_id,
-            risk_elevated=risk_elevated,
-            goals=goals,
-            consents=tuple(
-                ConsentGrant(
-                    scope=s, recorded_by=nurse, recorded_at=now, method=ConsentMethod.WRITTEN
-                )
-                for s in consents
-            ),
-            admitted_at=now - timedelta(days=3),
-        ),
-    )
-
 
 OUTCOME = OutcomeAnswers(
     hope_score_start=3,
@@ -89,12 +48,25 @@ OUTCOME = OutcomeAnswers(
 )
 
 
+def _planned_more_than(planned: int) -> Callable[[EpisodeView], bool]:
+    return lambda view: view.follow_ups_planned > planned
+
+
+class EpisodeStuck(AssertionError):
+    """The episode did not reach the state waited for in time."""
+
+
 @dataclass
-class Episode:
+class EpisodeDriver:
     env: WorkflowEnvironment
     handle: WorkflowHandle[EpisodeWorkflow, EpisodeOutcome]
     roster: Roster
-    pool: asyncpg.Pool
+    # Seconds (real time) to wait for the episode to reach a state before giving up.
+    patience: float = 15
+
+    @classmethod
+    def of(cls, env: WorkflowEnvironment, roster: Roster, episode_id: str) -> EpisodeDriver:
+        return cls(env, env.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id), roster)
 
     @property
     def id(self) -> str:
@@ -107,43 +79,32 @@ class Episode:
     async def view(self) -> EpisodeView:
         return await self.handle.query(EpisodeWorkflow.view)
 
-    async def until(self, check: Callable[[EpisodeView], bool], timeout: float = 15) -> EpisodeView:
+    async def until(
+        self, check: Callable[[EpisodeView], bool], patience: float | None = None
+    ) -> EpisodeView:
         """Poll the workflow's state (real time, no skipping) until the check holds."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.patience if patience is None else patience)
         while True:
             view = await self.view()
             if check(view):
                 return view
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(
-                    f"episode never got there; phase={view.phase}, "
+            if loop.time() > deadline:
+                raise EpisodeStuck(
+                    f"episode never got there; phase={view.phase.value}, "
                     f"open tasks={[t.kind.value for t in view.open_tasks]}"
                 )
             await asyncio.sleep(0.05)
 
-    async def task(self, kind: TaskKind, timeout: float = 15) -> Task:
-        view = await self.until(lambda v: any(t.kind == kind for t in v.open_tasks), timeout)
+    async def task(self, kind: TaskKind, patience: float | None = None) -> Task:
+        view = await self.until(lambda v: any(t.kind == kind for t in v.open_tasks), patience)
         return next(t for t in view.open_tasks if t.kind == kind)
 
     async def phase(self, phase: Phase) -> EpisodeView:
         return await self.until(lambda v: v.phase == phase)
 
-    async def decide(
-        self,
-        kind: TaskKind,
-        action: DecisionAction = DecisionAction.COMPLETE,
-        actor: Actor | None = None,
-        result: TaskResult | None = None,
-        note: str = "",
-    ) -> TaskDecisionResult:
-        task = await self.task(kind)
-        who = actor or self._assignee_actor(task)
-        return await self.handle.execute_update(
-            EpisodeWorkflow.decide_task,
-            TaskDecision(task_id=task.task_id, action=action, actor=who, result=result, note=note),
-        )
-
-    def _assignee_actor(self, task: Task) -> Actor:
+    def actor_for(self, task: Task) -> Actor:
+        """The person in the roster a task is for."""
         role = task.assignee.role
         if role == Role.WARD:
             return Actor(role=role, id=self.roster.ward_nurse)
@@ -153,19 +114,45 @@ class Episode:
             return Actor(role=role, id=self.roster.caseworkers[task.assignee.service or ""])
         return Actor(role=role, id=task.assignee.id)
 
+    async def decide(
+        self,
+        kind: TaskKind,
+        action: DecisionAction = DecisionAction.COMPLETE,
+        actor: Actor | None = None,
+        result: TaskResult | None = None,
+        note: str = "",
+    ) -> TaskDecisionResult:
+        """The open task of `kind`, decided by its assignee (or `actor`)."""
+        task = await self.task(kind)
+        who = actor or self.actor_for(task)
+        return await self.handle.execute_update(
+            EpisodeWorkflow.decide_task,
+            TaskDecision(task_id=task.task_id, action=action, actor=who, result=result, note=note),
+        )
+
     async def send(self, event: EpisodeEvent) -> None:
         await self.handle.signal(EpisodeWorkflow.record_event, event)
 
     def ward(self) -> Actor:
         return Actor(role=Role.WARD, id=self.roster.ward_nurse)
 
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
     async def accept_offer(self) -> str:
+        """The offered peer says yes; returns who it was."""
         task = await self.task(TaskKind.PEER_OFFER)
         await self.decide(TaskKind.PEER_OFFER, DecisionAction.ACCEPT)
         return task.assignee.id
 
-    async def now(self) -> datetime:
-        return await self.env.get_current_time()
+    async def prepare(self) -> None:
+        """The ward does its pre-discharge tasks (agreement, plan, network meeting)."""
+        await self.decide(TaskKind.DISCHARGE_AGREEMENT)
+        await self.decide(TaskKind.COORDINATION_PLAN)
+        await self.decide(
+            TaskKind.NETWORK_MEETING,
+            result=NetworkMeetingBooked(meeting_on=(await self.now()).date() + timedelta(days=3)),
+        )
 
     async def discharge(self) -> None:
         at = await self.now()
@@ -182,17 +169,9 @@ class Episode:
         )
         await self.phase(Phase.DISCHARGED)
 
-    async def prepare(self) -> None:
-        """The ward does its pre-discharge tasks (agreement, plan, network meeting)."""
-        await self.decide(TaskKind.DISCHARGE_AGREEMENT)
-        await self.decide(TaskKind.COORDINATION_PLAN)
-        await self.decide(
-            TaskKind.NETWORK_MEETING,
-            result=NetworkMeetingBooked(meeting_on=(await self.now()).date() + timedelta(days=3)),
-        )
-
     async def follow_up_to_the_end(self) -> None:
-        """Do every follow-up as it falls due, until the episode reaches closing."""
+        """Do every follow-up as it falls due, until the episode reaches closing or asks
+        for a programme review."""
         await self.env.sleep(timedelta(hours=1))
         while True:
             view = await self.view()
@@ -211,6 +190,25 @@ class Episode:
         await self.decide(TaskKind.DEBRIEF, note="Went well")
         return await self.handle.result()
 
+    async def full_episode(self, reviews_continuing: int = 0) -> EpisodeOutcome:
+        """Referral to closed; an open-ended programme goes on `reviews_continuing` times."""
+        await self.accept_offer()
+        await self.phase(Phase.PRE_DISCHARGE)
+        await self.prepare()
+        await self.discharge()
+        await self.decide(TaskKind.FIRST_CONTACT)
+        await self.phase(Phase.FOLLOW_UP)
+        for review in range(reviews_continuing + 1):
+            await self.follow_up_to_the_end()
+            view = await self.view()
+            if view.phase == Phase.FOLLOW_UP:
+                go_on = ReviewDecision(continue_episode=review < reviews_continuing)
+                await self.decide(TaskKind.PROGRAMME_REVIEW, result=go_on)
+                if go_on.continue_episode:
+                    # The next period's follow-ups are planned (in a new run).
+                    await self.until(_planned_more_than(view.follow_ups_planned))
+        return await self.close_out()
+
 
 async def start(
     env: WorkflowEnvironment,
@@ -218,7 +216,7 @@ async def start(
     roster: Roster,
     task_queue: str,
     event: ReferralCreated,
-) -> Episode:
+) -> EpisodeDriver:
+    """Start the episode the referral asks for, as the API would, and drive it."""
     episode_id = await start_episode(env.client, pool, event, task_queue=task_queue)
-    handle = env.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
-    return Episode(env=env, handle=handle, roster=roster, pool=pool)
+    return EpisodeDriver.of(env, roster, episode_id)
