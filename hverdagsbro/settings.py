@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     max_cached_workflows: int = Field(
         default=1000, description="Sticky cache size of the worker (bounds memory)."
     )
+    workflow_task_slots: int = Field(
+        default=8,
+        gt=0,
+        description="Workflow tasks one worker runs at once. They share one Python process "
+        "(one core): more at once only makes each slower, and after a Temporal restart, "
+        "when every episode replays its history, tasks that share too thinly miss their "
+        "10 s timeout and run again.",
+    )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail.")
     smtp_port: int = Field(default=8025, description="SMTP port.")
     smtp_sender: str = Field(

@@ -73,8 +73,10 @@ def build_worker(
     task_queue: str,
     activities: Sequence[Callable[..., Any]],
     max_cached_workflows: int,
+    workflow_task_slots: int = 8,
 ) -> Worker:
-    """The worker for EpisodeWorkflow; the sticky cache is bounded so memory stays flat."""
+    """The worker for EpisodeWorkflow; the sticky cache is bounded so memory stays flat, and
+    so are the workflow tasks run at once (see Settings.workflow_task_slots)."""
     if not compile_workflow_modules():
         log.warning("workflow modules not compiled; every new workflow compiles them again")
     return Worker(
@@ -83,6 +85,7 @@ def build_worker(
         workflows=[EpisodeWorkflow],
         activities=activities,
         max_cached_workflows=max_cached_workflows,
+        max_concurrent_workflow_tasks=workflow_task_slots,
         max_concurrent_activities=100,
         # On SIGTERM running activities may finish (a mail half sent would be sent again).
         graceful_shutdown_timeout=timedelta(seconds=20),
@@ -137,6 +140,7 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
                 task_queue=settings.task_queue,
                 activities=episode_activities(pool, settings, http, metrics),
                 max_cached_workflows=settings.max_cached_workflows,
+                workflow_task_slots=settings.workflow_task_slots,
             )
             async with worker:
                 collector = asyncio.create_task(collect_forever(pool, metrics, stop))

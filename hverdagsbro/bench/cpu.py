@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import psutil
 
-SAMPLE_EVERY = 1.0
+# How often new processes (PostgreSQL backends come and go with connections) are looked for.
+LOOK_EVERY = 0.25
 
 
 def _part(process: psutil.Process, me: int, named: dict[int, str]) -> str | None:
@@ -36,33 +38,65 @@ def _processes(named: dict[int, str]) -> dict[str, list[psutil.Process]]:
     return parts
 
 
-async def _sample(named: dict[int, str], samples: dict[str, list[float]]) -> None:
-    known: dict[int, psutil.Process] = {}
+def _busy(process: psutil.Process) -> float:
+    """CPU seconds the process has used so far (user + system)."""
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def _machine_busy() -> float:
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+
+@dataclass
+class _Seen:
+    part: str
+    first: float
+    last: float
+
+
+async def _watch(named: dict[int, str], seen: dict[int, _Seen]) -> None:
+    """Keep, per process, the CPU seconds it had when first seen and when last seen."""
     while True:
-        parts = _processes(named)
-        for part, processes in parts.items():
-            total = 0.0
+        for part, processes in _processes(named).items():
             for process in processes:
-                process = known.setdefault(process.pid, process)
                 with contextlib.suppress(psutil.Error):
-                    total += process.cpu_percent(None)
-            samples.setdefault(part, []).append(total)
-        samples.setdefault("machine", []).append(psutil.cpu_percent(None))
-        await asyncio.sleep(SAMPLE_EVERY)
+                    used = _busy(process)
+                    if process.pid in seen:
+                        seen[process.pid].last = used
+                    else:
+                        seen[process.pid] = _Seen(part, used, used)
+        await asyncio.sleep(LOOK_EVERY)
 
 
 @contextlib.asynccontextmanager
 async def cpu_use(named: dict[int, str], into: dict[str, float]) -> AsyncIterator[None]:
     """Average CPU % (100 = one core; `machine` = all cores) of each part, filled in at exit:
-    `named` processes (pid -> part), this process as `load`, Temporal and PostgreSQL."""
-    samples: dict[str, list[float]] = {}
-    sampler = asyncio.create_task(_sample(named, samples))
+    `named` processes (pid -> part), this process as `load`, Temporal and PostgreSQL.
+
+    From CPU seconds used between the start and the end (not from sampled percentages), so
+    a measurement of a second is counted as well as one of minutes. A process that starts
+    meanwhile counts from when it is first seen (within LOOK_EVERY)."""
+    seen: dict[int, _Seen] = {}
+    loop = asyncio.get_running_loop()
+    began, machine_began = loop.time(), _machine_busy()
+    watcher = asyncio.create_task(_watch(named, seen))
     try:
         yield
     finally:
-        sampler.cancel()
+        # One last look, so the end is the end of the measurement, not the last tick.
+        watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await sampler
-        for part, values in samples.items():
-            counted = values[1:]  # the first sample of each process reads 0
-            into[part] = round(sum(counted) / len(counted), 0) if counted else 0.0
+            await watcher
+        for pid, entry in seen.items():
+            with contextlib.suppress(psutil.Error):
+                entry.last = _busy(psutil.Process(pid))
+        wall = max(loop.time() - began, 1e-6)
+        used: dict[str, float] = {}
+        for entry in seen.values():
+            used[entry.part] = used.get(entry.part, 0.0) + entry.last - entry.first
+        for part, seconds in used.items():
+            into[part] = round(100 * seconds / wall, 0)
+        machine = (_machine_busy() - machine_began) / wall / (psutil.cpu_count() or 1)
+        into["machine"] = round(100 * machine, 0)

@@ -41,7 +41,9 @@ def tuned_worker(
     from workflows.episode import EpisodeWorkflow
 
     kwargs: dict[str, Any] = dict(
-        max_cached_workflows=settings.max_cached_workflows, max_concurrent_activities=100
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.workflow_task_slots,
+        max_concurrent_activities=100,
     )
     for key, value in tuning.items():
         if key == "workflow_runner":
@@ -90,6 +92,7 @@ async def serve(database_url: str, ready_file: Path) -> None:
                     task_queue=settings.task_queue,
                     activities=activities,
                     max_cached_workflows=settings.max_cached_workflows,
+                    workflow_task_slots=settings.workflow_task_slots,
                 )
             async with worker:
                 await asyncio.to_thread(ready_file.write_text, "ready\n", encoding="utf-8")

@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
@@ -257,6 +258,42 @@ async def until_read_models_agree(
     return time.monotonic() - began, disagreeing
 
 
+@dataclass
+class WorkflowTasks:
+    """How the episodes' workflow tasks went, from their histories: how many ran, how many
+    timed out or failed (and ran again), and the longest one (started to completed)."""
+
+    completed: int = 0
+    timed_out: int = 0
+    failed: int = 0
+    longest_seconds: float = 0.0
+
+    @classmethod
+    async def of(cls, system: LiveSystem, episode_ids: list[str]) -> WorkflowTasks:
+        tasks = cls()
+        for episode_id in episode_ids:
+            started_at: float | None = None
+            async for event in system.handle(episode_id).fetch_history_events():
+                at = event.event_time.ToMicroseconds() / 1e6
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                    started_at = at
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                    tasks.completed += 1
+                    if started_at is not None:
+                        tasks.longest_seconds = max(tasks.longest_seconds, at - started_at)
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                    tasks.timed_out += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                    tasks.failed += 1
+        return tasks
+
+    def __str__(self) -> str:
+        return (
+            f"workflow tasks: {self.completed} completed, {self.timed_out} timed out, "
+            f"{self.failed} failed; longest {self.longest_seconds:.1f} s"
+        )
+
+
 async def wait_until_applied(pool: asyncpg.Pool, event_ids: list[str], timeout: float) -> float:
     began = time.monotonic()
     while True:
@@ -332,6 +369,7 @@ async def run_load(
         )
     )
     agreed_in, disagreeing = await until_read_models_agree(system, pool, episode_ids, CONVERGE)
+    workflow_tasks = await WorkflowTasks.of(system, episode_ids)
     mail_ids = smtp.message_ids()
     sent_mail_rows = await pool.fetch(
         "SELECT notification_id, user_id FROM outbox WHERE channel = 'email' AND status = 'sent'"
@@ -358,6 +396,7 @@ async def run_load(
         f"PostgreSQL connections terminated: {faults.connections_killed}; worker kills "
         f"{system.worker_kills}; API kills {api.kills}; "
         f"dev server restarts {system.server_restarts}",
+        str(workflow_tasks),
     ]
     figures("load with faults", "\n".join(report))
     assert not sent.unexpected, f"answers other than 202/503: {sent.unexpected[:5]}"

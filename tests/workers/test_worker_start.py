@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from hverdagsbro.settings import Settings
 from tests.conftest import free_port
 from tests.test_keys import TEST_KEYS
-from workers.worker import compile_workflow_modules, connect_patiently
+from workers.worker import build_worker, compile_workflow_modules, connect_patiently
 
 
 def _settings(address: str) -> Settings:
@@ -46,3 +46,18 @@ async def test_the_worker_connects_once_temporal_answers(
 
 def test_workflow_modules_get_their_bytecode_written() -> None:
     assert compile_workflow_modules() is True
+
+
+async def test_the_worker_runs_as_many_workflow_tasks_at_once_as_configured(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    settings = Settings(workflow_task_slots=3)
+    worker = build_worker(
+        time_skipping_env.client,
+        task_queue="slots",
+        activities=[],
+        max_cached_workflows=settings.max_cached_workflows,
+        workflow_task_slots=settings.workflow_task_slots,
+    )
+    assert worker.config()["max_concurrent_workflow_tasks"] == 3
+    assert Settings().workflow_task_slots == 8, "the default the README's table states"
