@@ -7,6 +7,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,13 +73,43 @@ def risk_body(episode_id: str, n: int) -> dict[str, Any]:
     }
 
 
-async def run_senders(count: int, concurrency: int, send: Send) -> dict[str, Any]:
-    """`count` sends by `concurrency` senders; accepted/s over the wall time, and latencies."""
+@dataclass
+class Sends:
+    """What a number of senders achieved: how many sends, over what wall time, each one's
+    latency and outcome. Rounds of the same measurement add up."""
+
+    count: int = 0
+    wall: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def __add__(self, other: Sends) -> Sends:
+        return Sends(
+            self.count + other.count,
+            self.wall + other.wall,
+            self.latencies + other.latencies,
+            self.outcomes + other.outcomes,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        accepted = self.outcomes["accepted"]
+        return {
+            "events": self.count,
+            "accepted": accepted,
+            "failed": self.count - accepted,
+            "failures": {k: v for k, v in self.outcomes.items() if k != "accepted"},
+            "seconds": round(self.wall, 2),
+            "events_per_s": round(accepted / self.wall, 1) if self.wall > 0 else 0.0,
+            "latency_ms": summary_ms(self.latencies),
+        }
+
+
+async def run_senders(count: int, concurrency: int, send: Send, first: int = 0) -> Sends:
+    """Sends number `first` to `first + count - 1` by `concurrency` senders."""
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(count):
+    for n in range(first, first + count):
         queue.put_nowait(n)
-    latencies: list[float] = []
-    outcomes: Counter[str] = Counter()
+    result = Sends(count=count)
 
     async def sender() -> None:
         while True:
@@ -90,24 +121,15 @@ async def run_senders(count: int, concurrency: int, send: Send) -> dict[str, Any
             try:
                 ok = await send(n)
             except Exception as err:
-                outcomes[type(err).__name__] += 1
+                result.outcomes[type(err).__name__] += 1
                 continue
-            latencies.append(time.monotonic() - began)
-            outcomes["accepted" if ok else "refused"] += 1
+            result.latencies.append(time.monotonic() - began)
+            result.outcomes["accepted" if ok else "refused"] += 1
 
     began = time.monotonic()
     await asyncio.gather(*(sender() for _ in range(concurrency)))
-    wall = time.monotonic() - began
-    accepted = outcomes["accepted"]
-    return {
-        "events": count,
-        "accepted": accepted,
-        "failed": count - accepted,
-        "failures": {k: v for k, v in outcomes.items() if k != "accepted"},
-        "seconds": round(wall, 2),
-        "events_per_s": round(accepted / wall, 1) if wall > 0 else 0.0,
-        "latency_ms": summary_ms(latencies),
-    }
+    result.wall = time.monotonic() - began
+    return result
 
 
 async def create_episodes_by_api(
@@ -125,7 +147,7 @@ async def create_episodes_by_api(
 
     result = await run_senders(count, concurrency, refer)
     await wait_for_rows(env, episode_ids)
-    return episode_ids, result
+    return episode_ids, result.summary()
 
 
 async def wait_for_rows(
@@ -153,7 +175,8 @@ async def api_ingest(
     episode_ids: Sequence[str],
     events: int,
     concurrency: int,
-) -> dict[str, Any]:
+    first: int = 0,
+) -> Sends:
     """Risk changes spread round-robin over the episodes, through POST /api/events."""
 
     async def send(n: int) -> bool:
@@ -161,14 +184,15 @@ async def api_ingest(
         status, answer = await post_event(http, body)
         return status == 202 and answer["outcome"] == "accepted"
 
-    return await run_senders(events, concurrency, send)
+    return await run_senders(events, concurrency, send, first)
 
 
 async def raw_ingest(
-    env: BenchEnvironment, workflows: int, events: int, concurrency: int
-) -> dict[str, Any]:
-    """The same number of events as signal-with-start on a trivial workflow, no API, no codec."""
-    run = secrets.token_hex(4)
+    env: BenchEnvironment, run: str, workflows: int, events: int, concurrency: int, first: int = 0
+) -> Sends:
+    """The same number of events as signal-with-start on a trivial workflow, no API, no codec.
+    Sends of the same `run` go to the same `workflows` trivial workflows (the first send to
+    each starts it)."""
 
     async def send(n: int) -> bool:
         await env.raw_client.start_workflow(
@@ -187,7 +211,7 @@ async def raw_ingest(
         )
         return True
 
-    return await run_senders(events, concurrency, send)
+    return await run_senders(events, concurrency, send, first)
 
 
 async def wait_until_settled(env: BenchEnvironment, episodes: int, limit_s: float = 300) -> None:

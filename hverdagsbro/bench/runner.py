@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -24,6 +25,7 @@ from hverdagsbro.bench.episode_cost import (
     episode_cost,
 )
 from hverdagsbro.bench.ingest import (
+    Sends,
     api_client,
     api_ingest,
     create_episodes_by_api,
@@ -80,6 +82,12 @@ def test_server_path() -> Path:
     return Path(sys.executable).parent / "temporal-test-server"
 
 
+# Raw and API take turns, raw-API-API-raw, each turn half of that side's events: the dev server's
+# state grows as events come in, so measuring one side wholly before the other would favour
+# the first.
+TURNS = ("raw", "api", "api", "raw")
+
+
 async def _ingest_pair(
     env: BenchEnvironment,
     http: aiohttp.ClientSession,
@@ -88,26 +96,40 @@ async def _ingest_pair(
     say: Progress,
     label: str,
 ) -> dict[str, Any]:
-    """Raw signal-with-start, then the API, with the same events, senders and CPU sampling."""
+    """Raw signal-with-start and the API with the same number of events and senders, in
+    turns; CPU use of each part during each side's turns."""
     named = {
         process.pid: part
         for part, process in (("worker", env.worker.process), ("api", env.api.process))
         if process is not None
     }
-    say(f"1 ingest ({label}): raw signal-with-start, {plan.events} events")
-    raw_cpu: dict[str, float] = {}
-    async with cpu_use(named, raw_cpu):
-        raw = await raw_ingest(env, plan.episodes, plan.events, plan.concurrency)
-    raw["cpu_percent"] = raw_cpu
-    say(f"  raw: {raw['events_per_s']} events/s; CPU % {raw_cpu}")
-    say(f"1 ingest ({label}): POST /api/events, {plan.events} events")
-    api_cpu: dict[str, float] = {}
-    async with cpu_use(named, api_cpu):
-        api = await api_ingest(env, http, episode_ids, plan.events, plan.concurrency)
-    api["cpu_percent"] = api_cpu
-    say(f"  API: {api['events_per_s']} events/s; CPU % {api_cpu}")
-    ratio = api["events_per_s"] / raw["events_per_s"] if raw["events_per_s"] else 0.0
-    return {"raw": raw, "api": api, "ratio": round(ratio, 2)}
+    run = secrets.token_hex(4)
+    per_turn = plan.events // TURNS.count("raw")
+    sends = {"raw": Sends(), "api": Sends()}
+    cpu_seconds: dict[str, dict[str, float]] = {"raw": {}, "api": {}}
+    for turn, side in enumerate(TURNS):
+        first = turn * per_turn
+        say(f"1 ingest ({label}): {side}, events {first}-{first + per_turn - 1}")
+        cpu: dict[str, float] = {}
+        async with cpu_use(named, cpu):
+            if side == "raw":
+                done = await raw_ingest(env, run, plan.episodes, per_turn, plan.concurrency, first)
+            else:
+                done = await api_ingest(env, http, episode_ids, per_turn, plan.concurrency, first)
+        sends[side] += done
+        for part, percent in cpu.items():
+            used = cpu_seconds[side].get(part, 0.0) + percent * done.wall
+            cpu_seconds[side][part] = used
+        say(f"  {side}: {done.summary()['events_per_s']} events/s; CPU % {cpu}")
+    result: dict[str, Any] = {}
+    for side, done in sends.items():
+        result[side] = done.summary()
+        result[side]["cpu_percent"] = {
+            part: round(used / done.wall, 0) for part, used in cpu_seconds[side].items()
+        }
+    raw_rate, api_rate = result["raw"]["events_per_s"], result["api"]["events_per_s"]
+    result["ratio"] = round(api_rate / raw_rate, 2) if raw_rate else 0.0
+    return result
 
 
 async def measure_ingest_and_latency(
