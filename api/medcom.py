@@ -288,9 +288,6 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
         bundle = Bundle.model_validate(data)
     except ValidationError as exc:
         raise _from_validation(exc) from None
-    except OverflowError:
-        # e.g. 0001-01-01T00:00:00+01:00: its UTC instant lies before year 1.
-        raise MedcomError("Bundle", "a timestamp lies outside the years 1 to 9999 in UTC") from None
 
     header = _only(
         (r for r in bundle.resources() if isinstance(r, MessageHeader)),

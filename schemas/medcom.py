@@ -53,7 +53,7 @@ def _utc_instant(value: object) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("timestamp has no UTC offset")
-        return value.astimezone(UTC)
+        return _in_utc(value)
     if not isinstance(value, str):
         raise ValueError("timestamp must be a string like 2022-12-07T12:00:00+02:00")
     match = _DATETIME.fullmatch(value)
@@ -65,8 +65,13 @@ def _utc_instant(value: object) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError("timestamp is not a valid date and time") from None
+    return _in_utc(parsed)
+
+
+def _in_utc(value: datetime) -> datetime:
+    """e.g. 0001-01-01T00:00:00+01:00 has no UTC instant: it would lie before year 1."""
     try:
-        return parsed.astimezone(UTC)
+        return value.astimezone(UTC)
     except OverflowError:
         raise ValueError("timestamp lies outside the years 1 to 9999 in UTC") from None
 
