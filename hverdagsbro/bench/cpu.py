@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psutil
 
@@ -45,8 +45,11 @@ def _busy(process: psutil.Process) -> float:
 
 
 def _machine_busy() -> float:
+    """CPU seconds all cores have been busy so far (guest time is already in user time)."""
     times = psutil.cpu_times()
-    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    counted_twice = getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    return float(sum(times) - idle - counted_twice)
 
 
 @dataclass
@@ -70,33 +73,46 @@ async def _watch(named: dict[int, str], seen: dict[int, _Seen]) -> None:
         await asyncio.sleep(LOOK_EVERY)
 
 
-@contextlib.asynccontextmanager
-async def cpu_use(named: dict[int, str], into: dict[str, float]) -> AsyncIterator[None]:
-    """Average CPU % (100 = one core; `machine` = all cores) of each part, filled in at exit:
-    `named` processes (pid -> part), this process as `load`, Temporal and PostgreSQL.
+@dataclass
+class CpuUse:
+    """CPU seconds used by each part of the system (`named` processes, this process as
+    `load`, Temporal and PostgreSQL) and by the whole machine, over one or more measured
+    stretches, and the wall time they took.
 
-    From CPU seconds used between the start and the end (not from sampled percentages), so
-    a measurement of a second is counted as well as one of minutes. A process that starts
-    meanwhile counts from when it is first seen (within LOOK_EVERY)."""
-    seen: dict[int, _Seen] = {}
-    loop = asyncio.get_running_loop()
-    began, machine_began = loop.time(), _machine_busy()
-    watcher = asyncio.create_task(_watch(named, seen))
-    try:
-        yield
-    finally:
-        # One last look, so the end is the end of the measurement, not the last tick.
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        for pid, entry in seen.items():
-            with contextlib.suppress(psutil.Error):
-                entry.last = _busy(psutil.Process(pid))
-        wall = max(loop.time() - began, 1e-6)
-        used: dict[str, float] = {}
-        for entry in seen.values():
-            used[entry.part] = used.get(entry.part, 0.0) + entry.last - entry.first
-        for part, seconds in used.items():
-            into[part] = round(100 * seconds / wall, 0)
-        machine = (_machine_busy() - machine_began) / wall / (psutil.cpu_count() or 1)
-        into["machine"] = round(100 * machine, 0)
+    From CPU seconds used between start and end (not from sampled percentages), so a
+    stretch of a second counts as well as one of minutes. A process that starts meanwhile
+    counts from when it is first seen (within LOOK_EVERY)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    machine_seconds: float = 0.0
+    wall: float = 0.0
+
+    @contextlib.asynccontextmanager
+    async def measuring(self, named: dict[int, str]) -> AsyncIterator[None]:
+        seen: dict[int, _Seen] = {}
+        loop = asyncio.get_running_loop()
+        began, machine_began = loop.time(), _machine_busy()
+        watcher = asyncio.create_task(_watch(named, seen))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            # One last look, so the end is the end of the stretch, not the last tick.
+            for pid, entry in seen.items():
+                with contextlib.suppress(psutil.Error):
+                    entry.last = _busy(psutil.Process(pid))
+            self.wall += loop.time() - began
+            self.machine_seconds += _machine_busy() - machine_began
+            for entry in seen.values():
+                used = entry.last - entry.first
+                self.seconds[entry.part] = self.seconds.get(entry.part, 0.0) + used
+
+    def percent(self) -> dict[str, float]:
+        """Average CPU % of each part (100 = one core) and of the machine (100 = all cores)."""
+        wall = max(self.wall, 1e-6)
+        parts = {part: round(100 * used / wall, 0) for part, used in self.seconds.items()}
+        cores = psutil.cpu_count() or 1
+        parts["machine"] = round(100 * self.machine_seconds / wall / cores, 0)
+        return parts

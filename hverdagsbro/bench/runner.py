@@ -17,7 +17,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from db.programmes import default_programmes
-from hverdagsbro.bench.cpu import cpu_use
+from hverdagsbro.bench.cpu import CpuUse
 from hverdagsbro.bench.environment import BenchEnvironment, bench_environment
 from hverdagsbro.bench.episode_cost import (
     OPEN_ENDED_PROGRAMME,
@@ -106,27 +106,20 @@ async def _ingest_pair(
     run = secrets.token_hex(4)
     per_turn = plan.events // TURNS.count("raw")
     sends = {"raw": Sends(), "api": Sends()}
-    cpu_seconds: dict[str, dict[str, float]] = {"raw": {}, "api": {}}
+    cpu = {"raw": CpuUse(), "api": CpuUse()}
     for turn, side in enumerate(TURNS):
         first = turn * per_turn
         say(f"1 ingest ({label}): {side}, events {first}-{first + per_turn - 1}")
-        cpu: dict[str, float] = {}
-        async with cpu_use(named, cpu):
+        async with cpu[side].measuring(named):
             if side == "raw":
                 done = await raw_ingest(env, run, plan.episodes, per_turn, plan.concurrency, first)
             else:
                 done = await api_ingest(env, http, episode_ids, per_turn, plan.concurrency, first)
         sends[side] += done
-        for part, percent in cpu.items():
-            used = cpu_seconds[side].get(part, 0.0) + percent * done.wall
-            cpu_seconds[side][part] = used
-        say(f"  {side}: {done.summary()['events_per_s']} events/s; CPU % {cpu}")
+        say(f"  {side}: {done.summary()['events_per_s']} events/s")
     result: dict[str, Any] = {}
     for side, done in sends.items():
-        result[side] = done.summary()
-        result[side]["cpu_percent"] = {
-            part: round(used / done.wall, 0) for part, used in cpu_seconds[side].items()
-        }
+        result[side] = {**done.summary(), "cpu_percent": cpu[side].percent()}
     raw_rate, api_rate = result["raw"]["events_per_s"], result["api"]["events_per_s"]
     result["ratio"] = round(api_rate / raw_rate, 2) if raw_rate else 0.0
     return result
