@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# Workflow tasks one worker runs at once (see Settings.workflow_task_slots).
+WORKFLOW_TASK_SLOTS = 8
+
+
 class Settings(BaseSettings):
     """Every knob of the system. The README's configuration table mirrors this class."""
 
@@ -38,7 +42,7 @@ class Settings(BaseSettings):
         default=1000, description="Sticky cache size of the worker (bounds memory)."
     )
     workflow_task_slots: int = Field(
-        default=8,
+        default=WORKFLOW_TASK_SLOTS,
         gt=0,
         description="Workflow tasks one worker runs at once. They share one Python process "
         "(one core): more at once only makes each slower, and after a Temporal restart, "

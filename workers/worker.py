@@ -23,7 +23,7 @@ from activities.matching import PeerMatcher
 from activities.notifications import EmailSender, Notifier, SmsSender
 from db.pool import create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
-from hverdagsbro.settings import Settings
+from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
 from workers.read_model_metrics import collect_forever
 from workflows.episode import EpisodeWorkflow
@@ -73,7 +73,7 @@ def build_worker(
     task_queue: str,
     activities: Sequence[Callable[..., Any]],
     max_cached_workflows: int,
-    workflow_task_slots: int = 8,
+    workflow_task_slots: int = WORKFLOW_TASK_SLOTS,
 ) -> Worker:
     """The worker for EpisodeWorkflow; the sticky cache is bounded so memory stays flat, and
     so are the workflow tasks run at once (see Settings.workflow_task_slots)."""

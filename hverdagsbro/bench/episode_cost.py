@@ -84,8 +84,7 @@ async def episode_cost(
     episode_id = await start_episode(
         env.client, pool, referral(roster, programme=programme), task_queue=task_queue
     )
-    drive = EpisodeDriver.of(env, roster, episode_id)
-    drive.patience = 30
+    drive = EpisodeDriver.of(env, roster, episode_id, patience=30)
     first_run = (await drive.handle.describe()).run_id
     outcome = await drive.full_episode(reviews_continuing)
     wall = time.monotonic() - began

@@ -65,8 +65,11 @@ class EpisodeDriver:
     patience: float = 15
 
     @classmethod
-    def of(cls, env: WorkflowEnvironment, roster: Roster, episode_id: str) -> EpisodeDriver:
-        return cls(env, env.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id), roster)
+    def of(
+        cls, env: WorkflowEnvironment, roster: Roster, episode_id: str, patience: float = 15
+    ) -> EpisodeDriver:
+        handle = env.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
+        return cls(env, handle, roster, patience)
 
     @property
     def id(self) -> str:
