@@ -999,18 +999,26 @@ class EpisodeWorkflow:
             raise _Interrupted
         return True
 
-    async def _committed(self) -> None:
-        """Wait until the main loop has reacted to a change and all of it is in the read model,
-        so the person who made the change sees its consequences when their call returns."""
+    async def _main_reacted(self) -> None:
+        """If a change lets the main loop go on, wait until it has (in the same workflow
+        task), so its reaction (a new phase, new tasks) goes with the change."""
         if self.waiting_for is not None and self.waiting_for():
             turn = self.main_turns
             await workflow.wait_condition(lambda: self.main_turns > turn)
+
+    async def _committed(self) -> None:
+        """Wait until the main loop has reacted to a change and all of it is in the read model,
+        so the person who made the change sees its consequences when their call returns."""
+        await self._main_reacted()
         target = self.state.commit_seq + 1 if self.changes.any else self.state.commit_seq
         await workflow.wait_condition(lambda: self.committed_seq >= target)
 
     async def _commit_loop(self) -> None:
         while True:
             await workflow.wait_condition(lambda: self.changes.any)
+            if workflow.patched("commit-after-main-reacts"):
+                # An event by signal is `applied` with its consequences, as one by update is.
+                await self._main_reacted()
             self.state.commit_seq += 1
             commit = self.changes.take(
                 seq=self.state.commit_seq, projection=self._projection(), tasks=self.state.tasks
