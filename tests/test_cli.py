@@ -14,10 +14,10 @@ import asyncpg
 import pytest
 
 from api.passwords import verify_password
+from command.cli import COMMANDS
+from command.database import database_name
+from command.demo import DEMO_PASSWORD, demo_roster, load_demo_roster
 from db.pool import create_pool
-from hverdagsbro.cli import COMMANDS
-from hverdagsbro.database import database_name
-from hverdagsbro.demo import DEMO_PASSWORD, demo_roster, load_demo_roster
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from tests.conftest import ADMIN_URL
 

@@ -17,7 +17,7 @@ import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from hverdagsbro.dev_server import DevServerError, start_dev_server
+from command.dev_server import DevServerError, start_dev_server
 from hverdagsbro.search_attributes import SEARCH_ATTRIBUTES
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from tests.conftest import eventually, free_port

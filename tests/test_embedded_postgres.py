@@ -11,14 +11,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from db.programmes import default_programmes
-from hverdagsbro.database import (
+from command.database import (
     DatabaseUnavailable,
     embedded_data_dir,
     migrate_and_seed,
     release_database,
     resolve_database_url,
 )
+from db.programmes import default_programmes
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 
 

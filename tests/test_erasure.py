@@ -10,14 +10,14 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from command.erasure import erase_citizen
+from command.synthetic.driver import EpisodeDriver
+from command.synthetic.referral import referral
+from command.synthetic.roster import make_roster
 from hverdagsbro.encryption import data_converter
 from hverdagsbro.episode_keys import EpisodeKeys, KeyDestroyedError
-from hverdagsbro.erasure import erase_citizen
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
-from hverdagsbro.synthetic.driver import EpisodeDriver
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import make_roster
 from schemas.tasks import DecisionAction, TaskKind
 from tests.temporal_servers import TEST_SERVER
 from tests.test_keys import TEST_KEYS

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.roster import Roster
 
 # A made-up CPR-shaped number; still treated as personal data everywhere.
 TEST_CPR = "0101901234"

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import httpx
 
-from hverdagsbro.synthetic.roster import Roster, make_roster
+from command.synthetic.roster import Roster, make_roster
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from api.security import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from hverdagsbro.synthetic.roster import Roster, make_roster
+from command.synthetic.roster import Roster, make_roster
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_medcom_api import URL as MEDCOM

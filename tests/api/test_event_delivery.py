@@ -11,8 +11,8 @@ import httpx
 from fastapi import FastAPI
 
 from api.intake import EventIntake
+from command.synthetic.roster import make_roster
 from db.events_received import record_event
-from hverdagsbro.synthetic.roster import make_roster
 from schemas.events import EVENT_ADAPTER
 from schemas.people import Actor, Role
 from tests.api.bodies import event_body, referral_body

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from api.auth import SESSION_COOKIE
 from api.event_input import EVENT_TYPES
 from api.intake import EVENT_ROLES
+from command.synthetic.roster import PROGRAMMES, Roster, make_roster
 from db.access import create_session
-from hverdagsbro.synthetic.roster import PROGRAMMES, Roster, make_roster
 from schemas.consent import ConsentMethod, ConsentScope
 from schemas.events import CareSetting, ContactChannel, GoalArea
 from schemas.people import Role

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from hverdagsbro.synthetic.roster import make_roster
+from command.synthetic.roster import make_roster
 from tests.api.bodies import TEST_CPR, event_body, referral_body
 from tests.api.conftest import Caller
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from hverdagsbro.synthetic.roster import make_roster
+from command.synthetic.roster import make_roster
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task

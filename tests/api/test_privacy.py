@@ -10,9 +10,9 @@ import uuid
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
+from command.synthetic.roster import make_roster
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.redaction import REDACTED
-from hverdagsbro.synthetic.roster import make_roster
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task

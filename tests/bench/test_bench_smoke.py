@@ -11,13 +11,13 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from hverdagsbro.bench import add_bench_command, run_bench
-from hverdagsbro.bench.episode_cost import TWELVE_WEEK_PROGRAMME, episode_cost
-from hverdagsbro.bench.machine import describe_machine
-from hverdagsbro.bench.stats import percentile, summary_ms
-from hverdagsbro.bench.table import render_table
+from command.bench import add_bench_command, run_bench
+from command.bench.episode_cost import TWELVE_WEEK_PROGRAMME, episode_cost
+from command.bench.machine import describe_machine
+from command.bench.stats import percentile, summary_ms
+from command.bench.table import render_table
+from command.synthetic.roster import make_roster
 from hverdagsbro.settings import Settings
-from hverdagsbro.synthetic.roster import make_roster
 from workers.worker import build_worker, episode_activities
 
 

@@ -27,8 +27,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from activities.messages import delivery_key
+from command.dev_server import DevServer, start_dev_server
 from db.connection import PooledConnection
-from hverdagsbro.dev_server import DevServer, start_dev_server
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from hverdagsbro.temporal_client import connect
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase

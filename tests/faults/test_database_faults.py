@@ -22,11 +22,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import RetryPolicy
 
 from api.auth import SESSION_COOKIE
+from command.synthetic.referral import referral
+from command.synthetic.roster import Roster, make_roster
 from db.access import create_session
 from db.connection import PooledConnection
 from db.pool import create_pool
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import Roster, make_roster
 from schemas.commit import CommitResult
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import Discharged, DischargePlanned, DischargePlannedPayload, EpisodeEvent

@@ -20,8 +20,8 @@ from temporalio.api.workflowservice.v1 import UpdateActivityOptionsRequest
 
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import delivery_key
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import Roster, make_roster
+from command.synthetic.referral import referral
+from command.synthetic.roster import Roster, make_roster
 from schemas.tasks import TaskKind
 from tests.faults.live_system import (
     LiveSystem,

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import Roster, make_roster
+from command.synthetic.referral import referral
+from command.synthetic.roster import Roster, make_roster
 from schemas.episode import EpisodeView, Phase
 from schemas.events import Discharged, DischargePlanned, DischargePlannedPayload
 from schemas.people import Actor, Role

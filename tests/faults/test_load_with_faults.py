@@ -27,8 +27,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from command.synthetic.roster import Roster, make_roster
 from db.access import create_token
-from hverdagsbro.synthetic.roster import Roster, make_roster
 from schemas.tasks import TaskKind
 from tests.faults.live_system import (
     ApiProcess,

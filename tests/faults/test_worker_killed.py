@@ -7,8 +7,8 @@ import asyncio
 import asyncpg
 import pytest
 
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import make_roster
+from command.synthetic.referral import referral
+from command.synthetic.roster import make_roster
 from schemas.episode import Phase
 from schemas.tasks import TaskKind
 from tests.conftest import SmtpServer

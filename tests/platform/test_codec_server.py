@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 
-from hverdagsbro.codec_server import create_codec_app, parse_tokens
+from api.codec_server import create_codec_app, parse_tokens
 from hverdagsbro.encryption import EncryptionCodec, generate_key, parse_keys
 
 UI_ORIGIN = "http://localhost:8080"

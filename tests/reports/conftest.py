@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.roster import Roster
 from tests.api import conftest as api
 from tests.reports.population import Ep, insert, outside, population, second_municipality
 from tests.web import conftest as web

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.roster import Roster
 
 CPH = ZoneInfo("Europe/Copenhagen")
 Q3_START = datetime(2026, 7, 1, tzinfo=CPH)

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from api.reports.measures import Measure, decimals
-from hverdagsbro.synthetic.roster import make_roster
+from command.synthetic.roster import make_roster
 from tests.reports import expected
 from tests.reports.conftest import Caller, Quarter
 

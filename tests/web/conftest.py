@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.passwords import hash_password
+from command.synthetic.roster import Roster, make_roster
 from hverdagsbro.settings import PROJECT_ROOT, Settings
-from hverdagsbro.synthetic.roster import Roster, make_roster
 from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from playwright.async_api import Page
 
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.roster import Roster
 from tests.api.bodies import TEST_CPR
 
 CITIZEN = "Testa Borger"

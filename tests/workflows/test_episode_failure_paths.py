@@ -12,9 +12,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from hverdagsbro.synthetic.driver import EpisodeDriver, start
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import make_roster
+from command.synthetic.driver import EpisodeDriver, start
+from command.synthetic.referral import referral
+from command.synthetic.roster import make_roster
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.events import (

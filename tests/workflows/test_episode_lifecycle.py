@@ -10,10 +10,10 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from command.synthetic.driver import EpisodeDriver, start
+from command.synthetic.referral import referral
+from command.synthetic.roster import make_roster
 from db.programmes import default_programmes
-from hverdagsbro.synthetic.driver import EpisodeDriver, start
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import make_roster
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.people import Role

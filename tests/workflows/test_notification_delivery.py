@@ -8,9 +8,9 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from hverdagsbro.synthetic.driver import start
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import make_roster
+from command.synthetic.driver import start
+from command.synthetic.referral import referral
+from command.synthetic.roster import make_roster
 from schemas.tasks import TaskKind
 from tests.conftest import SmtpServer
 

@@ -8,6 +8,9 @@ import asyncpg
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from command.synthetic.driver import start
+from command.synthetic.referral import referral
+from command.synthetic.roster import make_roster
 from hverdagsbro.search_attributes import (
     BRIDGE_PHASE,
     DISCHARGE_DATE,
@@ -16,9 +19,6 @@ from hverdagsbro.search_attributes import (
     PROGRAMME,
 )
 from hverdagsbro.settings import Settings
-from hverdagsbro.synthetic.driver import start
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import make_roster
 from schemas.tasks import DecisionAction, TaskKind
 from tests.temporal_servers import DEV_SERVER
 from tests.test_keys import TEST_CONVERTER

@@ -16,15 +16,14 @@ import aiohttp
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from db.programmes import default_programmes
-from hverdagsbro.bench.cpu import CpuUse
-from hverdagsbro.bench.environment import BenchEnvironment, bench_environment
-from hverdagsbro.bench.episode_cost import (
+from command.bench.cpu import CpuUse
+from command.bench.environment import BenchEnvironment, bench_environment
+from command.bench.episode_cost import (
     OPEN_ENDED_PROGRAMME,
     TWELVE_WEEK_PROGRAMME,
     episode_cost,
 )
-from hverdagsbro.bench.ingest import (
+from command.bench.ingest import (
     Sends,
     api_client,
     api_ingest,
@@ -33,11 +32,12 @@ from hverdagsbro.bench.ingest import (
     wait_until_applied,
     wait_until_settled,
 )
-from hverdagsbro.bench.latency import read_model_latency
-from hverdagsbro.bench.machine import describe_machine, machine_line
-from hverdagsbro.bench.progress import Progress
-from hverdagsbro.bench.scale import open_episodes
-from hverdagsbro.bench.table import render_table
+from command.bench.latency import read_model_latency
+from command.bench.machine import describe_machine, machine_line
+from command.bench.progress import Progress
+from command.bench.scale import open_episodes
+from command.bench.table import render_table
+from db.programmes import default_programmes
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.temporal_client import converter

@@ -14,7 +14,7 @@ import asyncpg
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.roster import Roster
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import (
     Discharged,

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import structlog
 
+from command.process import CommandError
 from db.migrate import migrate
 from db.pool import create_pool
 from db.programmes import seed_programmes
-from hverdagsbro.process import CommandError
 from hverdagsbro.settings import Settings
 
 with warnings.catch_warnings():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.roster import Roster
 from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
 from schemas.events import Goal, GoalArea, Referral, ReferralCreated
 from schemas.people import Actor, Role

@@ -13,8 +13,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.codec_server import create_codec_app, parse_tokens
 from db.pool import create_pool
-from hverdagsbro.codec_server import create_codec_app, parse_tokens
 from hverdagsbro.dev_secrets import dev_secret
 from hverdagsbro.episode_keys import EpisodeKeys
 from hverdagsbro.settings import Settings

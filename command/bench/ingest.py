@@ -13,9 +13,9 @@ from typing import Any
 
 import aiohttp
 
-from hverdagsbro.bench.environment import BenchEnvironment
-from hverdagsbro.bench.stats import summary_ms
-from hverdagsbro.bench.trivial import TRIVIAL_SIGNAL, TrivialEntity
+from command.bench.environment import BenchEnvironment
+from command.bench.stats import summary_ms
+from command.bench.trivial import TRIVIAL_SIGNAL, TrivialEntity
 
 Send = Callable[[int], Awaitable[bool]]
 

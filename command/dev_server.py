@@ -16,7 +16,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from hverdagsbro.process import CommandError, stop_process
+from command.process import CommandError, stop_process
 from hverdagsbro.search_attributes import cli_flags, register_search_attributes
 from hverdagsbro.settings import Settings
 

@@ -16,9 +16,9 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from command.process import exit_quietly
 from db.pool import create_pool
 from hverdagsbro.log_setup import configure_logging
-from hverdagsbro.process import exit_quietly
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import converter
 from workers.worker import build_worker, episode_activities

@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
-from hverdagsbro.bench.environment import BenchEnvironment
-from hverdagsbro.bench.ingest import post_event, risk_body
-from hverdagsbro.bench.stats import summary_ms
+from command.bench.environment import BenchEnvironment
+from command.bench.ingest import post_event, risk_body
+from command.bench.stats import summary_ms
 
 POLL_INTERVAL = 0.01
 # Audit rows are numbered at insert and may commit out of order; look this far back.

@@ -13,9 +13,9 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from hverdagsbro.synthetic.driver import EpisodeDriver
-from hverdagsbro.synthetic.referral import referral
-from hverdagsbro.synthetic.roster import Roster
+from command.synthetic.driver import EpisodeDriver
+from command.synthetic.referral import referral
+from command.synthetic.roster import Roster
 from workers.starter import start_episode
 
 TWELVE_WEEK_PROGRAMME = "recovery-college"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from hverdagsbro.bench.environment import BenchEnvironment
-from hverdagsbro.synthetic.referral import referral
+from command.bench.environment import BenchEnvironment
+from command.synthetic.referral import referral
 from workers.starter import start_episode
 
 START_CONCURRENCY = 50

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import structlog
 
-from hverdagsbro.process import CommandError, exit_quietly, stop_on_signals
+from command.process import CommandError, exit_quietly, stop_on_signals
 from hverdagsbro.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -59,7 +59,7 @@ def say(text: str = "") -> None:
 
 async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """Worker, web/API and codec server side by side until `stop`, or until one fails."""
-    from hverdagsbro.api_server import serve_api, serve_codec
+    from command.api_server import serve_api, serve_codec
     from workers.worker import run_worker
 
     services = [
@@ -78,7 +78,7 @@ async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> 
 
 
 async def _database_step(settings: Settings, database_url: str) -> None:
-    from hverdagsbro.database import describe, embedded_data_dir, migrate_and_seed
+    from command.database import describe, embedded_data_dir, migrate_and_seed
 
     where = (
         describe(database_url)
@@ -99,10 +99,10 @@ async def _database_step(settings: Settings, database_url: str) -> None:
     "restart. Ctrl-C or SIGTERM stops everything cleanly.",
 )
 async def dev(args: argparse.Namespace, settings: Settings) -> int:
-    from hverdagsbro.api_server import dev_ui_codec_endpoint
-    from hverdagsbro.database import database
-    from hverdagsbro.dev_mail import mail_folder, start_mail_catcher
-    from hverdagsbro.dev_server import start_dev_server
+    from command.api_server import dev_ui_codec_endpoint
+    from command.database import database
+    from command.dev_mail import mail_folder, start_mail_catcher
+    from command.dev_server import start_dev_server
 
     stop = asyncio.Event()
     with stop_on_signals(stop, lambda: say("\nStopping (this takes a few seconds)...")):
@@ -135,7 +135,7 @@ async def dev(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_ready(settings: Settings) -> None:
-    from hverdagsbro.dev_server import ui_url
+    from command.dev_server import ui_url
 
     say()
     say("Ready.")
@@ -167,7 +167,7 @@ def _print_ready(settings: Settings) -> None:
     "(`hverdagsbro migrate`).",
 )
 async def worker(args: argparse.Namespace, settings: Settings) -> int:
-    from hverdagsbro.database import database
+    from command.database import database
     from workers.worker import run_worker
 
     stop = asyncio.Event()
@@ -190,7 +190,7 @@ async def worker(args: argparse.Namespace, settings: Settings) -> int:
     "programmes to the catalogue (existing ones are never overwritten).",
 )
 async def migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from hverdagsbro.database import database, describe, migrate_and_seed
+    from command.database import database, describe, migrate_and_seed
 
     async with database(settings) as database_url:
         say(f"Database: {describe(database_url)}")
@@ -216,16 +216,16 @@ def _add_timeout(parser: argparse.ArgumentParser, what: str) -> None:
     lambda p: _add_timeout(p, "seconds to wait for the first peer offer"),
 )
 async def demo(args: argparse.Namespace, settings: Settings) -> int:
-    from db.pool import create_pool
-    from hverdagsbro.database import database, migrate_and_seed
-    from hverdagsbro.demo import (
+    from command.database import database, migrate_and_seed
+    from command.demo import (
         DEMO_PASSWORD,
         demo_roster,
         load_demo_roster,
         start_demo_episode,
         wait_for_peer_offer,
     )
-    from hverdagsbro.dev_server import workflow_ui_url
+    from command.dev_server import workflow_ui_url
+    from db.pool import create_pool
     from hverdagsbro.temporal_client import connect
 
     roster = demo_roster()
@@ -277,7 +277,7 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
     "so and exits. Ctrl-C or SIGTERM stops it.",
 )
 async def dev_server(args: argparse.Namespace, settings: Settings) -> int:
-    from hverdagsbro.dev_server import start_dev_server
+    from command.dev_server import start_dev_server
 
     say(f"Temporal dev server: starting (its log: {settings.data_dir}/temporal/server.log)")
     server = await start_dev_server(settings)
@@ -303,8 +303,8 @@ async def dev_server(args: argparse.Namespace, settings: Settings) -> int:
     "SIGTERM. Several can run behind a load balancer.",
 )
 async def api(args: argparse.Namespace, settings: Settings) -> int:
-    from hverdagsbro.api_server import serve_api
-    from hverdagsbro.database import database
+    from command.api_server import serve_api
+    from command.database import database
 
     stop = asyncio.Event()
     with stop_on_signals(stop, lambda: say("Stopping the web/API...")):
@@ -325,8 +325,8 @@ async def api(args: argparse.Namespace, settings: Settings) -> int:
     "HVERDAGSBRO_CODEC_ALLOWED_ORIGINS.",
 )
 async def codec_server(args: argparse.Namespace, settings: Settings) -> int:
-    from hverdagsbro.api_server import serve_codec
-    from hverdagsbro.database import database
+    from command.api_server import serve_codec
+    from command.database import database
 
     stop = asyncio.Event()
     with stop_on_signals(stop, lambda: say("Stopping the codec server...")):
@@ -368,9 +368,9 @@ def _token_arguments(parser: argparse.ArgumentParser) -> None:
 async def token(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
+    from command.database import database
     from db.access import create_token, revoke_token
     from db.pool import create_pool
-    from hverdagsbro.database import database
 
     async with database(settings) as database_url:
         pool = await create_pool(database_url, max_size=1)
@@ -412,10 +412,10 @@ def _erase_arguments(parser: argparse.ArgumentParser) -> None:
     _erase_arguments,
 )
 async def erase(args: argparse.Namespace, settings: Settings) -> int:
+    from command.database import database
+    from command.erasure import erase_citizen
     from db.erasure import episodes_of
     from db.pool import create_pool
-    from hverdagsbro.database import database
-    from hverdagsbro.erasure import erase_citizen
     from hverdagsbro.temporal_client import connect
 
     async with database(settings) as database_url:
@@ -439,7 +439,7 @@ async def erase(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _register_bench() -> None:
-    from hverdagsbro.bench import DESCRIPTION, SUMMARY, add_bench_arguments, bench_handler
+    from command.bench import DESCRIPTION, SUMMARY, add_bench_arguments, bench_handler
 
     command("bench", SUMMARY, DESCRIPTION, add_bench_arguments)(bench_handler)
 

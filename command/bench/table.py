@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hverdagsbro.bench.machine import machine_line
+from command.bench.machine import machine_line
 
 Row = tuple[str, str, str, str]
 

@@ -49,6 +49,6 @@ def add_bench_command(subparsers: Any) -> None:
 
 async def run_bench(quick: bool, json_path: Path = DEFAULT_JSON) -> dict[str, Any]:
     """Run every measurement, print progress and the table, write JSON to `json_path`."""
-    from hverdagsbro.bench.runner import run_bench as run
+    from command.bench.runner import run_bench as run
 
     return await run(quick, json_path)

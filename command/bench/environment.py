@@ -24,16 +24,16 @@ from aiosmtpd.controller import Controller
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from command.bench.progress import Progress
+from command.bench.trivial import TrivialEntity
+from command.database import migrate_and_seed
+from command.dev_server import DevServer, start_dev_server
+from command.process import stop_process
+from command.synthetic.roster import Roster, make_roster
 from db.access import create_token
 from db.pool import create_pool
-from hverdagsbro.bench.progress import Progress
-from hverdagsbro.bench.trivial import TrivialEntity
-from hverdagsbro.database import migrate_and_seed
-from hverdagsbro.dev_server import DevServer, start_dev_server
 from hverdagsbro.encryption import generate_key
-from hverdagsbro.process import stop_process
 from hverdagsbro.settings import PROJECT_ROOT, Settings
-from hverdagsbro.synthetic.roster import Roster, make_roster
 from hverdagsbro.temporal_client import connect
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -100,7 +100,7 @@ def service_environment(settings: Settings, database_url: str) -> dict[str, str]
 
 
 class WorkerProcess:
-    """`python -m hverdagsbro.bench.worker_process`: the episode worker, measured on its own."""
+    """`python -m command.bench.worker_process`: the episode worker, measured on its own."""
 
     def __init__(self, settings: Settings, database_url: str, log_path: Path) -> None:
         self.settings = settings
@@ -117,7 +117,7 @@ class WorkerProcess:
                 [
                     sys.executable,
                     "-m",
-                    "hverdagsbro.bench.worker_process",
+                    "command.bench.worker_process",
                     "--database-url",
                     self.database_url,
                     "--ready-file",
@@ -177,7 +177,7 @@ class ApiProcess:
     def _spawn(self) -> subprocess.Popen[bytes]:
         with self.log_path.open("ab") as log:
             return subprocess.Popen(
-                [sys.executable, "-c", "from hverdagsbro.cli import main; main()", "api"],
+                [sys.executable, "-c", "from command.cli import main; main()", "api"],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -1,0 +1,1 @@
+"""The command: what starts processes or drives the system (CLI, dev stack, demo, bench)."""
