@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 
 from db.programmes import load_programme
 from hverdagsbro.search_attributes import BRIDGE_PHASE, MUNICIPALITY, PROGRAMME
-from hverdagsbro.settings import get_settings
 from schemas.episode import EpisodeOutcome, EpisodeStart, Phase
 from schemas.events import ReferralCreated
 from workflows.episode import EpisodeWorkflow
@@ -52,7 +51,7 @@ async def start_episode(
     pool: asyncpg.Pool,
     event: ReferralCreated,
     *,
-    task_queue: str | None = None,
+    task_queue: str,
 ) -> str:
     """Start (or find, when the referral was sent before) the episode; returns its id."""
     start = await episode_start(pool, event)
@@ -60,7 +59,7 @@ async def start_episode(
         EpisodeWorkflow.run,
         start,
         id=start.episode_id,
-        task_queue=task_queue or get_settings().task_queue,
+        task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes(
             [
