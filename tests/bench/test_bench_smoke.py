@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from command.bench import add_bench_command, run_bench
+from command.bench import bench, run_bench
 from command.bench.episode_cost import TWELVE_WEEK_PROGRAMME, episode_cost
 from command.bench.machine import describe_machine
 from command.bench.stats import percentile, summary_ms
@@ -22,12 +21,10 @@ from workers.worker import build_worker, episode_activities
 
 
 def test_the_command_line_takes_quick_and_json() -> None:
-    parser = argparse.ArgumentParser()
-    add_bench_command(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["bench", "--quick", "--json", "out.json"])
-    assert args.quick is True
-    assert args.json == Path("out.json")
-    assert callable(args.handler)
+    context = bench.make_context("bench", ["--quick", "--json", "out.json"])
+    assert context.params == {"quick": True, "json_path": Path("out.json")}
+    defaults = bench.make_context("bench", [])
+    assert defaults.params == {"quick": False, "json_path": Path("bench-results/latest.json")}
 
 
 def test_percentiles_by_nearest_rank() -> None:

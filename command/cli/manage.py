@@ -1,0 +1,230 @@
+"""The one-off commands: migrate, the demo, API tokens and a citizen's erasure."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from command.process import CommandError, in_event_loop
+from hverdagsbro.settings import Settings
+from schemas.people import OPAQUE_ID
+
+
+@click.command(
+    "migrate",
+    short_help="apply database migrations and seed the programme catalogue",
+    help="Apply every SQL migration in db/migrations that the configured database does not "
+    "have yet (each once, in order), creating the database if needed, and add the shipped "
+    "programmes to the catalogue (existing ones are never overwritten).",
+)
+@in_event_loop()
+async def migrate(settings: Settings) -> int:
+    from command.database import database, describe, migrate_and_seed
+
+    async with database(settings) as database_url:
+        click.echo(f"Database: {describe(database_url)}")
+        applied = await migrate_and_seed(database_url)
+    for version in applied:
+        click.echo(f"  applied {version}")
+    click.echo("Migrations: " + (f"{len(applied)} applied." if applied else "already up to date."))
+    click.echo("Programme catalogue: shipped programmes present.")
+    return 0
+
+
+@click.command(
+    "demo",
+    short_help="load the demo roster and start one demo episode (needs `hverdagsbro dev` running)",
+    help="Load the fictional capital-region roster from db/reference/demo_roster.json (safe to "
+    "repeat), refer a fictional citizen from ward A to the peer-guide programme, wait for "
+    "the first peer offer and print the episode's link in the Temporal UI. Run it while "
+    "`hverdagsbro dev` (or `make run`) is running in another terminal.",
+)
+@click.option(
+    "--timeout",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="seconds to wait for the first peer offer",
+)
+@in_event_loop()
+async def demo(settings: Settings, wait_seconds: float) -> int:
+    from command.database import database, migrate_and_seed
+    from command.demo import (
+        DEMO_PASSWORD,
+        demo_roster,
+        load_demo_roster,
+        start_demo_episode,
+        wait_for_peer_offer,
+    )
+    from command.dev_server import workflow_ui_url
+    from db.pool import create_pool
+    from hverdagsbro.temporal_client import connect
+
+    roster = demo_roster()
+    try:
+        client = await connect(settings)
+    except RuntimeError:
+        raise CommandError(
+            f"Temporal does not answer at {settings.temporal_address}: start "
+            "`make run` (or `hverdagsbro dev`) in another terminal first"
+        ) from None
+    async with database(settings) as database_url:
+        await migrate_and_seed(database_url)
+        pool = await create_pool(database_url, max_size=4)
+        try:
+            await load_demo_roster(pool, roster)
+            click.echo(
+                f"Demo roster loaded: {len(roster.organisations)} organisations, "
+                f"{len(roster.municipalities)} municipalities, {len(roster.wards)} wards, "
+                f"{len(roster.users)} users ({len(roster.peers)} peers)."
+            )
+            # With the database at hand, the episode's payloads get their own data key.
+            client = await connect(settings, pool)
+            episode_id = await start_demo_episode(client, pool, settings.task_queue)
+            click.echo(f"Episode started: {episode_id}")
+            click.echo("Waiting for the worker to offer it to a peer", nl=False)
+            offer = await wait_for_peer_offer(pool, episode_id, within=wait_seconds)
+        finally:
+            await pool.close()
+    url = workflow_ui_url(settings, episode_id)
+    if offer is None:
+        click.echo(f"No peer offer after {wait_seconds:.0f} s: is the worker running (`make run`)?")
+        click.echo(f"  Workflow: {url}")
+        return 1
+    click.echo(f"Offered to peer: {offer.display_name} ({offer.peer_id})")
+    click.echo(f"  Workflow in the Temporal UI: {url}")
+    click.echo(
+        f"Log in at http://{settings.api_host}:{settings.api_port}/login as {offer.peer_id} "
+        f"(or nurse-demo-a, coord-demo-kk, cw-demo-101-social) with password {DEMO_PASSWORD!r}"
+    )
+    return 0
+
+
+@click.group(
+    "token",
+    short_help="create or revoke API tokens for systems (MedCom gateway, integrations)",
+    help="Systems call the API with 'Authorization: Bearer <token>'. `token create` prints the "
+    "secret once; only its hash is stored. `token revoke <id>` stops it at once.",
+)
+def token() -> None:
+    """The group only dispatches to `create` and `revoke`."""
+
+
+@token.command(
+    "create",
+    short_help="create a token and print it once",
+    help="Create an API token for a system and print its secret once; only its hash is stored.",
+)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["integration", "medcom_gateway", "operator"]),
+    help="integration: posts events; medcom_gateway: posts MedCom messages; "
+    "operator: reads episode metadata",
+)
+@click.option("--name", required=True, help="who holds it, e.g. 'Region H MedCom'")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=365,
+    show_default=True,
+    help="valid for this many days (0: no expiry)",
+)
+@in_event_loop()
+async def create_token(settings: Settings, role: str, name: str, days: int) -> int:
+    from datetime import timedelta
+
+    from command.database import database
+    from db.access import create_token
+    from db.pool import create_pool
+
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                ttl = timedelta(days=days) if days > 0 else None
+                token_id, secret = await create_token(conn, name=name, role=role, ttl=ttl)
+        finally:
+            await pool.close()
+    click.echo(f"Token {token_id} ({role}) for {name!r}:")
+    click.echo(f"  {secret}")
+    click.echo("Keep it now: it is not shown again. Send it as 'Authorization: Bearer'.")
+    return 0
+
+
+@token.command(
+    "revoke",
+    short_help="revoke a token by its id",
+    help="Revoke the API token TOKEN_ID (the id printed when it was created); calls with it "
+    "are refused from then on. Exit code 1 if no active token has that id.",
+)
+@click.argument("token_id")
+@in_event_loop()
+async def revoke_token(settings: Settings, token_id: str) -> int:
+    from command.database import database
+    from db.access import revoke_token
+    from db.pool import create_pool
+
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                revoked = await revoke_token(conn, token_id)
+        finally:
+            await pool.close()
+    if revoked:
+        click.echo(f"Token {token_id} revoked.")
+        return 0
+    click.echo(f"No active token {token_id}.")
+    return 1
+
+
+def _opaque_id(context: click.Context, parameter: click.Parameter, value: str) -> str:
+    # The value is not echoed back: someone may have typed a name or a CPR number.
+    if not re.fullmatch(OPAQUE_ID, value):
+        raise click.BadParameter(
+            "not a citizen id: the opaque id from the database (letters, digits and . _ : -, "
+            "at most 128 characters), never a name"
+        )
+    return value
+
+
+@click.command(
+    "erase",
+    short_help="erase a citizen's personal data (data-subject request)",
+    help="Terminate the citizen's running episodes, destroy their per-episode payload keys "
+    "(their Temporal payloads become unreadable for good), remove contact data, goals, notes "
+    "and event bodies from PostgreSQL, free the peers' slots, and write an audit entry, which "
+    "is kept. Without --yes it only lists the episodes concerned.",
+)
+@click.option("--citizen-id", required=True, callback=_opaque_id, help="the citizen's opaque id")
+@click.option("--operator", required=True, help="who carries out the request")
+@click.option("--yes", is_flag=True, help="really erase (without it: only show what would go)")
+@in_event_loop()
+async def erase(settings: Settings, citizen_id: str, operator: str, yes: bool) -> int:
+    from command.database import database
+    from command.erasure import erase_citizen
+    from db.erasure import episodes_of
+    from db.pool import create_pool
+    from hverdagsbro.temporal_client import connect
+
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                episodes = await episodes_of(conn, citizen_id)
+            click.echo(f"Citizen {citizen_id}: {len(episodes)} episode(s): {', '.join(episodes)}")
+            if not yes:
+                click.echo("Nothing erased: add --yes to erase.")
+                return 0
+            client = await connect(settings, pool)
+            report = await erase_citizen(pool, client, citizen_id, actor_id=operator)
+        finally:
+            await pool.close()
+    click.echo(
+        f"Erased: {len(report.episodes)} episode(s), {report.workflows_terminated} running "
+        "workflow(s) terminated, payload keys destroyed, audit entry written."
+    )
+    return 0
