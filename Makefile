@@ -1,23 +1,34 @@
 # Everything starts from a clean clone with nothing but python3 (3.11) and make.
-#   make run   - the whole system on this machine (Temporal dev server, PostgreSQL, worker, web)
-#   make test  - lint, type-check and the test suite (what CI runs)
+#   make run         - the whole system on this machine (Temporal dev server, PostgreSQL, worker, web)
+#   make test        - lint, type-check and the test suite with coverage (what CI runs)
+#   make test-quick  - the tests that need no browser and are not slow; stops at the first failure
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Touched after a successful install; pyproject.toml changing makes it stale.
+# Locked, hashed dependencies (README "Dependencies"): the image installs PROD_LOCK, .venv TEST_LOCK.
+PROD_LOCK := requirements/prod.txt
+TEST_LOCK := requirements/test.txt
+BUILD_IN := requirements/build.in
+UV_VERSION := 0.13.8
+# Touched after a successful install; a new lock or pyproject.toml makes it stale.
 INSTALLED := $(VENV)/.installed
+# The first-party packages coverage is reported for (pyproject.toml [tool.coverage.run]).
+COVERAGE := --cov --cov-report=term:skip-covered
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo migrate dev-server test lint format test-faults chromium
+.PHONY: help run demo migrate dev-server test test-quick lint format test-faults chromium lock
 
 help:
 	@echo "make run          run everything locally (Ctrl-C stops it); state in ./data"
 	@echo "make demo         load the demo roster and start a demo episode (with 'make run' running)"
-	@echo "make test         ruff, mypy and the tests that are not marked slow"
-	@echo "make lint         ruff and mypy only"
+	@echo "make test         lint, then the tests not marked slow, with coverage (CI runs it)"
+	@echo "make test-quick   the tests neither slow nor browser, -x, no coverage, no lint"
+	@echo "make lint         ruff, mypy, the import-linter layers and deptry"
 	@echo "make format       ruff format"
 	@echo "make test-faults  the slow fault-injection and load tests (CI runs both)"
+	@echo "make chromium     install Debian's chromium for the browser tests (root on Debian)"
+	@echo "make lock         re-resolve $(PROD_LOCK) and $(TEST_LOCK) from pyproject.toml"
 	@echo "make migrate      apply migrations to the configured database"
 	@echo "make dev-server   only the Temporal dev server"
 
@@ -27,9 +38,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || \
 		{ rm -rf $(VENV); echo "python3 -m venv failed; on Debian/Ubuntu: apt-get install python3-venv"; exit 1; }
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e '.[test]'
+# Exactly the locked versions, each checked against its hash; then the project itself, which
+# the lock does not contain, built with the locked setuptools.
+$(INSTALLED): $(TEST_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --require-hashes -r $(TEST_LOCK)
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@
+
+# uv resolves the locks; only `make lock` needs it.
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install uv==$(UV_VERSION)
+
+# --universal: one lock for Linux (CI, the image) and a developer's macOS; each pin carries the
+# hashes of all its files. The header then names this target instead of the uv command line.
+UV_COMPILE := UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile --quiet --universal \
+	--python-version 3.11 --generate-hashes
+
+lock: $(BIN)/uv
+	$(UV_COMPILE) pyproject.toml $(BUILD_IN) -o $(PROD_LOCK)
+	$(UV_COMPILE) --extra test pyproject.toml $(BUILD_IN) -o $(TEST_LOCK)
 
 run: $(INSTALLED)
 	$(BIN)/hverdagsbro dev
@@ -44,6 +71,7 @@ dev-server: $(INSTALLED)
 	$(BIN)/hverdagsbro dev-server
 
 # Browser tests drive Debian's Chromium; install it when we can (root on Debian), else say so.
+# Not part of make test: .ci/run calls it first; without it the browser tests skip and say why.
 chromium:
 	@if [ -x /usr/bin/chromium ]; then \
 		: ; \
@@ -54,15 +82,23 @@ chromium:
 		echo "Not installing chromium (needs root on Debian); tests marked 'browser' need /usr/bin/chromium"; \
 	fi
 
+# deptry twice: the shipped packages against the base and dev/bench extras (a test-only
+# package imported there fails), then tests/ against everything declared.
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
+	$(BIN)/deptry tests --exclude '(.*/)?__pycache__/' --ignore DEP002,DEP004
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .
 
-test: $(INSTALLED) chromium lint
-	$(BIN)/pytest -m "not slow"
+test: lint
+	$(BIN)/pytest -m "not slow" $(COVERAGE)
+
+test-quick: $(INSTALLED)
+	$(BIN)/pytest -m "not slow and not browser" -x -q
 
 # Kills and cuts real processes (worker, API, dev server, PostgreSQL connections, SMTP, SMS
 # gateway) and runs 50 events/s for HVERDAGSBRO_LOAD_SECONDS (default 300); each test writes

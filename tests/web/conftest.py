@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -18,6 +17,7 @@ from temporalio.worker import Worker
 from api.app import create_app
 from api.passwords import hash_password
 from command.synthetic.roster import Roster, make_roster
+from db.pool import DatabasePool
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
 
@@ -40,7 +40,7 @@ OpenAs = Callable[[str], Awaitable[Page]]
 
 @pytest.fixture(scope="session")
 def web_app(
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
     task_queue: str,
@@ -71,7 +71,7 @@ async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip("install Debian's chromium (make test does it as root)")
+        pytest.skip(f"no {CHROMIUM}: browser tests need Debian's chromium (make chromium, as root)")
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
@@ -119,7 +119,7 @@ async def open_as(new_page: Callable[[], Awaitable[Page]]) -> OpenAs:
     return make
 
 
-async def with_passwords(pool: asyncpg.Pool, roster: Roster, *extra: str) -> None:
+async def with_passwords(pool: DatabasePool, roster: Roster, *extra: str) -> None:
     users = [
         roster.ward_nurse,
         roster.coordinator,
@@ -135,7 +135,7 @@ async def with_passwords(pool: asyncpg.Pool, roster: Roster, *extra: str) -> Non
         )
 
 
-async def web_roster(pool: asyncpg.Pool, **kwargs: object) -> Roster:
+async def web_roster(pool: DatabasePool, **kwargs: object) -> Roster:
     """A roster of its own whose staff log in with PASSWORD."""
     roster = await make_roster(pool, **kwargs)  # type: ignore[arg-type]
     await with_passwords(pool, roster)
