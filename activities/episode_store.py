@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-import asyncpg
 import structlog
 from temporalio import activity
 
 from db.connection import PooledConnection
 from db.events_received import mark_applied
+from db.pool import DatabasePool
 from schemas.commit import AuditEntry, CommitResult, EpisodeCommit, TimelineEntry
 from schemas.notifications import Channel, DeliveryStatus, Notification
 from schemas.people import Actor
@@ -143,7 +143,7 @@ def actor_ref(actor: Actor | None) -> str | None:
 class EpisodeStore:
     """Applies one EpisodeCommit in one transaction, exactly once in effect."""
 
-    def __init__(self, pool: asyncpg.Pool, *, sms_enabled: bool = False) -> None:
+    def __init__(self, pool: DatabasePool, *, sms_enabled: bool = False) -> None:
         self._pool = pool
         self._sms_enabled = sms_enabled
 

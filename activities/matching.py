@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncpg
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db.connection import PooledConnection
+from db.pool import DatabasePool
 from schemas.matching import Reservation, ReservationRelease, ReservationRequest
 
 log = structlog.get_logger(__name__)
@@ -92,7 +92,7 @@ def _answer(req: ReservationRequest, peer_id: str | None, reason: str = "") -> R
 class PeerMatcher:
     """Reserves and releases peer capacity; every call is one transaction and idempotent."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: DatabasePool) -> None:
         self._pool = pool
 
     @activity.defn

@@ -15,6 +15,7 @@ from activities.channels.email import EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
 from db.connection import CONNECTION_LOST, PooledConnection
+from db.pool import DatabasePool
 from hverdagsbro.metrics import Metrics
 from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
 
@@ -81,7 +82,7 @@ class Notifier:
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        pool: DatabasePool,
         email: EmailSender,
         sms: SmsSender | None,
         public_url: str,

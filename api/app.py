@@ -25,13 +25,13 @@ from api.medcom_intake import MedcomIntake
 from api.routes import episodes, events, health, inbox, medcom, metrics, tasks
 from api.task_decisions import TaskDecisions
 from db.connection import CONNECTION_LOST
-from db.pool import create_pool
+from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import connect
 
 
-def _wire(app: FastAPI, pool: asyncpg.Pool, temporal: Client, settings: Settings) -> None:
+def _wire(app: FastAPI, pool: DatabasePool, temporal: Client, settings: Settings) -> None:
     app.state.pool = pool
     app.state.temporal = temporal
     app.state.settings = settings
@@ -45,7 +45,7 @@ def _wire(app: FastAPI, pool: asyncpg.Pool, temporal: Client, settings: Settings
 def create_app(
     settings: Settings,
     *,
-    pool: asyncpg.Pool | None = None,
+    pool: DatabasePool | None = None,
     temporal: Client | None = None,
     database_url: str | None = None,
 ) -> FastAPI:
@@ -59,7 +59,9 @@ def create_app(
             yield
             return
         assert database_url is not None, "database_url is needed without a pool"
-        own_pool = await create_pool(database_url, max_size=20)
+        own_pool = await create_pool(
+            database_url, give_up_after=settings.database_timeout, max_size=20
+        )
         try:
             _wire(app, own_pool, await connect(settings, own_pool), settings)
             sweep = asyncio.create_task(app.state.intake.redeliver_forever())

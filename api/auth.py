@@ -11,6 +11,7 @@ from fastapi import Request
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
 from db.access import secret_digest, session_user, token_record
+from db.pool import DatabasePool
 from schemas.people import Role
 
 SESSION_COOKIE = "hb_session"
@@ -63,7 +64,7 @@ def principal_from_user(user: asyncpg.Record, csrf_token: str | None = None) -> 
 
 async def find_principal(request: Request) -> Principal | None:
     """The caller behind the bearer token or the session cookie, if any."""
-    pool: asyncpg.Pool = request.app.state.pool
+    pool: DatabasePool = request.app.state.pool
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, secret = header.partition(" ")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import asyncpg
-
 from api.errors import ApiError
 from api.principal import Principal
 from api.scoping import may_see_citizen, may_see_episode
 from db import episode_queries
+from db.pool import DatabasePool
 from schemas.base import Frozen
 
 
@@ -66,7 +65,7 @@ class EpisodeOut(Frozen):
     timeline: list[TimelineOut]
 
 
-async def episode_for(pool: asyncpg.Pool, principal: Principal, episode_id: str) -> EpisodeOut:
+async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str) -> EpisodeOut:
     """The episode, or 404 when it does not exist or is not the caller's to see."""
     async with pool.acquire() as conn:
         row = await episode_queries.episode(conn, episode_id)

@@ -32,6 +32,7 @@ from db.events_received import (
     record_event,
     undelivered,
 )
+from db.pool import DatabasePool
 from db.programmes import load_programme
 from hverdagsbro.metrics import Metrics
 from schemas.episode import TERMINAL_PHASES
@@ -93,7 +94,7 @@ class EventIntake:
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        pool: DatabasePool,
         client: Client,
         task_queue: str,
         metrics: Metrics | None = None,

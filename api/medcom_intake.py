@@ -22,6 +22,7 @@ from api.medcom import (
 from api.principal import Principal
 from db.citizens import open_episode_of, upsert_citizen
 from db.events_received import record_event
+from db.pool import DatabasePool
 from schemas.events import EpisodeEvent
 from schemas.medcom import HospitalNotification, MedcomAcknowledgement
 
@@ -29,7 +30,7 @@ log = structlog.get_logger(__name__)
 
 
 class MedcomIntake:
-    def __init__(self, pool: asyncpg.Pool, intake: EventIntake) -> None:
+    def __init__(self, pool: DatabasePool, intake: EventIntake) -> None:
         self.pool = pool
         self.intake = intake
 

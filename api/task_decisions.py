@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -14,6 +13,7 @@ from api.errors import ApiError, invalid
 from api.principal import Principal
 from api.scoping import may_act_on_task
 from db import episode_queries
+from db.pool import DatabasePool
 from schemas.tasks import DecisionAction, TaskDecision, TaskDecisionResult, TaskResult
 from workflows.episode import EpisodeWorkflow
 
@@ -28,7 +28,7 @@ class DecisionIn(BaseModel):
 
 
 class TaskDecisions:
-    def __init__(self, pool: asyncpg.Pool, client: Client) -> None:
+    def __init__(self, pool: DatabasePool, client: Client) -> None:
         self.pool = pool
         self.client = client
 

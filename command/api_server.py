@@ -7,14 +7,13 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 
-import asyncpg
 import structlog
 import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
 from api.codec_server import create_codec_app, parse_tokens
-from db.pool import create_pool
+from db.pool import DatabasePool, create_pool
 from hverdagsbro.dev_secrets import dev_secret
 from hverdagsbro.episode_keys import EpisodeKeys
 from hverdagsbro.settings import Settings
@@ -68,7 +67,7 @@ def codec_tokens(settings: Settings) -> set[str]:
     return parse_tokens(spec)
 
 
-def codec_app(settings: Settings, pool: asyncpg.Pool) -> FastAPI:
+def codec_app(settings: Settings, pool: DatabasePool) -> FastAPI:
     origins = [o.strip() for o in settings.codec_allowed_origins.split(",") if o.strip()]
     return create_codec_app(
         EpisodeKeys(keyring(settings), pool),
@@ -80,7 +79,7 @@ def codec_app(settings: Settings, pool: asyncpg.Pool) -> FastAPI:
 async def serve_codec(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """The codec server the Temporal UI calls to decode payloads (episode keys live in the
     database)."""
-    pool = await create_pool(database_url, max_size=4)
+    pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=4)
     try:
         await serve(
             codec_app(settings, pool),

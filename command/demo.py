@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Literal
 
-import asyncpg
 import structlog
 from pydantic import Field, model_validator
 from temporalio.client import Client
 
 from api.passwords import hash_password
 from db.connection import PooledConnection
+from db.pool import DatabasePool
 from db.programmes import default_programmes
 from schemas.base import Frozen
 from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
@@ -116,7 +116,7 @@ def demo_roster() -> DemoRoster:
     return DemoRoster.model_validate_json(raw)
 
 
-async def load_demo_roster(pool: asyncpg.Pool, roster: DemoRoster) -> None:
+async def load_demo_roster(pool: DatabasePool, roster: DemoRoster) -> None:
     """Insert or refresh every row of the roster (safe to run again; peers keep their load)."""
     async with pool.acquire() as conn, conn.transaction():
         for p in roster.partnerships:
@@ -242,7 +242,7 @@ def demo_referral(citizen_id: str, now: datetime) -> ReferralCreated:
     )
 
 
-async def start_demo_episode(client: Client, pool: asyncpg.Pool, task_queue: str) -> str:
+async def start_demo_episode(client: Client, pool: DatabasePool, task_queue: str) -> str:
     """A fictional citizen row and their referral, started as an episode; returns its id."""
     from workers.starter import start_episode
 
@@ -265,7 +265,7 @@ class PeerOffer:
     display_name: str
 
 
-async def first_peer_offer(pool: asyncpg.Pool, episode_id: str) -> PeerOffer | None:
+async def first_peer_offer(pool: DatabasePool, episode_id: str) -> PeerOffer | None:
     """The episode's first peer_offer task in the read model, if it is there yet."""
     row = await pool.fetchrow(
         "SELECT t.assignee_id, COALESCE(u.display_name, t.assignee_id) AS display_name"
@@ -278,7 +278,7 @@ async def first_peer_offer(pool: asyncpg.Pool, episode_id: str) -> PeerOffer | N
 
 
 async def wait_for_peer_offer(
-    pool: asyncpg.Pool, episode_id: str, *, within: float = 60.0
+    pool: DatabasePool, episode_id: str, *, within: float = 60.0
 ) -> PeerOffer | None:
     """Poll until the first offer exists, printing a dot a second; None after `within` seconds."""
     loop = asyncio.get_running_loop()

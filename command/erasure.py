@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncpg
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.erasure import episodes_of, erase
+from db.pool import DatabasePool
 from schemas.base import Frozen
 
 
@@ -17,7 +17,7 @@ class ErasureReport(Frozen):
 
 
 async def erase_citizen(
-    pool: asyncpg.Pool, client: Client, citizen_id: str, *, actor_id: str
+    pool: DatabasePool, client: Client, citizen_id: str, *, actor_id: str
 ) -> ErasureReport:
     """Running episodes are terminated first (their histories could not replay once the key
     is gone), then the database part runs in one transaction."""

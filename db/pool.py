@@ -7,24 +7,46 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolAcquireContext
 
-from hverdagsbro.settings import get_settings
 
-
-class BoundedPool(asyncpg.Pool):
+class DatabasePool:
     """An asyncpg pool whose `acquire()` waits a bounded time by default.
 
     asyncpg waits for a free connection forever unless told otherwise. When PostgreSQL hangs,
     every pooled connection soon sits in a statement that is timing out, and further callers
     would queue behind them with no limit; here they give up (TimeoutError) after
     `acquire_within` seconds, so the API answers 503 and activities retry.
+
+    It wraps the pool rather than subclassing it, so only what the code uses is offered and
+    every way to a connection goes through the bounded `acquire()`.
     """
 
-    def __init__(self, *args: Any, acquire_within: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, pool: asyncpg.Pool, *, acquire_within: float) -> None:
+        self._pool = pool
         self.acquire_within = acquire_within
 
-    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
-        return super().acquire(timeout=self.acquire_within if timeout is None else timeout)
+    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext[asyncpg.Record]:
+        return self._pool.acquire(timeout=self.acquire_within if timeout is None else timeout)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    # One statement on a connection borrowed for it, as asyncpg.Pool's own shortcuts do, but
+    # through the bounded acquire().
+    async def execute(self, query: str, *args: object) -> str:
+        async with self.acquire() as conn:
+            return await conn.execute(query, *args)
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        async with self.acquire() as conn:
+            return await conn.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        async with self.acquire() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        async with self.acquire() as conn:
+            return await conn.fetchval(query, *args)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -38,34 +60,25 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 async def create_pool(
     url: str,
     *,
+    give_up_after: float,
     min_size: int = 1,
     max_size: int = 10,
-    give_up_after: float | None = None,
     application_name: str = "hverdagsbro",
-) -> asyncpg.Pool:
+) -> DatabasePool:
     """A pool that gives up on PostgreSQL instead of hanging when it is away or stuck.
 
-    `give_up_after` (seconds; default HVERDAGSBRO_DATABASE_TIMEOUT) bounds opening a
+    `give_up_after` (seconds; callers pass HVERDAGSBRO_DATABASE_TIMEOUT) bounds opening a
     connection and each statement. A statement that times out costs up to twice that, as
     asyncpg then waits as long again for its cancel request: the API's 503 comes within that
     time and activities retry. Waiting for a free connection is bounded by the same time.
     """
-    seconds = get_settings().database_timeout if give_up_after is None else give_up_after
-    pool = BoundedPool(
+    pool = await asyncpg.create_pool(
         url,
-        acquire_within=seconds,
         min_size=min_size,
         max_size=max_size,
-        timeout=seconds,
-        command_timeout=seconds,
+        timeout=give_up_after,
+        command_timeout=give_up_after,
         server_settings={"application_name": application_name},
         reset=_keep_session,
-        # What asyncpg.create_pool passes when not told otherwise (Pool itself insists).
-        max_queries=50_000,
-        max_inactive_connection_lifetime=300.0,
-        loop=None,
-        connection_class=asyncpg.Connection,
-        record_class=asyncpg.Record,
     )
-    await pool  # opens min_size connections, as asyncpg.create_pool does
-    return pool
+    return DatabasePool(pool, acquire_within=give_up_after)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 
-import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.converter import (
@@ -20,6 +19,7 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
+from db.pool import DatabasePool
 from hverdagsbro.encryption import KEY_BYTES, NONCE_BYTES, DataKey, EncryptionError, KeyRing
 
 PREFIX = "ep."
@@ -44,7 +44,7 @@ def _workflow_id(context: SerializationContext | None) -> str | None:
 class EpisodeKeys:
     """A KeyProvider: one wrapped data key per episode workflow, master ring otherwise."""
 
-    def __init__(self, ring: KeyRing, pool: asyncpg.Pool) -> None:
+    def __init__(self, ring: KeyRing, pool: DatabasePool) -> None:
         self._ring = ring
         self._pool = pool
         self._cache: dict[str, tuple[float, DataKey]] = {}

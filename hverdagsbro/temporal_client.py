@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 
+from db.pool import DatabasePool
 from hverdagsbro.dev_secrets import dev_secret
 from hverdagsbro.encryption import KeyRing, data_converter, generate_key, parse_keys
 from hverdagsbro.episode_keys import EpisodeKeys
@@ -19,14 +19,14 @@ def keyring(settings: Settings) -> KeyRing:
     return parse_keys(dev_secret(settings, "encryption-keys", lambda: f"dev1:{generate_key()}"))
 
 
-def converter(settings: Settings, pool: asyncpg.Pool | None = None) -> DataConverter:
+def converter(settings: Settings, pool: DatabasePool | None = None) -> DataConverter:
     """Pydantic payloads, encrypted. With the database, each episode's payloads get a data key
     of their own (destroyed on erasure); without it, the configured keys only."""
     ring = keyring(settings)
     return data_converter(ring if pool is None else EpisodeKeys(ring, pool))
 
 
-async def connect(settings: Settings, pool: asyncpg.Pool | None = None) -> Client:
+async def connect(settings: Settings, pool: DatabasePool | None = None) -> Client:
     """A client for the configured Temporal frontend and namespace."""
     return await Client.connect(
         settings.temporal_address,

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from db.migrate import migrate
-from db.pool import create_pool
+from db.pool import DatabasePool, create_pool
 from db.programmes import seed_programmes
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
@@ -67,8 +67,8 @@ async def database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def db_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, max_size=10)
+async def db_pool(database_url: str) -> AsyncIterator[DatabasePool]:
+    pool = await create_pool(database_url, give_up_after=Settings().database_timeout, max_size=10)
     try:
         yield pool
     finally:
@@ -153,7 +153,7 @@ def worker_settings(smtp_server: SmtpServer) -> Settings:
 @pytest.fixture(scope="session")
 async def episode_worker(
     time_skipping_env: WorkflowEnvironment,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     worker_settings: Settings,
     task_queue: str,
 ) -> AsyncIterator[Worker]:

@@ -173,7 +173,9 @@ async def test_the_demo_roster_loads_twice_without_duplicates(fresh_database_url
     migrated = await hverdagsbro("migrate", env={"HVERDAGSBRO_DATABASE_URL": fresh_database_url})
     assert migrated.exit_code == 0, migrated.output
     roster = demo_roster()
-    pool = await create_pool(fresh_database_url, max_size=2)
+    pool = await create_pool(
+        fresh_database_url, give_up_after=Settings().database_timeout, max_size=2
+    )
     try:
         await load_demo_roster(pool, roster)
         await pool.execute("UPDATE peers SET active_load = 1 WHERE peer_id = 'peer-demo-anna'")
@@ -248,7 +250,7 @@ async def test_token_create_prints_a_working_secret_once_and_revoke_stops_it(
     token_id = lines[0].split()[1]
     secret = lines[1].strip()
     assert secret.startswith("hb_")
-    pool = await create_pool(database_url, max_size=1)
+    pool = await create_pool(database_url, give_up_after=Settings().database_timeout, max_size=1)
     try:
         async with pool.acquire() as conn:
             record = await token_record(conn, secret)

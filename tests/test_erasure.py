@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
@@ -14,6 +13,7 @@ from command.erasure import erase_citizen
 from command.synthetic.driver import EpisodeDriver
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from hverdagsbro.encryption import data_converter
 from hverdagsbro.episode_keys import EpisodeKeys, KeyDestroyedError
 from hverdagsbro.search_attributes import register_search_attributes
@@ -27,7 +27,7 @@ from workflows.episode import EpisodeWorkflow
 
 
 async def test_erasing_a_citizen_makes_their_payloads_unreadable_and_keeps_the_audit(
-    db_pool: asyncpg.Pool, worker_settings: Settings
+    db_pool: DatabasePool, worker_settings: Settings
 ) -> None:
     # A test server of its own: its episodes use per-episode keys, and terminating them
     # must not disturb the shared server's time skipping.
@@ -42,7 +42,7 @@ async def test_erasing_a_citizen_makes_their_payloads_unreadable_and_keeps_the_a
 
 
 async def _erase_and_check(
-    env: WorkflowEnvironment, db_pool: asyncpg.Pool, worker_settings: Settings
+    env: WorkflowEnvironment, db_pool: DatabasePool, worker_settings: Settings
 ) -> None:
     await register_search_attributes(env.client)
     client = env.client

@@ -4,16 +4,17 @@ import asyncpg
 import pytest
 
 from db.migrate import migrate
+from db.pool import DatabasePool
 
 
-async def test_migrating_twice_applies_nothing_new(db_pool: asyncpg.Pool) -> None:
+async def test_migrating_twice_applies_nothing_new(db_pool: DatabasePool) -> None:
     async with db_pool.acquire() as conn:
         assert await migrate(conn) == []
         versions = await conn.fetchval("SELECT count(*) FROM schema_migrations")
         assert versions >= 1
 
 
-async def test_audit_log_is_append_only(db_pool: asyncpg.Pool) -> None:
+async def test_audit_log_is_append_only(db_pool: DatabasePool) -> None:
     async with db_pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action)"

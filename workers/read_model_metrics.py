@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
+from db.pool import DatabasePool
 from hverdagsbro.metrics import Metrics
 from schemas.episode import Phase
 
 log = structlog.get_logger(__name__)
 
 
-async def collect_once(pool: asyncpg.Pool, metrics: Metrics, since: datetime) -> datetime:
+async def collect_once(pool: DatabasePool, metrics: Metrics, since: datetime) -> datetime:
     """Refresh the gauges; observe first contacts recorded since `since`; returns the new mark."""
     now = datetime.now(UTC)
     async with pool.acquire() as conn:
@@ -41,7 +42,7 @@ async def collect_once(pool: asyncpg.Pool, metrics: Metrics, since: datetime) ->
 
 
 async def collect_forever(
-    pool: asyncpg.Pool, metrics: Metrics, stop: asyncio.Event, every: float = 15.0
+    pool: DatabasePool, metrics: Metrics, stop: asyncio.Event, every: float = 15.0
 ) -> None:
     """Refresh every `every` seconds until `stop`; a failed round is logged and retried."""
     mark = datetime.now(UTC)

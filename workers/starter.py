@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import asyncpg
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
@@ -13,6 +12,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import ApplicationError
 
+from db.pool import DatabasePool
 from db.programmes import load_programme
 from hverdagsbro.search_attributes import BRIDGE_PHASE, MUNICIPALITY, PROGRAMME
 from schemas.episode import EpisodeOutcome, EpisodeStart, Phase
@@ -26,7 +26,7 @@ def episode_id_for(referral_event_id: str) -> str:
     return f"episode-{digest}"
 
 
-async def episode_start(pool: asyncpg.Pool, event: ReferralCreated) -> EpisodeStart:
+async def episode_start(pool: DatabasePool, event: ReferralCreated) -> EpisodeStart:
     """The workflow input for a referral; the programme is looked up in the catalogue."""
     async with pool.acquire() as conn:
         programme = await load_programme(conn, event.payload.programme)
@@ -48,7 +48,7 @@ async def episode_start(pool: asyncpg.Pool, event: ReferralCreated) -> EpisodeSt
 
 async def start_episode(
     client: Client,
-    pool: asyncpg.Pool,
+    pool: DatabasePool,
     event: ReferralCreated,
     *,
     task_queue: str,

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import structlog
 from temporalio.client import Client
@@ -21,7 +20,7 @@ import workflows
 from activities.episode_store import EpisodeStore
 from activities.matching import PeerMatcher
 from activities.notifications import EmailSender, Notifier, SmsSender
-from db.pool import create_pool
+from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
@@ -32,7 +31,7 @@ log = structlog.get_logger(__name__)
 
 
 def episode_activities(
-    pool: asyncpg.Pool,
+    pool: DatabasePool,
     settings: Settings,
     http: httpx.AsyncClient,
     metrics: Metrics | None = None,
@@ -93,7 +92,7 @@ def build_worker(
 
 
 async def connect_patiently(
-    settings: Settings, pool: asyncpg.Pool, runtime: Runtime, stop: asyncio.Event
+    settings: Settings, pool: DatabasePool, runtime: Runtime, stop: asyncio.Event
 ) -> Client | None:
     """Connect to Temporal, waiting with backoff while it is away (a worker started before
     the server, or during its restart, must not exit); None if told to stop meanwhile."""
@@ -124,7 +123,7 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
 
     Serves the Temporal SDK's metrics and our own on two Prometheus endpoints."""
     runtime = sdk_runtime(f"{settings.metrics_host}:{settings.sdk_metrics_port}")
-    pool = await create_pool(database_url, max_size=20)
+    pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=20)
     client = await connect_patiently(settings, pool, runtime, stop)
     if client is None:
         await pool.close()

@@ -31,7 +31,7 @@ from command.dev_server import DevServer, start_dev_server
 from command.process import stop_process
 from command.synthetic.roster import Roster, make_roster
 from db.access import create_token
-from db.pool import create_pool
+from db.pool import DatabasePool, create_pool
 from hverdagsbro.encryption import generate_key
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from hverdagsbro.temporal_client import connect
@@ -237,7 +237,7 @@ class BenchEnvironment:
 
     settings: Settings
     database_url: str
-    pool: asyncpg.Pool
+    pool: DatabasePool
     client: Client
     raw_client: Client
     mail: MailCounter
@@ -326,7 +326,9 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
             stack.enter_context(_smtp(mail, settings.smtp_port))
             await stack.enter_async_context(_dev_server(settings, progress))
             database_url = await stack.enter_async_context(_database(progress))
-            pool = await create_pool(database_url, max_size=10)
+            pool = await create_pool(
+                database_url, give_up_after=settings.database_timeout, max_size=10
+            )
             stack.push_async_callback(pool.close)
             # Trained peers with room for every episode started: offers, not escalations.
             roster = await make_roster(pool, peers=20, capacity=5000, label="bench")

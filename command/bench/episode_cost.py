@@ -6,7 +6,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import asyncpg
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
@@ -16,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from command.synthetic.driver import EpisodeDriver
 from command.synthetic.referral import referral
 from command.synthetic.roster import Roster
+from db.pool import DatabasePool
 from workers.starter import start_episode
 
 TWELVE_WEEK_PROGRAMME = "recovery-college"
@@ -73,7 +73,7 @@ async def run_histories(
 
 async def episode_cost(
     env: WorkflowEnvironment,
-    pool: asyncpg.Pool,
+    pool: DatabasePool,
     roster: Roster,
     task_queue: str,
     programme: str,

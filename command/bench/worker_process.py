@@ -69,7 +69,9 @@ def tuned_worker(
 async def serve(database_url: str, ready_file: Path) -> None:
     """Run the production worker (settings from HVERDAGSBRO_*) until stdin closes or SIGTERM."""
     settings = Settings()
-    pool = await create_pool(database_url, max_size=WORKER_POOL_SIZE)
+    pool = await create_pool(
+        database_url, give_up_after=settings.database_timeout, max_size=WORKER_POOL_SIZE
+    )
     client = await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,

@@ -72,7 +72,7 @@ async def demo(settings: Settings, wait_seconds: float) -> int:
         ) from None
     async with database(settings) as database_url:
         await migrate_and_seed(database_url)
-        pool = await create_pool(database_url, max_size=4)
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=4)
         try:
             await load_demo_roster(pool, roster)
             click.echo(
@@ -141,7 +141,7 @@ async def create_token(settings: Settings, role: str, name: str, days: int) -> i
     from db.pool import create_pool
 
     async with database(settings) as database_url:
-        pool = await create_pool(database_url, max_size=1)
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
         try:
             async with pool.acquire() as conn:
                 ttl = timedelta(days=days) if days > 0 else None
@@ -168,7 +168,7 @@ async def revoke_token(settings: Settings, token_id: str) -> int:
     from db.pool import create_pool
 
     async with database(settings) as database_url:
-        pool = await create_pool(database_url, max_size=1)
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
         try:
             async with pool.acquire() as conn:
                 revoked = await revoke_token(conn, token_id)
@@ -211,7 +211,7 @@ async def erase(settings: Settings, citizen_id: str, operator: str, yes: bool) -
     from hverdagsbro.temporal_client import connect
 
     async with database(settings) as database_url:
-        pool = await create_pool(database_url, max_size=2)
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=2)
         try:
             async with pool.acquire() as conn:
                 episodes = await episodes_of(conn, citizen_id)

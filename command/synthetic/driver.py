@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import asyncpg
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from command.synthetic.roster import Roster
+from db.pool import DatabasePool
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import (
     Discharged,
@@ -215,7 +215,7 @@ class EpisodeDriver:
 
 async def start(
     env: WorkflowEnvironment,
-    pool: asyncpg.Pool,
+    pool: DatabasePool,
     roster: Roster,
     task_queue: str,
     event: ReferralCreated,

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 
-import asyncpg
+from db.pool import DatabasePool
 
 # Municipality codes handed out in this process; rosters never share one, so matching in
 # one roster never sees another roster's peers.
@@ -38,7 +38,7 @@ class Roster:
 
 
 async def make_roster(
-    pool: asyncpg.Pool,
+    pool: DatabasePool,
     *,
     peers: int = 3,
     capacity: int = 2,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from db.pool import DatabasePool
 from schemas.commit import AuditEntry, EpisodeCommit, EpisodeProjection, TimelineEntry
 from schemas.episode import Phase
 from schemas.events import Goal
@@ -25,7 +26,7 @@ def key() -> str:
 class Roster:
     """Inserts organisations, municipalities, users and peers for one test."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: DatabasePool) -> None:
         self.pool = pool
         self.key = key()
         self.municipality = f"k{self.key}"
@@ -218,7 +219,7 @@ def notification(
     )
 
 
-async def fetch_one(pool: asyncpg.Pool, sql: str, *args: object) -> asyncpg.Record:
+async def fetch_one(pool: DatabasePool, sql: str, *args: object) -> asyncpg.Record:
     row = await pool.fetchrow(sql, *args)
     assert row is not None, "expected a row"
     return row

@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import pytest
 
+from db.pool import DatabasePool
 from tests.activities.builders import Roster
 
 
 @pytest.fixture
-def roster(db_pool: asyncpg.Pool) -> Roster:
+def roster(db_pool: DatabasePool) -> Roster:
     return Roster(db_pool)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from activities.episode_store import EpisodeStore
+from db.pool import DatabasePool
 from schemas.commit import AuditEntry, EpisodeCommit, TimelineEntry
 from schemas.episode import Phase
 from schemas.events import Goal, GoalArea
@@ -20,7 +20,7 @@ PEER = Actor(role=Role.PEER, id="peer-7")
 
 
 @pytest.fixture
-def store(db_pool: asyncpg.Pool) -> EpisodeStore:
+def store(db_pool: DatabasePool) -> EpisodeStore:
     return EpisodeStore(db_pool, sms_enabled=True)
 
 
@@ -38,7 +38,7 @@ def task(task_id: str, status: TaskStatus = TaskStatus.OPEN, **changes: object) 
     )
 
 
-async def counts(pool: asyncpg.Pool, episode_id: str) -> dict[str, int]:
+async def counts(pool: DatabasePool, episode_id: str) -> dict[str, int]:
     tables = {
         "goals": "SELECT count(*) FROM episode_goals WHERE episode_id = $1",
         "tasks": "SELECT count(*) FROM tasks WHERE episode_id = $1",
@@ -93,7 +93,7 @@ def full_commit(episode_id: str, seq: int = 1) -> EpisodeCommit:
 
 
 async def test_commit_writes_episode_goals_tasks_timeline_audit_and_outbox(
-    store: EpisodeStore, db_pool: asyncpg.Pool
+    store: EpisodeStore, db_pool: DatabasePool
 ) -> None:
     episode_id = new_episode_id()
 
@@ -127,7 +127,7 @@ async def test_commit_writes_episode_goals_tasks_timeline_audit_and_outbox(
 
 
 async def test_repeated_commit_is_reported_as_already_applied_and_changes_nothing(
-    store: EpisodeStore, db_pool: asyncpg.Pool
+    store: EpisodeStore, db_pool: DatabasePool
 ) -> None:
     episode_id = new_episode_id()
     first = full_commit(episode_id)
@@ -141,7 +141,7 @@ async def test_repeated_commit_is_reported_as_already_applied_and_changes_nothin
 
 
 async def test_older_commit_never_overwrites_a_newer_snapshot(
-    store: EpisodeStore, db_pool: asyncpg.Pool
+    store: EpisodeStore, db_pool: DatabasePool
 ) -> None:
     episode_id = new_episode_id()
     task_id = f"{episode_id}-t-1"
@@ -172,7 +172,7 @@ async def test_older_commit_never_overwrites_a_newer_snapshot(
 
 
 async def test_newer_commit_updates_the_episode_and_its_tasks(
-    store: EpisodeStore, db_pool: asyncpg.Pool
+    store: EpisodeStore, db_pool: DatabasePool
 ) -> None:
     episode_id = new_episode_id()
     task_id = f"{episode_id}-t-1"
@@ -192,7 +192,7 @@ async def test_newer_commit_updates_the_episode_and_its_tasks(
     assert tuple(row) == ("closed", 2, "cancelled", 2)
 
 
-async def outbox(pool: asyncpg.Pool, notification_id: str) -> set[tuple[str, str, str]]:
+async def outbox(pool: DatabasePool, notification_id: str) -> set[tuple[str, str, str]]:
     rows = await pool.fetch(
         "SELECT user_id, channel, status FROM outbox WHERE notification_id = $1",
         notification_id,
@@ -201,7 +201,7 @@ async def outbox(pool: asyncpg.Pool, notification_id: str) -> set[tuple[str, str
 
 
 async def test_coordinators_of_the_organisation_get_inbox_email_and_sms(
-    store: EpisodeStore, roster: Roster, db_pool: asyncpg.Pool
+    store: EpisodeStore, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     other_org = await roster.organisation()
@@ -229,7 +229,7 @@ async def test_coordinators_of_the_organisation_get_inbox_email_and_sms(
 
 
 async def test_no_sms_is_queued_when_no_gateway_is_configured(
-    db_pool: asyncpg.Pool, roster: Roster
+    db_pool: DatabasePool, roster: Roster
 ) -> None:
     org = await roster.organisation()
     peer = await roster.peer(org, phone=True)
@@ -247,7 +247,7 @@ async def test_no_sms_is_queued_when_no_gateway_is_configured(
 
 
 async def test_caseworker_notification_reaches_only_the_named_service(
-    store: EpisodeStore, roster: Roster, db_pool: asyncpg.Pool
+    store: EpisodeStore, roster: Roster, db_pool: DatabasePool
 ) -> None:
     code = await roster.municipality_row()
     jobcenter = await roster.user("caseworker", municipality_code=code, service="jobcenter")
@@ -263,7 +263,7 @@ async def test_caseworker_notification_reaches_only_the_named_service(
 
 
 async def test_ward_notification_reaches_the_staff_of_that_ward(
-    store: EpisodeStore, roster: Roster, db_pool: asyncpg.Pool
+    store: EpisodeStore, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     ward = await roster.ward(org)
@@ -278,7 +278,7 @@ async def test_ward_notification_reaches_the_staff_of_that_ward(
 
 
 async def test_notification_nobody_can_receive_is_recorded_not_dropped(
-    store: EpisodeStore, roster: Roster, db_pool: asyncpg.Pool
+    store: EpisodeStore, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     episode_id = new_episode_id()
@@ -295,7 +295,7 @@ async def test_notification_nobody_can_receive_is_recorded_not_dropped(
 
 
 async def test_the_same_commit_run_again_later_leaves_what_the_history_recorded(
-    store: EpisodeStore, db_pool: asyncpg.Pool
+    store: EpisodeStore, db_pool: DatabasePool
 ) -> None:
     """A workflow task whose completion was lost runs again with a later clock; its commit
     has the same number, and the read model takes the values of the run that counted."""

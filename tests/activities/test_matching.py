@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.matching import NO_CANDIDATE, NO_CAPACITY, PeerMatcher
+from db.pool import DatabasePool
 from schemas.matching import Reservation, ReservationRelease, ReservationRequest
 from tests.activities.builders import PROGRAMME, Roster, fetch_one, new_episode_id
 
 
 @pytest.fixture
-def matcher(db_pool: asyncpg.Pool) -> PeerMatcher:
+def matcher(db_pool: DatabasePool) -> PeerMatcher:
     return PeerMatcher(db_pool)
 
 
@@ -33,13 +33,13 @@ async def request(roster: Roster, organisation_id: str, **changes: object) -> Re
     return ReservationRequest.model_validate(values)
 
 
-async def load_of(pool: asyncpg.Pool, peer_id: str) -> int:
+async def load_of(pool: DatabasePool, peer_id: str) -> int:
     load: int = await pool.fetchval("SELECT active_load FROM peers WHERE peer_id = $1", peer_id)
     return load
 
 
 async def test_two_episodes_cannot_take_the_last_slot_of_one_peer(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -58,7 +58,7 @@ async def test_two_episodes_cannot_take_the_last_slot_of_one_peer(
 
 
 async def test_last_slots_of_several_peers_go_to_different_episodes(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -141,7 +141,7 @@ async def test_organisation_outside_any_partnership_only_gets_its_own_peers(
 
 
 async def test_unfit_or_already_offered_peers_are_never_offered(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     stranger = await roster.organisation(await roster.partnership())
@@ -170,7 +170,7 @@ async def test_unfit_or_already_offered_peers_are_never_offered(
 
 
 async def test_retried_reservation_returns_the_same_peer_and_holds_one_slot(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -198,7 +198,7 @@ async def test_reservation_runs_as_a_temporal_activity(
 
 
 async def test_releasing_twice_gives_the_slot_back_once(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -221,7 +221,7 @@ async def test_releasing_twice_gives_the_slot_back_once(
 
 
 async def test_releasing_a_reservation_never_made_changes_nothing(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -248,7 +248,7 @@ async def test_slot_given_back_can_be_offered_to_the_next_episode(
 
 
 async def test_coordinator_can_match_a_full_peer_by_overriding_capacity(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -269,7 +269,7 @@ async def test_coordinator_can_match_a_full_peer_by_overriding_capacity(
 
 
 async def test_manual_match_within_capacity_is_not_marked_as_override(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()
@@ -284,7 +284,7 @@ async def test_manual_match_within_capacity_is_not_marked_as_override(
 
 
 async def test_manual_match_of_a_full_peer_without_override_is_refused(
-    matcher: PeerMatcher, roster: Roster, db_pool: asyncpg.Pool
+    matcher: PeerMatcher, roster: Roster, db_pool: DatabasePool
 ) -> None:
     org = await roster.organisation()
     await roster.municipality_row()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from email.message import Message
 
-import asyncpg
 import httpx
 import pytest
 from structlog.testing import capture_logs
@@ -14,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from activities.episode_store import EpisodeStore
 from activities.messages import TEXTS, delivery_key
 from activities.notifications import EmailSender, Notifier, SmsSender
+from db.pool import DatabasePool
 from schemas.notifications import Channel, ChannelDelivery, DeliveryStatus, Notification, Template
 from schemas.people import Role
 from tests.activities.builders import Roster, commit, new_episode_id, notification
@@ -36,7 +36,7 @@ def email(smtp_server: SmtpServer) -> EmailSender:
 
 @pytest.fixture
 def notifier(
-    db_pool: asyncpg.Pool, email: EmailSender, sms_gateway: SmsGateway, http: httpx.AsyncClient
+    db_pool: DatabasePool, email: EmailSender, sms_gateway: SmsGateway, http: httpx.AsyncClient
 ) -> Notifier:
     return Notifier(db_pool, email, SmsSender(sms_gateway.url, http), PUBLIC_URL)
 
@@ -49,7 +49,7 @@ def smtp(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
 
 
 async def queued(
-    pool: asyncpg.Pool, roster: Roster, *, phone: bool = True, task_id: str | None = "t-1"
+    pool: DatabasePool, roster: Roster, *, phone: bool = True, task_id: str | None = "t-1"
 ) -> tuple[Notification, str]:
     """A committed notification to one peer with e-mail (and phone); returns it and the peer."""
     peer = await roster.peer(await roster.organisation(), phone=phone)
@@ -67,7 +67,7 @@ def text_of(mail: Message) -> str:
     return payload.decode(mail.get_content_charset() or "utf-8")
 
 
-async def statuses(pool: asyncpg.Pool, notification_id: str) -> dict[str, tuple[str, int]]:
+async def statuses(pool: DatabasePool, notification_id: str) -> dict[str, tuple[str, int]]:
     rows = await pool.fetch(
         "SELECT channel, status, attempts FROM outbox WHERE notification_id = $1",
         notification_id,
@@ -78,7 +78,7 @@ async def statuses(pool: asyncpg.Pool, notification_id: str) -> dict[str, tuple[
 async def test_notification_is_delivered_once_even_when_delivery_runs_twice(
     notifier: Notifier,
     roster: Roster,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     smtp: SmtpServer,
     sms_gateway: SmsGateway,
 ) -> None:
@@ -106,7 +106,7 @@ async def test_notification_is_delivered_once_even_when_delivery_runs_twice(
 
 
 async def test_refused_mail_fails_the_attempt_and_the_retry_sends_exactly_one_mail(
-    notifier: Notifier, roster: Roster, db_pool: asyncpg.Pool, smtp: SmtpServer
+    notifier: Notifier, roster: Roster, db_pool: DatabasePool, smtp: SmtpServer
 ) -> None:
     n, peer = await queued(db_pool, roster, phone=False)
     address = await roster.email_of(peer)
@@ -137,7 +137,7 @@ async def test_refused_mail_fails_the_attempt_and_the_retry_sends_exactly_one_ma
 async def test_failing_sms_gateway_fails_the_attempt_but_the_mail_is_not_sent_again(
     notifier: Notifier,
     roster: Roster,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     smtp: SmtpServer,
     sms_gateway: SmsGateway,
 ) -> None:
@@ -164,7 +164,7 @@ async def test_failing_sms_gateway_fails_the_attempt_but_the_mail_is_not_sent_ag
 
 
 async def test_unreachable_sms_gateway_is_a_retryable_failure(
-    db_pool: asyncpg.Pool, roster: Roster, email: EmailSender, http: httpx.AsyncClient
+    db_pool: DatabasePool, roster: Roster, email: EmailSender, http: httpx.AsyncClient
 ) -> None:
     dead = SmsSender(f"http://127.0.0.1:{free_port()}/sms", http)
     n, _ = await queued(db_pool, roster)
@@ -176,7 +176,7 @@ async def test_unreachable_sms_gateway_is_a_retryable_failure(
 async def test_messages_carry_a_link_but_no_personal_data(
     notifier: Notifier,
     roster: Roster,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     smtp: SmtpServer,
     sms_gateway: SmsGateway,
 ) -> None:
@@ -208,7 +208,7 @@ async def test_messages_carry_a_link_but_no_personal_data(
 
 
 async def test_notification_without_a_task_links_to_the_episode(
-    notifier: Notifier, roster: Roster, db_pool: asyncpg.Pool, smtp: SmtpServer
+    notifier: Notifier, roster: Roster, db_pool: DatabasePool, smtp: SmtpServer
 ) -> None:
     n, peer = await queued(db_pool, roster, phone=False, task_id=None)
 
@@ -219,7 +219,7 @@ async def test_notification_without_a_task_links_to_the_episode(
 
 
 async def test_person_without_an_address_is_skipped_instead_of_retried_forever(
-    notifier: Notifier, roster: Roster, db_pool: asyncpg.Pool
+    notifier: Notifier, roster: Roster, db_pool: DatabasePool
 ) -> None:
     n, peer = await queued(db_pool, roster)
     await db_pool.execute("UPDATE users SET email = NULL, phone = NULL WHERE user_id = $1", peer)
@@ -234,7 +234,7 @@ async def test_person_without_an_address_is_skipped_instead_of_retried_forever(
 
 
 async def test_queued_sms_is_skipped_when_the_gateway_is_switched_off(
-    db_pool: asyncpg.Pool, roster: Roster, email: EmailSender, smtp: SmtpServer
+    db_pool: DatabasePool, roster: Roster, email: EmailSender, smtp: SmtpServer
 ) -> None:
     n, _ = await queued(db_pool, roster)
 
@@ -249,7 +249,7 @@ async def test_queued_sms_is_skipped_when_the_gateway_is_switched_off(
 
 
 async def test_unaddressable_notification_is_reported_as_skipped(
-    notifier: Notifier, roster: Roster, db_pool: asyncpg.Pool
+    notifier: Notifier, roster: Roster, db_pool: DatabasePool
 ) -> None:
     episode_id = new_episode_id()
     n = notification(episode_id, Role.COORDINATOR, await roster.organisation())

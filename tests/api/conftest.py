@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -15,6 +14,7 @@ from temporalio.worker import Worker
 from api.app import create_app
 from api.auth import SESSION_COOKIE
 from db.access import create_session, create_token
+from db.pool import DatabasePool
 from hverdagsbro.settings import Settings
 
 Caller = Callable[[str], Awaitable[httpx.AsyncClient]]
@@ -22,7 +22,7 @@ Caller = Callable[[str], Awaitable[httpx.AsyncClient]]
 
 @pytest.fixture(scope="session")
 def api_app(
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
     task_queue: str,
@@ -32,7 +32,7 @@ def api_app(
 
 
 @pytest.fixture
-async def as_user(api_app: FastAPI, db_pool: asyncpg.Pool) -> AsyncIterator[Caller]:
+async def as_user(api_app: FastAPI, db_pool: DatabasePool) -> AsyncIterator[Caller]:
     """A client logged in as the given user (a real session in the database)."""
     clients: list[httpx.AsyncClient] = []
 
@@ -53,7 +53,7 @@ async def as_user(api_app: FastAPI, db_pool: asyncpg.Pool) -> AsyncIterator[Call
 
 
 @pytest.fixture
-async def as_token(api_app: FastAPI, db_pool: asyncpg.Pool) -> AsyncIterator[Caller]:
+async def as_token(api_app: FastAPI, db_pool: DatabasePool) -> AsyncIterator[Caller]:
     """A client holding a fresh API token of the given role."""
     clients: list[httpx.AsyncClient] = []
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import httpx
 
 from command.synthetic.roster import Roster, make_roster
+from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
 
 
-async def add_user(pool: asyncpg.Pool, role: str, roster: Roster) -> str:
+async def add_user(pool: DatabasePool, role: str, roster: Roster) -> str:
     user_id = f"{role}-{uuid.uuid4().hex[:6]}"
     async with pool.acquire() as conn:
         await conn.execute(
@@ -29,7 +29,7 @@ async def add_user(pool: asyncpg.Pool, role: str, roster: Roster) -> str:
 
 
 async def test_authorisation_matrix(
-    as_user: Caller, as_token: Caller, anonymous: httpx.AsyncClient, db_pool: asyncpg.Pool
+    as_user: Caller, as_token: Caller, anonymous: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     home = await make_roster(db_pool, peers=1)
     away = await make_roster(db_pool, peers=1)
@@ -88,7 +88,7 @@ async def test_authorisation_matrix(
 
 
 async def test_a_peer_cannot_read_or_change_another_peers_episode_by_guessing_ids(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=2, capacity=1)
     ward = await as_user(roster.ward_nurse)

@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from api.security import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from command.synthetic.roster import Roster, make_roster
+from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_medcom_api import URL as MEDCOM
@@ -23,7 +23,7 @@ from tests.api.test_medcom_api import as_new_message, fresh_cpr, with_cpr
 from tests.medcom.bundles import drop, example, resource
 
 
-async def recorded(pool: asyncpg.Pool, event_id: str) -> int:
+async def recorded(pool: DatabasePool, event_id: str) -> int:
     async with pool.acquire() as conn:
         count: int = await conn.fetchval(
             "SELECT count(*) FROM events_received WHERE event_id = $1", event_id
@@ -39,14 +39,14 @@ def refusal(answer: httpx.Response, status: int, field: str, reason: str) -> Non
     assert field in body["detail"], body
 
 
-async def citizens_with(pool: asyncpg.Pool, cpr: str) -> int:
+async def citizens_with(pool: DatabasePool, cpr: str) -> int:
     async with pool.acquire() as conn:
         count: int = await conn.fetchval("SELECT count(*) FROM citizens WHERE cpr = $1", cpr)
     return count
 
 
 @pytest.fixture
-async def roster(db_pool: asyncpg.Pool) -> Roster:
+async def roster(db_pool: DatabasePool) -> Roster:
     return await make_roster(db_pool, peers=0)
 
 
@@ -59,7 +59,7 @@ async def ward(as_user: Caller, roster: Roster) -> httpx.AsyncClient:
 
 
 async def test_a_streamed_body_over_the_cap_is_refused_with_413_before_it_is_read_whole(
-    ward: httpx.AsyncClient, db_pool: asyncpg.Pool
+    ward: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     """No Content-Length to trust: the cap holds for chunked bodies too."""
     body = event_body("episode-0000000000", "risk_changed", {"elevated": True})
@@ -103,7 +103,7 @@ async def test_a_medcom_message_over_the_cap_is_refused_with_413(as_token: Calle
     ],
 )
 async def test_a_body_that_does_not_say_it_is_json_is_refused_with_415(
-    content_type: str | None, ward: httpx.AsyncClient, db_pool: asyncpg.Pool
+    content_type: str | None, ward: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     """Also what keeps a form on another site from posting events with a nurse's session:
     browsers send text/plain and form bodies cross-site without asking."""
@@ -184,7 +184,7 @@ async def test_deeply_nested_medcom_json_is_a_fatal_error_not_a_crash(as_token: 
     ids=["nul", "surrogate"],
 )
 async def test_text_postgresql_cannot_hold_is_refused_naming_the_field(
-    text: str, reason: str, roster: Roster, ward: httpx.AsyncClient, db_pool: asyncpg.Pool
+    text: str, reason: str, roster: Roster, ward: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     """Before, both reached PostgreSQL (a NUL in a name, an unpaired surrogate the driver
     cannot encode) and came back as a 500."""
@@ -217,7 +217,7 @@ async def test_a_nul_in_an_id_in_the_path_is_not_found_not_a_crash(
 
 
 async def test_an_unknown_and_a_foreign_episode_get_the_same_404_and_record_nothing(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     mine, theirs = await make_roster(db_pool, peers=0), await make_roster(db_pool, peers=0)
     ward = await as_user(mine.ward_nurse)
@@ -238,7 +238,7 @@ async def test_an_unknown_and_a_foreign_episode_get_the_same_404_and_record_noth
 
 
 async def test_times_that_cannot_be_facts_are_refused_naming_the_field(
-    ward: httpx.AsyncClient, db_pool: asyncpg.Pool
+    ward: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     episode_id = f"episode-{uuid.uuid4().hex}"
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
@@ -277,7 +277,7 @@ async def test_times_that_cannot_be_facts_are_refused_naming_the_field(
 
 
 async def test_a_referral_with_a_future_consent_stores_neither_event_nor_citizen(
-    roster: Roster, ward: httpx.AsyncClient, db_pool: asyncpg.Pool
+    roster: Roster, ward: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     cpr = fresh_cpr()
     body = referral_body(roster)
@@ -293,7 +293,7 @@ async def test_a_referral_with_a_future_consent_stores_neither_event_nor_citizen
 
 
 async def test_a_referral_to_an_unknown_programme_stores_no_citizen(
-    roster: Roster, ward: httpx.AsyncClient, db_pool: asyncpg.Pool
+    roster: Roster, ward: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     cpr = fresh_cpr()
     body = referral_body(roster, programme="no-such-programme")
@@ -311,7 +311,7 @@ async def test_a_referral_to_an_unknown_programme_stores_no_citizen(
     [("Patient", "Bundle.entry[Patient]"), ("Encounter", "Bundle.entry[Encounter]")],
 )
 async def test_a_medcom_bundle_without_patient_or_encounter_is_a_fatal_error_changing_nothing(
-    resource_type: str, field: str, as_token: Caller, db_pool: asyncpg.Pool
+    resource_type: str, field: str, as_token: Caller, db_pool: DatabasePool
 ) -> None:
     gateway = await as_token("medcom_gateway")
     cpr = fresh_cpr()
@@ -344,7 +344,7 @@ async def test_a_medcom_bundle_without_patient_or_encounter_is_a_fatal_error_cha
     ],
 )
 async def test_a_medcom_time_out_of_range_is_a_fatal_error_not_a_crash(
-    where: str, value: str, reason: str, as_token: Caller, db_pool: asyncpg.Pool
+    where: str, value: str, reason: str, as_token: Caller, db_pool: DatabasePool
 ) -> None:
     """Before, an offset that carried a time past year 1 or 9999 in UTC raised an
     OverflowError out of the parser: a 500, and the gateway sent the message again."""

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from api.intake import EventIntake
 from command.synthetic.roster import make_roster
 from db.events_received import record_event
+from db.pool import DatabasePool
 from schemas.events import EVENT_ADAPTER
 from schemas.people import Actor, Role
 from tests.api.bodies import event_body, referral_body
@@ -29,7 +30,7 @@ async def until_phase(
         await asyncio.sleep(0.05)
 
 
-async def status_of(pool: asyncpg.Pool, event_id: str) -> str | None:
+async def status_of(pool: DatabasePool, event_id: str) -> str | None:
     async with pool.acquire() as conn:
         status: str | None = await conn.fetchval(
             "SELECT status FROM events_received WHERE event_id = $1", event_id
@@ -38,7 +39,7 @@ async def status_of(pool: asyncpg.Pool, event_id: str) -> str | None:
 
 
 async def test_an_accepted_event_is_applied_once_and_its_status_says_so(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=1)
     ward = await as_user(roster.ward_nurse)
@@ -71,7 +72,7 @@ async def test_an_accepted_event_is_applied_once_and_its_status_says_so(
 
 
 async def test_event_status_is_hidden_from_those_who_may_not_see_the_episode(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=2)
     other = await make_roster(db_pool, peers=1)
@@ -89,7 +90,7 @@ async def test_event_status_is_hidden_from_those_who_may_not_see_the_episode(
 
 
 async def test_an_event_recorded_but_never_signalled_is_handed_over_by_the_sweep(
-    api_app: FastAPI, as_user: Caller, db_pool: asyncpg.Pool
+    api_app: FastAPI, as_user: Caller, db_pool: DatabasePool
 ) -> None:
     """As if the API process died between writing the row and signalling the episode."""
     roster = await make_roster(db_pool, peers=1)
@@ -120,7 +121,7 @@ async def test_an_event_recorded_but_never_signalled_is_handed_over_by_the_sweep
 
 
 async def test_events_for_an_ended_episode_are_refused_before_they_are_recorded(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=1)
     ward = await as_user(roster.ward_nurse)

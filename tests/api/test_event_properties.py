@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -25,6 +24,7 @@ from api.event_input import EVENT_TYPES
 from api.intake import EVENT_ROLES
 from command.synthetic.roster import PROGRAMMES, Roster, make_roster
 from db.access import create_session
+from db.pool import DatabasePool
 from schemas.consent import ConsentMethod, ConsentScope
 from schemas.events import CareSetting, ContactChannel, GoalArea
 from schemas.people import Role
@@ -349,7 +349,7 @@ class World:
         return self.peer
 
 
-async def logged_in(app: FastAPI, pool: asyncpg.Pool, user_id: str) -> httpx.AsyncClient:
+async def logged_in(app: FastAPI, pool: DatabasePool, user_id: str) -> httpx.AsyncClient:
     async with pool.acquire() as conn:
         secret, _ = await create_session(conn, user_id, timedelta(hours=1))
     return httpx.AsyncClient(
@@ -388,7 +388,7 @@ def cpr() -> str:
 
 
 @pytest.fixture(scope="module")
-async def world(api_app: FastAPI, db_pool: asyncpg.Pool) -> AsyncIterator[World]:
+async def world(api_app: FastAPI, db_pool: DatabasePool) -> AsyncIterator[World]:
     roster = await make_roster(db_pool, peers=1, capacity=3)
     fresh_roster = await make_roster(db_pool, peers=0)
     ward = await logged_in(api_app, db_pool, roster.ward_nurse)
@@ -416,7 +416,7 @@ async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Respons
     )
 
 
-async def status_of(pool: asyncpg.Pool, event_id: str) -> str | None:
+async def status_of(pool: DatabasePool, event_id: str) -> str | None:
     async with pool.acquire() as conn:
         status: str | None = await conn.fetchval(
             "SELECT status FROM events_received WHERE event_id = $1", event_id
@@ -424,7 +424,7 @@ async def status_of(pool: asyncpg.Pool, event_id: str) -> str | None:
     return status
 
 
-async def applied(pool: asyncpg.Pool, event_id: str) -> None:
+async def applied(pool: DatabasePool, event_id: str) -> None:
     async def done() -> bool:
         return await status_of(pool, event_id) == "applied"
 
@@ -432,7 +432,7 @@ async def applied(pool: asyncpg.Pool, event_id: str) -> None:
 
 
 async def snapshot(
-    pool: asyncpg.Pool, episode_id: str, event_id: object = None, cpr: str | None = None
+    pool: DatabasePool, episode_id: str, event_id: object = None, cpr: str | None = None
 ) -> dict[str, Any]:
     """In one query: the episode's read model and how much is recorded about it, and whether
     an event with this id or a citizen with this CPR number is stored."""
@@ -471,7 +471,7 @@ STAYING = sorted(EVENT_TYPES - {"referral_created", "deceased", "referral_cancel
 @examples(10)
 @given(data=st.data())
 async def test_a_valid_event_is_accepted_and_applied(
-    event_type: str, data: st.DataObject, world: World, db_pool: asyncpg.Pool
+    event_type: str, data: st.DataObject, world: World, db_pool: DatabasePool
 ) -> None:
     body = data.draw(
         events(event_type, world.roster, world.busy_episode, payloads(event_type, world.roster))
@@ -489,7 +489,7 @@ async def test_a_valid_event_is_accepted_and_applied(
 @examples(8)
 @given(data=st.data())
 async def test_a_valid_referral_starts_an_episode(
-    data: st.DataObject, world: World, db_pool: asyncpg.Pool
+    data: st.DataObject, world: World, db_pool: DatabasePool
 ) -> None:
     roster = world.fresh_roster
     body = data.draw(events("referral_created", roster, "", referral_payloads(roster)))
@@ -511,7 +511,7 @@ ENDED_BY = {
 @examples(3)
 @given(data=st.data())
 async def test_an_ending_event_is_accepted_and_ends_its_episode(
-    event_type: str, data: st.DataObject, world: World, db_pool: asyncpg.Pool
+    event_type: str, data: st.DataObject, world: World, db_pool: DatabasePool
 ) -> None:
     episode_id = await refer(world.fresh_ward, world.fresh_roster)
     body_strategy, phase = ENDED_BY[event_type]
@@ -543,7 +543,7 @@ def assert_refused_naming(answer: httpx.Response, field: str) -> None:
 @examples(25)
 @given(data=st.data())
 async def test_a_broken_event_is_refused_naming_the_field_and_changes_nothing(
-    event_type: str, data: st.DataObject, world: World, db_pool: asyncpg.Pool
+    event_type: str, data: st.DataObject, world: World, db_pool: DatabasePool
 ) -> None:
     body, field = data.draw(broken(event_type, world.roster, world.quiet_episode))
     before = await snapshot(db_pool, world.quiet_episode, body.get("event_id"), cpr_in(body))
@@ -571,7 +571,7 @@ def cpr_in(body: dict[str, Any]) -> str | None:
     data=st.data(),
 )
 async def test_an_unknown_event_type_is_refused_naming_the_type(
-    event_type: str, data: st.DataObject, world: World, db_pool: asyncpg.Pool
+    event_type: str, data: st.DataObject, world: World, db_pool: DatabasePool
 ) -> None:
     body = data.draw(events("risk_changed", world.roster, world.quiet_episode, st.just({})))
     before = await snapshot(db_pool, world.quiet_episode, body["event_id"])

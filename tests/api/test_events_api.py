@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import httpx
 
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from tests.api.bodies import TEST_CPR, event_body, referral_body
 from tests.api.conftest import Caller
 
@@ -39,7 +39,7 @@ async def until_applied(client: httpx.AsyncClient, event_id: str, timeout: float
         await asyncio.sleep(0.05)
 
 
-async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: asyncpg.Pool) -> None:
+async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: DatabasePool) -> None:
     roster = await make_roster(db_pool, peers=1)
     ward = await as_user(roster.ward_nurse)
     peer = await as_user(roster.peers[0])
@@ -107,7 +107,7 @@ async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: asy
 
 
 async def test_bad_events_get_a_clear_error_naming_the_field_and_nothing_is_applied(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=1)
     ward = await as_user(roster.ward_nurse)
@@ -155,7 +155,7 @@ async def test_bad_events_get_a_clear_error_naming_the_field_and_nothing_is_appl
 
 
 async def test_refused_decisions_answer_with_the_reason(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=2)
     ward = await as_user(roster.ward_nurse)
@@ -198,7 +198,7 @@ async def test_without_credentials_the_api_answers_401(anonymous) -> None:
 
 
 async def test_responses_carry_security_headers_and_huge_bodies_are_refused(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=0)
     ward = await as_user(roster.ward_nurse)
@@ -222,7 +222,7 @@ async def test_the_api_counts_events_by_outcome_without_personal_data(
 
 
 async def test_an_event_right_after_the_referral_never_races_the_episode_start(
-    as_user: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=0)
     ward = await as_user(roster.ward_nurse)
@@ -242,8 +242,9 @@ async def test_with_the_database_gone_the_api_answers_503_not_a_stack_trace(
     from db.pool import create_pool
     from hverdagsbro.settings import Settings
 
-    pool = await create_pool(database_url, max_size=1)
-    app = create_app(Settings(), pool=pool, temporal=time_skipping_env.client)
+    settings = Settings()
+    pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
+    app = create_app(settings, pool=pool, temporal=time_skipping_env.client)
     await pool.close()
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"

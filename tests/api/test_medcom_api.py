@@ -8,9 +8,8 @@ import random
 import uuid
 from typing import Any
 
-import asyncpg
-
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
@@ -50,14 +49,14 @@ def fresh_cpr() -> str:
     return f"{random.randint(1, 28):02d}0{random.randint(100000000, 999999999)}"[:10]
 
 
-async def phase_of(pool: asyncpg.Pool, episode_id: str) -> str:
+async def phase_of(pool: DatabasePool, episode_id: str) -> str:
     async with pool.acquire() as conn:
         return str(
             await conn.fetchval("SELECT phase FROM episodes WHERE episode_id = $1", episode_id)
         )
 
 
-async def until_phase(pool: asyncpg.Pool, episode_id: str, phase: str) -> None:
+async def until_phase(pool: DatabasePool, episode_id: str, phase: str) -> None:
     for _ in range(200):
         if await phase_of(pool, episode_id) == phase:
             return
@@ -66,7 +65,7 @@ async def until_phase(pool: asyncpg.Pool, episode_id: str, phase: str) -> None:
 
 
 async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged(
-    as_user: Caller, as_token: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, as_token: Caller, db_pool: DatabasePool
 ) -> None:
     import copy
 
@@ -111,7 +110,7 @@ async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged
 
 
 async def test_notifications_before_the_referral_are_kept_and_applied_when_it_arrives(
-    as_user: Caller, as_token: Caller, db_pool: asyncpg.Pool
+    as_user: Caller, as_token: Caller, db_pool: DatabasePool
 ) -> None:
 
     roster = await make_roster(db_pool, peers=1)
@@ -151,7 +150,7 @@ async def test_notifications_before_the_referral_are_kept_and_applied_when_it_ar
 
 
 async def test_broken_messages_get_a_fatal_error_naming_the_fhir_path(
-    as_token: Caller, as_user: Caller, db_pool: asyncpg.Pool
+    as_token: Caller, as_user: Caller, db_pool: DatabasePool
 ) -> None:
     gateway = await as_token("medcom_gateway")
     not_json = await gateway.post(

@@ -7,10 +7,10 @@ import io
 import json
 import uuid
 
-import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.redaction import REDACTED
 from tests.api.bodies import event_body, referral_body
@@ -20,7 +20,7 @@ from workflows.episode import EpisodeWorkflow
 
 
 async def test_a_whole_episode_leaves_no_personal_data_in_temporal_or_logs(
-    as_user: Caller, db_pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+    as_user: Caller, db_pool: DatabasePool, time_skipping_env: WorkflowEnvironment
 ) -> None:
     marker = uuid.uuid4().hex[:8]
     cpr = f"2{uuid.uuid4().int % 10**9:09d}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -16,6 +15,7 @@ from command.bench.machine import describe_machine
 from command.bench.stats import percentile, summary_ms
 from command.bench.table import render_table
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from hverdagsbro.settings import Settings
 from workers.worker import build_worker, episode_activities
 
@@ -96,7 +96,7 @@ def test_the_table_prints_every_figure_it_is_given() -> None:
 
 async def test_a_twelve_week_episode_costs_under_a_thousand_history_events(
     time_skipping_env: WorkflowEnvironment,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     worker_settings: Settings,
 ) -> None:
     roster = await make_roster(db_pool, peers=2, capacity=50, label="bench")

@@ -29,6 +29,7 @@ from temporalio.service import RPCError
 from activities.messages import delivery_key
 from command.dev_server import DevServer, start_dev_server
 from db.connection import PooledConnection
+from db.pool import DatabasePool
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from hverdagsbro.temporal_client import connect
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
@@ -136,7 +137,7 @@ class OutboxWatch:
     """Polls the outbox rows of some episodes and keeps every change of every e-mail/SMS row,
     so a test can see retries happen, their reasons and their spacing."""
 
-    def __init__(self, pool: asyncpg.Pool, episode_ids: list[str]) -> None:
+    def __init__(self, pool: DatabasePool, episode_ids: list[str]) -> None:
         self._pool = pool
         self.episode_ids = episode_ids
         self.rows: dict[tuple[str, str, str], RowHistory] = {}
@@ -399,7 +400,7 @@ FACTS = (
 
 
 async def read_model_differences(
-    db: asyncpg.Pool | PooledConnection, view: EpisodeView
+    db: DatabasePool | PooledConnection, view: EpisodeView
 ) -> list[str]:
     """Where the episode's read model (its row and its open tasks, due times included)
     differs from the workflow's own view; empty when they agree. (A workflow task whose
@@ -446,7 +447,7 @@ def _tail(path: Path, lines: int = 40) -> str:
 @contextlib.asynccontextmanager
 async def live_system(
     database_url: str,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     *,
     smtp_port: int,
     sms_webhook_url: str | None = None,

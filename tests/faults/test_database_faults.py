@@ -26,7 +26,8 @@ from command.synthetic.referral import referral
 from command.synthetic.roster import Roster, make_roster
 from db.access import create_session
 from db.connection import PooledConnection
-from db.pool import create_pool
+from db.pool import DatabasePool, create_pool
+from hverdagsbro.settings import Settings
 from schemas.commit import CommitResult
 from schemas.episode import EpisodeOutcome, EpisodeView, Phase
 from schemas.events import Discharged, DischargePlanned, DischargePlannedPayload, EpisodeEvent
@@ -127,7 +128,7 @@ class Journey:
         await self.handle.signal(EpisodeWorkflow.record_event, event)
 
 
-async def start_journeys(system: LiveSystem, pool: asyncpg.Pool, count: int) -> list[Journey]:
+async def start_journeys(system: LiveSystem, pool: DatabasePool, count: int) -> list[Journey]:
     """`count` episodes referred to a roster of their own, one peer slot each."""
     roster = await make_roster(pool, peers=count, capacity=2)
     journeys = []
@@ -145,10 +146,15 @@ async def start_journeys(system: LiveSystem, pool: asyncpg.Pool, count: int) -> 
 @contextlib.asynccontextmanager
 async def observed_system(
     database_url: str, smtp: SmtpServer, *, process_database_url: str | None = None
-) -> AsyncIterator[tuple[LiveSystem, asyncpg.Pool, str]]:
+) -> AsyncIterator[tuple[LiveSystem, DatabasePool, str]]:
     """Dev server, worker and `hverdagsbro api` reaching PostgreSQL at process_database_url
     (e.g. a proxy), and the test's own pool straight to the database (never killed)."""
-    pool = await create_pool(database_url, max_size=10, application_name=HARNESS)
+    pool = await create_pool(
+        database_url,
+        give_up_after=Settings().database_timeout,
+        max_size=10,
+        application_name=HARNESS,
+    )
     try:
         async with (
             live_system(process_database_url or database_url, pool, smtp_port=smtp.port) as system,
@@ -193,7 +199,7 @@ class Probe:
 
 
 async def probe_api(
-    api_url: str, pool: asyncpg.Pool, roster: Roster, stop: asyncio.Event
+    api_url: str, pool: DatabasePool, roster: Roster, stop: asyncio.Event
 ) -> list[Probe]:
     """The coordinator's task inbox, asked twice a second until `stop`, each call on its own
     (as many users would): a call that hangs does not hold back the next one, so every
@@ -382,7 +388,7 @@ class Convergence:
 
 
 async def converge(
-    pool: asyncpg.Pool, client: Client, journeys: list[Journey], since: float
+    pool: DatabasePool, client: Client, journeys: list[Journey], since: float
 ) -> Convergence:
     """Wait until every read model agrees with its workflow and every message is out."""
     loop = asyncio.get_running_loop()
@@ -410,7 +416,7 @@ async def converge(
 
 
 async def assert_same_rows_as_quiet_run(
-    pool: asyncpg.Pool, quiet: Journey, journeys: list[Journey]
+    pool: DatabasePool, quiet: Journey, journeys: list[Journey]
 ) -> None:
     """Each episode holds exactly the rows the same journey left without faults."""
     async with pool.acquire() as conn:
@@ -419,7 +425,7 @@ async def assert_same_rows_as_quiet_run(
             assert await shape(conn, journey.handle.id) == expected, journey.handle.id
 
 
-async def assert_one_slot_per_episode(pool: asyncpg.Pool, roster: Roster) -> None:
+async def assert_one_slot_per_episode(pool: DatabasePool, roster: Roster) -> None:
     load = await pool.fetchval(
         "SELECT sum(active_load) FROM peers WHERE peer_id = ANY($1)", roster.peers
     )
@@ -485,7 +491,7 @@ class Scenario:
         return self.journeys[0].roster
 
     @classmethod
-    async def begin(cls, system: LiveSystem, pool: asyncpg.Pool, api_url: str) -> Scenario:
+    async def begin(cls, system: LiveSystem, pool: DatabasePool, api_url: str) -> Scenario:
         [quiet] = await start_journeys(system, pool, 1)
         await quiet.run()
         journeys = await start_journeys(system, pool, EPISODES)
@@ -494,7 +500,7 @@ class Scenario:
         driving = asyncio.gather(*(j.run() for j in journeys))
         return cls(quiet, journeys, driving, probing, stop)
 
-    async def under_way(self, pool: asyncpg.Pool) -> None:
+    async def under_way(self, pool: DatabasePool) -> None:
         """Until the first episode is in pre_discharge: the others are mid-journey then."""
         ids = [j.handle.id for j in self.journeys]
         deadline = asyncio.get_running_loop().time() + PATIENCE
@@ -508,7 +514,7 @@ class Scenario:
         assert not self.driving.done(), "the journeys were over before the fault"
 
     async def settle(
-        self, system: LiveSystem, pool: asyncpg.Pool, smtp: SmtpServer, since: float
+        self, system: LiveSystem, pool: DatabasePool, smtp: SmtpServer, since: float
     ) -> tuple[Convergence, list[Probe], int, int]:
         """Every episode in follow_up, its read model converged and the same as the quiet
         one's, nothing lost. Returns the convergence, the API's answers, lost and duplicated

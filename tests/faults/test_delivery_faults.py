@@ -22,6 +22,7 @@ from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import delivery_key
 from command.synthetic.referral import referral
 from command.synthetic.roster import Roster, make_roster
+from db.pool import DatabasePool
 from schemas.tasks import TaskKind
 from tests.faults.live_system import (
     LiveSystem,
@@ -49,7 +50,7 @@ async def gateway() -> AsyncIterator[SmsGateway]:
         yield fake
 
 
-async def start_episodes(system: LiveSystem, db_pool: asyncpg.Pool, roster: Roster) -> list[str]:
+async def start_episodes(system: LiveSystem, db_pool: DatabasePool, roster: Roster) -> list[str]:
     """One referral per peer; each episode offers itself to a peer, which is mailed (and texted)."""
     return [
         await start_episode(
@@ -59,7 +60,7 @@ async def start_episodes(system: LiveSystem, db_pool: asyncpg.Pool, roster: Rost
     ]
 
 
-async def give_peers_phones(db_pool: asyncpg.Pool, roster: Roster) -> None:
+async def give_peers_phones(db_pool: DatabasePool, roster: Roster) -> None:
     await db_pool.execute(
         "UPDATE users SET phone = '+4520' || lpad((abs(hashtext(user_id)) % 1000000)::text, 6, '0')"
         " WHERE user_id = ANY($1)",
@@ -115,7 +116,7 @@ async def no_failed_delivery_tasks(system: LiveSystem, episode_ids: list[str]) -
 @contextlib.asynccontextmanager
 async def watched_offers(
     database_url: str,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     smtp: SwitchableSmtp,
     gateway: SmsGateway | None = None,
 ) -> AsyncIterator[OutboxWatch]:
@@ -148,7 +149,7 @@ def report(
 
 
 async def test_mail_server_down_then_up_delivers_every_mail_exactly_once(
-    database_url: str, db_pool: asyncpg.Pool, smtp: SwitchableSmtp
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp
 ) -> None:
     started = time.monotonic()
     async with watched_offers(database_url, db_pool, smtp) as watch:
@@ -174,7 +175,7 @@ async def test_mail_server_down_then_up_delivers_every_mail_exactly_once(
 
 
 async def test_mail_refused_permanently_then_temporarily_then_accepted_arrives_exactly_once(
-    database_url: str, db_pool: asyncpg.Pool, smtp: SwitchableSmtp
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp
 ) -> None:
     started = time.monotonic()
     smtp.mailbox.reply = "554 5.3.0 Mail system unavailable"
@@ -217,7 +218,7 @@ async def test_mail_refused_permanently_then_temporarily_then_accepted_arrives_e
 
 
 async def test_sms_gateway_failing_then_hanging_then_ok_sends_every_sms_exactly_once(
-    database_url: str, db_pool: asyncpg.Pool, smtp: SwitchableSmtp, gateway: SmsGateway
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp, gateway: SmsGateway
 ) -> None:
     started = time.monotonic()
     smtp.up()
@@ -296,7 +297,7 @@ async def shorten_delivery_retries(system: LiveSystem, episode_id: str) -> None:
 
 
 async def test_sms_gateway_that_stays_broken_becomes_a_visible_task_for_the_coordinator(
-    database_url: str, db_pool: asyncpg.Pool, smtp: SwitchableSmtp, gateway: SmsGateway
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp, gateway: SmsGateway
 ) -> None:
     started = time.monotonic()
     smtp.up()

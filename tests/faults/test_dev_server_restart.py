@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
 
 from command.synthetic.referral import referral
 from command.synthetic.roster import Roster, make_roster
+from db.pool import DatabasePool
 from schemas.episode import EpisodeView, Phase
 from schemas.events import Discharged, DischargePlanned, DischargePlannedPayload
 from schemas.people import Actor, Role
@@ -49,7 +49,7 @@ class InFlight:
 
 
 async def restart_when_under_way(
-    system: LiveSystem, db_pool: asyncpg.Pool, how: signal.Signals, ids: list[str], template: str
+    system: LiveSystem, db_pool: DatabasePool, how: signal.Signals, ids: list[str], template: str
 ) -> InFlight:
     """Stop the server as soon as the first `template` mail is out (so the others are still
     being committed or sent), keep it away for a while, then start it on the same file."""
@@ -95,7 +95,7 @@ async def discharge(system: LiveSystem, episode_id: str, roster: Roster) -> None
     )
 
 
-async def converged(system: LiveSystem, db_pool: asyncpg.Pool, episode_id: str) -> EpisodeView:
+async def converged(system: LiveSystem, db_pool: DatabasePool, episode_id: str) -> EpisodeView:
     deadline = time.monotonic() + 120
     while True:
         view = await system.until(episode_id, lambda v: True, "an answer", timeout=60)
@@ -109,7 +109,7 @@ async def converged(system: LiveSystem, db_pool: asyncpg.Pool, episode_id: str) 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_dev_server_restarted_mid_episode_loses_nothing_and_sends_nothing_twice(
-    database_url: str, db_pool: asyncpg.Pool, smtp: SwitchableSmtp, how: signal.Signals
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp, how: signal.Signals
 ) -> None:
     started = time.monotonic()
     smtp.up()

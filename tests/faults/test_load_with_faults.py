@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowQueryFailedError
@@ -29,6 +28,7 @@ from temporalio.service import RPCError
 
 from command.synthetic.roster import Roster, make_roster
 from db.access import create_token
+from db.pool import DatabasePool
 from schemas.tasks import TaskKind
 from tests.faults.live_system import (
     ApiProcess,
@@ -149,7 +149,7 @@ class Faults:
 
     system: LiveSystem
     api: ApiProcess
-    pool: asyncpg.Pool
+    pool: DatabasePool
     database: str
     log: list[str] = field(default_factory=list)
     connections_killed: int = 0
@@ -203,7 +203,7 @@ async def refer(http: aiohttp.ClientSession, roster: Roster) -> str:
         return episode_id
 
 
-async def wait_for_offers(pool: asyncpg.Pool, episode_ids: list[str], timeout: float) -> None:
+async def wait_for_offers(pool: DatabasePool, episode_ids: list[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         offered = await pool.fetchval(
@@ -217,7 +217,7 @@ async def wait_for_offers(pool: asyncpg.Pool, episode_ids: list[str], timeout: f
         await asyncio.sleep(0.5)
 
 
-async def wait_for_mail(pool: asyncpg.Pool, episode_ids: list[str], timeout: float) -> None:
+async def wait_for_mail(pool: DatabasePool, episode_ids: list[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         pending = await pool.fetchval(
@@ -231,7 +231,7 @@ async def wait_for_mail(pool: asyncpg.Pool, episode_ids: list[str], timeout: flo
 
 
 async def until_read_models_agree(
-    system: LiveSystem, pool: asyncpg.Pool, episode_ids: list[str], timeout: float
+    system: LiveSystem, pool: DatabasePool, episode_ids: list[str], timeout: float
 ) -> tuple[float, dict[str, list[str]]]:
     """Until every episode's read model equals its workflow's view; (seconds, what still
     differs at the deadline). After the dev server is killed, every episode replays its whole
@@ -294,7 +294,7 @@ class WorkflowTasks:
         )
 
 
-async def wait_until_applied(pool: asyncpg.Pool, event_ids: list[str], timeout: float) -> float:
+async def wait_until_applied(pool: DatabasePool, event_ids: list[str], timeout: float) -> float:
     began = time.monotonic()
     while True:
         left = await pool.fetchval(
@@ -309,7 +309,7 @@ async def wait_until_applied(pool: asyncpg.Pool, event_ids: list[str], timeout: 
 
 
 async def test_sustained_load_with_faults_loses_nothing_and_applies_nothing_twice(
-    database_url: str, db_pool: asyncpg.Pool, smtp: SwitchableSmtp
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp
 ) -> None:
     smtp.up()
     database = database_url.rsplit("/", 1)[1]
@@ -321,7 +321,7 @@ async def test_sustained_load_with_faults_loses_nothing_and_applies_nothing_twic
 
 
 async def run_load(
-    system: LiveSystem, api: ApiProcess, pool: asyncpg.Pool, database: str, smtp: SwitchableSmtp
+    system: LiveSystem, api: ApiProcess, pool: DatabasePool, database: str, smtp: SwitchableSmtp
 ) -> None:
     roster = await make_roster(pool, peers=EPISODES, capacity=2)
     async with pool.acquire() as conn:

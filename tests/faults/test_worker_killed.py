@@ -9,6 +9,7 @@ import pytest
 
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from schemas.episode import Phase
 from schemas.tasks import TaskKind
 from tests.conftest import SmtpServer
@@ -25,7 +26,7 @@ def emails(rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
 
 
 async def test_worker_killed_mid_episode_loses_nothing_and_repeats_mail_only_dedupably(
-    database_url: str, db_pool: asyncpg.Pool, smtp_server: SmtpServer
+    database_url: str, db_pool: DatabasePool, smtp_server: SmtpServer
 ) -> None:
     async with live_system(database_url, db_pool, smtp_port=smtp_server.port) as system:
         roster = await make_roster(db_pool, peers=EPISODES, capacity=2)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
 import pytest
 
 from command.synthetic.roster import Roster
+from db.pool import DatabasePool
 from tests.api import conftest as api
 from tests.reports.population import Ep, insert, outside, population, second_municipality
 from tests.web import conftest as web
@@ -32,7 +32,7 @@ class Quarter:
     strangers: list[Ep]
 
 
-async def make_quarter(pool: asyncpg.Pool, seed: int) -> Quarter:
+async def make_quarter(pool: DatabasePool, seed: int) -> Quarter:
     """An organisation with 50 episodes in 2026-Q3 over two municipalities, some outside the
     quarter, and a second organisation whose episodes must never show."""
     roster = await web_roster(pool, peers=3)
@@ -46,5 +46,5 @@ async def make_quarter(pool: asyncpg.Pool, seed: int) -> Quarter:
 
 
 @pytest.fixture
-async def quarter(db_pool: asyncpg.Pool) -> Quarter:
+async def quarter(db_pool: DatabasePool) -> Quarter:
     return await make_quarter(db_pool, seed=8)

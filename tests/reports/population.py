@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncpg
-
 from command.synthetic.roster import Roster
+from db.pool import DatabasePool
 
 CPH = ZoneInfo("Europe/Copenhagen")
 Q3_START = datetime(2026, 7, 1, tzinfo=CPH)
@@ -174,7 +173,7 @@ def outside(municipality: str) -> list[Ep]:
     ]
 
 
-async def second_municipality(pool: asyncpg.Pool) -> str:
+async def second_municipality(pool: DatabasePool) -> str:
     code = f"m{uuid.uuid4().hex[:8]}"
     async with pool.acquire() as conn:
         await conn.execute(
@@ -185,7 +184,7 @@ async def second_municipality(pool: asyncpg.Pool) -> str:
     return code
 
 
-async def insert(pool: asyncpg.Pool, roster: Roster, eps: list[Ep]) -> None:
+async def insert(pool: DatabasePool, roster: Roster, eps: list[Ep]) -> None:
     """Episodes and their offer and escalation tasks, as the workflow's commits would leave."""
     async with pool.acquire() as conn, conn.transaction():
         for ep in eps:

@@ -6,9 +6,9 @@ import csv
 import io
 from pathlib import Path
 
-import asyncpg
 import pytest
 
+from db.pool import DatabasePool
 from tests.reports.conftest import make_quarter
 from tests.web.conftest import OpenAs, screenshot
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 async def test_a_coordinator_opens_the_quarter_sees_the_charts_and_downloads_the_csv(
-    open_as: OpenAs, db_pool: asyncpg.Pool
+    open_as: OpenAs, db_pool: DatabasePool
 ) -> None:
     quarter = await make_quarter(db_pool, seed=80)
     page = await open_as(quarter.roster.coordinator)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
 import pytest
 
 from api.reports.access import ReportScope
@@ -12,6 +11,7 @@ from api.reports.load import load_report
 from api.reports.model import Report, ReportFilters
 from api.reports.period import Period
 from api.reports.suppression import Cell, Mark
+from db.pool import DatabasePool
 from tests.reports import expected
 from tests.reports.conftest import Quarter
 from tests.reports.population import AS_OF, BIG, MID, MUNICIPALITY_SCOPE, SMALL, Ep
@@ -23,7 +23,7 @@ def seen(cell: Cell) -> object:
     return cell.value if cell.mark == Mark.SHOWN else cell.mark.value
 
 
-async def report_for(pool: asyncpg.Pool, scope: ReportScope, **filters: str | None) -> Report:
+async def report_for(pool: DatabasePool, scope: ReportScope, **filters: str | None) -> Report:
     async with pool.acquire() as conn:
         return await load_report(conn, scope, ReportFilters(period=Q3, **filters), AS_OF)
 
@@ -40,7 +40,7 @@ def assert_overall(report: Report, eps: list[Ep]) -> None:
 
 
 async def test_the_quarter_report_matches_an_independent_recount(
-    db_pool: asyncpg.Pool, quarter: Quarter
+    db_pool: DatabasePool, quarter: Quarter
 ) -> None:
     report = await report_for(db_pool, ReportScope(organisation_id=quarter.roster.organisation_id))
     assert_overall(report, quarter.episodes)
@@ -48,7 +48,7 @@ async def test_the_quarter_report_matches_an_independent_recount(
 
 
 async def test_the_contact_histogram_counts_each_discharge_once(
-    db_pool: asyncpg.Pool, quarter: Quarter
+    db_pool: DatabasePool, quarter: Quarter
 ) -> None:
     report = await report_for(db_pool, ReportScope(organisation_id=quarter.roster.organisation_id))
     want = expected.contact_histogram(quarter.episodes, AS_OF)
@@ -64,7 +64,7 @@ async def test_the_contact_histogram_counts_each_discharge_once(
 
 
 async def test_a_small_programme_is_hidden_and_the_next_smallest_with_it(
-    db_pool: asyncpg.Pool, quarter: Quarter
+    db_pool: DatabasePool, quarter: Quarter
 ) -> None:
     report = await report_for(db_pool, ReportScope(organisation_id=quarter.roster.organisation_id))
     rows = {r.key: r for r in report.breakdowns["programme"]}
@@ -77,7 +77,7 @@ async def test_a_small_programme_is_hidden_and_the_next_smallest_with_it(
 
 
 async def test_filters_narrow_the_report_to_a_programme_and_a_municipality(
-    db_pool: asyncpg.Pool, quarter: Quarter
+    db_pool: DatabasePool, quarter: Quarter
 ) -> None:
     scope = ReportScope(organisation_id=quarter.roster.organisation_id)
     by_programme = await report_for(db_pool, scope, programme=MID)
@@ -89,7 +89,7 @@ async def test_filters_narrow_the_report_to_a_programme_and_a_municipality(
 
 
 async def test_a_caseworker_counts_only_consented_episodes_of_their_municipality(
-    db_pool: asyncpg.Pool, quarter: Quarter
+    db_pool: DatabasePool, quarter: Quarter
 ) -> None:
     """Both organisations serve the municipality; only episodes with consent to share with
     the municipality count, from either organisation."""
@@ -107,7 +107,7 @@ async def test_a_caseworker_counts_only_consented_episodes_of_their_municipality
 
 
 async def test_an_empty_quarter_hides_everything_and_breaks_nothing(
-    db_pool: asyncpg.Pool, quarter: Quarter
+    db_pool: DatabasePool, quarter: Quarter
 ) -> None:
     scope = ReportScope(organisation_id=quarter.roster.organisation_id)
     async with db_pool.acquire() as conn:
@@ -124,7 +124,7 @@ async def test_an_empty_quarter_hides_everything_and_breaks_nothing(
     ids=["five-citizens-shown", "four-citizens-hidden"],
 )
 async def test_peer_load_adds_up_the_organisations_peers(
-    db_pool: asyncpg.Pool, quarter: Quarter, loads: tuple[int, int, int], shown: bool
+    db_pool: DatabasePool, quarter: Quarter, loads: tuple[int, int, int], shown: bool
 ) -> None:
     roster = quarter.roster
     async with db_pool.acquire() as conn:

@@ -6,11 +6,11 @@ import csv
 import io
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
 
 from api.reports.measures import Measure, decimals
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from tests.reports import expected
 from tests.reports.conftest import Caller, Quarter
 
@@ -29,7 +29,7 @@ def as_text(value: object, measure: str) -> str:
 
 
 async def test_the_csv_holds_the_recounted_numbers_with_small_cells_hidden(
-    as_user: Caller, quarter: Quarter, db_pool: asyncpg.Pool
+    as_user: Caller, quarter: Quarter, db_pool: DatabasePool
 ) -> None:
     coordinator = await as_user(quarter.roster.coordinator)
     response = await coordinator.get(Q3)
@@ -70,7 +70,7 @@ async def test_the_csv_holds_the_recounted_numbers_with_small_cells_hidden(
 
 
 async def test_a_coordinator_sees_only_their_own_organisation(
-    as_user: Caller, quarter: Quarter, db_pool: asyncpg.Pool
+    as_user: Caller, quarter: Quarter, db_pool: DatabasePool
 ) -> None:
     """The same quarter for a coordinator of an organisation with no episodes: all hidden."""
     elsewhere = await make_roster(db_pool, peers=0)
@@ -86,7 +86,7 @@ async def test_a_coordinator_sees_only_their_own_organisation(
 
 @pytest.mark.parametrize("path", ["/reports", "/reports.csv", "/reports/print?quarter=2026-Q3"])
 async def test_ward_staff_peers_and_operators_are_refused(
-    as_user: Caller, quarter: Quarter, db_pool: asyncpg.Pool, path: str
+    as_user: Caller, quarter: Quarter, db_pool: DatabasePool, path: str
 ) -> None:
     async with db_pool.acquire() as conn:
         operator = f"op-{quarter.roster.organisation_id}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import asyncpg
 from playwright.async_api import Page
 
 from command.synthetic.roster import Roster
+from db.pool import DatabasePool
 from tests.api.bodies import TEST_CPR
 
 CITIZEN = "Testa Borger"
@@ -30,7 +30,7 @@ async def fill_referral(page: Page, roster: Roster, *, cpr: str = TEST_CPR) -> N
     await page.get_by_label("Admitted at (date and time, optional)").fill(admitted)
 
 
-async def refer(page: Page, roster: Roster, pool: asyncpg.Pool) -> str:
+async def refer(page: Page, roster: Roster, pool: DatabasePool) -> str:
     """Refer through the page; returns the new episode's id."""
     await fill_referral(page, roster)
     await page.get_by_role("button", name="Send referral").click()

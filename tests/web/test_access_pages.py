@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 from fastapi import FastAPI
 
 from api.event_input import EventIn
 from api.principal import Principal
 from api.task_decisions import DecisionIn
+from db.pool import DatabasePool
 from schemas.people import Role
 from schemas.tasks import DecisionAction
 from tests.api.bodies import referral_body
@@ -22,7 +22,7 @@ WRONG = "Wrong user id or password."
 
 
 async def test_a_wrong_password_or_user_id_says_so_without_telling_which_then_locks(
-    new_page, db_pool: asyncpg.Pool
+    new_page, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=0)
     page = await new_page()
@@ -41,7 +41,7 @@ async def test_a_wrong_password_or_user_id_says_so_without_telling_which_then_lo
     assert "/login" in page.url
 
 
-async def test_logging_out_ends_the_session(open_as: OpenAs, db_pool: asyncpg.Pool) -> None:
+async def test_logging_out_ends_the_session(open_as: OpenAs, db_pool: DatabasePool) -> None:
     roster = await web_roster(db_pool, peers=0)
     ward = await open_as(roster.ward_nurse)
     await ward.get_by_role("button", name="Log out").click()
@@ -51,7 +51,7 @@ async def test_logging_out_ends_the_session(open_as: OpenAs, db_pool: asyncpg.Po
 
 
 async def test_a_form_without_the_csrf_token_is_refused_with_403(
-    open_as: OpenAs, db_pool: asyncpg.Pool
+    open_as: OpenAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
@@ -73,7 +73,7 @@ async def test_a_form_without_the_csrf_token_is_refused_with_403(
 
 
 async def test_a_peer_opening_another_peers_episode_gets_the_not_found_page(
-    open_as: OpenAs, db_pool: asyncpg.Pool, web_app: FastAPI
+    open_as: OpenAs, db_pool: DatabasePool, web_app: FastAPI
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     other = await web_roster(db_pool, peers=1)
@@ -114,7 +114,7 @@ async def test_a_peer_opening_another_peers_episode_gets_the_not_found_page(
 
 
 async def test_a_task_link_from_a_notification_leads_through_log_in_to_the_task(
-    new_page, db_pool: asyncpg.Pool, web_app: FastAPI
+    new_page, db_pool: DatabasePool, web_app: FastAPI
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = Principal(id=roster.ward_nurse, role=Role.WARD, ward_id=roster.ward_id)

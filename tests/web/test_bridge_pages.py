@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import asyncpg
 import pytest
 
+from db.pool import DatabasePool
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
 from tests.web.steps import CITIZEN, refer
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 async def test_ward_peer_and_caseworker_carry_a_patient_across(
-    open_as: OpenAs, db_pool: asyncpg.Pool
+    open_as: OpenAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
@@ -79,7 +79,7 @@ async def test_ward_peer_and_caseworker_carry_a_patient_across(
 
 
 async def test_a_refused_referral_shows_the_reasons_next_to_the_fields_and_keeps_the_input(
-    open_as: OpenAs, db_pool: asyncpg.Pool
+    open_as: OpenAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import pytest
 
+from db.pool import DatabasePool
 from tests.api.bodies import TEST_CPR
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster, with_passwords
 from tests.web.steps import CITIZEN, refer
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 async def test_coordinator_matches_an_unmatched_episode_by_hand(
-    open_as: OpenAs, db_pool: asyncpg.Pool
+    open_as: OpenAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1, capacity=0)
     ward = await open_as(roster.ward_nurse)
@@ -44,7 +44,7 @@ async def test_coordinator_matches_an_unmatched_episode_by_hand(
 
 
 async def test_operator_sees_counts_by_phase_and_the_temporal_ui_but_no_personal_data(
-    open_as: OpenAs, db_pool: asyncpg.Pool
+    open_as: OpenAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     operator_id = f"operator-{uuid.uuid4().hex[:6]}"

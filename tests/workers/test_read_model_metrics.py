@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from prometheus_client import generate_latest
 
+from db.pool import DatabasePool
 from hverdagsbro.metrics import Metrics
 from workers.read_model_metrics import collect_once
 
 
-async def test_gauges_follow_the_read_model(db_pool: asyncpg.Pool) -> None:
+async def test_gauges_follow_the_read_model(db_pool: DatabasePool) -> None:
     async with db_pool.acquire() as conn:
         expected = dict(await conn.fetch("SELECT phase, count(*) FROM episodes GROUP BY phase"))
     metrics = Metrics()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 
-import asyncpg
 from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
+from db.pool import DatabasePool
 from hverdagsbro.settings import Settings
 from tests.conftest import free_port
 from tests.test_keys import TEST_KEYS
@@ -21,7 +21,7 @@ def _settings(address: str) -> Settings:
 
 
 async def test_while_temporal_is_away_the_worker_waits_until_told_to_stop(
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
 ) -> None:
     stop = asyncio.Event()
     waiting = asyncio.create_task(
@@ -34,7 +34,7 @@ async def test_while_temporal_is_away_the_worker_waits_until_told_to_stop(
 
 
 async def test_the_worker_connects_once_temporal_answers(
-    db_pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+    db_pool: DatabasePool, time_skipping_env: WorkflowEnvironment
 ) -> None:
     address = time_skipping_env.client.service_client.config.target_host
     client = await connect_patiently(

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
@@ -15,6 +14,7 @@ from temporalio.worker import Worker
 from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.events import (
@@ -36,7 +36,7 @@ from workflows.episode import EpisodeWorkflow
 async def new_episode(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
 ) -> Callable[..., Awaitable[EpisodeDriver]]:
     async def make(peers: int = 3, **kwargs: object) -> EpisodeDriver:
@@ -56,7 +56,7 @@ def eid() -> str:
     return uuid.uuid4().hex
 
 
-async def offered_peers(pool: asyncpg.Pool, episode_id: str) -> list[tuple[str, str]]:
+async def offered_peers(pool: DatabasePool, episode_id: str) -> list[tuple[str, str]]:
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT assignee_id, status FROM tasks WHERE episode_id = $1 AND kind = 'peer_offer'"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -13,6 +12,7 @@ from temporalio.worker import Worker
 from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from db.programmes import default_programmes
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
@@ -31,7 +31,7 @@ async def test_each_programme_runs_from_referral_to_closed(
     programme: str,
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
 ) -> None:
     roster = await make_roster(db_pool)
@@ -85,7 +85,7 @@ async def test_each_programme_runs_from_referral_to_closed(
 async def test_open_ended_programme_continues_as_new_after_a_review(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
 ) -> None:
     roster = await make_roster(db_pool)
@@ -116,7 +116,7 @@ async def test_open_ended_programme_continues_as_new_after_a_review(
 async def test_municipality_hears_of_the_discharge_only_with_consent(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
     smtp_server: SmtpServer,
 ) -> None:
@@ -160,7 +160,7 @@ async def test_municipality_hears_of_the_discharge_only_with_consent(
 async def test_a_long_history_continues_as_new_without_losing_tasks_or_events(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
 ) -> None:
     roster = await make_roster(db_pool)

@@ -11,11 +11,12 @@ from temporalio.worker import Worker
 from command.synthetic.driver import start
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from schemas.tasks import TaskKind
 from tests.conftest import SmtpServer
 
 
-async def offer_rows(pool: asyncpg.Pool, episode_id: str) -> list[asyncpg.Record]:
+async def offer_rows(pool: DatabasePool, episode_id: str) -> list[asyncpg.Record]:
     async with pool.acquire() as conn:
         return await conn.fetch(
             "SELECT status, attempts FROM outbox WHERE episode_id = $1 AND template = 'offer'"
@@ -27,7 +28,7 @@ async def offer_rows(pool: asyncpg.Pool, episode_id: str) -> list[asyncpg.Record
 async def test_mail_refused_then_accepted_reaches_the_peer_exactly_once(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
     smtp_server: SmtpServer,
 ) -> None:
@@ -52,7 +53,7 @@ async def test_mail_refused_then_accepted_reaches_the_peer_exactly_once(
 async def test_mail_that_never_gets_through_becomes_a_task_for_the_coordinator(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
-    db_pool: asyncpg.Pool,
+    db_pool: DatabasePool,
     task_queue: str,
     smtp_server: SmtpServer,
 ) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from command.synthetic.driver import start
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db.pool import DatabasePool
 from hverdagsbro.search_attributes import (
     BRIDGE_PHASE,
     DISCHARGE_DATE,
@@ -35,7 +35,7 @@ async def _listed(env: WorkflowEnvironment, query: str, episode_id: str) -> bool
 
 
 async def test_operator_finds_an_episode_by_bridge_phase_and_programme(
-    db_pool: asyncpg.Pool, worker_settings: Settings
+    db_pool: DatabasePool, worker_settings: Settings
 ) -> None:
     env = await WorkflowEnvironment.start_local(
         data_converter=TEST_CONVERTER,
