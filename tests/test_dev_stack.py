@@ -93,12 +93,36 @@ async def test_a_port_held_by_something_else_names_the_setting(dev_settings: Set
             await start_dev_server(dev_settings)
 
 
-async def _collect(stream: asyncio.StreamReader, seen: list[str], ready: asyncio.Event) -> None:
-    """Read everything `dev` prints (so its pipe never fills); `ready` once it says so."""
+async def _collect(
+    stream: asyncio.StreamReader, seen: list[str], ready: asyncio.Event, marker: str
+) -> None:
+    """Read everything a command prints (so its pipe never fills); `ready` once `marker` shows."""
     while line := await stream.readline():
         seen.append(line.decode(errors="replace"))
-        if "Press Ctrl-C" in seen[-1]:
+        if marker in seen[-1]:
             ready.set()
+
+
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment with only the given HVERDAGSBRO_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HVERDAGSBRO_")}
+    return env | {f"HVERDAGSBRO_{k}": v for k, v in settings.items()}
+
+
+async def _until_ready(
+    process: asyncio.subprocess.Process, marker: str
+) -> tuple[list[str], asyncio.Task[None]]:
+    """What the command printed until `marker`, and the task that keeps reading after it."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    ready = asyncio.Event()
+    collector = asyncio.create_task(_collect(process.stdout, seen, ready, marker))
+    await asyncio.wait_for(
+        asyncio.wait({collector, asyncio.create_task(ready.wait())}, return_when="FIRST_COMPLETED"),
+        120,
+    )
+    assert ready.is_set(), "the command exited early:\n" + "".join(seen)
+    return seen, collector
 
 
 def _mail_caught(folder: Path) -> Callable[[], Awaitable[bool]]:
@@ -133,12 +157,9 @@ async def test_dev_runs_everything_demo_offers_a_peer_and_ctrl_c_stops_it_all(
         "SDK_METRICS_PORT": str(free_port()),
         "CODEC_PORT": str(free_port()),
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HVERDAGSBRO_")}
-    env |= {f"HVERDAGSBRO_{k}": v for k, v in ports.items()}
-    env |= {
-        "HVERDAGSBRO_DATA_DIR": str(data_dir),
-        "HVERDAGSBRO_PUBLIC_URL": f"http://127.0.0.1:{ports['API_PORT']}",
-    }
+    env = _environment(
+        ports | {"DATA_DIR": str(data_dir), "PUBLIC_URL": f"http://127.0.0.1:{ports['API_PORT']}"}
+    )
     dev = await asyncio.create_subprocess_exec(
         HVERDAGSBRO,
         "dev",
@@ -147,19 +168,10 @@ async def test_dev_runs_everything_demo_offers_a_peer_and_ctrl_c_stops_it_all(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    assert dev.stdout is not None
-    seen: list[str] = []
-    ready = asyncio.Event()
-    collector = asyncio.create_task(_collect(dev.stdout, seen, ready))
+    collector: asyncio.Task[None] | None = None
     try:
-        await asyncio.wait_for(
-            asyncio.wait(
-                {collector, asyncio.create_task(ready.wait())}, return_when="FIRST_COMPLETED"
-            ),
-            120,
-        )
+        seen, collector = await _until_ready(dev, "Press Ctrl-C")
         output = "".join(seen)
-        assert ready.is_set(), "hverdagsbro dev exited early:\n" + output
         assert "embedded" in output
         assert f"http://127.0.0.1:{ports['TEMPORAL_UI_PORT']}" in output
 
@@ -194,8 +206,45 @@ async def test_dev_runs_everything_demo_offers_a_peer_and_ctrl_c_stops_it_all(
         assert seen[-1].strip() == "Stopped."
     finally:
         await _stop(dev)
-        collector.cancel()
+        if collector is not None:
+            collector.cancel()
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL stopped"
     with socket.socket() as probe:
         port = int(ports["TEMPORAL_ADDRESS"].rpartition(":")[2])
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the Temporal dev server stopped"
+
+
+async def test_dev_server_command_stops_on_sigterm_and_frees_its_port(
+    dev_settings: Settings,
+) -> None:
+    """What a process manager does: SIGTERM, then the command stops its child and exits 0."""
+    env = _environment(
+        {
+            "DATA_DIR": str(dev_settings.data_dir),
+            "TEMPORAL_ADDRESS": dev_settings.temporal_address,
+            "TEMPORAL_UI_PORT": str(dev_settings.temporal_ui_port),
+        }
+    )
+    command = await asyncio.create_subprocess_exec(
+        HVERDAGSBRO,
+        "dev-server",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    collector: asyncio.Task[None] | None = None
+    try:
+        seen, collector = await _until_ready(command, "Ctrl-C stops it.")
+        command.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(command.wait(), 60)
+        await collector
+        assert command.returncode == 0, "".join(seen)
+        assert seen[-1].strip() == "Stopped."
+    finally:
+        await _stop(command)
+        if collector is not None:
+            collector.cancel()
+    with socket.socket() as probe:
+        port = int(dev_settings.temporal_address.rpartition(":")[2])
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the Temporal dev server stopped"
