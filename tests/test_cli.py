@@ -83,7 +83,7 @@ def test_every_command_explains_itself(path: tuple[str, ...]) -> None:
     result = invoke(*path, "--help")
     assert result.exit_code == 0, result.output
     assert f"Usage: hverdagsbro {' '.join(path)}" in result.stdout
-    command = cli
+    command: click.Command = cli
     for name in path:
         assert isinstance(command, click.Group)
         command = command.commands[name]
