@@ -2,142 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 import structlog
 from temporalio import activity
 
+from db import episode_commits, outbox
 from db.connection import PooledConnection
 from db.events_received import mark_applied
+from db.outbox import Queued
 from db.pool import DatabasePool
-from schemas.commit import AuditEntry, CommitResult, EpisodeCommit, TimelineEntry
+from schemas.commit import AuditEntry, CommitResult, EpisodeCommit
 from schemas.notifications import Channel, DeliveryStatus, Notification
-from schemas.people import Actor
-from schemas.tasks import Task
 
 log = structlog.get_logger(__name__)
-
-# An older commit (seq < stored) must never overwrite a newer snapshot. The same commit again
-# (a workflow task whose completion was lost ran again, with a later workflow clock) does
-# overwrite: the read model then holds what the history recorded.
-_UPSERT_EPISODE = """
-WITH stored AS (SELECT commit_seq FROM episodes WHERE episode_id = $1)
-INSERT INTO episodes (
-    episode_id, citizen_id, programme, phase, peer_id, municipality_code, ward_id,
-    organisation_id, risk_elevated, consents, referred_at, discharged_at, first_contact_at,
-    next_due_at, next_due_kind, overdue_tasks, follow_ups_done, follow_ups_planned,
-    readmissions, milestones, hope_score_start, hope_score_end, closed_at, end_reason,
-    commit_seq, updated_at
-) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24, $25, now()
-)
-ON CONFLICT (episode_id) DO UPDATE SET
-    citizen_id = EXCLUDED.citizen_id,
-    programme = EXCLUDED.programme,
-    phase = EXCLUDED.phase,
-    peer_id = EXCLUDED.peer_id,
-    municipality_code = EXCLUDED.municipality_code,
-    ward_id = EXCLUDED.ward_id,
-    organisation_id = EXCLUDED.organisation_id,
-    risk_elevated = EXCLUDED.risk_elevated,
-    consents = EXCLUDED.consents,
-    referred_at = EXCLUDED.referred_at,
-    discharged_at = EXCLUDED.discharged_at,
-    first_contact_at = EXCLUDED.first_contact_at,
-    next_due_at = EXCLUDED.next_due_at,
-    next_due_kind = EXCLUDED.next_due_kind,
-    overdue_tasks = EXCLUDED.overdue_tasks,
-    follow_ups_done = EXCLUDED.follow_ups_done,
-    follow_ups_planned = EXCLUDED.follow_ups_planned,
-    readmissions = EXCLUDED.readmissions,
-    milestones = EXCLUDED.milestones,
-    hope_score_start = EXCLUDED.hope_score_start,
-    hope_score_end = EXCLUDED.hope_score_end,
-    closed_at = EXCLUDED.closed_at,
-    end_reason = EXCLUDED.end_reason,
-    commit_seq = EXCLUDED.commit_seq,
-    updated_at = now()
-WHERE episodes.commit_seq <= EXCLUDED.commit_seq
-RETURNING (SELECT commit_seq FROM stored) AS stored_seq
-"""
-
-_UPSERT_GOAL = """
-INSERT INTO episode_goals (episode_id, goal_no, area, text) VALUES ($1, $2, $3, $4)
-ON CONFLICT (episode_id, goal_no) DO UPDATE SET area = EXCLUDED.area, text = EXCLUDED.text
-"""
-
-_DROP_GOALS_BEYOND = "DELETE FROM episode_goals WHERE episode_id = $1 AND goal_no >= $2"
-
-_UPSERT_TASK = """
-INSERT INTO tasks (
-    task_id, episode_id, kind, assignee_role, assignee_id, assignee_service, status, number,
-    created_at, due_at, overdue, decided_at, decided_by, note, result, commit_seq
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16)
-ON CONFLICT (task_id) DO UPDATE SET
-    kind = EXCLUDED.kind,
-    assignee_role = EXCLUDED.assignee_role,
-    assignee_id = EXCLUDED.assignee_id,
-    assignee_service = EXCLUDED.assignee_service,
-    status = EXCLUDED.status,
-    number = EXCLUDED.number,
-    due_at = EXCLUDED.due_at,
-    overdue = EXCLUDED.overdue,
-    decided_at = EXCLUDED.decided_at,
-    decided_by = EXCLUDED.decided_by,
-    note = EXCLUDED.note,
-    result = EXCLUDED.result,
-    commit_seq = EXCLUDED.commit_seq
-WHERE tasks.commit_seq <= EXCLUDED.commit_seq
-"""
-
-_INSERT_TIMELINE = """
-INSERT INTO timeline (entry_id, episode_id, at, kind, actor_role, actor_id, summary, task_id,
-                      commit_seq)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (entry_id) DO NOTHING
-"""
-
-_INSERT_AUDIT = """
-INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, reason, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-ON CONFLICT (audit_id) DO NOTHING
-"""
-
-# Who a recipient (role + opaque id) means today. Only flags leave the database, never
-# the addresses themselves.
-_RESOLVE_RECIPIENT = """
-SELECT user_id,
-       coalesce(email, '') <> '' AS has_email,
-       coalesce(phone, '') <> '' AS has_phone
-FROM users
-WHERE active AND (
-       ($1 = 'peer' AND user_id = $2)
-    OR ($1 = 'coordinator' AND role = 'coordinator' AND organisation_id = $2)
-    OR ($1 = 'ward' AND role = 'ward' AND ward_id = $2)
-    OR ($1 = 'caseworker' AND role = 'caseworker' AND municipality_code = $2
-        AND ($3::text IS NULL OR service = $3))
-)
-ORDER BY user_id
-"""
-
-_INSERT_OUTBOX = """
-INSERT INTO outbox (notification_id, user_id, channel, episode_id, recipient_role,
-                    recipient_id, recipient_service, template, task_id, params, status,
-                    last_error, created_at, sent_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13,
-        CASE WHEN $11 = 'sent' THEN now() END)
-ON CONFLICT (notification_id, user_id, channel) DO NOTHING
-"""
 
 # The outbox row that makes an unaddressable notification visible instead of silent.
 NO_RECIPIENT_USER = "-"
 NO_RECIPIENT_ERROR = "no recipient"
-
-
-def actor_ref(actor: Actor | None) -> str | None:
-    """How an actor is stored in a single text column: "role:id"."""
-    return None if actor is None else f"{actor.role.value}:{actor.id}"
 
 
 class EpisodeStore:
@@ -150,20 +30,15 @@ class EpisodeStore:
     @activity.defn
     async def commit_episode(self, commit: EpisodeCommit) -> CommitResult:
         async with self._pool.acquire() as conn, conn.transaction():
-            applied = await self._upsert_episode(conn, commit)
+            applied = await episode_commits.write_episode(conn, commit)
             if applied and commit.goals:
-                await self._replace_goals(conn, commit)
-            # executemany sends each batch in one round trip.
+                await episode_commits.write_goals(conn, commit)
             if commit.tasks:
-                await conn.executemany(_UPSERT_TASK, [_task_args(commit, t) for t in commit.tasks])
+                await episode_commits.write_tasks(conn, commit)
             if commit.timeline:
-                await conn.executemany(
-                    _INSERT_TIMELINE, [_timeline_args(commit, e) for e in commit.timeline]
-                )
+                await episode_commits.write_timeline(conn, commit)
             if commit.audit:
-                await conn.executemany(
-                    _INSERT_AUDIT, [_audit_args(commit.episode_id, a) for a in commit.audit]
-                )
+                await episode_commits.write_audit(conn, commit)
                 if event_ids := applied_event_ids(commit.audit):
                     await mark_applied(conn, event_ids, commit.episode_id)
             for notification in commit.notifications:
@@ -176,67 +51,33 @@ class EpisodeStore:
         )
         return CommitResult(commit_seq=commit.commit_seq, applied=applied)
 
-    async def _upsert_episode(self, conn: PooledConnection, commit: EpisodeCommit) -> bool:
-        """Write the episode row; True the first time this commit is applied."""
-        p = commit.projection
-        row = await conn.fetchrow(
-            _UPSERT_EPISODE,
-            commit.episode_id,
-            p.citizen_id,
-            p.programme,
-            p.phase.value,
-            p.peer_id,
-            p.municipality_code,
-            p.ward_id,
-            p.organisation_id,
-            p.risk_elevated,
-            list(p.consents),
-            p.referred_at,
-            p.discharged_at,
-            p.first_contact_at,
-            p.next_due_at,
-            p.next_due_kind,
-            p.overdue_tasks,
-            p.follow_ups_done,
-            p.follow_ups_planned,
-            p.readmissions,
-            list(p.milestones),
-            p.hope_score_start,
-            p.hope_score_end,
-            p.closed_at,
-            p.end_reason,
-            commit.commit_seq,
-        )
-        if row is None:
-            return False  # an older commit: the stored snapshot is newer and stays
-        stored: int | None = row["stored_seq"]
-        return stored is None or stored < commit.commit_seq
-
-    async def _replace_goals(self, conn: PooledConnection, commit: EpisodeCommit) -> None:
-        await conn.executemany(
-            _UPSERT_GOAL,
-            [
-                (commit.episode_id, no, goal.area.value, goal.text)
-                for no, goal in enumerate(commit.goals)
-            ],
-        )
-        await conn.execute(_DROP_GOALS_BEYOND, commit.episode_id, len(commit.goals))
-
     async def _queue(self, conn: PooledConnection, n: Notification) -> None:
         """One outbox row per person and channel; the inbox is delivered by being written."""
-        users = await conn.fetch(
-            _RESOLVE_RECIPIENT, n.recipient.role.value, n.recipient.id, n.recipient.service
-        )
-        rows: list[tuple[str, Channel, DeliveryStatus, str | None]] = []
-        for user in users:
-            rows.append((user["user_id"], Channel.INBOX, DeliveryStatus.SENT, None))
-            if user["has_email"]:
-                rows.append((user["user_id"], Channel.EMAIL, DeliveryStatus.PENDING, None))
-            if user["has_phone"] and self._sms_enabled:
-                rows.append((user["user_id"], Channel.SMS, DeliveryStatus.PENDING, None))
+        rows: list[Queued] = []
+        for person in await outbox.addressees(conn, n.recipient):
+            channels = [Channel.INBOX]
+            if person.has_email:
+                channels.append(Channel.EMAIL)
+            if person.has_phone and self._sms_enabled:
+                channels.append(Channel.SMS)
+            rows += [
+                Queued(
+                    user_id=person.user_id,
+                    channel=channel,
+                    status=DeliveryStatus.SENT
+                    if channel == Channel.INBOX
+                    else DeliveryStatus.PENDING,
+                )
+                for channel in channels
+            ]
         if not rows:
             rows.append(
-                (NO_RECIPIENT_USER, Channel.INBOX, DeliveryStatus.SKIPPED, NO_RECIPIENT_ERROR)
+                Queued(
+                    user_id=NO_RECIPIENT_USER,
+                    channel=Channel.INBOX,
+                    status=DeliveryStatus.SKIPPED,
+                    error=NO_RECIPIENT_ERROR,
+                )
             )
             log.warning(
                 "notification has no recipient",
@@ -244,77 +85,7 @@ class EpisodeStore:
                 episode_id=n.episode_id,
                 recipient_role=n.recipient.role.value,
             )
-        params = json.dumps(n.params)
-        await conn.executemany(
-            _INSERT_OUTBOX,
-            [
-                (
-                    n.notification_id,
-                    user_id,
-                    channel.value,
-                    n.episode_id,
-                    n.recipient.role.value,
-                    n.recipient.id,
-                    n.recipient.service,
-                    n.template.value,
-                    n.task_id,
-                    params,
-                    status.value,
-                    error,
-                    n.created_at,
-                )
-                for user_id, channel, status, error in rows
-            ],
-        )
-
-
-def _task_args(commit: EpisodeCommit, task: Task) -> tuple[object, ...]:
-    result = None if task.result is None else json.dumps(task.result.model_dump(mode="json"))
-    return (
-        task.task_id,
-        commit.episode_id,
-        task.kind.value,
-        task.assignee.role.value,
-        task.assignee.id,
-        task.assignee.service,
-        task.status.value,
-        task.number,
-        task.created_at,
-        task.due_at,
-        task.overdue,
-        task.decided_at,
-        actor_ref(task.decided_by),
-        task.note,
-        result,
-        commit.commit_seq,
-    )
-
-
-def _timeline_args(commit: EpisodeCommit, entry: TimelineEntry) -> tuple[object, ...]:
-    return (
-        entry.entry_id,
-        commit.episode_id,
-        entry.at,
-        entry.kind,
-        None if entry.actor is None else entry.actor.role.value,
-        None if entry.actor is None else entry.actor.id,
-        entry.summary,
-        entry.task_id,
-        commit.commit_seq,
-    )
-
-
-def _audit_args(episode_id: str, audit: AuditEntry) -> tuple[object, ...]:
-    return (
-        audit.audit_id,
-        audit.at,
-        audit.actor.role.value,
-        audit.actor.id,
-        audit.action,
-        episode_id,
-        audit.reason,
-        json.dumps(audit.detail),
-    )
+        await outbox.queue(conn, n, rows)
 
 
 def applied_event_ids(audit: tuple[AuditEntry, ...]) -> list[str]:

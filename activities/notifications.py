@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import smtplib
 
-import asyncpg
 import httpx
 import structlog
 from temporalio import activity
@@ -14,7 +13,9 @@ from temporalio.exceptions import ApplicationError
 from activities.channels.email import EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
+from db import outbox
 from db.connection import CONNECTION_LOST, PooledConnection
+from db.outbox import Claimed
 from db.pool import DatabasePool
 from hverdagsbro.metrics import Metrics
 from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
@@ -22,41 +23,6 @@ from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliverySt
 __all__ = ["EmailSender", "Notifier", "SmsSender"]
 
 log = structlog.get_logger(__name__)
-
-_ROWS = """
-SELECT user_id, channel, status, last_error FROM outbox
-WHERE notification_id = $1 ORDER BY user_id, channel
-"""
-
-# Locks the row while it is sent, so two attempts running at once cannot both send it.
-# The address is read here and goes nowhere but the channel.
-_CLAIM = """
-SELECT o.status, o.last_error, u.email, u.phone, coalesce(u.active, false) AS active
-FROM outbox o LEFT JOIN users u ON u.user_id = o.user_id
-WHERE o.notification_id = $1 AND o.user_id = $2 AND o.channel = $3
-FOR UPDATE OF o
-"""
-
-_MARK_SENT = """
-UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
-WHERE notification_id = $1 AND user_id = $2 AND channel = $3
-"""
-
-_MARK_ATTEMPT_FAILED = """
-UPDATE outbox SET attempts = attempts + 1, last_error = $4
-WHERE notification_id = $1 AND user_id = $2 AND channel = $3
-"""
-
-_MARK_GIVEN_UP = """
-UPDATE outbox SET status = 'failed'
-WHERE notification_id = $1 AND status = 'pending'
-"""
-
-_MARK_SKIPPED = """
-UPDATE outbox SET status = 'skipped', last_error = $4
-WHERE notification_id = $1 AND user_id = $2 AND channel = $3
-"""
-
 
 _DATABASE_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, OSError)
 
@@ -100,21 +66,21 @@ class Notifier:
         deliveries: list[ChannelDelivery] = []
         failed: list[str] = []
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(_ROWS, n.notification_id)
+            rows = await outbox.notification_rows(conn, n.notification_id)
             if not rows:
                 raise ApplicationError(
                     "notification has no outbox rows (not committed yet)", type="OutboxMissing"
                 )
             for row in rows:
-                status, detail = DeliveryStatus(row["status"]), row["last_error"] or ""
+                status, detail = row.status, row.last_error or ""
                 if status == DeliveryStatus.PENDING:
                     status, detail = await self._deliver_row(
-                        conn, n, row["user_id"], Channel(row["channel"]), message
+                        conn, n, row.user_id, row.channel, message
                     )
                 if status == DeliveryStatus.PENDING:
-                    failed.append(f"{row['channel']} ({detail})")
+                    failed.append(f"{row.channel.value} ({detail})")
                 deliveries.append(
-                    ChannelDelivery(channel=Channel(row["channel"]), status=status, detail=detail)
+                    ChannelDelivery(channel=row.channel, status=status, detail=detail)
                 )
         if failed:
             raise ApplicationError(
@@ -128,8 +94,7 @@ class Notifier:
         """The workflow gave up on this notification: its unsent rows become `failed`
         (a coordinator task says so too). Returns how many rows."""
         async with self._pool.acquire() as conn:
-            result = await conn.execute(_MARK_GIVEN_UP, n.notification_id)
-        rows = int(result.split()[-1])
+            rows = await outbox.give_up(conn, n.notification_id)
         log.warning("delivery given up", notification_id=n.notification_id, rows=rows)
         return rows
 
@@ -142,26 +107,27 @@ class Notifier:
         message: Message,
     ) -> tuple[DeliveryStatus, str]:
         """Send one row and record the outcome in the same transaction as its lock."""
-        key = (n.notification_id, user_id, channel.value)
+        key = (n.notification_id, user_id, channel)
         sent = False
         try:
             async with conn.transaction():
-                row = await conn.fetchrow(_CLAIM, *key)
-                if row is None or row["status"] != DeliveryStatus.PENDING:
-                    status = DeliveryStatus(row["status"]) if row else DeliveryStatus.SKIPPED
-                    return status, (row["last_error"] or "") if row else ""
+                row = await outbox.claim(conn, *key)
+                if row is None:
+                    return DeliveryStatus.SKIPPED, ""
+                if row.status != DeliveryStatus.PENDING:
+                    return row.status, row.last_error or ""
                 try:
                     await self._send(
                         channel, row, message, delivery_key(n.notification_id, user_id)
                     )
                 except _Skip as exc:
-                    await conn.execute(_MARK_SKIPPED, *key, describe(exc))
+                    await outbox.mark_skipped(conn, *key, describe(exc))
                     log.warning(
                         "delivery skipped", **_ids(n, user_id, channel), reason=describe(exc)
                     )
                     return DeliveryStatus.SKIPPED, describe(exc)
                 except Exception as exc:
-                    await conn.execute(_MARK_ATTEMPT_FAILED, *key, describe(exc))
+                    await outbox.mark_attempt_failed(conn, *key, describe(exc))
                     log.warning(
                         "delivery failed", **_ids(n, user_id, channel), reason=describe(exc)
                     )
@@ -169,7 +135,7 @@ class Notifier:
                         self._metrics.notification_failed(channel)
                     return DeliveryStatus.PENDING, describe(exc)
                 sent = True
-                await conn.execute(_MARK_SENT, *key)
+                await outbox.mark_sent(conn, *key)
         except Exception:
             if not sent:
                 raise
@@ -181,28 +147,26 @@ class Notifier:
             self._metrics.notification_delivered(channel)
         return DeliveryStatus.SENT, ""
 
-    async def _mark_sent_again(self, key: tuple[str, str, str]) -> None:
+    async def _mark_sent_again(self, key: tuple[str, str, Channel]) -> None:
         """Until the database takes it (the activity's own timeout bounds the wait)."""
         delay = 0.2
         while True:
             try:
                 async with self._pool.acquire() as conn:
-                    await conn.execute(_MARK_SENT, *key)
+                    await outbox.mark_sent(conn, *key)
                 return
             except _DATABASE_GONE:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _send(
-        self, channel: Channel, row: asyncpg.Record, message: Message, key: str
-    ) -> None:
-        if not row["active"]:
+    async def _send(self, channel: Channel, row: Claimed, message: Message, key: str) -> None:
+        if not row.active:
             raise _Skip("user inactive")
         if channel == Channel.EMAIL:
-            if not row["email"]:
+            if not row.email:
                 raise _Skip("no e-mail address")
             await self._email.send(
-                to=row["email"],
+                to=row.email,
                 subject=message.subject,
                 body=message.body,
                 message_id=f"<{key}@{self._email.domain}>",
@@ -210,9 +174,9 @@ class Notifier:
         elif channel == Channel.SMS:
             if self._sms is None:
                 raise _Skip("SMS gateway not configured")
-            if not row["phone"]:
+            if not row.phone:
                 raise _Skip("no phone number")
-            await self._sms.send(to=row["phone"], text=message.sms, message_id=key)
+            await self._sms.send(to=row.phone, text=message.sms, message_id=key)
 
 
 def _ids(n: Notification, user_id: str, channel: Channel) -> dict[str, str]:

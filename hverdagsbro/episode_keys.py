@@ -19,6 +19,7 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
+from db.payload_keys import store_key, stored_key
 from db.pool import DatabasePool
 from hverdagsbro.encryption import KEY_BYTES, NONCE_BYTES, DataKey, EncryptionError, KeyRing
 
@@ -81,17 +82,17 @@ class EpisodeKeys:
         return key
 
     async def _load(self, workflow_id: str) -> DataKey | None:
-        row = await self._pool.fetchrow(
-            "SELECT master_key_id, wrapped_key, destroyed_at FROM payload_keys"
-            " WHERE workflow_id = $1",
-            workflow_id,
-        )
-        if row is None:
+        async with self._pool.acquire() as conn:
+            stored = await stored_key(conn, workflow_id)
+        if stored is None:
             return None
-        if row["destroyed_at"] is not None:
+        if stored.destroyed_at is not None:
             raise KeyDestroyedError(workflow_id)
-        master = self._ring.get(row["master_key_id"])
-        wrapped: bytes = row["wrapped_key"]
+        # The table's CHECK: a key not destroyed has its wrapped key.
+        assert stored.master_key_id is not None
+        assert stored.wrapped_key is not None
+        master = self._ring.get(stored.master_key_id)
+        wrapped = stored.wrapped_key
         try:
             secret = AESGCM(master.secret).decrypt(
                 wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], workflow_id.encode()
@@ -107,13 +108,8 @@ class EpisodeKeys:
         nonce = os.urandom(NONCE_BYTES)
         secret = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
         wrapped = nonce + AESGCM(master.secret).encrypt(nonce, secret, workflow_id.encode())
-        await self._pool.execute(
-            "INSERT INTO payload_keys (workflow_id, master_key_id, wrapped_key)"
-            " VALUES ($1, $2, $3) ON CONFLICT (workflow_id) DO NOTHING",
-            workflow_id,
-            master.key_id,
-            wrapped,
-        )
+        async with self._pool.acquire() as conn:
+            await store_key(conn, workflow_id, master.key_id, wrapped)
         # Another process may have won the race: the stored key is the one.
         key = await self._load(workflow_id)
         assert key is not None

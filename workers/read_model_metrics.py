@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
+from db import read_model_stats
 from db.pool import DatabasePool
 from hverdagsbro.metrics import Metrics
 from schemas.episode import Phase
@@ -21,23 +22,15 @@ async def collect_once(pool: DatabasePool, metrics: Metrics, since: datetime) ->
     """Refresh the gauges; observe first contacts recorded since `since`; returns the new mark."""
     now = datetime.now(UTC)
     async with pool.acquire() as conn:
-        phases = await conn.fetch("SELECT phase, count(*) AS n FROM episodes GROUP BY phase")
-        overdue = await conn.fetchval(
-            "SELECT count(*) FROM tasks WHERE status = 'open' AND overdue"
-        )
-        contacts = await conn.fetch(
-            "SELECT first_contact_at - discharged_at AS waited FROM episodes"
-            " WHERE first_contact_at IS NOT NULL AND discharged_at IS NOT NULL"
-            " AND first_contact_at > $1 AND first_contact_at <= $2",
-            since,
-            now,
-        )
+        phases = await read_model_stats.episodes_by_phase(conn)
+        overdue = await read_model_stats.overdue_open_tasks(conn)
+        waits = await read_model_stats.first_contact_waits(conn, since, now)
     counts = {phase: 0 for phase in Phase}
-    counts.update({Phase(r["phase"]): r["n"] for r in phases})
+    counts.update({Phase(phase): n for phase, n in phases.items()})
     metrics.set_episodes_by_phase(counts)
-    metrics.set_tasks_overdue(int(overdue))
-    for row in contacts:
-        metrics.first_contact_after(row["waited"])
+    metrics.set_tasks_overdue(overdue)
+    for waited in waits:
+        metrics.first_contact_after(waited)
     return now
 
 
