@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from api.errors import ApiError, FieldError, invalid
 from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
+from schemas.cpr import Cpr
 from schemas.events import (
     EVENT_ADAPTER,
     EVENT_ID,
@@ -67,7 +68,7 @@ class EventAck(_Input):
 class CitizenIn(_Input):
     """Personal data: stored in PostgreSQL only, never in Temporal ids, attributes or logs."""
 
-    cpr: str = Field(pattern=r"^[0-9]{10}$", description="10 digits, no hyphen.")
+    cpr: Cpr
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ]{8,16}$")
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

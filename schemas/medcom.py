@@ -1,28 +1,35 @@
-"""MedCom HospitalNotification: the FHIR R4 parts we read, and the typed summary we keep."""
+"""MedCom's HospitalNotification profile of FHIR R4: code systems, constraints, what we keep."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StrictBool,
-    Tag,
-    model_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic import AwareDatetime, Discriminator, Field, Tag, model_validator
 
+from schemas import fhir
 from schemas.base import Frozen
+from schemas.cpr import Cpr, is_cpr
 from schemas.events import CareSetting
+from schemas.fhir import (
+    FHIR_ID,
+    Bundle,
+    CodeableConcept,
+    Coding,
+    Encounter,
+    FhirId,
+    LogicalReference,
+    MessageHeader,
+    Organization,
+    OtherResource,
+    Patient,
+    Period,
+    Provenance,
+    Reference,
+    UtcDatetime,
+    resource_tag,
+)
 
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
@@ -37,86 +44,19 @@ LEAVE_PERIOD_URL = (
 )
 LPR3_SYSTEM = "https://www.esundhed.dk/Registre/Landspatientregisteret"
 
-FHIR_ID = r"^[A-Za-z0-9\-.]{1,64}$"
-"""FHIR R4 `id`: opaque, often not a valid UUID (e.g. `g099bbf3-…`); never parse it as one."""
 
-CPR_PATTERN = re.compile(r"[0-9]{10}")
-
-_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
-    r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?"
-)
+# --- the profile: what MedCom demands beyond FHIR ------------------------------------------
 
 
-def _utc_instant(value: object) -> datetime:
-    """A FHIR dateTime with a time and an explicit offset, converted to UTC."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("timestamp has no UTC offset")
-        return _in_utc(value)
-    if not isinstance(value, str):
-        raise ValueError("timestamp must be a string like 2022-12-07T12:00:00+02:00")
-    match = _DATETIME.fullmatch(value)
-    if match is None:
-        raise ValueError("timestamp must look like 2022-12-07T12:00:00+02:00")
-    if match.group("offset") is None:
-        raise ValueError("timestamp has no UTC offset")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError("timestamp is not a valid date and time") from None
-    return _in_utc(parsed)
+class Identifier(fhir.Identifier):
+    """An identifier; one from the CPR system must hold a CPR number (and is hidden in repr).
 
-
-def _in_utc(value: datetime) -> datetime:
-    """e.g. 0001-01-01T00:00:00+01:00 has no UTC instant: it would lie before year 1."""
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("timestamp lies outside the years 1 to 9999 in UTC") from None
-
-
-UtcDatetime = Annotated[datetime, BeforeValidator(_utc_instant)]
-"""A timezone-aware instant stored in UTC; a value without an offset is rejected."""
-
-FhirId = Annotated[str, Field(pattern=FHIR_ID)]
-
-
-class FhirModel(BaseModel):
-    """A FHIR element: camelCase names, unknown elements ignored, inputs never echoed in errors."""
-
-    model_config = ConfigDict(
-        extra="ignore",
-        frozen=True,
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        hide_input_in_errors=True,
-    )
-
-
-class Coding(FhirModel):
-    system: str | None = None
-    code: str | None = None
-
-
-class CodeableConcept(FhirModel):
-    coding: tuple[Coding, ...] = ()
-
-    def code_in(self, system: str) -> str | None:
-        """The first code from `system`, if any."""
-        return next((c.code for c in self.coding if c.system == system), None)
-
-
-class Identifier(FhirModel):
-    system: str | None = None
-    value: str | None = None
+    Named as FHIR names it (not MedcomIdentifier), as is `BundleEntry`: pydantic names the
+    class in the reason it gives for an element that is not a JSON object."""
 
     @model_validator(mode="after")
     def _cpr_is_ten_digits(self) -> Identifier:
-        if self.system == CPR_SYSTEM and (
-            self.value is None or CPR_PATTERN.fullmatch(self.value) is None
-        ):
+        if self.system == CPR_SYSTEM and not is_cpr(self.value):
             raise ValueError("CPR must be 10 digits")
         return self
 
@@ -125,72 +65,18 @@ class Identifier(FhirModel):
             yield name, ("<hidden>" if name == "value" and self.system == CPR_SYSTEM else value)
 
 
-_REFERENCE = re.compile(r"(?:^|/)(?P<type>[A-Z][A-Za-z]{1,63})/(?P<id>[A-Za-z0-9\-.]{1,64})\Z")
-
-
-class Reference(FhirModel):
-    reference: str | None = None
-
-    def target(self) -> tuple[str, str] | None:
-        """`(resourceType, id)` of a `Type/id` (or absolute `…/Type/id`) reference."""
-        if self.reference is None:
-            return None
-        ref = self.reference.split("/_history/", 1)[0]
-        match = _REFERENCE.search(ref)
-        if match is None:
-            return None
-        return match.group("type"), match.group("id")
-
-
-class Period(FhirModel):
-    start: UtcDatetime | None = None
-    end: UtcDatetime | None = None
-
-
-class Extension(FhirModel):
-    url: str
-    value_period: Period | None = None
-
-
-# --- resources -----------------------------------------------------------------------------
-
-
-class Resource(FhirModel):
-    id: FhirId
-
-
-class MessageSource(FhirModel):
-    endpoint: str
-
-
-class MessageDestination(FhirModel):
-    endpoint: str | None = None
-    receiver: Reference | None = None
-
-
-class MessageHeader(Resource):
-    resource_type: Literal["MessageHeader"]
-    event_coding: Coding
+class HospitalNotificationHeader(MessageHeader):
     focus: tuple[Reference, ...] = Field(min_length=1)
     sender: Reference
-    source: MessageSource
-    destination: tuple[MessageDestination, ...] = ()
 
 
-class Patient(Resource):
-    resource_type: Literal["Patient"]
+class MedcomPatient(Patient):
     identifier: tuple[Identifier, ...] = ()
-    deceased_boolean: StrictBool | None = None
-    deceased_date_time: UtcDatetime | None = None
 
     @property
     def cpr(self) -> str | None:
         """The CPR number (personal data: never log it, never put it in an error)."""
         return next((i.value for i in self.identifier if i.system == CPR_SYSTEM), None)
-
-    @property
-    def deceased(self) -> bool:
-        return bool(self.deceased_boolean) or self.deceased_date_time is not None
 
 
 class EncounterStatus(StrEnum):
@@ -200,24 +86,22 @@ class EncounterStatus(StrEnum):
     ENTERED_IN_ERROR = "entered-in-error"
 
 
-class ActCoding(FhirModel):
+class ActCoding(Coding):
     system: Literal["http://terminology.hl7.org/CodeSystem/v3-ActCode"]
     code: Literal["IMP", "EMER"]
 
 
-class EpisodeOfCareReference(FhirModel):
+class EpisodeOfCareReference(LogicalReference):
     identifier: Identifier
 
 
-class Encounter(Resource):
-    resource_type: Literal["Encounter"]
+class HospitalNotificationEncounter(Encounter):
     status: EncounterStatus
     class_: ActCoding = Field(alias="class")
     subject: Reference
     period: Period
     episode_of_care: tuple[EpisodeOfCareReference, ...] = ()
     service_provider: Reference
-    extension: tuple[Extension, ...] = ()
 
     @property
     def leave_period(self) -> Period | None:
@@ -225,22 +109,11 @@ class Encounter(Resource):
         return next((e.value_period for e in self.extension if e.url == LEAVE_PERIOD_URL), None)
 
 
-class ProvenanceEntity(FhirModel):
-    role: Literal["derivation", "revision", "quotation", "source", "removal"]
-    what: Reference
-
-
-class Provenance(Resource):
-    resource_type: Literal["Provenance"]
-    target: tuple[Reference, ...] = Field(min_length=1)
-    occurred_date_time: UtcDatetime | None = None
-    recorded: UtcDatetime
+class MedcomProvenance(Provenance):
     activity: CodeableConcept
-    entity: tuple[ProvenanceEntity, ...] = ()
 
 
-class Organization(Resource):
-    resource_type: Literal["Organization"]
+class MedcomOrganization(Organization):
     identifier: tuple[Identifier, ...] = ()
 
     @property
@@ -252,61 +125,28 @@ class Organization(Resource):
         return next((i.value for i in self.identifier if i.system == GLN_SYSTEM), None)
 
 
-class OtherResource(FhirModel):
-    """Any resource type this service does not read; kept only by type and id."""
-
-    resource_type: str
-    id: FhirId | None = None
-
-
-KNOWN_RESOURCES = frozenset({"MessageHeader", "Patient", "Encounter", "Provenance", "Organization"})
-
-
-def _resource_tag(value: object) -> str:
-    if isinstance(value, dict):
-        kind = value.get("resourceType")
-    else:
-        kind = getattr(value, "resource_type", None)
-    return kind if isinstance(kind, str) and kind in KNOWN_RESOURCES else "other"
-
-
-AnyResource = Annotated[
-    Annotated[MessageHeader, Tag("MessageHeader")]
-    | Annotated[Patient, Tag("Patient")]
-    | Annotated[Encounter, Tag("Encounter")]
-    | Annotated[Provenance, Tag("Provenance")]
-    | Annotated[Organization, Tag("Organization")]
+MedcomResource = Annotated[
+    Annotated[HospitalNotificationHeader, Tag("MessageHeader")]
+    | Annotated[MedcomPatient, Tag("Patient")]
+    | Annotated[HospitalNotificationEncounter, Tag("Encounter")]
+    | Annotated[MedcomProvenance, Tag("Provenance")]
+    | Annotated[MedcomOrganization, Tag("Organization")]
     | Annotated[OtherResource, Tag("other")],
-    Discriminator(_resource_tag),
+    Discriminator(resource_tag),
 ]
 
 
-class BundleEntry(FhirModel):
-    full_url: str | None = None
-    resource: AnyResource
+class BundleEntry(fhir.BundleEntry):
+    resource: MedcomResource
 
 
-class Bundle(FhirModel):
-    """A FHIR message Bundle: the MessageHeader is expected first, other entries are unordered."""
+class HospitalNotificationMessage(Bundle):
+    """A HospitalNotification message Bundle as MedCom profiles it."""
 
-    resource_type: Literal["Bundle"]
     id: FhirId
     type: Literal["message"]
     timestamp: UtcDatetime
     entry: tuple[BundleEntry, ...] = Field(min_length=1)
-
-    def resources(self) -> Iterator[AnyResource]:
-        return (e.resource for e in self.entry)
-
-    def resolve(self, reference: Reference | None, resource_type: str) -> AnyResource | None:
-        """The entry resource a `Type/id` reference points to (by resourceType and id)."""
-        target = reference.target() if reference is not None else None
-        if target is None or target[0] != resource_type:
-            return None
-        for resource in self.resources():
-            if resource.resource_type == target[0] and resource.id == target[1]:
-                return resource
-        return None
 
 
 # --- the summary we keep -------------------------------------------------------------------
@@ -367,7 +207,7 @@ class HospitalNotification(Frozen):
     bundle_timestamp: AwareDatetime
     message_header_id: str = Field(pattern=FHIR_ID)
     activity: ActivityCode
-    cpr: str = Field(pattern=r"^[0-9]{10}$", repr=False)
+    cpr: Cpr
     deceased: bool
     encounter_class: CareSetting
     encounter_status: EncounterStatus

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import require_role
+from api.dependencies import Medcom
 from api.medcom import MedcomError, fatal_error
-from api.medcom_intake import MedcomIntake
 from api.principal import Principal, TokenRole
 
 router = APIRouter(prefix="/api/medcom", tags=["medcom"])
@@ -32,6 +32,7 @@ async def hospital_notification(
     principal: Annotated[
         Principal, Depends(require_role(TokenRole.MEDCOM_GATEWAY, TokenRole.INTEGRATION))
     ],
+    medcom: Medcom,
 ) -> JSONResponse:
     """Takes one FHIR R4 message Bundle and answers with its acknowledgement outcome."""
     body = await request.body()
@@ -44,6 +45,5 @@ async def hospital_notification(
         return JSONResponse(ack.model_dump(), status_code=422)
     except MedcomError as err:
         return JSONResponse(fatal_error(err).model_dump(), status_code=422)
-    medcom: MedcomIntake = request.app.state.medcom
     ack = await medcom.receive(principal, raw)
     return JSONResponse(ack.model_dump(), status_code=STATUS[ack.outcome])

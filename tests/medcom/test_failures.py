@@ -16,7 +16,7 @@ from api.medcom import (
     parse_hospital_notification,
     transient_error,
 )
-from schemas.medcom import Bundle
+from schemas.medcom import HospitalNotificationMessage as Bundle
 from tests.medcom.bundles import (
     CARE_DIR,
     cpr_of,

@@ -1,102 +1,42 @@
-"""MedCom HospitalNotification in: parse a Bundle, map it to episode events, acknowledge it."""
+"""Reading a MedCom HospitalNotification: Bundle JSON in, a typed HospitalNotification out."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from api.event_input import time_fault
-from schemas.events import (
-    Admitted,
-    AdmittedPayload,
-    Deceased,
-    Discharged,
-    EpisodeEvent,
-    HospitalEventCancelled,
-    HospitalEventRevised,
-    HospitalEventRevisedPayload,
-    LeaveEnded,
-    LeaveStarted,
-    TargetPayload,
-)
+from api.medcom.errors import MedcomError
+from schemas.fhir import KNOWN_RESOURCES, Reference
 from schemas.medcom import (
     ACTIVITY_SYSTEM,
     CPR_SYSTEM,
     EVENT_SYSTEM,
-    FHIR_ID,
     HOSPITAL_NOTIFICATION_EVENT,
-    KNOWN_RESOURCES,
     SOR_SYSTEM,
     ActivityCode,
-    Bundle,
     EarlierMessageRole,
-    Encounter,
     HospitalNotification,
-    MedcomAcknowledgement,
-    MessageHeader,
-    Organization,
-    Patient,
-    Provenance,
-    Reference,
+    HospitalNotificationEncounter,
+    HospitalNotificationHeader,
+    HospitalNotificationMessage,
+    MedcomOrganization,
+    MedcomPatient,
+    MedcomProvenance,
 )
-from schemas.people import Actor
 
-__all__ = [
-    "ActivityCode",
-    "HospitalNotification",
-    "MedcomAcknowledgement",
-    "MedcomError",
-    "acknowledgement",
-    "event_id_for",
-    "fatal_error",
-    "parse_hospital_notification",
-    "to_episode_events",
-    "transient_error",
-    "transmission_key",
-]
-
-_CPR_LIKE = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
 _SAFE_CODE = re.compile(r"[a-z]+(?:-[a-z]+){0,8}")
-_ID = re.compile(FHIR_ID)
 _UUID_PREFIX = "urn:uuid:"
 _T = TypeVar("_T")
 
 
-def _redact(text: str) -> str:
-    """Defence in depth: anything shaped like a CPR never leaves in an error text."""
-    return _CPR_LIKE.sub("<redacted>", text)
-
-
-class MedcomError(ValueError):
-    """A message that will never be accepted: names the FHIR path and the reason, never a value.
-
-    `field` is a FHIR path such as `Bundle.entry[Patient].identifier`; `reason` says what is
-    wrong. Neither ever contains a CPR number, a name or other input values."""
-
-    def __init__(self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
-        self.field = _redact(field)
-        self.reason = _redact(reason)
-        self.more = tuple((_redact(f), _redact(r)) for f, r in more)
-        super().__init__(f"{self.field}: {self.reason}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.field, self.reason), {"more": self.more})
-
-    @property
-    def reasons(self) -> list[str]:
-        """Every problem found, first the one this error is named after."""
-        return [str(self), *(f"{f}: {r}" for f, r in self.more)]
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-
-def _as_mapping(raw: object) -> Mapping[Any, Any]:
+def as_mapping(raw: object) -> Mapping[Any, Any]:
+    """The message as a JSON object: a mapping as given, JSON text or bytes decoded."""
     if isinstance(raw, str | bytes | bytearray):
         try:
             raw = json.loads(raw)
@@ -159,9 +99,11 @@ def _only(items: Iterable[_T], field: str, what: str) -> _T:
     return found[0]
 
 
-def _organization_sor(bundle: Bundle, ref: Reference | None, field: str, role: str) -> str:
+def _organization_sor(
+    bundle: HospitalNotificationMessage, ref: Reference | None, field: str, role: str
+) -> str:
     org = bundle.resolve(ref, "Organization")
-    if not isinstance(org, Organization):
+    if not isinstance(org, MedcomOrganization):
         raise MedcomError(field, f"does not point to an Organization in the bundle ({role})")
     if not org.sor_code:
         raise MedcomError(
@@ -170,12 +112,14 @@ def _organization_sor(bundle: Bundle, ref: Reference | None, field: str, role: s
     return org.sor_code
 
 
-def _current_provenance(bundle: Bundle, header: MessageHeader) -> Provenance:
+def _current_provenance(
+    bundle: HospitalNotificationMessage, header: HospitalNotificationHeader
+) -> MedcomProvenance:
     mine = ("MessageHeader", header.id)
     current = [
         r
         for r in bundle.resources()
-        if isinstance(r, Provenance) and any(t.target() == mine for t in r.target)
+        if isinstance(r, MedcomProvenance) and any(t.target() == mine for t in r.target)
     ]
     if not current:
         raise MedcomError(
@@ -189,7 +133,7 @@ def _current_provenance(bundle: Bundle, header: MessageHeader) -> Provenance:
     return current[0]
 
 
-def _activity(provenance: Provenance) -> ActivityCode:
+def _activity(provenance: MedcomProvenance) -> ActivityCode:
     field = "Bundle.entry[Provenance].activity"
     code = provenance.activity.code_in(ACTIVITY_SYSTEM)
     if code is None:
@@ -204,7 +148,7 @@ def _activity(provenance: Provenance) -> ActivityCode:
 
 
 def _earlier_message(
-    provenance: Provenance, activity: ActivityCode
+    provenance: MedcomProvenance, activity: ActivityCode
 ) -> tuple[str | None, EarlierMessageRole | None]:
     field = "Bundle.entry[Provenance].entity"
     wanted = EarlierMessageRole.REMOVAL if activity.is_cancellation else EarlierMessageRole.REVISION
@@ -235,7 +179,9 @@ def _plausible(field: str, when: datetime | None) -> None:
         raise MedcomError(field, reason)
 
 
-def _check_times(activity: ActivityCode, encounter: Encounter, provenance: Provenance) -> None:
+def _check_times(
+    activity: ActivityCode, encounter: HospitalNotificationEncounter, provenance: MedcomProvenance
+) -> None:
     if encounter.period.start is None:
         raise MedcomError("Bundle.entry[Encounter].period.start", "required")
     leave = encounter.leave_period
@@ -261,7 +207,7 @@ def _check_times(activity: ActivityCode, encounter: Encounter, provenance: Prove
         raise MedcomError(f"{leave_field}.valuePeriod.end", f"required for {activity}")
 
 
-def _episode_of_care(encounter: Encounter) -> tuple[tuple[str, str], ...]:
+def _episode_of_care(encounter: HospitalNotificationEncounter) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     for i, ref in enumerate(encounter.episode_of_care):
         field = f"Bundle.entry[Encounter].episodeOfCare[{i}].identifier"
@@ -279,18 +225,18 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
     """Read one HospitalNotification message Bundle (a dict, or JSON text/bytes).
 
     Raises `MedcomError` (and nothing else) when the message can never be accepted."""
-    data = _as_mapping(raw)
+    data = as_mapping(raw)
     if data.get("resourceType") != "Bundle":
         raise MedcomError("Bundle.resourceType", "must be 'Bundle'")
     if data.get("type") != "message":
         raise MedcomError("Bundle.type", "must be 'message'")
     try:
-        bundle = Bundle.model_validate(data)
+        bundle = HospitalNotificationMessage.model_validate(data)
     except ValidationError as exc:
         raise _from_validation(exc) from None
 
     header = _only(
-        (r for r in bundle.resources() if isinstance(r, MessageHeader)),
+        (r for r in bundle.resources() if isinstance(r, HospitalNotificationHeader)),
         "Bundle.entry[MessageHeader]",
         "MessageHeader",
     )
@@ -302,16 +248,16 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
         )
 
     encounter = bundle.resolve(header.focus[0], "Encounter")
-    if not isinstance(encounter, Encounter):
-        if not any(isinstance(r, Encounter) for r in bundle.resources()):
+    if not isinstance(encounter, HospitalNotificationEncounter):
+        if not any(isinstance(r, HospitalNotificationEncounter) for r in bundle.resources()):
             raise MedcomError("Bundle.entry[Encounter]", "no Encounter in the bundle")
         raise MedcomError(
             "Bundle.entry[MessageHeader].focus", "does not point to an Encounter in the bundle"
         )
 
     patient = bundle.resolve(encounter.subject, "Patient")
-    if not isinstance(patient, Patient):
-        if not any(isinstance(r, Patient) for r in bundle.resources()):
+    if not isinstance(patient, MedcomPatient):
+        if not any(isinstance(r, MedcomPatient) for r in bundle.resources()):
             raise MedcomError("Bundle.entry[Patient]", "no Patient in the bundle")
         raise MedcomError(
             "Bundle.entry[Encounter].subject", "does not point to a Patient in the bundle"
@@ -361,7 +307,9 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
                 "Bundle.entry[Encounter].serviceProvider",
                 "serviceProvider",
             ),
-            receiver_sor=receiver_org.sor_code if isinstance(receiver_org, Organization) else None,
+            receiver_sor=(
+                receiver_org.sor_code if isinstance(receiver_org, MedcomOrganization) else None
+            ),
             earlier_message_header_id=earlier_id,
             earlier_message_role=earlier_role,
             recorded_at=provenance.recorded,
@@ -373,132 +321,3 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
 def transmission_key(n: HospitalNotification) -> tuple[str, str]:
     """(Bundle.id, MessageHeader.id): a repeated transmission is recognised by this pair."""
     return n.transmission_key
-
-
-# --- mapping to episode events -------------------------------------------------------------
-
-
-def event_id_for(message_header_id: str, suffix: str | None = None) -> str:
-    """The deterministic event id of what one MedCom message says.
-
-    A later `revise-*`/`cancel-*` message refers to the earlier MessageHeader, so its target is
-    `event_id_for(earlier_header_id)`. Should one message ever yield a second event, that event
-    gets `suffix` (`medcom:<header id>:<suffix>`); the first keeps the bare id."""
-    base = f"medcom:{message_header_id}"
-    return base if suffix is None else f"{base}:{suffix}"
-
-
-def _clinical_time(n: HospitalNotification) -> datetime:
-    base = n.activity.base
-    if base in {ActivityCode.ADMIT_INPATIENT, ActivityCode.ADMIT_EMERGENCY}:
-        return n.period_start
-    if base in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
-        when = n.period_end
-    elif base is ActivityCode.START_LEAVE_INPATIENT:
-        when = n.leave_start
-    else:
-        when = n.leave_end
-    if when is None:  # parse_hospital_notification guarantees it for non-cancellations
-        raise ValueError(f"{n.activity.value} without its clinical time")
-    return when
-
-
-def to_episode_events(n: HospitalNotification, *, actor: Actor) -> list[EpisodeEvent]:
-    """The episode events one HospitalNotification stands for.
-
-    Death (`Patient.deceasedBoolean`) wins over the activity code, which MORS leaves unchanged:
-    only `Deceased` is produced. A cancellation is timed at `Provenance.recorded`; every other
-    event at its clinical time (Encounter period or leave period)."""
-    event_id = event_id_for(n.message_header_id)
-    if n.deceased:
-        return [Deceased(event_id=event_id, occurred_at=n.period_end or n.recorded_at, actor=actor)]
-    activity = n.activity
-    if activity.is_cancellation or activity.is_revision:
-        if n.earlier_message_header_id is None:
-            raise ValueError(f"{activity.value} without the earlier MessageHeader")
-        target = event_id_for(n.earlier_message_header_id)
-        if activity.is_cancellation:
-            return [
-                HospitalEventCancelled(
-                    event_id=event_id,
-                    occurred_at=n.recorded_at,
-                    actor=actor,
-                    payload=TargetPayload(target_event_id=target),
-                )
-            ]
-        when = _clinical_time(n)
-        return [
-            HospitalEventRevised(
-                event_id=event_id,
-                occurred_at=when,
-                actor=actor,
-                payload=HospitalEventRevisedPayload(target_event_id=target, occurred_at=when),
-            )
-        ]
-    when = _clinical_time(n)
-    setting = AdmittedPayload(setting=activity.setting)
-    if activity in {ActivityCode.ADMIT_INPATIENT, ActivityCode.ADMIT_EMERGENCY}:
-        return [Admitted(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
-    if activity in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
-        return [Discharged(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
-    if activity is ActivityCode.START_LEAVE_INPATIENT:
-        return [LeaveStarted(event_id=event_id, occurred_at=when, actor=actor)]
-    return [LeaveEnded(event_id=event_id, occurred_at=when, actor=actor)]
-
-
-# --- acknowledgement -----------------------------------------------------------------------
-
-
-def _transmission_ids(raw: object) -> tuple[str | None, str | None]:
-    """Best effort (Bundle.id, MessageHeader.id) of a message that may be malformed."""
-    try:
-        data = _as_mapping(raw)
-    except MedcomError:
-        return None, None
-    bundle_id = data.get("id")
-    header_id: object = None
-    entries = data.get("entry")
-    if isinstance(entries, list):
-        for entry in entries:
-            resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            if isinstance(resource, Mapping) and resource.get("resourceType") == "MessageHeader":
-                header_id = resource.get("id")
-                break
-
-    def safe(value: object) -> str | None:
-        return value if isinstance(value, str) and _ID.fullmatch(value) else None
-
-    return safe(bundle_id), safe(header_id)
-
-
-def fatal_error(error: MedcomError, raw: object = None) -> MedcomAcknowledgement:
-    """`fatal-error`: the message will never be accepted; the reasons name FHIR paths."""
-    bundle_id, header_id = _transmission_ids(raw)
-    return MedcomAcknowledgement(
-        outcome="fatal-error",
-        bundle_id=bundle_id,
-        message_header_id=header_id,
-        reasons=error.reasons,
-    )
-
-
-def transient_error(reason: str, raw: object = None) -> MedcomAcknowledgement:
-    """`transient-error`: we could not take it now (e.g. Temporal unreachable); send it again."""
-    bundle_id, header_id = _transmission_ids(raw)
-    return MedcomAcknowledgement(
-        outcome="transient-error",
-        bundle_id=bundle_id,
-        message_header_id=header_id,
-        reasons=[_redact(reason)],
-    )
-
-
-def acknowledgement(
-    result: HospitalNotification | MedcomError, raw: object = None
-) -> MedcomAcknowledgement:
-    """`ok` for a parsed notification, `fatal-error` (with the reasons) for a `MedcomError`."""
-    if isinstance(result, MedcomError):
-        return fatal_error(result, raw)
-    return MedcomAcknowledgement(
-        outcome="ok", bundle_id=result.bundle_id, message_header_id=result.message_header_id
-    )

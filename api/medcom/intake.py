@@ -1,4 +1,4 @@
-"""MedCom HospitalNotifications in: parsed, matched to the citizen's episode, acknowledged.
+"""What the endpoint does with a HospitalNotification: store, dedupe, park or apply, acknowledge.
 
 A notification for a citizen with no open episode is kept ('waiting') and handed to the
 episode when a referral for that citizen arrives.
@@ -6,22 +6,22 @@ episode when a referral for that citizen arrives.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import asyncpg
 import structlog
 
 from api.errors import ApiError
 from api.intake import EventIntake
-from api.medcom import (
-    MedcomError,
-    acknowledgement,
-    fatal_error,
-    parse_hospital_notification,
-    to_episode_events,
-    transient_error,
-)
+from api.medcom.acknowledge import acknowledgement, fatal_error, transient_error
+from api.medcom.errors import MedcomError
+from api.medcom.events import to_episode_events
+from api.medcom.parse import parse_hospital_notification
 from api.principal import Principal
 from db.citizens import open_episode_of, upsert_citizen
+from db.connection import PooledConnection
 from db.events_received import record_event
+from db.medcom import remember_message, was_received
 from db.pool import DatabasePool
 from schemas.events import EpisodeEvent
 from schemas.medcom import HospitalNotification, MedcomAcknowledgement
@@ -63,7 +63,8 @@ class MedcomIntake:
             return
         for event in events:
             await self.intake.deliver(event, episode_id, source="medcom")
-        await self._remember(n, citizen_id, episode_id, "applied")
+        async with self.pool.acquire() as conn:
+            await _remember(conn, n, citizen_id, episode_id, "applied")
 
     async def _park(
         self, n: HospitalNotification, citizen_id: str, events: list[EpisodeEvent]
@@ -73,42 +74,28 @@ class MedcomIntake:
                 await record_event(
                     conn, event, source="medcom", status="parked", citizen_id=citizen_id
                 )
-            await self._remember(n, citizen_id, None, "waiting", conn)
+            await _remember(conn, n, citizen_id, None, "waiting")
         log.info("medcom message kept until a referral arrives", events=len(events))
-
-    async def _remember(
-        self,
-        n: HospitalNotification,
-        citizen_id: str,
-        episode_id: str | None,
-        status: str,
-        conn: asyncpg.pool.PoolConnectionProxy[asyncpg.Record] | None = None,
-    ) -> None:
-        query = (
-            "INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,"
-            " refers_to_header, episode_id, status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT DO NOTHING"
-        )
-        args = (
-            n.bundle_id,
-            n.message_header_id,
-            citizen_id,
-            n.activity.value,
-            n.earlier_message_header_id,
-            episode_id,
-            status,
-        )
-        if conn is not None:
-            await conn.execute(query, *args)
-            return
-        async with self.pool.acquire() as own:
-            await own.execute(query, *args)
 
     async def _already_received(self, n: HospitalNotification) -> bool:
         async with self.pool.acquire() as conn:
-            found = await conn.fetchval(
-                "SELECT 1 FROM medcom_messages WHERE bundle_id = $1 AND message_header_id = $2",
-                n.bundle_id,
-                n.message_header_id,
-            )
-        return found is not None
+            return await was_received(conn, n.bundle_id, n.message_header_id)
+
+
+async def _remember(
+    conn: PooledConnection,
+    n: HospitalNotification,
+    citizen_id: str,
+    episode_id: str | None,
+    status: Literal["applied", "waiting"],
+) -> None:
+    await remember_message(
+        conn,
+        bundle_id=n.bundle_id,
+        message_header_id=n.message_header_id,
+        citizen_id=citizen_id,
+        activity=n.activity.value,
+        refers_to_header=n.earlier_message_header_id,
+        episode_id=episode_id,
+        status=status,
+    )
