@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 
 from command.process import CommandError
+from db.databases import create_database, database_exists
 from db.migrate import migrate
 from db.pool import create_pool
 from db.programmes import seed_programmes
@@ -76,11 +77,10 @@ async def ensure_database(url: str) -> bool:
             "check HVERDAGSBRO_DATABASE_URL, or unset it to use the embedded PostgreSQL"
         ) from None
     try:
-        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+        if await database_exists(conn, name):
             return False
-        quoted = name.replace('"', '""')
         try:
-            await conn.execute(f'CREATE DATABASE "{quoted}"')
+            await create_database(conn, name)
         except asyncpg.DuplicateDatabaseError:  # created by a concurrent process
             return False
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Literal
@@ -14,7 +13,9 @@ from pydantic import Field, model_validator
 from temporalio.client import Client
 
 from api.passwords import hash_password
+from db import demo as demo_rows
 from db.connection import PooledConnection
+from db.demo import PeerOffer
 from db.pool import DatabasePool
 from db.programmes import default_programmes
 from schemas.base import Frozen
@@ -120,45 +121,17 @@ async def load_demo_roster(pool: DatabasePool, roster: DemoRoster) -> None:
     """Insert or refresh every row of the roster (safe to run again; peers keep their load)."""
     async with pool.acquire() as conn, conn.transaction():
         for p in roster.partnerships:
-            await conn.execute(
-                "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)"
-                " ON CONFLICT (partnership_id) DO UPDATE SET name = EXCLUDED.name",
-                p.partnership_id,
-                p.name,
-            )
+            await demo_rows.put_partnership(conn, p.partnership_id, p.name)
         for o in roster.organisations:
-            await conn.execute(
-                "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id) DO UPDATE SET"
-                " name = EXCLUDED.name, kind = EXCLUDED.kind,"
-                " partnership_id = EXCLUDED.partnership_id",
-                o.organisation_id,
-                o.name,
-                o.kind,
-                o.partnership_id,
+            await demo_rows.put_organisation(
+                conn, o.organisation_id, o.name, o.kind, o.partnership_id
             )
         for m in roster.municipalities:
-            await conn.execute(
-                "INSERT INTO municipalities (municipality_code, name, organisation_id)"
-                " VALUES ($1, $2, $3) ON CONFLICT (municipality_code) DO UPDATE SET"
-                " name = EXCLUDED.name, organisation_id = EXCLUDED.organisation_id",
-                m.municipality_code,
-                m.name,
-                m.organisation_id,
-            )
+            await demo_rows.put_municipality(conn, m.municipality_code, m.name, m.organisation_id)
         for w in roster.wards:
-            await conn.execute(
-                "INSERT INTO wards (ward_id, name, organisation_id, sor_code)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (ward_id) DO UPDATE SET"
-                " name = EXCLUDED.name, organisation_id = EXCLUDED.organisation_id,"
-                " sor_code = EXCLUDED.sor_code",
-                w.ward_id,
-                w.name,
-                w.organisation_id,
-                w.sor_code,
-            )
+            await demo_rows.put_ward(conn, w.ward_id, w.name, w.organisation_id, w.sor_code)
         for u in roster.users:
-            await _upsert_user(conn, u)
+            await _put_user(conn, u)
 
 
 # The shared log-in password of the fictional demo users (printed by `hverdagsbro demo`).
@@ -166,52 +139,33 @@ DEMO_PASSWORD = "hverdagsbro-demo"
 _DEMO_HASH = hash_password(DEMO_PASSWORD)
 
 
-async def _upsert_user(conn: PooledConnection, u: User) -> None:
-    await conn.execute(
-        "INSERT INTO users (user_id, role, display_name, email, organisation_id,"
-        " municipality_code, ward_id, service) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role,"
-        " display_name = EXCLUDED.display_name, email = EXCLUDED.email,"
-        " organisation_id = EXCLUDED.organisation_id,"
-        " municipality_code = EXCLUDED.municipality_code, ward_id = EXCLUDED.ward_id,"
-        " service = EXCLUDED.service, active = true",
-        u.user_id,
-        u.role,
-        u.display_name,
-        u.email,
-        u.organisation_id,
-        u.municipality_code,
-        u.ward_id,
-        u.service,
-    )
-    # Only set where none is: a password someone changed is kept.
-    await conn.execute(
-        "UPDATE users SET password_hash = $2 WHERE user_id = $1 AND password_hash IS NULL",
-        u.user_id,
-        _DEMO_HASH,
+async def _put_user(conn: PooledConnection, u: User) -> None:
+    await demo_rows.put_user(
+        conn,
+        user_id=u.user_id,
+        role=u.role,
+        display_name=u.display_name,
+        email=u.email,
+        organisation_id=u.organisation_id,
+        municipality_code=u.municipality_code,
+        ward_id=u.ward_id,
+        service=u.service,
+        password_hash=_DEMO_HASH,
     )
     if u.peer is None:
         return
-    await conn.execute(
-        "INSERT INTO peers (peer_id, organisation_id, employment, trained, training_completed,"
-        " supervision_group, languages, programmes, municipalities, capacity)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " ON CONFLICT (peer_id) DO UPDATE SET organisation_id = EXCLUDED.organisation_id,"
-        " employment = EXCLUDED.employment, trained = EXCLUDED.trained,"
-        " training_completed = EXCLUDED.training_completed,"
-        " supervision_group = EXCLUDED.supervision_group, languages = EXCLUDED.languages,"
-        " programmes = EXCLUDED.programmes, municipalities = EXCLUDED.municipalities,"
-        " capacity = EXCLUDED.capacity",
-        u.user_id,
-        u.organisation_id,
-        u.peer.employment,
-        u.peer.trained,
-        u.peer.training_completed,
-        u.peer.supervision_group,
-        u.peer.languages,
-        u.peer.programmes,
-        u.peer.municipalities,
-        u.peer.capacity,
+    await demo_rows.put_peer(
+        conn,
+        peer_id=u.user_id,
+        organisation_id=u.organisation_id,
+        employment=u.peer.employment,
+        trained=u.peer.trained,
+        training_completed=u.peer.training_completed,
+        supervision_group=u.peer.supervision_group,
+        languages=u.peer.languages,
+        programmes=u.peer.programmes,
+        municipalities=u.peer.municipalities,
+        capacity=u.peer.capacity,
     )
 
 
@@ -248,33 +202,17 @@ async def start_demo_episode(client: Client, pool: DatabasePool, task_queue: str
 
     citizen_id = uuid.uuid4().hex
     async with pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO citizens (citizen_id, name) VALUES ($1, $2)",
-            citizen_id,
-            DEMO_CITIZEN_NAME,
-        )
+        await demo_rows.add_named_citizen(conn, citizen_id, DEMO_CITIZEN_NAME)
     event = demo_referral(citizen_id, datetime.now(UTC))
     episode_id = await start_episode(client, pool, event, task_queue=task_queue)
     log.info("demo episode started", episode_id=episode_id)
     return episode_id
 
 
-@dataclass(frozen=True)
-class PeerOffer:
-    peer_id: str
-    display_name: str
-
-
 async def first_peer_offer(pool: DatabasePool, episode_id: str) -> PeerOffer | None:
     """The episode's first peer_offer task in the read model, if it is there yet."""
-    row = await pool.fetchrow(
-        "SELECT t.assignee_id, COALESCE(u.display_name, t.assignee_id) AS display_name"
-        " FROM tasks t LEFT JOIN users u ON u.user_id = t.assignee_id"
-        " WHERE t.episode_id = $1 AND t.kind = 'peer_offer'"
-        " ORDER BY t.number, t.created_at LIMIT 1",
-        episode_id,
-    )
-    return None if row is None else PeerOffer(row["assignee_id"], row["display_name"])
+    async with pool.acquire() as conn:
+        return await demo_rows.first_peer_offer(conn, episode_id)
 
 
 async def wait_for_peer_offer(

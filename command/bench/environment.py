@@ -31,6 +31,7 @@ from command.dev_server import DevServer, start_dev_server
 from command.process import stop_process
 from command.synthetic.roster import Roster, make_roster
 from db.access import create_token
+from db.databases import create_database, drop_database
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.encryption import generate_key
 from hverdagsbro.settings import PROJECT_ROOT, Settings
@@ -256,7 +257,7 @@ async def _database(progress: Progress) -> AsyncIterator[str]:
     admin = admin_url()
     conn = await asyncpg.connect(admin)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await create_database(conn, name)
     finally:
         await conn.close()
     url = _with_database(admin, name)
@@ -267,7 +268,7 @@ async def _database(progress: Progress) -> AsyncIterator[str]:
     finally:
         conn = await asyncpg.connect(admin)
         try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await drop_database(conn, name)
         finally:
             await conn.close()
         progress(f"database {name} dropped")

@@ -16,6 +16,7 @@ import aiohttp
 from command.bench.environment import BenchEnvironment
 from command.bench.stats import summary_ms
 from command.bench.trivial import TRIVIAL_SIGNAL, TrivialEntity
+from db import bench as bench_queries
 
 Send = Callable[[int], Awaitable[bool]]
 
@@ -157,9 +158,7 @@ async def wait_for_rows(
     deadline = time.monotonic() + limit_s
     while True:
         async with env.pool.acquire() as conn:
-            found = await conn.fetchval(
-                "SELECT count(*) FROM episodes WHERE episode_id = ANY($1)", list(episode_ids)
-            )
+            found = await bench_queries.episodes_present(conn, episode_ids)
         if found >= len(episode_ids):
             return
         if time.monotonic() > deadline:
@@ -220,8 +219,8 @@ async def wait_until_settled(env: BenchEnvironment, episodes: int, limit_s: floa
     deadline = time.monotonic() + limit_s
     while True:
         async with env.pool.acquire() as conn:
-            offers = await conn.fetchval("SELECT count(*) FROM tasks WHERE kind = 'peer_offer'")
-            unsent = await conn.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            offers = await bench_queries.peer_offers(conn)
+            unsent = await bench_queries.pending_messages(conn)
         if offers >= episodes and unsent == 0:
             return
         if time.monotonic() > deadline:
@@ -232,13 +231,12 @@ async def wait_until_settled(env: BenchEnvironment, episodes: int, limit_s: floa
 async def wait_until_applied(env: BenchEnvironment, limit_s: float = 600) -> int:
     """Until every event taken through the API is applied; returns how many were pending
     when the wait began."""
-    query = "SELECT count(*) FROM events_received WHERE status IN ('received', 'signalled')"
     async with env.pool.acquire() as conn:
-        pending: int = await conn.fetchval(query)
+        pending = await bench_queries.events_not_applied(conn)
     deadline = time.monotonic() + limit_s
     while True:
         async with env.pool.acquire() as conn:
-            left = await conn.fetchval(query)
+            left = await bench_queries.events_not_applied(conn)
         if left == 0:
             return pending
         if time.monotonic() > deadline:

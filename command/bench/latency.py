@@ -12,6 +12,7 @@ import aiohttp
 from command.bench.environment import BenchEnvironment
 from command.bench.ingest import post_event, risk_body
 from command.bench.stats import summary_ms
+from db import bench as bench_queries
 
 POLL_INTERVAL = 0.01
 # Audit rows are numbered at insert and may commit out of order; look this far back.
@@ -25,24 +26,18 @@ async def _watch_read_model(
     """Poll the audit log the episode commits write, noting when each event first shows;
     gives up on stragglers GRACE seconds after the last send."""
     async with env.pool.acquire() as conn:
-        floor = await conn.fetchval("SELECT coalesce(max(audit_no), 0) FROM audit_log")
+        floor = await bench_queries.last_audit_no(conn)
         marks: list[tuple[float, int]] = []
         gave_up_at: float | None = None
         while not done.is_set() or len(seen) < len(sent):
             pending = [e for e in sent if e not in seen]
             if pending:
-                rows = await conn.fetch(
-                    "SELECT audit_no, detail->>'event_id' AS event_id FROM audit_log"
-                    " WHERE audit_no > $1 AND action = 'event.risk_changed'"
-                    " AND detail->>'event_id' = ANY($2)",
-                    floor,
-                    pending,
-                )
+                rows = await bench_queries.risk_changes_applied(conn, floor, pending)
                 now = time.monotonic()
                 for row in rows:
-                    seen.setdefault(row["event_id"], now)
+                    seen.setdefault(row.event_id, now)
                 if rows:
-                    marks.append((now, max(r["audit_no"] for r in rows)))
+                    marks.append((now, max(r.audit_no for r in rows)))
                 while marks and marks[0][0] < now - REORDER_WINDOW:
                     floor = max(floor, marks.pop(0)[1] - 1000)
             if done.is_set():

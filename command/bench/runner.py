@@ -37,6 +37,7 @@ from command.bench.machine import describe_machine, machine_line
 from command.bench.progress import Progress
 from command.bench.scale import open_episodes
 from command.bench.table import render_table
+from db import bench as bench_queries
 from db.programmes import default_programmes
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.search_attributes import register_search_attributes
@@ -180,7 +181,7 @@ async def measure_ingest_and_latency(
 async def measure_scale(env: BenchEnvironment, plan: Plan, say: Progress) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     async with env.pool.acquire() as conn:
-        already = int(await conn.fetchval("SELECT count(*) FROM episodes"))
+        already = await bench_queries.episodes(conn)
     opened = 0
     for target in plan.open_episodes:
         say(f"3 scale: starting episodes until {target:,} are open (worker in its own process)")

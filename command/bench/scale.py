@@ -10,26 +10,23 @@ from typing import Any
 
 from command.bench.environment import BenchEnvironment
 from command.synthetic.referral import referral
+from db import bench as bench_queries
 from workers.starter import start_episode
 
 START_CONCURRENCY = 50
-TABLES = ("episodes", "tasks", "timeline", "outbox", "audit_log", "peer_reservations")
 MIB = 2**20
 
 
 async def _offers(env: BenchEnvironment) -> int:
     async with env.pool.acquire() as conn:
-        count: int = await conn.fetchval("SELECT count(*) FROM tasks WHERE kind = 'peer_offer'")
-        return count
+        return await bench_queries.peer_offers(conn)
 
 
 async def row_counts(env: BenchEnvironment) -> dict[str, Any]:
     """Rows per read-model table, and the database's size on disk."""
-    counts: dict[str, Any] = {}
     async with env.pool.acquire() as conn:
-        for table in TABLES:
-            counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
-        size = await conn.fetchval("SELECT pg_database_size(current_database())")
+        counts: dict[str, Any] = await bench_queries.row_counts(conn)
+        size = await bench_queries.database_bytes(conn)
     counts["database_mib"] = round(size / MIB, 1)
     return counts
 

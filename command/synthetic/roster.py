@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from db.pool import DatabasePool
+from db.synthetic import PeerRow, StaffRow, add_partnership, add_peers, add_staff
 
 # Municipality codes handed out in this process; rosters never share one, so matching in
 # one roster never sees another roster's peers.
@@ -61,65 +62,38 @@ async def make_roster(
         ward_nurse=f"nurse-{key}",
         caseworkers={s: f"cw-{key}-{s}" for s in SERVICES},
     )
-    # (user id, role, display name, municipality, ward, service)
-    staff: list[tuple[str, str, str, str | None, str | None, str | None]] = [
-        (roster.coordinator, "coordinator", "Test coordinator", None, None, None),
-        (roster.ward_nurse, "ward", "Test ward", None, ward, None),
+    staff = [
+        StaffRow(user_id=roster.coordinator, role="coordinator", display_name="Test coordinator"),
+        StaffRow(user_id=roster.ward_nurse, role="ward", display_name="Test ward", ward_id=ward),
     ]
     staff += [
-        (uid, "caseworker", "Test caseworker", code, None, s)
+        StaffRow(
+            user_id=uid,
+            role="caseworker",
+            display_name="Test caseworker",
+            municipality_code=code,
+            service=s,
+        )
         for s, uid in roster.caseworkers.items()
     ]
     staff += [
-        (peer, "peer", f"Test peer {n}", None, None, None) for n, peer in enumerate(roster.peers)
+        StaffRow(user_id=peer, role="peer", display_name=f"Test peer {n}")
+        for n, peer in enumerate(roster.peers)
+    ]
+    peer_rows = [
+        PeerRow(
+            peer_id=peer,
+            languages=list(languages[n]) if n < len(languages) else ["da"],
+            programmes=list(programmes),
+            municipalities=[code],
+            capacity=capacity,
+        )
+        for n, peer in enumerate(roster.peers)
     ]
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)",
-            f"p-{key}",
-            f"Partnership {key}",
+        await add_partnership(
+            conn, key=key, organisation_id=org, municipality_code=code, ward_id=ward
         )
-        await conn.execute(
-            "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-            " VALUES ($1, $2, 'ngo', $3)",
-            org,
-            f"Org {key}",
-            f"p-{key}",
-        )
-        await conn.execute(
-            "INSERT INTO municipalities (municipality_code, name) VALUES ($1, $2)"
-            " ON CONFLICT DO NOTHING",
-            code,
-            f"Kommune {code}",
-        )
-        await conn.execute(
-            "INSERT INTO wards (ward_id, name, organisation_id) VALUES ($1, $2, $3)",
-            ward,
-            f"Ward {key}",
-            org,
-        )
-        await conn.executemany(
-            "INSERT INTO users (user_id, role, display_name, email, organisation_id,"
-            " municipality_code, ward_id, service) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [
-                (uid, role, name, f"{uid}@example.org", org, m, w, s)
-                for uid, role, name, m, w, s in staff
-            ],
-        )
-        await conn.executemany(
-            "INSERT INTO peers (peer_id, organisation_id, employment, trained, languages,"
-            " programmes, municipalities, capacity)"
-            " VALUES ($1, $2, 'employed', true, $3, $4, $5, $6)",
-            [
-                (
-                    peer,
-                    org,
-                    list(languages[n]) if n < len(languages) else ["da"],
-                    list(programmes),
-                    [code],
-                    capacity,
-                )
-                for n, peer in enumerate(roster.peers)
-            ],
-        )
+        await add_staff(conn, org, staff)
+        await add_peers(conn, org, peer_rows)
     return roster

@@ -1,0 +1,91 @@
+"""The rows of a made-up partnership (tests and benchmark): new ids only, never updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from db.connection import PooledConnection
+from schemas.base import Frozen
+
+
+class StaffRow(Frozen):
+    user_id: str
+    role: str
+    display_name: str
+    municipality_code: str | None = None
+    ward_id: str | None = None
+    service: str | None = None
+
+
+class PeerRow(Frozen):
+    peer_id: str
+    languages: list[str]
+    programmes: list[str]
+    municipalities: list[str]
+    capacity: int
+
+
+async def add_partnership(
+    conn: PooledConnection, *, key: str, organisation_id: str, municipality_code: str, ward_id: str
+) -> None:
+    """Partnership p-<key> with one NGO, its ward and a municipality (kept if it exists)."""
+    await conn.execute(
+        "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)",
+        f"p-{key}",
+        f"Partnership {key}",
+    )
+    await conn.execute(
+        "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
+        " VALUES ($1, $2, 'ngo', $3)",
+        organisation_id,
+        f"Org {key}",
+        f"p-{key}",
+    )
+    await conn.execute(
+        "INSERT INTO municipalities (municipality_code, name) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING",
+        municipality_code,
+        f"Kommune {municipality_code}",
+    )
+    await conn.execute(
+        "INSERT INTO wards (ward_id, name, organisation_id) VALUES ($1, $2, $3)",
+        ward_id,
+        f"Ward {key}",
+        organisation_id,
+    )
+
+
+async def add_staff(
+    conn: PooledConnection, organisation_id: str, staff: Sequence[StaffRow]
+) -> None:
+    """Users of the organisation, each with a made-up address <user_id>@example.org."""
+    await conn.executemany(
+        "INSERT INTO users (user_id, role, display_name, email, organisation_id,"
+        " municipality_code, ward_id, service) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            (
+                u.user_id,
+                u.role,
+                u.display_name,
+                f"{u.user_id}@example.org",
+                organisation_id,
+                u.municipality_code,
+                u.ward_id,
+                u.service,
+            )
+            for u in staff
+        ],
+    )
+
+
+async def add_peers(conn: PooledConnection, organisation_id: str, peers: Sequence[PeerRow]) -> None:
+    """Trained, employed peers of the organisation (their users are added as staff)."""
+    await conn.executemany(
+        "INSERT INTO peers (peer_id, organisation_id, employment, trained, languages,"
+        " programmes, municipalities, capacity)"
+        " VALUES ($1, $2, 'employed', true, $3, $4, $5, $6)",
+        [
+            (p.peer_id, organisation_id, p.languages, p.programmes, p.municipalities, p.capacity)
+            for p in peers
+        ],
+    )
