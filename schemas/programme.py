@@ -48,7 +48,12 @@ class Programme(Frozen):
     open_ended: bool = Field(
         default=False, description="No fixed end: reviewed every `review_every_weeks`."
     )
-    review_every_weeks: int = Field(default=13, ge=1, le=52)
+    review_every_weeks: int = Field(
+        default=13,
+        ge=1,
+        le=52,
+        description="Weeks of follow-up between the reviews of an open-ended programme.",
+    )
     milestones: tuple[MilestoneKind, ...] = (
         MilestoneKind.MUNICIPAL_SERVICE,
         MilestoneKind.JOB_STEP,
@@ -69,6 +74,19 @@ class Programme(Frozen):
     def length_weeks(self) -> int:
         """Weeks of follow-up after discharge (one review period for open-ended programmes)."""
         return self.follow_up[-1].until_week
+
+    @property
+    def follow_up_task_window(self) -> timedelta:
+        return timedelta(days=self.follow_up_task_window_days)
+
+    @property
+    def review_every(self) -> timedelta:
+        return timedelta(weeks=self.review_every_weeks)
+
+    def review_period_offsets(self) -> list[timedelta]:
+        """The planned contacts of one review period of an open-ended programme: the plan's
+        contacts up to the review (the plan starts again in the next period)."""
+        return [offset for offset in self.follow_up_offsets() if offset <= self.review_every]
 
     def follow_up_offsets(self) -> list[timedelta]:
         """When each planned contact falls due, counted from discharge."""

@@ -1,16 +1,31 @@
-"""Whether a person's decision on a task may be applied: the update validator's rules.
+"""How a person's decision on a task changes the episode, and whether it may be applied.
 
-Each rule raises a non-retryable ApplicationError of type "InvalidDecision" whose message
-names the field and the reason, so the person gets a clear, immediate answer.
+Each validator rule raises a non-retryable ApplicationError of type "InvalidDecision" whose
+message names the field and the reason, so the person gets a clear, immediate answer.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from temporalio.exceptions import ApplicationError
 
 from schemas.episode import TERMINAL_PHASES, Phase
 from schemas.people import Role
-from schemas.tasks import REQUIRED_RESULT, DecisionAction, Task, TaskDecision, TaskKind
+from schemas.programme import MilestoneKind
+from schemas.tasks import (
+    REQUIRED_RESULT,
+    DecisionAction,
+    OutcomeAnswers,
+    ServiceConfirmed,
+    Task,
+    TaskDecision,
+    TaskKind,
+    TaskStatus,
+)
+from workflows import patches
+from workflows.record import EpisodeRecord
+from workflows.working_days import add_working_days
 
 # Who besides the assignee may decide a task: coordinators stand in for their peers.
 _STAND_INS: dict[Role, frozenset[Role]] = {
@@ -18,6 +33,12 @@ _STAND_INS: dict[Role, frozenset[Role]] = {
     Role.WARD: frozenset(),
     Role.CASEWORKER: frozenset(),
     Role.COORDINATOR: frozenset(),
+}
+
+_STATUS = {
+    DecisionAction.ACCEPT: TaskStatus.ACCEPTED,
+    DecisionAction.DECLINE: TaskStatus.DECLINED,
+    DecisionAction.COMPLETE: TaskStatus.COMPLETED,
 }
 
 
@@ -68,3 +89,49 @@ def _check_result(decision: TaskDecision, task: Task) -> None:
         raise reject("result", f"a {task.kind.value} task is completed with a {needed} result")
     if needed is None and given is not None:
         raise reject("result", f"a {task.kind.value} task takes no result")
+
+
+def apply_decision(
+    record: EpisodeRecord, decision: TaskDecision, task: Task, at: datetime | None = None
+) -> None:
+    """Record a checked decision on the task and start the work that follows from it."""
+    status = _STATUS[decision.action]
+    task.status = status
+    task.decided_at = at or record.runtime.now()
+    task.decided_by = decision.actor
+    task.note = decision.note
+    task.result = decision.result
+    record.changed_task(task)
+    record.audit(
+        decision.actor,
+        f"task.{decision.action.value}",
+        detail={"task_id": task.task_id, "kind": task.kind.value},
+    )
+    record.timeline(
+        "decision",
+        f"{task.kind.value.replace('_', ' ').capitalize()}: {status.value}",
+        actor=decision.actor,
+        task_id=task.task_id,
+    )
+    _react(record, task)
+
+
+def _react(record: EpisodeRecord, task: Task) -> None:
+    """Follow-on work that a decided task starts by itself."""
+    result = task.result
+    if task.kind == TaskKind.PEER_OFFER and task.status == TaskStatus.ACCEPTED:
+        # At once, so the peer sees the episode as soon as their answer returns.
+        record.assign(task.assignee.id, task.number)
+    elif task.kind == TaskKind.COORDINATION_PLAN:
+        due = add_working_days(
+            record.runtime.now(),
+            record.programme.network_meeting_working_days,
+            holidays=record.runtime.patched(patches.DANISH_PUBLIC_HOLIDAYS),
+        )
+        record.add_task(TaskKind.NETWORK_MEETING, record.ward(), due_at=due)
+    elif task.kind == TaskKind.FOLLOW_UP and task.status == TaskStatus.COMPLETED:
+        record.state.follow_ups_done += 1
+    elif isinstance(result, ServiceConfirmed):
+        record.milestone(MilestoneKind.MUNICIPAL_SERVICE, result.service, record.runtime.now())
+    elif isinstance(result, OutcomeAnswers):
+        record.state.outcome = result

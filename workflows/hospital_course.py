@@ -68,3 +68,8 @@ def last_discharge(records: list[HospitalRecord]) -> datetime | None:
     if not facts or facts[-1].fact != HospitalFact.DISCHARGED:
         return None
     return facts[-1].occurred_at
+
+
+def has_left_hospital(records: list[HospitalRecord]) -> bool:
+    """The citizen has been discharged from inpatient care at least once in this episode."""
+    return first_discharge(records) is not None

@@ -44,7 +44,8 @@ from tests.faults.live_system import (
 )
 from tests.faults.tcp_proxy import TcpProxy
 from workers.starter import start_episode
-from workflows.episode import DATABASE_RETRY, DELIVERY_RETRY, EpisodeWorkflow
+from workflows.calls import DATABASE_RETRY, DELIVERY_RETRY
+from workflows.episode import EpisodeWorkflow
 
 pytestmark = pytest.mark.slow
 

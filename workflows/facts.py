@@ -1,0 +1,260 @@
+"""How each fact (an event from the ward, MedCom or a person) changes the episode."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schemas.consent import SERVICE_SCOPE, ConsentScope
+from schemas.episode import (
+    ConsentRecord,
+    EpisodeStart,
+    EpisodeState,
+    HospitalFact,
+    HospitalRecord,
+    Phase,
+)
+from schemas.events import (
+    Admitted,
+    CareSetting,
+    CloseRequested,
+    ConcernFlagged,
+    ConsentGranted,
+    ConsentWithdrawn,
+    ContactLogged,
+    Deceased,
+    Discharged,
+    DischargePlanned,
+    EpisodeEvent,
+    GoalArea,
+    HospitalEventCancelled,
+    HospitalEventRevised,
+    LeaveEnded,
+    LeaveStarted,
+    MilestoneReached,
+    ReferralCancelled,
+    ReferralCreated,
+    RiskChanged,
+)
+from schemas.notifications import Template
+from schemas.people import Role
+from schemas.tasks import DecisionAction, TaskDecision, TaskKind, TaskStatus
+from workflows import hospital_course
+from workflows.decisions import apply_decision
+from workflows.record import EpisodeRecord
+from workflows.timings import CONCERN_DUE, CONFIRM_SERVICE_DUE, URGENT_CONCERN_DUE
+
+# Event ids remembered to drop a repeated event; older ones are long settled.
+SEEN_EVENTS_KEPT = 2000
+
+# Services a caseworker may hear about, and the goal that makes them relevant.
+SERVICE_GOALS: dict[str, GoalArea | None] = {
+    "social_services": None,
+    "jobcenter": GoalArea.JOB,
+    "education": GoalArea.EDUCATION,
+}
+
+
+def initial_state(start: EpisodeStart) -> EpisodeState:
+    """What the referral tells: risk, consents and the admission it was made from."""
+    state = EpisodeState(risk_elevated=start.referral.risk_elevated)
+    for grant in start.referral.consents:
+        state.consents[grant.scope] = ConsentRecord(
+            scope=grant.scope,
+            granted=True,
+            recorded_by=grant.recorded_by,
+            recorded_at=grant.recorded_at,
+        )
+    if start.referral.admitted_at is not None:
+        state.hospital.append(
+            HospitalRecord(
+                event_id=f"{start.referral_event_id}:admission",
+                fact=HospitalFact.ADMITTED,
+                setting=CareSetting.INPATIENT,
+                occurred_at=start.referral.admitted_at,
+            )
+        )
+    state.seen_event_ids.append(start.referral_event_id)
+    return state
+
+
+def record_referral(record: EpisodeRecord) -> None:
+    record.changes.goals = record.referral.goals
+    record.audit(
+        record.start.referred_by,
+        "episode.referred",
+        detail={"programme": record.programme.code},
+    )
+    record.timeline(
+        "referral", f"Referred to {record.programme.name}", actor=record.start.referred_by
+    )
+
+
+def receive(record: EpisodeRecord, event: EpisodeEvent) -> str:
+    """Apply an event once per event_id: "accepted", or "duplicate" when seen before."""
+    state = record.state
+    if event.event_id in state.seen_event_ids:
+        record.runtime.log("duplicate event ignored", {"event_type": event.type})
+        return "duplicate"
+    state.seen_event_ids.append(event.event_id)
+    del state.seen_event_ids[:-SEEN_EVENTS_KEPT]
+    record.audit(event.actor, f"event.{event.type}", detail={"event_id": event.event_id})
+    apply(record, event)
+    record.touch()
+    return "accepted"
+
+
+def apply(record: EpisodeRecord, event: EpisodeEvent) -> None:
+    state = record.state
+    match event:
+        case Admitted() | Discharged() | LeaveStarted() | LeaveEnded():
+            _hospital_fact(record, event)
+        case DischargePlanned():
+            state.discharge_planned_for = event.payload.planned_for
+            record.timeline("discharge_planned", "Discharge planned", actor=event.actor)
+            tell_municipality_if_due(record)
+        case Deceased():
+            record.end_now(Phase.DECEASED, "deceased")
+        case ReferralCancelled():
+            record.end_now(Phase.CANCELLED, "referral cancelled")
+        case ConsentGranted():
+            _grant(record, event)
+        case ConsentWithdrawn():
+            _withdraw(record, event)
+        case RiskChanged():
+            state.risk_elevated = event.payload.elevated
+            record.timeline(
+                "risk",
+                "Risk marked elevated" if event.payload.elevated else "Risk no longer elevated",
+                actor=event.actor,
+            )
+        case MilestoneReached():
+            record.milestone(event.payload.kind, event.payload.detail, event.occurred_at)
+        case ContactLogged():
+            _contact(record, event)
+        case ConcernFlagged():
+            state.concerns += 1
+            due = URGENT_CONCERN_DUE if event.payload.urgent else CONCERN_DUE
+            record.add_task(
+                TaskKind.CONCERN, record.coordinator(), due_in=due, template=Template.CONCERN
+            )
+        case CloseRequested():
+            state.close_requested = True
+            record.timeline("close_requested", "Closing requested", actor=event.actor)
+        case HospitalEventRevised():
+            correct(record, event.payload.target_event_id, event.payload.occurred_at)
+        case HospitalEventCancelled():
+            correct(record, event.payload.target_event_id, None)
+        case ReferralCreated():
+            record.timeline("referral", "Repeated referral ignored", actor=event.actor)
+
+
+def _hospital_fact(
+    record: EpisodeRecord, event: Admitted | Discharged | LeaveStarted | LeaveEnded
+) -> None:
+    state = record.state
+    fact = HospitalFact(event.type)
+    setting = (
+        event.payload.setting if isinstance(event, Admitted | Discharged) else CareSetting.INPATIENT
+    )
+    hospital_record = HospitalRecord(
+        event_id=event.event_id, fact=fact, setting=setting, occurred_at=event.occurred_at
+    )
+    was_readmitted = hospital_course.is_readmitted(state.hospital)
+    state.hospital.append(hospital_record)
+    if event.event_id in state.pending_corrections:
+        correct(record, event.event_id, state.pending_corrections.pop(event.event_id))
+    label = f"{fact.value.replace('_', ' ').capitalize()} ({setting.value})"
+    record.timeline(fact.value, label, actor=event.actor)
+    after_discharge = state.discharged_at is not None
+    if setting == CareSetting.EMERGENCY and fact == HospitalFact.ADMITTED and after_discharge:
+        state.emergency_visits += 1
+        record.notify(record.peer(), Template.EMERGENCY_VISIT)
+    readmitted_now = hospital_course.is_readmitted(state.hospital)
+    if readmitted_now and not was_readmitted and state.peer_id is not None:
+        record.notify(record.peer(), Template.READMITTED)
+    if fact == HospitalFact.DISCHARGED and setting == CareSetting.INPATIENT:
+        tell_municipality_if_due(record)
+
+
+def correct(record: EpisodeRecord, target_event_id: str, occurred_at: datetime | None) -> None:
+    """A hospital fact's time is revised, or (None) the fact is cancelled as sent in error."""
+    target = hospital_course.find(record.state.hospital, target_event_id)
+    if target is None:
+        # The corrected fact has not arrived yet: apply the correction when it does.
+        record.state.pending_corrections[target_event_id] = occurred_at
+        return
+    if occurred_at is None:
+        target.cancelled = True
+        record.timeline("correction", f"{target.fact.value} cancelled: sent in error")
+    else:
+        target.occurred_at = occurred_at
+        record.timeline("correction", f"{target.fact.value} time corrected")
+
+
+def _grant(record: EpisodeRecord, event: ConsentGranted) -> None:
+    grant = event.payload
+    record.state.consents[grant.scope] = ConsentRecord(
+        scope=grant.scope,
+        granted=True,
+        recorded_by=grant.recorded_by,
+        recorded_at=grant.recorded_at,
+    )
+    record.timeline("consent", f"Consent given: {grant.scope.value}", actor=event.actor)
+    tell_municipality_if_due(record)
+
+
+def _withdraw(record: EpisodeRecord, event: ConsentWithdrawn) -> None:
+    scope = event.payload.scope
+    record.state.consents[scope] = ConsentRecord(
+        scope=scope, granted=False, recorded_by=event.actor, recorded_at=event.occurred_at
+    )
+    record.timeline("consent", f"Consent withdrawn: {scope.value}", actor=event.actor)
+    if scope == ConsentScope.PEER_SUPPORT:
+        record.end_now(Phase.WITHDRAWN, "consent to peer support withdrawn")
+        return
+    for task in record.tasks_of(TaskKind.CONFIRM_SERVICE):
+        if task.assignee.service and SERVICE_SCOPE.get(task.assignee.service) == scope:
+            record.close_task(task, TaskStatus.CANCELLED, "consent withdrawn")
+
+
+def _contact(record: EpisodeRecord, event: ContactLogged) -> None:
+    record.state.contacts_logged += 1
+    channel = event.payload.channel.value
+    record.timeline("contact", f"Contact logged ({channel})", actor=event.actor)
+    if event.actor.role != Role.PEER or event.actor.id != record.state.peer_id:
+        return
+    # A logged contact is the first contact, or the follow-up that is due now.
+    for kind in (TaskKind.FIRST_CONTACT, TaskKind.FOLLOW_UP):
+        for task in record.tasks_of(kind):
+            decision = TaskDecision(
+                task_id=task.task_id, action=DecisionAction.COMPLETE, actor=event.actor
+            )
+            apply_decision(record, decision, task, at=event.occurred_at)
+            return
+
+
+def tell_municipality_if_due(record: EpisodeRecord) -> None:
+    """Caseworkers hear of a planned or actual discharge, once, and only with consent."""
+    state = record.state
+    if state.discharge_planned_for is None and not hospital_course.has_left_hospital(
+        state.hospital
+    ):
+        return
+    goals = {g.area for g in record.referral.goals}
+    for service, goal in SERVICE_GOALS.items():
+        if service in state.services_told or not may_share_with(state, service):
+            continue
+        if goal is not None and goal not in goals:
+            continue
+        state.services_told.append(service)
+        caseworker = record.caseworker(service)
+        record.notify(caseworker, Template.DISCHARGE_PLANNED)
+        record.add_task(
+            TaskKind.CONFIRM_SERVICE, caseworker, due_in=CONFIRM_SERVICE_DUE, template=None
+        )
+
+
+def may_share_with(state: EpisodeState, service: str) -> bool:
+    """The citizen has consented to the service hearing about the episode."""
+    consent = state.consents.get(SERVICE_SCOPE[service])
+    return consent is not None and consent.granted

@@ -1,0 +1,205 @@
+"""The episode's machinery: waiting, the commit loop, deliveries, the deadline watcher, settling
+and continue-as-new."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.episode_store import EpisodeStore
+    from activities.notifications import Notifier
+    from schemas.notifications import Notification, Template
+    from schemas.tasks import TaskKind
+    from workflows import patches, projections
+    from workflows.calls import DATABASE_CALL, DELIVERY
+    from workflows.record import EpisodeRecord
+    from workflows.timings import ESCALATION_DUE
+
+
+class Interrupted(Exception):
+    """The episode must end now (death, consent withdrawn, cancelled) or close early."""
+
+
+class Machinery:
+    """Runs beside the process: keeps the read model, the outbox and the deadlines in step."""
+
+    def __init__(self, record: EpisodeRecord) -> None:
+        self.record = record
+        self.committed_seq = record.state.commit_seq
+        self.committing = False
+        self.deliveries: set[asyncio.Task[None]] = set()
+        # What the main loop waits for right now, and how often it has woken: lets an
+        # update wait for the main loop's reaction before it answers.
+        self.waiting_for: Callable[[], bool] | None = None
+        self.main_turns = 0
+
+    def start(self) -> list[asyncio.Task[None]]:
+        """The loops that run until the process ends (the commit loop first)."""
+        return [
+            asyncio.create_task(self._commit_loop()),
+            asyncio.create_task(self._watch_deadlines()),
+        ]
+
+    # ------------------------------------------------------------------ waiting
+
+    async def wait(
+        self,
+        condition: Callable[[], bool],
+        *,
+        within: timedelta | None = None,
+        summary: str | None = None,
+    ) -> bool:
+        """Wait for the condition; False on timeout. Raises when the episode must end."""
+        record = self.record
+        if within is not None and within <= timedelta(0):
+            if record.interrupted:
+                raise Interrupted
+            return condition()
+        self.waiting_for = lambda: condition() or record.interrupted
+        try:
+            await workflow.wait_condition(self.waiting_for, timeout=within, timeout_summary=summary)
+        except TimeoutError:
+            if record.interrupted:
+                raise Interrupted from None
+            return False
+        finally:
+            self.waiting_for = None
+            self.main_turns += 1
+        if record.interrupted:
+            raise Interrupted
+        return True
+
+    async def main_reacted(self) -> None:
+        """If a change lets the main loop go on, wait until it has (in the same workflow
+        task), so its reaction (a new phase, new tasks) goes with the change."""
+        if self.waiting_for is not None and self.waiting_for():
+            turn = self.main_turns
+            await workflow.wait_condition(lambda: self.main_turns > turn)
+
+    async def committed(self) -> None:
+        """Wait until the main loop has reacted to a change and all of it is in the read model,
+        so the person who made the change sees its consequences when their call returns."""
+        await self.main_reacted()
+        state, changes = self.record.state, self.record.changes
+        target = state.commit_seq + 1 if changes.any else state.commit_seq
+        await workflow.wait_condition(lambda: self.committed_seq >= target)
+
+    # ------------------------------------------------------------------ commits
+
+    async def _commit_loop(self) -> None:
+        record = self.record
+        state, changes = record.state, record.changes
+        while True:
+            await workflow.wait_condition(lambda: changes.any)
+            if workflow.patched(patches.COMMIT_AFTER_MAIN_REACTS):
+                # An event by signal is `applied` with its consequences, as one by update is.
+                await self.main_reacted()
+            state.commit_seq += 1
+            commit = changes.take(
+                seq=state.commit_seq,
+                projection=projections.projection(record.start, state, workflow.now()),
+                tasks=state.tasks,
+            )
+            self.committing = True
+            if workflow.patched(patches.COMMIT_AS_LOCAL_ACTIVITY):
+                # In the same workflow task as the change: no round trip through the
+                # server's activity queue and one history event instead of six.
+                await workflow.execute_local_activity_method(
+                    EpisodeStore.commit_episode, commit, **DATABASE_CALL
+                )
+            else:
+                await workflow.execute_activity_method(
+                    EpisodeStore.commit_episode, commit, **DATABASE_CALL
+                )
+            self.committing = False
+            self.committed_seq = commit.commit_seq
+            for notification in commit.notifications:
+                job = asyncio.create_task(self._deliver(notification))
+                self.deliveries.add(job)
+                job.add_done_callback(self.deliveries.discard)
+
+    async def _deliver(self, notification: Notification) -> None:
+        record = self.record
+        try:
+            await workflow.execute_activity_method(
+                Notifier.deliver_notification, notification, **DELIVERY
+            )
+        except ActivityError:
+            workflow.logger.warning(
+                "notification could not be delivered",
+                extra={"notification_id": notification.notification_id},
+            )
+            record.timeline("delivery", "A notification could not be delivered")
+            if workflow.patched(patches.OUTBOX_MARKED_FAILED):
+                await workflow.execute_local_activity_method(
+                    Notifier.mark_delivery_failed, notification, **DATABASE_CALL
+                )
+            if notification.template != Template.NOTIFICATION_FAILED:
+                record.add_task(
+                    TaskKind.NOTIFICATION_FAILED,
+                    record.coordinator(),
+                    due_in=ESCALATION_DUE,
+                    template=Template.NOTIFICATION_FAILED,
+                )
+
+    # ------------------------------------------------------------------ deadlines
+
+    async def _watch_deadlines(self) -> None:
+        """Mark tasks overdue when their due time passes (offers expire instead)."""
+        record = self.record
+        tasks = record.state.tasks
+        while True:
+            now = workflow.now()
+            for task in tasks.values():
+                late = task.due_at is not None and task.due_at <= now
+                # Offers are not overdue: they expire and go to the next peer.
+                if task.is_open and late and not task.overdue and task.kind != TaskKind.PEER_OFFER:
+                    task.overdue = True
+                    record.timeline("overdue", f"Overdue: {task.kind.value}", task_id=task.task_id)
+                    record.changed_task(task)
+            upcoming = [
+                t.due_at
+                for t in tasks.values()
+                if t.is_open and not t.overdue and t.due_at is not None and t.due_at > now
+            ]
+            record.watch_until = min(upcoming) if upcoming else None
+            record.deadlines_changed = False
+            timeout = record.watch_until - now if record.watch_until else None
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: record.deadlines_changed, timeout=timeout, timeout_summary="next due"
+                )
+
+    # ------------------------------------------------------------------ settling
+
+    async def settle(self) -> None:
+        """Everything committed, every delivery done, every handler finished."""
+        changes = self.record.changes
+        await workflow.wait_condition(
+            lambda: (
+                not changes.any
+                and not self.committing
+                and not self.deliveries
+                and workflow.all_handlers_finished()
+            )
+        )
+
+    async def continue_as_new_if_long(self) -> None:
+        info = workflow.info()
+        too_long = info.get_current_history_length() > self.record.start.continue_as_new_after
+        if too_long or info.is_continue_as_new_suggested():
+            await self.continue_as_new()
+
+    async def continue_as_new(self) -> None:
+        """Carry the state (open tasks only) into a fresh run with a short history."""
+        await self.settle()
+        carried = self.record.state.model_copy(deep=True)
+        carried.tasks = {k: t for k, t in carried.tasks.items() if t.is_open}
+        carried.continued_runs += 1
+        workflow.continue_as_new(self.record.start.model_copy(update={"state": carried}))

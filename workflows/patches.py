@@ -1,0 +1,14 @@
+"""Names of the workflow.patched branches: each is a change old histories replay without."""
+
+from __future__ import annotations
+
+# The read-model commit runs as a local activity: one history event instead of six.
+COMMIT_AS_LOCAL_ACTIVITY = "commit-as-local-activity"
+# An outbox row is marked failed after the last delivery attempt.
+OUTBOX_MARKED_FAILED = "outbox-marked-failed"
+# Working days skip Danish public holidays, not only weekends.
+DANISH_PUBLIC_HOLIDAYS = "danish-public-holidays"
+# A commit waits until the main loop has reacted to the change it carries.
+COMMIT_AFTER_MAIN_REACTS = "commit-after-main-reacts"
+# An open-ended programme is reviewed every `review_every_weeks` weeks of follow-up.
+REVIEW_EVERY_WEEKS = "review-every-weeks"

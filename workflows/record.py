@@ -1,0 +1,212 @@
+"""The episode record: its tasks, notifications, timeline, audit trail, phase and milestones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from schemas.commit import AuditEntry, TimelineEntry
+from schemas.episode import TERMINAL_PHASES, EpisodeStart, EpisodeState, MilestoneRecord, Phase
+from schemas.notifications import Notification, Template
+from schemas.people import SYSTEM, Actor, Recipient, Role
+from schemas.programme import MilestoneKind
+from schemas.tasks import Task, TaskKind, TaskStatus
+from workflows import projections
+from workflows.pending_changes import PendingChanges
+from workflows.runtime import Runtime
+
+
+class EpisodeRecord:
+    """Keeps the episode's state and collects every change for the next commit.
+
+    Everything here is bookkeeping: it records what the process and the rules decided and
+    keeps what operators see (search attributes, details) in step, but decides nothing."""
+
+    def __init__(self, start: EpisodeStart, state: EpisodeState, runtime: Runtime) -> None:
+        self.start = start
+        self.programme = start.programme
+        self.referral = start.referral
+        self.episode_id = start.episode_id
+        self.state = state
+        self.runtime = runtime
+        self.changes = PendingChanges()
+        # Why the episode must end now (set by a fact; the process acts on it).
+        self.ending: tuple[Phase, str] | None = None
+        # The deadline watcher sleeps until `watch_until`; an earlier due time wakes it.
+        self.watch_until: datetime | None = None
+        self.deadlines_changed = False
+        self.published: tuple[object, ...] = ()
+
+    # ------------------------------------------------------------------ who
+
+    def peer(self, peer_id: str | None = None) -> Recipient:
+        """The assigned peer, or the peer named (an offer goes to a peer not assigned yet)."""
+        peer_id = peer_id or self.state.peer_id
+        assert peer_id is not None, "a peer is assigned before peer tasks exist"
+        return Recipient(role=Role.PEER, id=peer_id)
+
+    def coordinator(self) -> Recipient:
+        return Recipient(role=Role.COORDINATOR, id=self.referral.organisation_id)
+
+    def caseworker(self, service: str) -> Recipient:
+        return Recipient(role=Role.CASEWORKER, id=self.referral.municipality_code, service=service)
+
+    def ward(self) -> Recipient:
+        return Recipient(role=Role.WARD, id=self.referral.ward_id)
+
+    # ------------------------------------------------------------------ tasks
+
+    def tasks_of(self, kind: TaskKind, *, open_only: bool = True) -> list[Task]:
+        return [
+            t for t in self.state.tasks.values() if t.kind == kind and (t.is_open or not open_only)
+        ]
+
+    def add_task(
+        self,
+        kind: TaskKind,
+        assignee: Recipient,
+        *,
+        due_in: timedelta | None = None,
+        due_at: datetime | None = None,
+        number: int = 0,
+        template: Template | None = Template.NEW_TASK,
+    ) -> Task:
+        now = self.runtime.now()
+        task = Task(
+            task_id=self.new_id("t"),
+            kind=kind,
+            assignee=assignee,
+            created_at=now,
+            due_at=due_at or (now + due_in if due_in else None),
+            number=number,
+        )
+        self.state.tasks[task.task_id] = task
+        self.timeline("task", f"New task: {kind.value.replace('_', ' ')}", task_id=task.task_id)
+        if template is not None:
+            self.notify(assignee, template, task_id=task.task_id, params={"task": kind.value})
+        self.changed_task(task)
+        return task
+
+    def close_task(self, task: Task, status: TaskStatus, why: str) -> None:
+        task.status = status
+        task.decided_at = self.runtime.now()
+        task.decided_by = SYSTEM
+        self.timeline(
+            "task", f"{task.kind.value.replace('_', ' ').capitalize()}: {why}", task_id=task.task_id
+        )
+        self.changed_task(task)
+
+    def changed_task(self, task: Task) -> None:
+        self.changes.task(task.task_id)
+        due = task.due_at if task.is_open and not task.overdue else None
+        if due is not None and (self.watch_until is None or due < self.watch_until):
+            self.deadlines_changed = True
+        self.touch()
+
+    # ------------------------------------------------------------------ notes
+
+    def notify(
+        self,
+        recipient: Recipient,
+        template: Template,
+        *,
+        task_id: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
+        notification = Notification(
+            notification_id=self.new_id("n"),
+            episode_id=self.episode_id,
+            recipient=recipient,
+            template=template,
+            task_id=task_id,
+            created_at=self.runtime.now(),
+            params=params or {},
+        )
+        self.changes.notifications.append(notification)
+        self.audit(
+            SYSTEM,
+            "notification.queued",
+            detail={
+                "notification_id": notification.notification_id,
+                "template": template.value,
+                "recipient_role": recipient.role.value,
+            },
+        )
+
+    def timeline(
+        self, kind: str, summary: str, *, actor: Actor | None = None, task_id: str | None = None
+    ) -> None:
+        self.changes.timeline.append(
+            TimelineEntry(
+                entry_id=self.new_id("e"),
+                at=self.runtime.now(),
+                kind=kind,
+                actor=actor,
+                summary=summary,
+                task_id=task_id,
+            )
+        )
+
+    def audit(self, actor: Actor, action: str, *, detail: dict[str, str]) -> None:
+        self.changes.audit.append(
+            AuditEntry(
+                audit_id=self.new_id("a"),
+                at=self.runtime.now(),
+                actor=actor,
+                action=action,
+                detail=detail,
+            )
+        )
+
+    def milestone(self, kind: MilestoneKind, detail: str, at: datetime) -> None:
+        self.state.milestones.append(MilestoneRecord(kind=kind, detail=detail, reached_at=at))
+        self.timeline("milestone", f"Milestone: {kind.value}")
+
+    def assign(self, peer_id: str, offer_no: int) -> None:
+        self.state.peer_id = peer_id
+        self.state.assigned_offer_no = offer_no
+        self.timeline("matched", "Peer assigned")
+        self.touch()
+
+    # ------------------------------------------------------------------ phase
+
+    def set_phase(self, phase: Phase) -> None:
+        if self.state.phase == phase:
+            return
+        self.state.phase = phase
+        self.runtime.log("episode phase changed", {"phase": phase.value})
+        self.timeline("phase", f"Phase: {phase.value}")
+        self.audit(SYSTEM, "episode.phase", detail={"phase": phase.value})
+        self.touch()
+
+    def end_now(self, phase: Phase, reason: str) -> None:
+        """A fact ends the episode: the process stops at its next wait and finishes."""
+        if self.ending is None and self.state.phase not in TERMINAL_PHASES:
+            self.ending = (phase, reason)
+            self.timeline("ending", f"Episode ends: {reason}")
+
+    @property
+    def interrupted(self) -> bool:
+        """The process must stop what it waits for: the episode ends or closes early."""
+        closing_early = self.state.close_requested and self.state.phase not in (
+            Phase.CLOSING,
+            *TERMINAL_PHASES,
+        )
+        return self.ending is not None or closing_early
+
+    def touch(self) -> None:
+        """Something the read model or the operator view shows has changed."""
+        self.changes.projection_changed = True
+        overdue = projections.overdue_count(self.state)
+        published = (self.state.phase, overdue, self.state.discharged_at)
+        if published == self.published:
+            return
+        self.published = published
+        self.runtime.publish(
+            projections.search_attributes(self.start, self.state, overdue),
+            projections.details(self.state, overdue),
+        )
+
+    def new_id(self, prefix: str) -> str:
+        """A deterministic id: the same on every replay."""
+        self.state.seq += 1
+        return f"{self.episode_id}-{prefix}{self.state.seq}"

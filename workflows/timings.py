@@ -1,0 +1,43 @@
+"""The episode's timings: fixed deadlines by name, and those the programme and state decide."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from schemas.episode import EpisodeState
+from schemas.programme import Programme
+from workflows import hospital_course
+
+# Tasks for the ward and the peer before the discharge.
+TASK_DUE = timedelta(days=7)
+# A coordinator steps in within a day: nobody took the offer, first contact was missed, or a
+# notification could not be delivered.
+ESCALATION_DUE = timedelta(days=1)
+CONCERN_DUE = timedelta(days=2)
+URGENT_CONCERN_DUE = timedelta(hours=4)
+# A caseworker confirms which municipal service the citizen gets.
+CONFIRM_SERVICE_DUE = timedelta(days=14)
+PROGRAMME_REVIEW_DUE = timedelta(days=14)
+CLOSING_DUE = timedelta(days=14)
+# After this long the episode closes even if the closing tasks are not done.
+CLOSING_GIVE_UP = timedelta(days=28)
+
+
+def first_contact_deadline(programme: Programme, state: EpisodeState) -> datetime:
+    """When the peer must have made contact: hours after the last discharge, fewer at
+    elevated risk."""
+    hours = (
+        programme.first_contact_hours_elevated_risk
+        if state.risk_elevated
+        else programme.first_contact_hours
+    )
+    discharged = hospital_course.last_discharge(state.hospital)
+    assert discharged is not None
+    return discharged + timedelta(hours=hours)
+
+
+def follow_up_clock_due(state: EpisodeState, offset: timedelta) -> datetime:
+    """When the follow-up clock, which stands still while the citizen is readmitted, reaches
+    `offset` in the current period."""
+    assert state.follow_up_started_at is not None
+    return state.follow_up_started_at + offset + timedelta(seconds=state.paused_for)
