@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from activities.episode_store import EpisodeStore
 from activities.messages import TEXTS, delivery_key
 from activities.notifications import EmailSender, Notifier, SmsSender
+from db import outbox
 from db.pool import DatabasePool
 from schemas.notifications import Channel, ChannelDelivery, DeliveryStatus, Notification, Template
 from schemas.people import Role
@@ -277,3 +278,19 @@ async def test_delivery_before_the_commit_is_retried_not_lost(notifier: Notifier
 def test_every_template_has_a_danish_and_an_english_text() -> None:
     assert set(TEXTS) == set(Template)
     assert all(da and en and da != en for da, en in TEXTS.values())
+
+
+async def test_a_claimed_row_carries_the_addresses_but_never_shows_them(
+    db_pool: DatabasePool, roster: Roster
+) -> None:
+    n, peer = await queued(db_pool, roster)
+    async with db_pool.acquire() as conn, conn.transaction():
+        claimed = await outbox.claim(conn, n.notification_id, peer, Channel.SMS)
+    assert claimed is not None
+    assert claimed.status == DeliveryStatus.PENDING
+    assert claimed.email == f"{peer}@example.org"
+    assert claimed.phone is not None
+    assert claimed.phone.startswith("+45")
+    for shown in (repr(claimed), str(claimed)):
+        assert claimed.email not in shown
+        assert claimed.phone not in shown
