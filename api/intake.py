@@ -25,10 +25,17 @@ from api.principal import Principal, TokenRole
 from api.scoping import Row, may_see_episode
 from db.citizens import upsert_citizen
 from db.connection import CONNECTION_LOST, PooledConnection
+from db.episode_queries import episode as episode_row
 from db.events_received import (
     DELIVERED,
+    EventRecord,
+    applied_episode,
+    applied_referral_payload,
+    assign_parked,
+    event_record,
     mark_applied,
     mark_signalled,
+    parked_bodies,
     record_event,
     undelivered,
 )
@@ -236,20 +243,22 @@ class EventIntake:
         async with self.pool.acquire() as conn:
             rows = await undelivered(conn, older_than, limit)
         handed = 0
-        for event_id, episode_id, body in rows:
-            event = EVENT_ADAPTER.validate_python(json.loads(body))
+        for row in rows:
+            event = EVENT_ADAPTER.validate_python(json.loads(row.body))
             try:
                 if isinstance(event, ReferralCreated):
                     await self.start(event, source="redelivery")
-                elif episode_id is not None:
-                    await self.deliver(event, episode_id, source="redelivery")
+                elif row.episode_id is not None:
+                    await self.deliver(event, row.episode_id, source="redelivery")
             except ApiError as err:
                 # The episode ended or refuses it: nobody can apply it any more.
-                log.warning("recorded event not deliverable", event_id=event_id, status=err.status)
+                log.warning(
+                    "recorded event not deliverable", event_id=row.event_id, status=err.status
+                )
                 if err.status >= 500:
                     break
                 async with self.pool.acquire() as conn:
-                    await mark_signalled(conn, [event_id])
+                    await mark_signalled(conn, [row.event_id])
                 continue
             handed += 1
         if handed:
@@ -269,46 +278,26 @@ class EventIntake:
         """Hand events kept for a citizen without an episode (MedCom notifications that came
         before the referral) to their new episode, oldest first; returns how many."""
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT body::text AS body FROM events_received WHERE citizen_id = $1"
-                " AND status = 'parked' ORDER BY received_at",
-                citizen_id,
-            )
-        for row in rows:
-            event = EVENT_ADAPTER.validate_python(json.loads(row["body"]))
+            bodies = await parked_bodies(conn, citizen_id)
+        for body in bodies:
+            event = EVENT_ADAPTER.validate_python(json.loads(body))
             await self.deliver(event, episode_id, source="medcom")
-        if rows:
+        if bodies:
             async with self.pool.acquire() as conn:
-                await conn.execute(
-                    "UPDATE medcom_messages SET status = 'applied', episode_id = $2"
-                    " WHERE citizen_id = $1 AND status = 'waiting'",
-                    citizen_id,
-                    episode_id,
-                )
-                await conn.execute(
-                    "UPDATE events_received SET episode_id = $2"
-                    " WHERE citizen_id = $1 AND episode_id IS NULL"
-                    " AND event_type <> 'referral_created'",
-                    citizen_id,
-                    episode_id,
-                )
+                await assign_parked(conn, citizen_id, episode_id)
             log.info(
-                "kept events handed to the new episode", episode_id=episode_id, events=len(rows)
+                "kept events handed to the new episode", episode_id=episode_id, events=len(bodies)
             )
-        return len(rows)
+        return len(bodies)
 
-    async def status(self, principal: Principal, event_id: str) -> asyncpg.Record:
+    async def status(self, principal: Principal, event_id: str) -> EventRecord:
         """Where an event stands (received, signalled, applied, parked), for its reporters."""
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT event_id, event_type, episode_id, status, received_at, applied_at"
-                " FROM events_received WHERE event_id = $1",
-                event_id,
-            )
-            if row is None or row["episode_id"] is None:
+            row = await event_record(conn, event_id)
+            if row is None or row.episode_id is None:
                 raise ApiError(404, "event_id: no such event")
             try:
-                await self._check_scope(principal, row["episode_id"], conn, ended_ok=True)
+                await self._check_scope(principal, row.episode_id, conn, ended_ok=True)
             except ApiError:
                 raise ApiError(404, "event_id: no such event") from None
         return row
@@ -321,18 +310,11 @@ class EventIntake:
         *,
         ended_ok: bool = False,
     ) -> None:
-        row: Row | None = await conn.fetchrow(
-            "SELECT * FROM episodes WHERE episode_id = $1", episode_id
-        )
+        row: Row | None = await episode_row(conn, episode_id)
         if row is None:
             # Started a moment ago, before its first commit: the referral tells the scope.
-            referral = await conn.fetchval(
-                "SELECT body->'payload' FROM events_received WHERE episode_id = $1"
-                " AND event_type = 'referral_created' AND status = 'applied'",
-                episode_id,
-            )
-            if referral is not None:
-                payload = json.loads(referral)
+            payload = await applied_referral_payload(conn, episode_id)
+            if payload is not None:
                 consents = [c["scope"] for c in payload.get("consents", [])]
                 row = {**payload, "peer_id": None, "consents": consents}
         if row is None:
@@ -345,13 +327,10 @@ class EventIntake:
 
     async def _seen(self, event_id: str) -> EventAck | None:
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT episode_id FROM events_received WHERE event_id = $1 AND status = 'applied'",
-                event_id,
-            )
-        if row is None:
+            episode_id = await applied_episode(conn, event_id)
+        if episode_id is None:
             return None
-        return EventAck(event_id=event_id, episode_id=row["episode_id"], outcome="duplicate")
+        return EventAck(event_id=event_id, episode_id=episode_id, outcome="duplicate")
 
     async def _record(
         self, event: EpisodeEvent, episode_id: str | None, source: str, citizen_id: str | None

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field
 
 from db.connection import PooledConnection
+from schemas.base import Frozen
 from schemas.events import EpisodeEvent
 
 # An event that was handed to Temporal (or applied) before: a repeat changes nothing.
@@ -73,11 +76,28 @@ async def mark_applied(
     )
 
 
+class Undelivered(Frozen):
+    event_id: str
+    episode_id: str | None
+    body: str = Field(repr=False, description="The event as JSON; personal data.")
+
+
+class EventRecord(Frozen):
+    """Where an event stands, without its body."""
+
+    event_id: str
+    event_type: str
+    episode_id: str | None
+    status: Literal["received", "signalled", "applied", "parked"]
+    received_at: datetime
+    applied_at: datetime | None
+
+
 async def undelivered(
     conn: PooledConnection, older_than: timedelta, limit: int
-) -> list[tuple[str, str | None, str]]:
-    """(event_id, episode_id, body) of events recorded but never handed to Temporal, oldest
-    first: their sender's process stopped between the two steps."""
+) -> list[Undelivered]:
+    """Events recorded but never handed to Temporal, oldest first: their sender's process
+    stopped between the two steps."""
     rows = await conn.fetch(
         "SELECT event_id, episode_id, body::text AS body FROM events_received"
         " WHERE status = 'received' AND received_at < now() - $1::interval"
@@ -85,4 +105,62 @@ async def undelivered(
         older_than,
         limit,
     )
-    return [(r["event_id"], r["episode_id"], r["body"]) for r in rows]
+    return [Undelivered.model_validate(dict(r)) for r in rows]
+
+
+async def event_record(conn: PooledConnection, event_id: str) -> EventRecord | None:
+    row = await conn.fetchrow(
+        "SELECT event_id, event_type, episode_id, status, received_at, applied_at"
+        " FROM events_received WHERE event_id = $1",
+        event_id,
+    )
+    return None if row is None else EventRecord.model_validate(dict(row))
+
+
+async def applied_episode(conn: PooledConnection, event_id: str) -> str | None:
+    """The episode of an event already applied; None if it is not applied (yet)."""
+    episode_id: str | None = await conn.fetchval(
+        "SELECT episode_id FROM events_received WHERE event_id = $1 AND status = 'applied'",
+        event_id,
+    )
+    return episode_id
+
+
+async def applied_referral_payload(
+    conn: PooledConnection, episode_id: str
+) -> dict[str, Any] | None:
+    """The payload of the referral that started the episode (as JSON data), once applied."""
+    payload = await conn.fetchval(
+        "SELECT body->'payload' FROM events_received WHERE episode_id = $1"
+        " AND event_type = 'referral_created' AND status = 'applied'",
+        episode_id,
+    )
+    return None if payload is None else dict(json.loads(payload))
+
+
+async def parked_bodies(conn: PooledConnection, citizen_id: str) -> list[str]:
+    """The bodies (JSON) of events kept for a citizen without an episode, oldest first."""
+    rows = await conn.fetch(
+        "SELECT body::text AS body FROM events_received WHERE citizen_id = $1"
+        " AND status = 'parked' ORDER BY received_at",
+        citizen_id,
+    )
+    return [r["body"] for r in rows]
+
+
+async def assign_parked(conn: PooledConnection, citizen_id: str, episode_id: str) -> None:
+    """The citizen's kept events (and the MedCom messages that brought them) belong to the
+    new episode now."""
+    await conn.execute(
+        "UPDATE medcom_messages SET status = 'applied', episode_id = $2"
+        " WHERE citizen_id = $1 AND status = 'waiting'",
+        citizen_id,
+        episode_id,
+    )
+    await conn.execute(
+        "UPDATE events_received SET episode_id = $2"
+        " WHERE citizen_id = $1 AND episode_id IS NULL"
+        " AND event_type <> 'referral_created'",
+        citizen_id,
+        episode_id,
+    )
