@@ -13,33 +13,18 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api import security, web
-from api.auth import TokenCache
+from api.dependencies import Services, services_of, wire
 from api.errors import (
     ApiError,
     api_error_handler,
     unavailable_handler,
     validation_error_handler,
 )
-from api.intake import EventIntake
-from api.medcom_intake import MedcomIntake
 from api.routes import episodes, events, health, inbox, medcom, metrics, tasks
-from api.task_decisions import TaskDecisions
 from db.connection import CONNECTION_LOST
 from db.pool import DatabasePool, create_pool
-from hverdagsbro.metrics import Metrics
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import connect
-
-
-def _wire(app: FastAPI, pool: DatabasePool, temporal: Client, settings: Settings) -> None:
-    app.state.pool = pool
-    app.state.temporal = temporal
-    app.state.settings = settings
-    app.state.metrics = Metrics()
-    app.state.tokens = TokenCache()
-    app.state.intake = EventIntake(pool, temporal, settings.task_queue, app.state.metrics)
-    app.state.decisions = TaskDecisions(pool, temporal)
-    app.state.medcom = MedcomIntake(pool, app.state.intake)
 
 
 def create_app(
@@ -52,10 +37,15 @@ def create_app(
     """With `pool` and `temporal` (tests) the app uses them; otherwise it opens its own
     pool on `database_url` and connects to Temporal at start-up, and closes them at the end."""
 
+    given = (
+        Services.build(pool, temporal, settings)
+        if pool is not None and temporal is not None
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if pool is not None and temporal is not None:
-            _wire(app, pool, temporal, settings)
+        if given is not None:
             yield
             return
         assert database_url is not None, "database_url is needed without a pool"
@@ -63,8 +53,8 @@ def create_app(
             database_url, give_up_after=settings.database_timeout, max_size=20
         )
         try:
-            _wire(app, own_pool, await connect(settings, own_pool), settings)
-            sweep = asyncio.create_task(app.state.intake.redeliver_forever())
+            wire(app, Services.build(own_pool, await connect(settings, own_pool), settings))
+            sweep = asyncio.create_task(services_of(app).intake.redeliver_forever())
             try:
                 yield
             finally:
@@ -79,8 +69,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    if pool is not None and temporal is not None:
-        _wire(app, pool, temporal, settings)
+    if given is not None:
+        wire(app, given)
     security.install(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -3,50 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import asyncpg
-from fastapi import Request
+from fastapi import Depends, Request
 
+from api.dependencies import Pool, Tokens
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
-from db.access import secret_digest, session_user, token_record
+from api.token_cache import TokenCache
+from db.access import session_user, token_record
 from db.pool import DatabasePool
 from schemas.people import Role
 
 SESSION_COOKIE = "hb_session"
-
-
-class TokenCache:
-    """Systems send a token with every request; looking it up each time was the API's most
-    expensive query. A token found valid is trusted for TTL (or until it expires, if sooner):
-    a revoked token stops working within that time in every API process."""
-
-    TTL = timedelta(seconds=5)
-    MAX_ENTRIES = 1000
-
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._clock = clock
-        self._entries: dict[str, tuple[Principal, datetime]] = {}
-
-    def get(self, secret: str) -> Principal | None:
-        key = secret_digest(secret)
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        principal, until = entry
-        if self._clock() >= until:
-            del self._entries[key]
-            return None
-        return principal
-
-    def put(self, secret: str, principal: Principal, expires_at: datetime | None) -> None:
-        if len(self._entries) >= self.MAX_ENTRIES:
-            self._entries.clear()
-        until = self._clock() + self.TTL
-        if expires_at is not None:
-            until = min(until, expires_at)
-        self._entries[secret_digest(secret)] = (principal, until)
 
 
 def principal_from_user(user: asyncpg.Record, csrf_token: str | None = None) -> Principal:
@@ -62,15 +32,15 @@ def principal_from_user(user: asyncpg.Record, csrf_token: str | None = None) -> 
     )
 
 
-async def find_principal(request: Request) -> Principal | None:
+async def find_principal(
+    request: Request, pool: DatabasePool, tokens: TokenCache
+) -> Principal | None:
     """The caller behind the bearer token or the session cookie, if any."""
-    pool: DatabasePool = request.app.state.pool
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise ApiError(401, "Authorization: expected 'Bearer <token>'")
-        tokens: TokenCache = request.app.state.tokens
         known = tokens.get(secret.strip())
         if known is not None:
             return known
@@ -92,18 +62,27 @@ async def find_principal(request: Request) -> Principal | None:
     return None
 
 
-async def require_principal(request: Request) -> Principal:
-    principal = await find_principal(request)
+async def optional_principal(request: Request, pool: Pool, tokens: Tokens) -> Principal | None:
+    """The caller if they identified themselves; FastAPI asks once per request."""
+    return await find_principal(request, pool, tokens)
+
+
+MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def require_principal(principal: MaybeCaller) -> Principal:
     if principal is None:
         raise ApiError(401, "log in or send 'Authorization: Bearer <token>'")
     return principal
 
 
-def require_role(*roles: Role | TokenRole) -> Callable[[Request], Awaitable[Principal]]:
+Caller = Annotated[Principal, Depends(require_principal)]
+
+
+def require_role(*roles: Role | TokenRole) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only the given roles through."""
 
-    async def check(request: Request) -> Principal:
-        principal = await require_principal(request)
+    async def check(principal: Caller) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise ApiError(403, f"role {principal.role.value} may not do this (needs {allowed})")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.auth import require_principal
+from api.auth import Caller
+from api.dependencies import Intake
 from api.event_input import EventAck, EventIn
-from api.intake import EventIntake
-from api.principal import Principal
 
 router = APIRouter(prefix="/api", tags=["events"])
 
@@ -29,33 +28,18 @@ class EventStatus(BaseModel):
 
 
 @router.post("/events", status_code=202, response_model=EventAck)
-async def post_event(
-    body: EventIn,
-    request: Request,
-    principal: Annotated[Principal, Depends(require_principal)],
-) -> EventAck:
+async def post_event(body: EventIn, intake: Intake, principal: Caller) -> EventAck:
     """Record one event (idempotent by `event_id`): 202 with `accepted` or `duplicate`.
 
     202 means the event is stored and its episode holds it; the episode applies it within
     moments, and `GET /api/events/{event_id}` says `applied` once its effects can be read."""
-    intake: EventIntake = request.app.state.intake
     return await intake.submit(principal, body)
 
 
 @router.get("/events/{event_id}", response_model=EventStatus)
-async def get_event(
-    event_id: str,
-    request: Request,
-    principal: Annotated[Principal, Depends(require_principal)],
-) -> EventStatus:
+async def get_event(event_id: str, intake: Intake, principal: Caller) -> EventStatus:
     """Where an event stands; 404 for unknown events and for episodes you may not see."""
-    intake: EventIntake = request.app.state.intake
     row = await intake.status(principal, event_id)
-    return EventStatus(
-        event_id=row["event_id"],
-        type=row["event_type"],
-        episode_id=row["episode_id"],
-        status=row["status"],
-        received_at=row["received_at"],
-        applied_at=row["applied_at"],
+    return EventStatus.model_validate(
+        {**row.model_dump(exclude={"event_type"}), "type": row.event_type}
     )

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+
+from api.dependencies import Pool, Temporal
+from db.health import answers
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
+async def healthz(pool: Pool, temporal: Temporal) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(3):
-            async with request.app.state.pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
+            async with pool.acquire() as conn:
+                await answers(conn)
         checks["database"] = "ok"
     except Exception:
         checks["database"] = "unavailable"
     try:
         async with asyncio.timeout(3):
-            await request.app.state.temporal.service_client.check_health()
+            await temporal.service_client.check_health()
         checks["temporal"] = "ok"
     except Exception:
         checks["temporal"] = "unavailable"

@@ -25,6 +25,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def install(app: FastAPI) -> None:
     """Add the page routes and the stylesheet to the app."""
     pages = (login, ward, peer, caseworker, coordinator, operator, episode_page, tasks, reports)
+    app.include_router(login.login_router)
     for module in pages:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

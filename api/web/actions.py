@@ -18,6 +18,7 @@ from api.intake import EventIntake
 from api.principal import Principal
 from api.task_decisions import DecisionIn, TaskDecisions
 from api.web.guard import field, home_of
+from db.pool import DatabasePool
 from schemas.tasks import DecisionAction
 
 Page = Callable[..., Awaitable[Response]]
@@ -29,7 +30,7 @@ def new_event_id(kind: str) -> str:
 
 
 async def report(
-    request: Request,
+    intake: EventIntake,
     principal: Principal,
     form: FormData,
     type_: str,
@@ -47,12 +48,11 @@ async def report(
         )
     except ValidationError as err:
         raise invalid(err) from None
-    intake: EventIntake = request.app.state.intake
     return await intake.submit(principal, body, wait=True)
 
 
 async def decide(
-    request: Request,
+    decisions: TaskDecisions,
     principal: Principal,
     task_id: str,
     action: DecisionAction,
@@ -64,7 +64,6 @@ async def decide(
         body = DecisionIn(note=note, result=result)
     except ValidationError as err:
         raise invalid(err) from None
-    decisions: TaskDecisions = request.app.state.decisions
     await decisions.decide(principal, task_id, action, body)
 
 
@@ -75,7 +74,11 @@ def done(principal: Principal, notice: str, anchor: str = "") -> Response:
 
 
 async def act(
-    request: Request, principal: Principal, action: Awaitable[str], page: Page
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    action: Awaitable[str],
+    page: Page,
 ) -> Response:
     """Run a form's action. A refusal the user can fix (409, 422, 503) shows the page again
     with the reason; 401/403/404 go to the friendly pages."""
@@ -84,7 +87,7 @@ async def act(
     except ApiError as err:
         if err.status in (401, 403, 404):
             raise
-        return await page(request, principal, problem=err, status=err.status)
+        return await page(request, principal, pool, problem=err, status=err.status)
     return done(principal, notice)
 
 

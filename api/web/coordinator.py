@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request, Response
+
+from api.dependencies import Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web import queries
-from api.web.guard import PageRoute, page_principal
-from api.web.rendering import render
-from api.web.task_forms import task_context
-from db.episode_queries import EPISODES_BY_ROLE
+from api.web.guard import PageRoute, page_user
+from api.web.role_page import role_page
+from db import pages
+from db.pool import DatabasePool
 from schemas.people import Role
 from schemas.tasks import TaskKind
 
@@ -19,36 +21,37 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 ATTENTION = frozenset({TaskKind.MANUAL_MATCH, TaskKind.FIRST_CONTACT_ESCALATION, TaskKind.CONCERN})
 
+Coordinator = Annotated[Principal, Depends(page_user(Role.COORDINATOR))]
+
 
 async def page(
-    request: Request, principal: Principal, *, problem: ApiError | None = None, status: int = 200
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    *,
+    problem: ApiError | None = None,
+    status: int = 200,
 ) -> Response:
-    tasks = await open_tasks(request, principal)
+    tasks = await open_tasks(pool, principal)
     reasons: dict[str, list[str]] = {}
     for task in tasks:
         if task.kind in ATTENTION:
             reasons.setdefault(task.episode_id, []).append(task.kind)
-    async with request.app.state.pool.acquire() as conn:
-        episodes = await conn.fetch(EPISODES_BY_ROLE["coordinator"], principal.organisation_id)
-        peers = await queries.peer_load(conn, principal.organisation_id)
-    attention = [e for e in episodes if e["phase"] == "unmatched" or e["episode_id"] in reasons]
-    return render(
+    async with pool.acquire() as conn:
+        episodes = await pages.organisation_episodes(conn, principal.organisation_id)
+        peers = await pages.peer_load(conn, principal.organisation_id)
+    attention = [e for e in episodes if e.phase == "unmatched" or e.episode_id in reasons]
+    return role_page(
         request,
-        "coordinator.html",
-        {
-            "problem": problem,
-            "attention": attention,
-            "reasons": reasons,
-            "tasks": tasks,
-            "peers": peers,
-            **task_context(),
-        },
-        principal=principal,
+        principal,
+        title="coordinator.title",
+        template="coordinator.html",
+        context={"attention": attention, "reasons": reasons, "tasks": tasks, "peers": peers},
+        problem=problem,
         status=status,
-        path="/coordinator",
     )
 
 
 @router.get("/coordinator")
-async def coordinator_page(request: Request) -> Response:
-    return await page(request, await page_principal(request, Role.COORDINATOR))
+async def coordinator_page(request: Request, principal: Coordinator, pool: Pool) -> Response:
+    return await page(request, principal, pool)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from api.dependencies import Pool
 from api.episode_details import episode_for
-from api.web.guard import PageRoute, home_of, page_principal
+from api.web.guard import PageRoute, SignedIn, home_of
 from api.web.rendering import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/episodes/{episode_id}")
-async def episode_page(episode_id: str, request: Request) -> Response:
+async def episode_page(
+    episode_id: str, request: Request, principal: SignedIn, pool: Pool
+) -> Response:
     """Scoping and the audit of personal-data reads are episode_for's (404 if not yours)."""
-    principal = await page_principal(request)
-    episode = await episode_for(request.app.state.pool, principal, episode_id)
+    episode = await episode_for(pool, principal, episode_id)
     return render(
         request,
         "episode.html",

@@ -10,14 +10,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import SESSION_COOKIE, find_principal
+from api.auth import SESSION_COOKIE, MaybeCaller
+from api.dependencies import Pool
 from api.passwords import hash_password, verify_password
-from api.web.guard import PageRoute, checked_form, field, home_of, page_principal
-from api.web.queries import login_user
+from api.web.guard import LoginRoute, PageRoute, field, home_of
 from api.web.rendering import render
 from db.access import create_session, end_session, recent_failed_logins, record_login_attempt
+from db.logins import login_account
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+# Log-in comes before any session, so its form carries the token its own page set instead.
+login_router = APIRouter(route_class=LoginRoute, include_in_schema=False)
 
 SESSION_TTL = timedelta(hours=8)
 LOCKOUT_WINDOW = timedelta(minutes=15)
@@ -61,18 +64,17 @@ def _login_page(
 
 
 @router.get("/")
-async def root(request: Request) -> Response:
-    principal = await find_principal(request)
+async def root(principal: MaybeCaller) -> Response:
     return RedirectResponse(home_of(principal) if principal else "/login", status_code=303)
 
 
-@router.get("/login")
+@login_router.get("/login")
 async def login_form(request: Request) -> Response:
     return _login_page(request)
 
 
-@router.post("/login")
-async def login(request: Request) -> Response:
+@login_router.post("/login")
+async def login(request: Request, pool: Pool) -> Response:
     form = await request.form()
     sent, kept = field(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")
     if not sent or not kept or not secrets.compare_digest(sent, kept):
@@ -80,13 +82,12 @@ async def login(request: Request) -> Response:
     user_id = field(form, "user_id")[:128]
     raw_password = form.get("password")
     password = raw_password if isinstance(raw_password, str) else ""
-    pool = request.app.state.pool
     async with pool.acquire() as conn:
         if await recent_failed_logins(conn, user_id, LOCKOUT_WINDOW) >= MAX_FAILED:
             await record_login_attempt(conn, user_id, False)
             return _login_page(request, problem="login.locked", status=429, user_id=user_id)
-        user = await login_user(conn, user_id)
-    stored = user["password_hash"] if user is not None and user["password_hash"] else None
+        account = await login_account(conn, user_id)
+    stored = account.password_hash if account is not None and account.password_hash else None
     matches = await run_in_threadpool(verify_password, stored or _decoy_hash(), password)
     succeeded = matches and stored is not None
     async with pool.acquire() as conn:
@@ -112,10 +113,9 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    principal = await page_principal(request)
-    await checked_form(request, principal)
-    async with request.app.state.pool.acquire() as conn:
+async def logout(request: Request, pool: Pool) -> Response:
+    """Only a logged-in caller's form, with its CSRF token, gets here (PageRoute)."""
+    async with pool.acquire() as conn:
         await end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

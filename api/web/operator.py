@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
-from api.principal import TokenRole
-from api.web import queries
-from api.web.guard import PageRoute, page_principal
-from api.web.rendering import render
-from hverdagsbro.settings import Settings
+from fastapi import APIRouter, Depends, Request, Response
+
+from api.dependencies import AppSettings, Pool
+from api.principal import Principal, TokenRole
+from api.web.guard import PageRoute, page_user
+from api.web.role_page import role_page
+from db import pages
 from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+Operator = Annotated[Principal, Depends(page_user(Role.OPERATOR, TokenRole.OPERATOR))]
+
 
 @router.get("/operator")
-async def operator_page(request: Request) -> Response:
-    principal = await page_principal(request, Role.OPERATOR, TokenRole.OPERATOR)
-    settings: Settings = request.app.state.settings
-    async with request.app.state.pool.acquire() as conn:
-        counts = await queries.phase_counts(conn)
+async def operator_page(
+    request: Request, principal: Operator, pool: Pool, settings: AppSettings
+) -> Response:
+    async with pool.acquire() as conn:
+        counts = await pages.phase_counts(conn)
     host = request.url.hostname or "127.0.0.1"
-    return render(
+    return role_page(
         request,
-        "operator.html",
-        {"temporal_ui": f"http://{host}:{settings.temporal_ui_port}", "counts": counts},
-        principal=principal,
+        principal,
+        title="operator.title",
+        template="operator.html",
+        context={"temporal_ui": f"http://{host}:{settings.temporal_ui_port}", "counts": counts},
     )

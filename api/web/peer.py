@@ -2,76 +2,92 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request, Response
+
+from api.dependencies import Intake, Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web import queries
 from api.web.actions import ack_notice, act, new_event_id, report
-from api.web.guard import PageRoute, checked_form, field, page_principal
-from api.web.rendering import render
-from api.web.task_forms import task_context
-from db.episode_queries import EPISODES_BY_ROLE
+from api.web.guard import PageRoute, PostedForm, field, page_user
+from api.web.role_page import role_page
+from db import pages
+from db.pool import DatabasePool
 from schemas.events import ContactChannel
 from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+Peer = Annotated[Principal, Depends(page_user(Role.PEER))]
+
 
 async def page(
-    request: Request, principal: Principal, *, problem: ApiError | None = None, status: int = 200
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    *,
+    problem: ApiError | None = None,
+    status: int = 200,
 ) -> Response:
-    tasks = await open_tasks(request, principal)
-    async with request.app.state.pool.acquire() as conn:
-        episodes = await conn.fetch(EPISODES_BY_ROLE["peer"], principal.id)
-        offered = await queries.programme_of(
+    tasks = await open_tasks(pool, principal)
+    async with pool.acquire() as conn:
+        episodes = await pages.peer_episodes(conn, principal.id)
+        offered = await pages.programme_of(
             conn, [t.episode_id for t in tasks if t.kind == "peer_offer"]
         )
-    return render(
+    return role_page(
         request,
-        "peer.html",
-        {
-            "problem": problem,
+        principal,
+        title="peer.title",
+        template="peer.html",
+        context={
             "tasks": tasks,
             "offered": offered,
             "episodes": episodes,
             "channels": tuple(ContactChannel),
             "event_id": new_event_id,
-            **task_context(),
         },
-        principal=principal,
+        problem=problem,
         status=status,
-        path="/peer",
     )
 
 
 @router.get("/peer")
-async def peer_page(request: Request) -> Response:
-    return await page(request, await page_principal(request, Role.PEER))
+async def peer_page(request: Request, principal: Peer, pool: Pool) -> Response:
+    return await page(request, principal, pool)
 
 
 @router.post("/peer/episodes/{episode_id}/contacts")
-async def log_contact(episode_id: str, request: Request) -> Response:
-    principal = await page_principal(request, Role.PEER)
-    form = await checked_form(request, principal)
-
+async def log_contact(
+    episode_id: str,
+    request: Request,
+    principal: Peer,
+    form: PostedForm,
+    pool: Pool,
+    intake: Intake,
+) -> Response:
     async def contact() -> str:
         payload = {"channel": field(form, "channel"), "note": field(form, "note")}
-        ack = await report(request, principal, form, "contact_logged", payload, episode_id)
+        ack = await report(intake, principal, form, "contact_logged", payload, episode_id)
         return ack_notice(ack, "contact")
 
-    return await act(request, principal, contact(), page)
+    return await act(request, principal, pool, contact(), page)
 
 
 @router.post("/peer/episodes/{episode_id}/concerns")
-async def flag_concern(episode_id: str, request: Request) -> Response:
-    principal = await page_principal(request, Role.PEER)
-    form = await checked_form(request, principal)
-
+async def flag_concern(
+    episode_id: str,
+    request: Request,
+    principal: Peer,
+    form: PostedForm,
+    pool: Pool,
+    intake: Intake,
+) -> Response:
     async def concern() -> str:
         payload = {"urgent": field(form, "urgent") == "on", "note": field(form, "note")}
-        ack = await report(request, principal, form, "concern_flagged", payload, episode_id)
+        ack = await report(intake, principal, form, "concern_flagged", payload, episode_id)
         return ack_notice(ack, "concern")
 
-    return await act(request, principal, concern(), page)
+    return await act(request, principal, pool, concern(), page)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from api.dependencies import Pool
 from api.principal import Principal
 from api.reports import display
 from api.reports.access import READERS, ReportScope, scope_for
@@ -20,23 +21,27 @@ from api.reports.load import load_report
 from api.reports.model import Report, ReportFilters
 from api.reports.period import LOCAL_TIME, quarter_name, recent_quarters
 from api.reports.stylesheet import REPORT_CSS
-from api.web import labels, queries
-from api.web.guard import PageRoute, page_principal
+from api.web import labels
+from api.web.guard import PageRoute, page_user
 from api.web.rendering import language, render
-from db import report_queries
+from db import pages, report_queries
 from db.connection import PooledConnection
+from db.pool import DatabasePool
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+Reader = Annotated[Principal, Depends(page_user(*READERS))]
 
-async def _report(request: Request) -> tuple[Principal, ReportScope, Report]:
-    principal = await page_principal(request, *READERS)
+
+async def _report(
+    request: Request, principal: Principal, pool: DatabasePool
+) -> tuple[ReportScope, Report]:
     scope = scope_for(principal)
     today = datetime.now(LOCAL_TIME).date()
     filters = filters_from(dict(request.query_params), scope, today)
-    async with request.app.state.pool.acquire() as conn:
+    async with pool.acquire() as conn:
         report = await load_report(conn, scope, filters, datetime.now(UTC))
-    return principal, scope, report
+    return scope, report
 
 
 def _query(filters: ReportFilters, scope: ReportScope) -> str:
@@ -55,30 +60,26 @@ def _query(filters: ReportFilters, scope: ReportScope) -> str:
 
 
 async def _names(conn: PooledConnection, lang: str) -> dict[str, dict[str, str]]:
-    programmes = await queries.programmes(conn)
+    programmes = await pages.programmes(conn)
     return {
         "programme": {
-            p["code"]: (p["name_da"] if lang == "da" and p["name_da"] else p["name"]) or p["code"]
+            p.code: (p.name_da if lang == "da" and p.name_da else p.name) or p.code
             for p in programmes
         },
-        "municipality": {
-            m["municipality_code"]: m["name"] for m in await queries.municipalities(conn)
-        },
-        "organisation": {
-            o["organisation_id"]: o["name"] for o in await queries.organisations(conn)
-        },
+        "municipality": {m.municipality_code: m.name for m in await pages.municipalities(conn)},
+        "organisation": {o.organisation_id: o.name for o in await pages.organisations(conn)},
     }
 
 
-async def _page(request: Request, template: str) -> Response:
-    principal, scope, report = await _report(request)
+async def _page(
+    request: Request, principal: Principal, pool: DatabasePool, template: str
+) -> Response:
+    scope, report = await _report(request, principal, pool)
     lang = language(request)
     t = partial(labels.text, lang=lang)
-    async with request.app.state.pool.acquire() as conn:
+    async with pool.acquire() as conn:
         names = await _names(conn, lang)
-        municipalities = (
-            await queries.municipalities(conn) if scope.municipality_code is None else []
-        )
+        municipalities = await pages.municipalities(conn) if scope.municipality_code is None else []
     own = scope.organisation_id or scope.municipality_code or ""
     context: dict[str, Any] = {
         "report": report,
@@ -101,20 +102,20 @@ async def _page(request: Request, template: str) -> Response:
 
 
 @router.get("/reports")
-async def report_page(request: Request) -> Response:
-    return await _page(request, "report.html")
+async def report_page(request: Request, principal: Reader, pool: Pool) -> Response:
+    return await _page(request, principal, pool, "report.html")
 
 
 @router.get("/reports/print")
-async def report_print(request: Request) -> Response:
-    return await _page(request, "report_print.html")
+async def report_print(request: Request, principal: Reader, pool: Pool) -> Response:
+    return await _page(request, principal, pool, "report_print.html")
 
 
 @router.get("/reports.csv")
-async def report_export(request: Request) -> Response:
-    principal, scope, report = await _report(request)
+async def report_export(request: Request, principal: Reader, pool: Pool) -> Response:
+    scope, report = await _report(request, principal, pool)
     filters = report.filters
-    async with request.app.state.pool.acquire() as conn:
+    async with pool.acquire() as conn:
         await report_queries.audit_report(
             conn,
             audit_id=f"report-{uuid.uuid4().hex}",

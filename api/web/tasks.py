@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
+from api.dependencies import Decisions, Pool
 from api.errors import ApiError
+from api.principal import Principal
 from api.scoping import may_act_on_task, may_see_episode
 from api.web import caseworker, coordinator, peer, ward
 from api.web.actions import Page, act, decide
-from api.web.guard import PageRoute, checked_form, field, home_of, page_principal
+from api.web.guard import PageRoute, PostedForm, SignedIn, field, home_of, page_user
 from api.web.task_forms import result_for
 from db import episode_queries
 from schemas.people import Role
@@ -25,12 +29,13 @@ PAGES: dict[Role, Page] = {
 }
 NOT_YOURS = ApiError(404, "task_id: no such task for you")
 
+Assignee = Annotated[Principal, Depends(page_user(*PAGES))]
+
 
 @router.get("/tasks/{task_id}")
-async def task_link(task_id: str, request: Request) -> Response:
+async def task_link(task_id: str, principal: SignedIn, pool: Pool) -> Response:
     """Where notification links land: the role's page, at the task."""
-    principal = await page_principal(request)
-    async with request.app.state.pool.acquire() as conn:
+    async with pool.acquire() as conn:
         task = await episode_queries.task(conn, task_id)
         episode = await episode_queries.episode(conn, task["episode_id"]) if task else None
     if task is None or episode is None:
@@ -43,20 +48,26 @@ async def task_link(task_id: str, request: Request) -> Response:
 
 
 @router.post("/tasks/{task_id}/{action}")
-async def decide_task(task_id: str, action: str, request: Request) -> Response:
-    principal = await page_principal(request, *PAGES)
-    form = await checked_form(request, principal)
+async def decide_task(
+    task_id: str,
+    action: str,
+    request: Request,
+    principal: Assignee,
+    form: PostedForm,
+    pool: Pool,
+    decisions: Decisions,
+) -> Response:
     try:
         chosen = DecisionAction(action)
     except ValueError:
         raise ApiError(404, "action: use accept, decline or complete") from None
 
     async def decision() -> str:
-        async with request.app.state.pool.acquire() as conn:
+        async with pool.acquire() as conn:
             task = await episode_queries.task(conn, task_id)
         kind = task["kind"] if task is not None else ""
         result = result_for(kind, form) if chosen == DecisionAction.COMPLETE else None
-        await decide(request, principal, task_id, chosen, field(form, "note"), result)
+        await decide(decisions, principal, task_id, chosen, field(form, "note"), result)
         return "decided"
 
-    return await act(request, principal, decision(), PAGES[Role(principal.role)])
+    return await act(request, principal, pool, decision(), PAGES[Role(principal.role)])

@@ -3,43 +3,49 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from api.dependencies import Intake, Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web import queries, referral_form
+from api.web import referral_form
 from api.web.actions import ack_notice, act, done, new_event_id, report
-from api.web.guard import PageRoute, checked_form, field, page_principal
-from api.web.rendering import render
-from db.episode_queries import EPISODES_BY_ROLE
+from api.web.guard import PageRoute, PostedForm, field, page_user
+from api.web.role_page import role_page
+from db import pages
+from db.pool import DatabasePool
 from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+WardStaff = Annotated[Principal, Depends(page_user(Role.WARD))]
 
 
 async def page(
     request: Request,
     principal: Principal,
+    pool: DatabasePool,
     *,
     problem: ApiError | None = None,
     status: int = 200,
     referral: dict[str, Any] | None = None,
 ) -> Response:
-    async with request.app.state.pool.acquire() as conn:
-        episodes = await conn.fetch(EPISODES_BY_ROLE["ward"], principal.ward_id)
-        programmes = await queries.programmes(conn)
-        municipalities = await queries.municipalities(conn)
-        organisations = await queries.organisations(conn)
-        own_organisation = await queries.ward_organisation(conn, principal.ward_id)
+    async with pool.acquire() as conn:
+        episodes = await pages.ward_episodes(conn, principal.ward_id)
+        programmes = await pages.programmes(conn)
+        municipalities = await pages.municipalities(conn)
+        organisations = await pages.organisations(conn)
+        own_organisation = await pages.ward_organisation(conn, principal.ward_id)
     refused_referral = referral is not None and problem is not None
-    return render(
+    return role_page(
         request,
-        "ward.html",
-        {
-            "problem": problem,
+        principal,
+        title="ward.title",
+        template="ward.html",
+        context={
             "referral": referral or referral_form.blank(own_organisation),
             "field_errors": referral_form.errors_by_field(problem.errors)
             if refused_referral and problem
@@ -51,55 +57,62 @@ async def page(
             "municipalities": municipalities,
             "organisations": organisations,
             "episodes": episodes,
-            "tasks": await open_tasks(request, principal),
+            "tasks": await open_tasks(pool, principal),
             "event_id": new_event_id,
         },
-        principal=principal,
+        problem=problem,
         status=status,
-        path="/ward",
     )
 
 
 @router.get("/ward")
-async def ward_page(request: Request) -> Response:
-    return await page(request, await page_principal(request, Role.WARD))
+async def ward_page(request: Request, principal: WardStaff, pool: Pool) -> Response:
+    return await page(request, principal, pool)
 
 
 @router.post("/ward/referrals")
-async def refer(request: Request) -> Response:
-    principal = await page_principal(request, Role.WARD)
-    form = await checked_form(request, principal)
+async def refer(
+    request: Request, principal: WardStaff, form: PostedForm, pool: Pool, intake: Intake
+) -> Response:
     values = referral_form.from_form(form)
     try:
         payload = referral_form.payload(values, principal.ward_id, datetime.now(UTC))
-        ack = await report(request, principal, form, "referral_created", payload)
+        ack = await report(intake, principal, form, "referral_created", payload)
     except ApiError as err:
         if err.status in (401, 403, 404):
             raise
-        return await page(request, principal, problem=err, status=err.status, referral=values)
+        return await page(request, principal, pool, problem=err, status=err.status, referral=values)
     return done(principal, ack_notice(ack, "referred"))
 
 
 @router.post("/ward/episodes/{episode_id}/discharge-planned")
-async def plan_discharge(episode_id: str, request: Request) -> Response:
-    principal = await page_principal(request, Role.WARD)
-    form = await checked_form(request, principal)
-
+async def plan_discharge(
+    episode_id: str,
+    request: Request,
+    principal: WardStaff,
+    form: PostedForm,
+    pool: Pool,
+    intake: Intake,
+) -> Response:
     async def plan() -> str:
         payload = {"planned_for": field(form, "planned_for")}
-        ack = await report(request, principal, form, "discharge_planned", payload, episode_id)
+        ack = await report(intake, principal, form, "discharge_planned", payload, episode_id)
         return ack_notice(ack, "saved")
 
-    return await act(request, principal, plan(), page)
+    return await act(request, principal, pool, plan(), page)
 
 
 @router.post("/ward/episodes/{episode_id}/discharged")
-async def confirm_discharge(episode_id: str, request: Request) -> Response:
-    principal = await page_principal(request, Role.WARD)
-    form = await checked_form(request, principal)
-
+async def confirm_discharge(
+    episode_id: str,
+    request: Request,
+    principal: WardStaff,
+    form: PostedForm,
+    pool: Pool,
+    intake: Intake,
+) -> Response:
     async def confirm() -> str:
-        ack = await report(request, principal, form, "discharged", {}, episode_id)
+        ack = await report(intake, principal, form, "discharged", {}, episode_id)
         return ack_notice(ack, "saved")
 
-    return await act(request, principal, confirm(), page)
+    return await act(request, principal, pool, confirm(), page)

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
+from api.dependencies import services_of
 from api.intake import EventIntake
 from command.synthetic.roster import make_roster
 from db.events_received import record_event
@@ -110,7 +111,7 @@ async def test_an_event_recorded_but_never_signalled_is_handed_over_by_the_sweep
             event.event_id,
         )
 
-    intake: EventIntake = api_app.state.intake
+    intake: EventIntake = services_of(api_app).intake
     assert await intake.redeliver(older_than=timedelta(seconds=30)) >= 1
     await until_applied(ward, event.event_id)
     assert await intake.redeliver(older_than=timedelta(seconds=30)) == 0, "nothing left over"
@@ -142,7 +143,7 @@ async def test_events_for_an_ended_episode_are_refused_before_they_are_recorded(
 async def test_the_sweep_outlives_a_lost_database_connection(api_app: FastAPI) -> None:
     """asyncpg says InternalClientError for a pooled connection the server terminated; the
     background sweep logs it and sweeps again instead of ending for good."""
-    intake: EventIntake = api_app.state.intake
+    intake: EventIntake = services_of(api_app).intake
     calls = 0
 
     async def failing_once(*_: object) -> int:

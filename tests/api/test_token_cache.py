@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.auth import TokenCache
 from api.principal import Principal, TokenRole
+from api.token_cache import TokenCache
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 GATEWAY = Principal(id="tok-1", role=TokenRole.MEDCOM_GATEWAY, display_name="Region gateway")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
+from api.dependencies import services_of
 from api.event_input import EventIn
 from api.principal import Principal
 from api.task_decisions import DecisionIn
@@ -78,7 +79,9 @@ async def test_a_peer_opening_another_peers_episode_gets_the_not_found_page(
     roster = await web_roster(db_pool, peers=1)
     other = await web_roster(db_pool, peers=1)
     ward = Principal(id=roster.ward_nurse, role=Role.WARD, ward_id=roster.ward_id)
-    ack = await web_app.state.intake.submit(ward, EventIn.model_validate(referral_body(roster)))
+    ack = await services_of(web_app).intake.submit(
+        ward, EventIn.model_validate(referral_body(roster))
+    )
 
     async def offered() -> bool:
         async with db_pool.acquire() as conn:
@@ -96,7 +99,7 @@ async def test_a_peer_opening_another_peers_episode_gets_the_not_found_page(
             ack.episode_id,
         )
     peer = Principal(id=roster.peers[0], role=Role.PEER)
-    await web_app.state.decisions.decide(peer, offer, DecisionAction.ACCEPT, DecisionIn())
+    await services_of(web_app).decisions.decide(peer, offer, DecisionAction.ACCEPT, DecisionIn())
 
     stranger = await open_as(other.peers[0])
     response = await stranger.goto(f"/episodes/{ack.episode_id}")
@@ -118,7 +121,9 @@ async def test_a_task_link_from_a_notification_leads_through_log_in_to_the_task(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = Principal(id=roster.ward_nurse, role=Role.WARD, ward_id=roster.ward_id)
-    ack = await web_app.state.intake.submit(ward, EventIn.model_validate(referral_body(roster)))
+    ack = await services_of(web_app).intake.submit(
+        ward, EventIn.model_validate(referral_body(roster))
+    )
 
     async def offer() -> str | None:
         async with db_pool.acquire() as conn:

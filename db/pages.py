@@ -1,0 +1,143 @@
+"""What the role pages read besides tasks: each role's episodes, choice lists, peer load, counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db.connection import PooledConnection
+from schemas.base import Frozen
+
+
+class EpisodeListing(Frozen):
+    """An episode as a row of a page's episode table (no personal data)."""
+
+    episode_id: str
+    programme: str
+    phase: str
+    referred_at: datetime
+    discharged_at: datetime | None
+    next_due_at: datetime | None
+    next_due_kind: str | None
+    overdue_tasks: int
+
+
+class ProgrammeName(Frozen):
+    code: str
+    name: str | None
+    name_da: str | None
+
+
+class Municipality(Frozen):
+    municipality_code: str
+    name: str
+
+
+class Organisation(Frozen):
+    organisation_id: str
+    name: str
+
+
+class PeerLoad(Frozen):
+    peer_id: str
+    display_name: str
+    capacity: int
+    active_load: int
+    trained: bool
+    employment: str
+    available: bool
+
+
+class PhaseCount(Frozen):
+    phase: str
+    episodes: int
+
+
+# One fixed statement per role, newest referral first, at most 500 rows.
+_WARD_EPISODES = (
+    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
+    " overdue_tasks FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC LIMIT 500"
+)
+_PEER_EPISODES = (
+    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
+    " overdue_tasks FROM episodes WHERE peer_id = $1 ORDER BY referred_at DESC LIMIT 500"
+)
+_ORGANISATION_EPISODES = (
+    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
+    " overdue_tasks FROM episodes WHERE organisation_id = $1 ORDER BY referred_at DESC LIMIT 500"
+)
+# A caseworker sees an episode only where the citizen consented to sharing with their service.
+_SHARED_EPISODES = (
+    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
+    " overdue_tasks FROM episodes WHERE municipality_code = $1 AND $2 = ANY (consents)"
+    " ORDER BY referred_at DESC LIMIT 500"
+)
+_PROGRAMMES = (
+    "SELECT code, definition->>'name' AS name, definition->>'name_da' AS name_da"
+    " FROM programmes WHERE active ORDER BY code"
+)
+_MUNICIPALITIES = "SELECT municipality_code, name FROM municipalities ORDER BY name"
+_ORGANISATIONS = "SELECT organisation_id, name FROM organisations ORDER BY name"
+_WARD_ORGANISATION = "SELECT organisation_id FROM wards WHERE ward_id = $1"
+_PEER_LOAD = (
+    "SELECT p.peer_id, u.display_name, p.capacity, p.active_load, p.trained, p.employment,"
+    " p.available FROM peers p JOIN users u ON u.user_id = p.peer_id"
+    " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id"
+)
+_PHASE_COUNTS = "SELECT phase, count(*) AS episodes FROM episodes GROUP BY phase ORDER BY phase"
+_PROGRAMME_OF = "SELECT episode_id, programme FROM episodes WHERE episode_id = ANY ($1::text[])"
+
+
+async def _listings(conn: PooledConnection, query: str, *args: object) -> list[EpisodeListing]:
+    return [EpisodeListing.model_validate(dict(r)) for r in await conn.fetch(query, *args)]
+
+
+async def ward_episodes(conn: PooledConnection, ward_id: str | None) -> list[EpisodeListing]:
+    return await _listings(conn, _WARD_EPISODES, ward_id)
+
+
+async def peer_episodes(conn: PooledConnection, peer_id: str) -> list[EpisodeListing]:
+    return await _listings(conn, _PEER_EPISODES, peer_id)
+
+
+async def organisation_episodes(
+    conn: PooledConnection, organisation_id: str | None
+) -> list[EpisodeListing]:
+    return await _listings(conn, _ORGANISATION_EPISODES, organisation_id)
+
+
+async def shared_episodes(
+    conn: PooledConnection, municipality_code: str | None, consent_scope: str
+) -> list[EpisodeListing]:
+    return await _listings(conn, _SHARED_EPISODES, municipality_code, consent_scope)
+
+
+async def programmes(conn: PooledConnection) -> list[ProgrammeName]:
+    return [ProgrammeName.model_validate(dict(r)) for r in await conn.fetch(_PROGRAMMES)]
+
+
+async def municipalities(conn: PooledConnection) -> list[Municipality]:
+    return [Municipality.model_validate(dict(r)) for r in await conn.fetch(_MUNICIPALITIES)]
+
+
+async def organisations(conn: PooledConnection) -> list[Organisation]:
+    return [Organisation.model_validate(dict(r)) for r in await conn.fetch(_ORGANISATIONS)]
+
+
+async def ward_organisation(conn: PooledConnection, ward_id: str | None) -> str | None:
+    found: str | None = await conn.fetchval(_WARD_ORGANISATION, ward_id)
+    return found
+
+
+async def peer_load(conn: PooledConnection, organisation_id: str | None) -> list[PeerLoad]:
+    rows = await conn.fetch(_PEER_LOAD, organisation_id)
+    return [PeerLoad.model_validate(dict(r)) for r in rows]
+
+
+async def phase_counts(conn: PooledConnection) -> list[PhaseCount]:
+    return [PhaseCount.model_validate(dict(r)) for r in await conn.fetch(_PHASE_COUNTS)]
+
+
+async def programme_of(conn: PooledConnection, episode_ids: list[str]) -> dict[str, str]:
+    """The programme of each episode (no personal data): what a peer is being offered."""
+    rows = await conn.fetch(_PROGRAMME_OF, episode_ids)
+    return {r["episode_id"]: r["programme"] for r in rows}
