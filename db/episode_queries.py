@@ -6,27 +6,6 @@ import asyncpg
 
 from db.connection import PooledConnection
 
-EPISODES_BY_ROLE = {
-    "ward": "SELECT * FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC LIMIT 500",
-    "peer": "SELECT * FROM episodes WHERE peer_id = $1 ORDER BY referred_at DESC LIMIT 500",
-    "coordinator": "SELECT * FROM episodes WHERE organisation_id = $1"
-    " ORDER BY referred_at DESC LIMIT 500",
-    "caseworker": "SELECT * FROM episodes WHERE municipality_code = $1 AND $2 = ANY (consents)"
-    " ORDER BY referred_at DESC LIMIT 500",
-}
-
-OPEN_TASKS_BY_ROLE = {
-    "peer": "SELECT * FROM tasks WHERE assignee_role = 'peer' AND assignee_id = $1"
-    " AND status = 'open' ORDER BY due_at NULLS LAST",
-    "ward": "SELECT * FROM tasks WHERE assignee_role = 'ward' AND assignee_id = $1"
-    " AND status = 'open' ORDER BY due_at NULLS LAST",
-    "coordinator": "SELECT * FROM tasks WHERE assignee_role = 'coordinator' AND assignee_id = $1"
-    " AND status = 'open' ORDER BY due_at NULLS LAST",
-    "caseworker": "SELECT * FROM tasks WHERE assignee_role = 'caseworker' AND assignee_id = $1"
-    " AND (assignee_service IS NULL OR assignee_service = $2) AND status = 'open'"
-    " ORDER BY due_at NULLS LAST",
-}
-
 
 async def episode(conn: PooledConnection, episode_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode_id)
