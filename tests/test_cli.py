@@ -18,8 +18,11 @@ import click
 import pytest
 import structlog
 from click.testing import CliRunner, Result
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from api.passwords import verify_password
+from command.bench.trivial import TrivialEntity
 from command.cli import cli
 from command.database import database_name
 from command.demo import DEMO_PASSWORD, demo_roster, load_demo_roster
@@ -359,3 +362,10 @@ async def test_the_production_commands_run_without_the_dev_and_bench_packages(
     assert outcome["codes"] == [code for _, _, code in runs], printed + errors
     assert outcome["dev_only_modules"] == []
     assert errors.count("cannot reach PostgreSQL") == 3, "the three servers got that far"
+
+
+async def test_the_benchmark_workflow_still_loads_in_the_workflow_sandbox(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """The command line stays out of command/bench/__init__.py, which the sandbox imports."""
+    Worker(time_skipping_env.client, task_queue="sandbox-check", workflows=[TrivialEntity])

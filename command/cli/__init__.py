@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import click
 
-from command.bench import bench
+from command.cli.bench import bench
 from command.cli.manage import demo, erase, migrate, token
 from command.cli.serve import api, codec_server, dev, dev_server, worker
 from command.process import exit_quietly

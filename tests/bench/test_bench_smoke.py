@@ -9,11 +9,12 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from command.bench import bench, run_bench
+from command.bench import run_bench
 from command.bench.episode_cost import TWELVE_WEEK_PROGRAMME, episode_cost
 from command.bench.machine import describe_machine
 from command.bench.stats import percentile, summary_ms
 from command.bench.table import render_table
+from command.cli.bench import bench
 from command.synthetic.roster import make_roster
 from db.pool import DatabasePool
 from hverdagsbro.settings import Settings
