@@ -39,6 +39,7 @@ from db.events_received import (
     record_event,
     undelivered,
 )
+from db.medcom import assign_waiting
 from db.pool import DatabasePool
 from db.programmes import load_programme
 from hverdagsbro.metrics import Metrics
@@ -284,6 +285,7 @@ class EventIntake:
             await self.deliver(event, episode_id, source="medcom")
         if bodies:
             async with self.pool.acquire() as conn:
+                await assign_waiting(conn, citizen_id, episode_id)
                 await assign_parked(conn, citizen_id, episode_id)
             log.info(
                 "kept events handed to the new episode", episode_id=episode_id, events=len(bodies)

@@ -149,14 +149,7 @@ async def parked_bodies(conn: PooledConnection, citizen_id: str) -> list[str]:
 
 
 async def assign_parked(conn: PooledConnection, citizen_id: str, episode_id: str) -> None:
-    """The citizen's kept events (and the MedCom messages that brought them) belong to the
-    new episode now."""
-    await conn.execute(
-        "UPDATE medcom_messages SET status = 'applied', episode_id = $2"
-        " WHERE citizen_id = $1 AND status = 'waiting'",
-        citizen_id,
-        episode_id,
-    )
+    """The citizen's kept events belong to the episode a referral has just started."""
     await conn.execute(
         "UPDATE events_received SET episode_id = $2"
         " WHERE citizen_id = $1 AND episode_id IS NULL"

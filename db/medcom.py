@@ -42,3 +42,13 @@ async def remember_message(
         episode_id,
         status,
     )
+
+
+async def assign_waiting(conn: PooledConnection, citizen_id: str, episode_id: str) -> None:
+    """The citizen's waiting transmissions belong to the episode a referral has just started."""
+    await conn.execute(
+        "UPDATE medcom_messages SET status = 'applied', episode_id = $2"
+        " WHERE citizen_id = $1 AND status = 'waiting'",
+        citizen_id,
+        episode_id,
+    )
