@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,38 @@ async def test_open_ended_programme_continues_as_new_after_a_review(
     assert outcome.final_phase == Phase.CLOSED
     assert outcome.follow_ups_planned == 16
     assert outcome.follow_ups_done == 16
+
+
+async def test_an_open_ended_programme_is_reviewed_at_its_configured_week(
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    db_pool: DatabasePool,
+    task_queue: str,
+) -> None:
+    roster = await make_roster(db_pool)
+    start_input = await episode_start(db_pool, referral(roster, programme="municipal-peer-support"))
+    # Planned contacts end in week 12; the review is configured for week 20.
+    programme = start_input.programme.model_copy(update={"review_every_weeks": 20})
+    start_input = start_input.model_copy(update={"programme": programme})
+    await time_skipping_env.client.start_workflow(
+        EpisodeWorkflow.run, start_input, id=start_input.episode_id, task_queue=task_queue
+    )
+    episode = EpisodeDriver.of(time_skipping_env, roster, start_input.episode_id)
+    await episode.accept_offer()
+    await episode.discharge()
+    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.follow_up_to_the_end()
+
+    review = await episode.task(TaskKind.PROGRAMME_REVIEW)
+    view = await episode.view()
+    assert view.discharged_at is not None
+    after_discharge = review.created_at - view.discharged_at
+    assert timedelta(weeks=20) <= after_discharge < timedelta(weeks=20, minutes=1)
+    assert view.follow_ups_done == view.follow_ups_planned == 8
+    await episode.decide(TaskKind.PROGRAMME_REVIEW, result=ReviewDecision(continue_episode=False))
+    outcome = await episode.close_out()
+    assert outcome.final_phase == Phase.CLOSED
+    assert outcome.follow_ups_done == 8
 
 
 async def test_municipality_hears_of_the_discharge_only_with_consent(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import holidays
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,3 +40,12 @@ def test_the_deadline_is_a_working_day_and_never_early(day: date, days: int) -> 
     assert due.weekday() < 5
     assert due.date() not in danish_public_holidays(due.year)
     assert (due - start).days >= days
+
+
+def test_our_holidays_are_the_danish_public_holidays_of_the_holidays_package() -> None:
+    """The `holidays` package (test-only oracle) lists Denmark's public holidays, Store
+    Bededag up to 2023 included; its optional days (Constitution Day, Christmas Eve, New
+    Year's Eve, 1 May) are no public holidays and not in either table."""
+    for year in range(1990, 2101):
+        theirs = frozenset(holidays.Denmark(years=year, categories=("public",)))
+        assert danish_public_holidays(year) == theirs, year
