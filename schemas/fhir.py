@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -15,8 +16,12 @@ from pydantic import (
     Field,
     StrictBool,
     Tag,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from schemas.fhir_elements import ELEMENTS, RESOURCE_TYPES
 
 FHIR_ID = r"^[A-Za-z0-9\-.]{1,64}$"
 """FHIR R4 `id`: opaque, often not a valid UUID (e.g. `g099bbf3-…`); never parse it as one."""
@@ -25,6 +30,8 @@ _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
     r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?"
 )
+# FHIR's offsets run from -14:00 to +14:00, with minutes below 60.
+_FHIR_OFFSET = re.compile(r"Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00)")
 
 
 def _utc_instant(value: object) -> datetime:
@@ -38,8 +45,11 @@ def _utc_instant(value: object) -> datetime:
     match = _DATETIME.fullmatch(value)
     if match is None:
         raise ValueError("timestamp must look like 2022-12-07T12:00:00+02:00")
-    if match.group("offset") is None:
+    offset = match.group("offset")
+    if offset is None:
         raise ValueError("timestamp has no UTC offset")
+    if _FHIR_OFFSET.fullmatch(offset) is None:
+        raise ValueError("timestamp has a UTC offset outside -14:00 to +14:00")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -60,9 +70,37 @@ UtcDatetime = Annotated[datetime, BeforeValidator(_utc_instant)]
 
 FhirId = Annotated[str, Field(pattern=FHIR_ID)]
 
+# FHIR `string`: not empty, and not only whitespace other than space, tab, CR and LF.
+_STRING = re.compile(r"[ \r\n\t\S]")
+# FHIR `code`: no leading or trailing whitespace, and no two whitespace characters in a row.
+_CODE = re.compile(r"[^\s]+(\s[^\s]+)*")
+
+
+def _fhir_string(value: str) -> str:
+    if _STRING.search(value) is None:
+        raise PydanticCustomError("fhir_string", "must not be empty")
+    return value
+
+
+def _fhir_code(value: str) -> str:
+    if _CODE.fullmatch(value) is None:
+        raise PydanticCustomError(
+            "fhir_code", "must be a code: no leading, trailing or repeated whitespace"
+        )
+    return value
+
+
+FhirString = Annotated[str, AfterValidator(_fhir_string)]
+Code = Annotated[str, AfterValidator(_fhir_code)]
+Uri = str
+"""FHIR `uri`, `url` and `canonical`: any string (FHIR asks no more of the JSON)."""
+
 
 class FhirModel(BaseModel):
-    """A FHIR element: camelCase names, unknown elements ignored, inputs never echoed in errors."""
+    """A FHIR element: camelCase names, inputs never echoed in errors.
+
+    An element FHIR does not define for the type (`fhir_type`, see `ELEMENTS`) is refused, so a
+    Bundle accepted here is FHIR; elements FHIR defines but nothing here reads are dropped."""
 
     model_config = ConfigDict(
         extra="ignore",
@@ -72,18 +110,42 @@ class FhirModel(BaseModel):
         validate_by_alias=True,
         hide_input_in_errors=True,
     )
+    fhir_type: ClassVar[str]
+    id: FhirString | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_fhir_elements(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        allowed = ELEMENTS[cls.fhir_type]
+        resource = "resource_type" in cls.model_fields
+        if any(key not in allowed and not (resource and key == "resourceType") for key in data):
+            # The element's name is input: it is not repeated here.
+            raise PydanticCustomError(
+                "fhir_element",
+                "has an element that FHIR R4 does not define for {fhir_type}",
+                {"fhir_type": cls.fhir_type},
+            )
+        return data
 
 
 # --- data types ----------------------------------------------------------------------------
 
 
 class Coding(FhirModel):
-    system: str | None = None
-    code: str | None = None
+    fhir_type = "Coding"
+    system: Uri | None = None
+    version: FhirString | None = None
+    code: Code | None = None
+    display: FhirString | None = None
+    user_selected: StrictBool | None = None
 
 
 class CodeableConcept(FhirModel):
+    fhir_type = "CodeableConcept"
     coding: tuple[Coding, ...] = ()
+    text: FhirString | None = None
 
     def code_in(self, system: str) -> str | None:
         """The first code from `system`, if any."""
@@ -91,15 +153,21 @@ class CodeableConcept(FhirModel):
 
 
 class Identifier(FhirModel):
-    system: str | None = None
-    value: str | None = None
+    fhir_type = "Identifier"
+    use: Code | None = None
+    type: CodeableConcept | None = None
+    system: Uri | None = None
+    value: FhirString | None = None
 
 
 _REFERENCE = re.compile(r"(?:^|/)(?P<type>[A-Z][A-Za-z]{1,63})/(?P<id>[A-Za-z0-9\-.]{1,64})\Z")
 
 
 class Reference(FhirModel):
-    reference: str | None = None
+    fhir_type = "Reference"
+    reference: FhirString | None = None
+    type: Uri | None = None
+    display: FhirString | None = None
 
     def target(self) -> tuple[str, str] | None:
         """`(resourceType, id)` of a `Type/id` (or absolute `…/Type/id`) reference."""
@@ -112,20 +180,42 @@ class Reference(FhirModel):
         return match.group("type"), match.group("id")
 
 
-class LogicalReference(FhirModel):
-    """A Reference by business identifier only (e.g. `Encounter.episodeOfCare`)."""
+class LogicalReference(Reference):
+    """A Reference by business identifier (e.g. `Encounter.episodeOfCare`)."""
 
     identifier: Identifier
 
 
 class Period(FhirModel):
+    fhir_type = "Period"
     start: UtcDatetime | None = None
     end: UtcDatetime | None = None
 
 
 class Extension(FhirModel):
-    url: str
+    fhir_type = "Extension"
+    url: Uri
+    value_boolean: StrictBool | None = None
+    value_coding: Coding | None = None
     value_period: Period | None = None
+    value_reference: Reference | None = None
+
+
+class Meta(FhirModel):
+    fhir_type = "Meta"
+    profile: tuple[Uri, ...] = ()
+
+
+class HumanName(FhirModel):
+    """A person's name: personal data, read only to check that it is FHIR."""
+
+    fhir_type = "HumanName"
+    use: Code | None = None
+    text: FhirString | None = None
+    family: FhirString | None = None
+    given: tuple[FhirString, ...] = ()
+    prefix: tuple[FhirString, ...] = ()
+    suffix: tuple[FhirString, ...] = ()
 
 
 # --- resources -----------------------------------------------------------------------------
@@ -133,19 +223,25 @@ class Extension(FhirModel):
 
 class Resource(FhirModel):
     id: FhirId
+    meta: Meta | None = None
 
 
 class MessageSource(FhirModel):
-    endpoint: str
+    fhir_type = "MessageHeader.source"
+    endpoint: Uri
 
 
 class MessageDestination(FhirModel):
-    endpoint: str | None = None
+    fhir_type = "MessageHeader.destination"
+    extension: tuple[Extension, ...] = ()
+    endpoint: Uri
     receiver: Reference | None = None
 
 
 class MessageHeader(Resource):
+    fhir_type = "MessageHeader"
     resource_type: Literal["MessageHeader"]
+    extension: tuple[Extension, ...] = ()
     event_coding: Coding
     focus: tuple[Reference, ...] = ()
     sender: Reference | None = None
@@ -154,8 +250,10 @@ class MessageHeader(Resource):
 
 
 class Patient(Resource):
+    fhir_type = "Patient"
     resource_type: Literal["Patient"]
     identifier: tuple[Identifier, ...] = ()
+    name: tuple[HumanName, ...] = Field(default=(), repr=False)
     deceased_boolean: StrictBool | None = None
     deceased_date_time: UtcDatetime | None = None
 
@@ -165,9 +263,11 @@ class Patient(Resource):
 
 
 class Encounter(Resource):
+    fhir_type = "Encounter"
     resource_type: Literal["Encounter"]
-    status: str
+    status: Code
     class_: Coding = Field(alias="class")
+    type: tuple[CodeableConcept, ...] = ()
     subject: Reference | None = None
     period: Period | None = None
     episode_of_care: tuple[LogicalReference, ...] = ()
@@ -175,33 +275,58 @@ class Encounter(Resource):
     extension: tuple[Extension, ...] = ()
 
 
+class ProvenanceAgent(FhirModel):
+    fhir_type = "Provenance.agent"
+    type: CodeableConcept | None = None
+    role: tuple[CodeableConcept, ...] = ()
+    who: Reference
+    on_behalf_of: Reference | None = None
+
+
 class ProvenanceEntity(FhirModel):
+    fhir_type = "Provenance.entity"
     role: Literal["derivation", "revision", "quotation", "source", "removal"]
     what: Reference
 
 
 class Provenance(Resource):
+    fhir_type = "Provenance"
     resource_type: Literal["Provenance"]
     target: tuple[Reference, ...] = Field(min_length=1)
     occurred_date_time: UtcDatetime | None = None
     recorded: UtcDatetime
     activity: CodeableConcept | None = None
+    agent: tuple[ProvenanceAgent, ...] = Field(min_length=1)
     entity: tuple[ProvenanceEntity, ...] = ()
 
 
 class Organization(Resource):
+    fhir_type = "Organization"
     resource_type: Literal["Organization"]
     identifier: tuple[Identifier, ...] = ()
+    type: tuple[CodeableConcept, ...] = ()
+    name: FhirString | None = None
 
 
-class OtherResource(FhirModel):
-    """Any resource type this service does not read; kept only by type and id."""
+def _resource_type(value: str) -> str:
+    if value not in RESOURCE_TYPES:
+        raise PydanticCustomError("fhir_resource_type", "is not a FHIR R4 resource type")
+    return value
 
-    resource_type: str
+
+class OtherResource(BaseModel):
+    """Any resource type this service does not read; kept only by type and id.
+
+    Only its type is checked: what FHIR demands of the resource's elements is not known here."""
+
+    model_config = FhirModel.model_config
+    resource_type: Annotated[str, AfterValidator(_resource_type)]
     id: FhirId | None = None
 
 
-KNOWN_RESOURCES = frozenset({"MessageHeader", "Patient", "Encounter", "Provenance", "Organization"})
+KNOWN_RESOURCES = frozenset(
+    {"Bundle", "MessageHeader", "Patient", "Encounter", "Provenance", "Organization"}
+)
 """The resource types read here; a Bundle entry of any other type is an `OtherResource`."""
 
 
@@ -215,7 +340,8 @@ def resource_tag(value: object) -> str:
 
 
 AnyResource = Annotated[
-    Annotated[MessageHeader, Tag("MessageHeader")]
+    Annotated["Bundle", Tag("Bundle")]
+    | Annotated[MessageHeader, Tag("MessageHeader")]
     | Annotated[Patient, Tag("Patient")]
     | Annotated[Encounter, Tag("Encounter")]
     | Annotated[Provenance, Tag("Provenance")]
@@ -226,16 +352,19 @@ AnyResource = Annotated[
 
 
 class BundleEntry(FhirModel):
-    full_url: str | None = None
+    fhir_type = "Bundle.entry"
+    full_url: Uri | None = None
     resource: AnyResource
 
 
 class Bundle(FhirModel):
     """A FHIR Bundle; in a message the MessageHeader is expected first, other entries unordered."""
 
+    fhir_type = "Bundle"
     resource_type: Literal["Bundle"]
     id: FhirId | None = None
-    type: str
+    meta: Meta | None = None
+    type: Code
     timestamp: UtcDatetime | None = None
     entry: tuple[BundleEntry, ...] = ()
 
@@ -251,3 +380,6 @@ class Bundle(FhirModel):
             if resource.resource_type == target[0] and resource.id == target[1]:
                 return resource
         return None
+
+
+BundleEntry.model_rebuild()

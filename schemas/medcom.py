@@ -126,7 +126,8 @@ class MedcomOrganization(Organization):
 
 
 MedcomResource = Annotated[
-    Annotated[HospitalNotificationHeader, Tag("MessageHeader")]
+    Annotated[Bundle, Tag("Bundle")]
+    | Annotated[HospitalNotificationHeader, Tag("MessageHeader")]
     | Annotated[MedcomPatient, Tag("Patient")]
     | Annotated[HospitalNotificationEncounter, Tag("Encounter")]
     | Annotated[MedcomProvenance, Tag("Provenance")]

@@ -1,4 +1,5 @@
-"""Property: whatever arrives, parsing raises nothing but MedcomError, and never shows the CPR."""
+"""Property: whatever arrives, parsing raises nothing but MedcomError, and never shows the CPR;
+what it accepts is FHIR (fhir.resources' R4B models, see test_fhir_oracle.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.medcom import MedcomError, parse_hospital_notification, to_episode_events
+from api.medcom.parse import as_mapping
 from schemas.people import SYSTEM
 from tests.medcom.bundles import cpr_of, example_files, short_name
+from tests.medcom.test_fhir_oracle import assert_fhir
 
 json_scalars = (
     st.none()
@@ -62,6 +65,7 @@ def check(raw: object, secret: str | None = None) -> None:
     if error is None:
         # Whatever parses also maps: to_episode_events never fails on a parsed notification.
         assert to_episode_events(n, actor=SYSTEM)
+        assert_fhir(dict(as_mapping(raw)))
         return
     assert error.field.startswith("Bundle")
     if secret is not None:
