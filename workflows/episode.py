@@ -57,8 +57,9 @@ class EpisodeWorkflow:
         self.referral = start.referral
         state = start.state.model_copy(deep=True) if start.state else facts.initial_state(start)
         self.record = EpisodeRecord(start, state, InWorkflow())
-        self.state = state
+        self.state = state  # the record's state, never replaced within a run
         self.machinery = Machinery(self.record)
+        # Every wait of the process ends early (Interrupted) when the episode must end.
         self.wait = self.machinery.wait
 
     # ------------------------------------------------------------------ the process
