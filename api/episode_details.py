@@ -75,10 +75,10 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
         goals: list[GoalOut] = []
         if may_see_citizen(principal, row):
             goals = [
-                GoalOut(area=g["area"], text=g["text"])
+                GoalOut.model_validate(g, from_attributes=True)
                 for g in await episode_queries.goals(conn, episode_id)
             ]
-            person = await episode_queries.citizen(conn, row["citizen_id"])
+            person = await episode_queries.citizen(conn, row.citizen_id)
             await episode_queries.audit_read(
                 conn,
                 audit_id=f"read-{uuid.uuid4().hex}",
@@ -88,50 +88,18 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
                 what="read.citizen",
             )
             if person is not None:
-                citizen = CitizenOut(
-                    name=person["name"], phone=person["phone"], email=person["email"]
-                )
+                citizen = CitizenOut.model_validate(person, from_attributes=True)
         tasks = await episode_queries.episode_tasks(conn, episode_id)
         timeline = await episode_queries.timeline(conn, episode_id)
-    return EpisodeOut(
-        episode_id=row["episode_id"],
-        programme=row["programme"],
-        phase=row["phase"],
-        peer_id=row["peer_id"],
-        municipality_code=row["municipality_code"],
-        ward_id=row["ward_id"],
-        organisation_id=row["organisation_id"],
-        risk_elevated=row["risk_elevated"],
-        consents=list(row["consents"]),
-        referred_at=row["referred_at"],
-        discharged_at=row["discharged_at"],
-        first_contact_at=row["first_contact_at"],
-        next_due_at=row["next_due_at"],
-        next_due_kind=row["next_due_kind"],
-        overdue_tasks=row["overdue_tasks"],
-        follow_ups_done=row["follow_ups_done"],
-        follow_ups_planned=row["follow_ups_planned"],
-        readmissions=row["readmissions"],
-        citizen=citizen,
-        goals=goals,
-        tasks=[
-            EpisodeTaskOut(
-                task_id=t["task_id"],
-                kind=t["kind"],
-                assignee_role=t["assignee_role"],
-                status=t["status"],
-                due_at=t["due_at"],
-                overdue=t["overdue"],
-            )
-            for t in tasks
-        ],
-        timeline=[
-            TimelineOut(
-                at=e["at"],
-                kind=e["kind"],
-                actor=e["actor_role"],
-                summary=e["summary"],
-            )
-            for e in timeline
-        ],
+    return EpisodeOut.model_validate(
+        {
+            **row.model_dump(include=set(EpisodeOut.model_fields)),
+            "citizen": citizen,
+            "goals": goals,
+            "tasks": [EpisodeTaskOut.model_validate(t, from_attributes=True) for t in tasks],
+            "timeline": [
+                TimelineOut(at=e.at, kind=e.kind, actor=e.actor_role, summary=e.summary)
+                for e in timeline
+            ],
+        }
     )

@@ -22,7 +22,7 @@ from api.event_input import (
     referral_event,
 )
 from api.principal import Principal, TokenRole
-from api.scoping import Row, may_see_episode
+from api.scoping import EpisodeScope, may_see_episode
 from db.citizens import upsert_citizen
 from db.connection import CONNECTION_LOST, PooledConnection
 from db.episode_queries import episode as episode_row
@@ -30,7 +30,7 @@ from db.events_received import (
     DELIVERED,
     EventRecord,
     applied_episode,
-    applied_referral_payload,
+    applied_referral_scope,
     assign_parked,
     event_record,
     mark_applied,
@@ -312,20 +312,18 @@ class EventIntake:
         *,
         ended_ok: bool = False,
     ) -> None:
-        row: Row | None = await episode_row(conn, episode_id)
-        if row is None:
-            # Started a moment ago, before its first commit: the referral tells the scope.
-            payload = await applied_referral_payload(conn, episode_id)
-            if payload is not None:
-                consents = [c["scope"] for c in payload.get("consents", [])]
-                row = {**payload, "peer_id": None, "consents": consents}
-        if row is None:
+        row = await episode_row(conn, episode_id)
+        # Started a moment ago, before its first commit: the referral tells the scope.
+        scope: EpisodeScope | None = row
+        if scope is None:
+            scope = await applied_referral_scope(conn, episode_id)
+        if scope is None:
             raise ApiError(404, "episode_id: no such episode")
-        if not may_see_episode(principal, row):
+        if not may_see_episode(principal, scope):
             # The same answer as for a missing episode: ids cannot be probed.
             raise ApiError(404, "episode_id: no such episode")
-        if not ended_ok and row.get("phase") in ENDED:
-            raise ApiError(409, f"episode_id: the episode has ended ({row['phase']})")
+        if not ended_ok and row is not None and row.phase in ENDED:
+            raise ApiError(409, f"episode_id: the episode has ended ({row.phase})")
 
     async def _seen(self, event_id: str) -> EventAck | None:
         async with self.pool.acquire() as conn:

@@ -2,51 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import asyncpg
+from collections.abc import Sequence
+from typing import Protocol
 
 from api.principal import Principal, TokenRole
 from schemas.consent import SERVICE_SCOPE
 from schemas.people import Role
 
-Row = Mapping[str, Any] | asyncpg.Record
+
+class EpisodeScope(Protocol):
+    """What decides who sees an episode (a read-model row, or a referral not committed yet)."""
+
+    @property
+    def ward_id(self) -> str: ...
+    @property
+    def peer_id(self) -> str | None: ...
+    @property
+    def organisation_id(self) -> str: ...
+    @property
+    def municipality_code(self) -> str: ...
+    @property
+    def consents(self) -> Sequence[str]: ...
 
 
-def may_see_episode(p: Principal, episode: Row) -> bool:
+class TaskScope(Protocol):
+    @property
+    def assignee_role(self) -> str: ...
+    @property
+    def assignee_id(self) -> str: ...
+    @property
+    def assignee_service(self) -> str | None: ...
+
+
+def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
     """Ward: their ward. Peer: assigned to them. Coordinator: their organisation.
     Caseworker: their municipality, and only with consent for their service."""
     match p.role:
         case Role.WARD:
-            return bool(episode["ward_id"] == p.ward_id)
+            return episode.ward_id == p.ward_id
         case Role.PEER:
-            return bool(episode["peer_id"] == p.id)
+            return episode.peer_id == p.id
         case Role.COORDINATOR:
-            return bool(episode["organisation_id"] == p.organisation_id)
+            return episode.organisation_id == p.organisation_id
         case Role.CASEWORKER:
             scope = SERVICE_SCOPE.get(p.service or "")
-            consents = episode["consents"] or []
             return (
-                episode["municipality_code"] == p.municipality_code
+                episode.municipality_code == p.municipality_code
                 and scope is not None
-                and scope.value in consents
+                and scope.value in episode.consents
             )
         case Role.OPERATOR | TokenRole.OPERATOR | TokenRole.INTEGRATION:
             return True
     return False
 
 
-def may_see_citizen(p: Principal, episode: Row) -> bool:
+def may_see_citizen(p: Principal, episode: EpisodeScope) -> bool:
     """Personal data goes to the people who work with the citizen, never to operators."""
     if p.role in (Role.OPERATOR, TokenRole.OPERATOR, TokenRole.INTEGRATION):
         return False
     return may_see_episode(p, episode)
 
 
-def may_act_on_task(p: Principal, task: Row, episode: Row) -> bool:
+def may_act_on_task(p: Principal, task: TaskScope, episode: EpisodeScope) -> bool:
     """The assignee, or the coordinator of the episode's organisation for peer tasks."""
-    role, assignee = task["assignee_role"], task["assignee_id"]
+    role, assignee = task.assignee_role, task.assignee_id
     match p.role:
         case Role.PEER:
             return bool(role == "peer" and assignee == p.id)
@@ -56,9 +75,9 @@ def may_act_on_task(p: Principal, task: Row, episode: Row) -> bool:
             return (
                 role == "caseworker"
                 and assignee == p.municipality_code
-                and task["assignee_service"] in (None, p.service)
+                and task.assignee_service in (None, p.service)
             )
         case Role.COORDINATOR:
-            own_org = episode["organisation_id"] == p.organisation_id
+            own_org = episode.organisation_id == p.organisation_id
             return own_org and role in ("coordinator", "peer")
     return False

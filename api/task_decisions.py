@@ -37,7 +37,7 @@ class TaskDecisions:
     ) -> TaskDecisionResult:
         async with self.pool.acquire() as conn:
             task = await episode_queries.task(conn, task_id)
-            episode = await episode_queries.episode(conn, task["episode_id"]) if task else None
+            episode = await episode_queries.episode(conn, task.episode_id) if task else None
         if task is None or episode is None or not may_act_on_task(principal, task, episode):
             raise ApiError(404, "task_id: no such task for you")
         try:
@@ -50,7 +50,7 @@ class TaskDecisions:
             )
         except ValidationError as err:
             raise invalid(err) from None
-        handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, task["episode_id"])
+        handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, task.episode_id)
         try:
             result: TaskDecisionResult = await handle.execute_update(
                 EpisodeWorkflow.decide_task, decision

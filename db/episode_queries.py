@@ -1,46 +1,130 @@
-"""Read-model queries for the API and the pages, one fixed query per role."""
+"""One episode as the read model holds it: its row, tasks, timeline, goals and citizen."""
 
 from __future__ import annotations
 
-import asyncpg
+from datetime import datetime
+
+from pydantic import Field
 
 from db.connection import PooledConnection
+from schemas.base import Frozen
 
 
-async def episode(conn: PooledConnection, episode_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode_id)
+class EpisodeRow(Frozen):
+    """Every column of `episodes` (no personal data: the citizen is an opaque id)."""
+
+    episode_id: str
+    citizen_id: str
+    programme: str
+    phase: str
+    peer_id: str | None
+    municipality_code: str
+    ward_id: str
+    organisation_id: str
+    risk_elevated: bool
+    consents: list[str]
+    referred_at: datetime
+    discharged_at: datetime | None
+    first_contact_at: datetime | None
+    next_due_at: datetime | None
+    next_due_kind: str | None
+    overdue_tasks: int
+    follow_ups_done: int
+    follow_ups_planned: int
+    readmissions: int
+    milestones: list[str]
+    hope_score_start: int | None
+    hope_score_end: int | None
+    closed_at: datetime | None
+    end_reason: str
+    commit_seq: int
+    updated_at: datetime
 
 
-async def task(conn: PooledConnection, task_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM tasks WHERE task_id = $1", task_id)
+class TaskRow(Frozen):
+    """Every column of `tasks`; `result` is the stored JSON text."""
+
+    task_id: str
+    episode_id: str
+    kind: str
+    assignee_role: str
+    assignee_id: str
+    assignee_service: str | None
+    status: str
+    number: int
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    decided_at: datetime | None
+    decided_by: str | None
+    note: str
+    result: str | None
+    commit_seq: int
 
 
-async def episode_tasks(conn: PooledConnection, episode_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
+class TimelineRow(Frozen):
+    at: datetime
+    kind: str
+    actor_role: str | None
+    actor_id: str | None
+    summary: str
+    task_id: str | None
+
+
+class GoalRow(Frozen):
+    area: str
+    text: str = Field(repr=False)
+
+
+class CitizenContact(Frozen):
+    """Personal data: kept out of every repr, so no log line can carry it by accident."""
+
+    citizen_id: str
+    name: str | None = Field(repr=False)
+    phone: str | None = Field(repr=False)
+    email: str | None = Field(repr=False)
+
+
+async def episode(conn: PooledConnection, episode_id: str) -> EpisodeRow | None:
+    row = await conn.fetchrow("SELECT * FROM episodes WHERE episode_id = $1", episode_id)
+    return None if row is None else EpisodeRow.model_validate(dict(row))
+
+
+async def task(conn: PooledConnection, task_id: str) -> TaskRow | None:
+    row = await conn.fetchrow("SELECT * FROM tasks WHERE task_id = $1", task_id)
+    return None if row is None else TaskRow.model_validate(dict(row))
+
+
+async def episode_tasks(conn: PooledConnection, episode_id: str) -> list[TaskRow]:
+    rows = await conn.fetch(
         "SELECT * FROM tasks WHERE episode_id = $1 ORDER BY created_at",
         episode_id,
     )
+    return [TaskRow.model_validate(dict(r)) for r in rows]
 
 
-async def timeline(conn: PooledConnection, episode_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def timeline(conn: PooledConnection, episode_id: str) -> list[TimelineRow]:
+    rows = await conn.fetch(
         "SELECT at, kind, actor_role, actor_id, summary, task_id FROM timeline"
         " WHERE episode_id = $1 ORDER BY at, entry_id",
         episode_id,
     )
+    return [TimelineRow.model_validate(dict(r)) for r in rows]
 
 
-async def goals(conn: PooledConnection, episode_id: str) -> list[asyncpg.Record]:
+async def goals(conn: PooledConnection, episode_id: str) -> list[GoalRow]:
     """The citizen's own goals (personal data: shown only with the citizen's details)."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT area, text FROM episode_goals WHERE episode_id = $1 ORDER BY goal_no", episode_id
     )
+    return [GoalRow.model_validate(dict(r)) for r in rows]
 
 
-async def citizen(conn: PooledConnection, citizen_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def citizen(conn: PooledConnection, citizen_id: str) -> CitizenContact | None:
+    row = await conn.fetchrow(
         "SELECT citizen_id, name, phone, email FROM citizens WHERE citizen_id = $1", citizen_id
     )
+    return None if row is None else CitizenContact.model_validate(dict(row))
 
 
 async def audit_read(

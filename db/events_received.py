@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from db.connection import PooledConnection
 from schemas.base import Frozen
@@ -126,16 +126,32 @@ async def applied_episode(conn: PooledConnection, event_id: str) -> str | None:
     return episode_id
 
 
-async def applied_referral_payload(
-    conn: PooledConnection, episode_id: str
-) -> dict[str, Any] | None:
-    """The payload of the referral that started the episode (as JSON data), once applied."""
+class ReferralScope(BaseModel):
+    """Who may see an episode started a moment ago, before its first commit: its referral's
+    ward, organisation, municipality and consents (the payload's other fields are left)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ward_id: str
+    organisation_id: str
+    municipality_code: str
+    consents: list[str]
+    peer_id: None = None
+
+    @field_validator("consents", mode="before")
+    @classmethod
+    def _scopes(cls, grants: list[dict[str, Any]]) -> list[str]:
+        return [grant["scope"] for grant in grants]
+
+
+async def applied_referral_scope(conn: PooledConnection, episode_id: str) -> ReferralScope | None:
+    """The scope of the applied referral that started the episode, if there is one."""
     payload = await conn.fetchval(
         "SELECT body->'payload' FROM events_received WHERE episode_id = $1"
         " AND event_type = 'referral_created' AND status = 'applied'",
         episode_id,
     )
-    return None if payload is None else dict(json.loads(payload))
+    return None if payload is None else ReferralScope.model_validate_json(payload)
 
 
 async def parked_bodies(conn: PooledConnection, citizen_id: str) -> list[str]:

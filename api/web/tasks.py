@@ -37,13 +37,13 @@ async def task_link(task_id: str, principal: SignedIn, pool: Pool) -> Response:
     """Where notification links land: the role's page, at the task."""
     async with pool.acquire() as conn:
         task = await episode_queries.task(conn, task_id)
-        episode = await episode_queries.episode(conn, task["episode_id"]) if task else None
+        episode = await episode_queries.episode(conn, task.episode_id) if task else None
     if task is None or episode is None:
         raise NOT_YOURS
-    if task["status"] == "open" and may_act_on_task(principal, task, episode):
+    if task.status == "open" and may_act_on_task(principal, task, episode):
         return RedirectResponse(f"{home_of(principal)}#task-{task_id}", status_code=303)
     if may_see_episode(principal, episode):
-        return RedirectResponse(f"/episodes/{episode['episode_id']}", status_code=303)
+        return RedirectResponse(f"/episodes/{episode.episode_id}", status_code=303)
     raise NOT_YOURS
 
 
@@ -65,7 +65,7 @@ async def decide_task(
     async def decision() -> str:
         async with pool.acquire() as conn:
             task = await episode_queries.task(conn, task_id)
-        kind = task["kind"] if task is not None else ""
+        kind = task.kind if task is not None else ""
         result = result_for(kind, form) if chosen == DecisionAction.COMPLETE else None
         await decide(decisions, principal, task_id, chosen, field(form, "note"), result)
         return "decided"
