@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from temporalio.common import SearchAttributeUpdate
 
@@ -23,8 +23,28 @@ from schemas.episode import (
     EpisodeState,
     EpisodeView,
     NextDue,
+    Phase,
 )
 from workflows import hospital_course
+
+
+class EpisodeFacts(TypedDict):
+    """What the query view and the read-model row both show."""
+
+    episode_id: str
+    programme: str
+    phase: Phase
+    peer_id: str | None
+    municipality_code: str
+    ward_id: str
+    organisation_id: str
+    risk_elevated: bool
+    discharged_at: datetime | None
+    first_contact_at: datetime | None
+    overdue_tasks: int
+    follow_ups_done: int
+    follow_ups_planned: int
+    readmissions: int
 
 
 def consents(state: EpisodeState) -> tuple[ConsentScope, ...]:
@@ -44,24 +64,23 @@ def next_due(state: EpisodeState) -> NextDue | None:
     return NextDue(task_id=first.task_id, kind=first.kind.value, due_at=due_at)
 
 
-def facts(start: EpisodeStart, state: EpisodeState) -> dict[str, Any]:
-    """What the query view and the read-model row both show."""
-    return {
-        "episode_id": start.episode_id,
-        "programme": start.programme.code,
-        "phase": state.phase,
-        "peer_id": state.peer_id,
-        "municipality_code": start.referral.municipality_code,
-        "ward_id": start.referral.ward_id,
-        "organisation_id": start.referral.organisation_id,
-        "risk_elevated": state.risk_elevated,
-        "discharged_at": state.discharged_at,
-        "first_contact_at": state.first_contact_at,
-        "overdue_tasks": overdue_count(state),
-        "follow_ups_done": state.follow_ups_done,
-        "follow_ups_planned": state.follow_ups_planned,
-        "readmissions": hospital_course.readmissions(state.hospital),
-    }
+def facts(start: EpisodeStart, state: EpisodeState) -> EpisodeFacts:
+    return EpisodeFacts(
+        episode_id=start.episode_id,
+        programme=start.programme.code,
+        phase=state.phase,
+        peer_id=state.peer_id,
+        municipality_code=start.referral.municipality_code,
+        ward_id=start.referral.ward_id,
+        organisation_id=start.referral.organisation_id,
+        risk_elevated=state.risk_elevated,
+        discharged_at=state.discharged_at,
+        first_contact_at=state.first_contact_at,
+        overdue_tasks=overdue_count(state),
+        follow_ups_done=state.follow_ups_done,
+        follow_ups_planned=state.follow_ups_planned,
+        readmissions=hospital_course.readmissions(state.hospital),
+    )
 
 
 def projection(start: EpisodeStart, state: EpisodeState, now: datetime) -> EpisodeProjection:
