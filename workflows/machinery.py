@@ -1,5 +1,4 @@
-"""The episode's machinery: waiting, the commit loop, deliveries, the deadline watcher, settling
-and continue-as-new."""
+"""The machinery beside the process: waits, commits, deliveries, deadlines, continue-as-new."""
 
 from __future__ import annotations
 

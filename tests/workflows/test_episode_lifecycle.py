@@ -12,11 +12,11 @@ from temporalio.worker import Worker
 
 from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import referral
-from command.synthetic.roster import make_roster
+from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
 from db.programmes import default_programmes
 from schemas.consent import ConsentScope
-from schemas.episode import Phase
+from schemas.episode import EpisodeStart, Phase
 from schemas.people import Role
 from schemas.tasks import ReviewDecision, ServiceConfirmed, TaskKind
 from tests.conftest import SmtpServer, eventually
@@ -25,6 +25,16 @@ from workflows.episode import EpisodeWorkflow
 
 PROGRAMMES = [p.code for p in default_programmes()]
 HISTORIES = Path(__file__).parent / "histories"
+
+
+async def started(
+    env: WorkflowEnvironment, task_queue: str, roster: Roster, start_input: EpisodeStart
+) -> EpisodeDriver:
+    """Start an episode from a workflow input the test has altered, and drive it."""
+    await env.client.start_workflow(
+        EpisodeWorkflow.run, start_input, id=start_input.episode_id, task_queue=task_queue
+    )
+    return EpisodeDriver.of(env, roster, start_input.episode_id)
 
 
 @pytest.mark.parametrize("programme", PROGRAMMES)
@@ -125,10 +135,7 @@ async def test_an_open_ended_programme_is_reviewed_at_its_configured_week(
     # Planned contacts end in week 12; the review is configured for week 20.
     programme = start_input.programme.model_copy(update={"review_every_weeks": 20})
     start_input = start_input.model_copy(update={"programme": programme})
-    await time_skipping_env.client.start_workflow(
-        EpisodeWorkflow.run, start_input, id=start_input.episode_id, task_queue=task_queue
-    )
-    episode = EpisodeDriver.of(time_skipping_env, roster, start_input.episode_id)
+    episode = await started(time_skipping_env, task_queue, roster, start_input)
     await episode.accept_offer()
     await episode.discharge()
     await episode.decide(TaskKind.FIRST_CONTACT)
@@ -201,16 +208,7 @@ async def test_a_long_history_continues_as_new_without_losing_tasks_or_events(
     start_input = (await episode_start(db_pool, event)).model_copy(
         update={"continue_as_new_after": 200}
     )
-    await time_skipping_env.client.start_workflow(
-        EpisodeWorkflow.run, start_input, id=start_input.episode_id, task_queue=task_queue
-    )
-    episode = EpisodeDriver(
-        env=time_skipping_env,
-        handle=time_skipping_env.client.get_workflow_handle_for(
-            EpisodeWorkflow.run, start_input.episode_id
-        ),
-        roster=roster,
-    )
+    episode = await started(time_skipping_env, task_queue, roster, start_input)
     await episode.accept_offer()
     await episode.prepare()
     await episode.discharge()

@@ -39,6 +39,15 @@ def templates(record: EpisodeRecord) -> list[Template]:
     return [n.template for n in record.changes.notifications]
 
 
+def withdrawn(scope: ConsentScope) -> ConsentWithdrawn:
+    return ConsentWithdrawn(
+        event_id=f"withdrawn-{scope.value}",
+        occurred_at=REFERRED_AT,
+        actor=WARD,
+        payload=ConsentWithdrawnPayload(scope=scope),
+    )
+
+
 def discharged(event_id: str = "dis-1", after: timedelta = timedelta(days=1)) -> Discharged:
     return Discharged(event_id=event_id, occurred_at=REFERRED_AT + after, actor=WARD)
 
@@ -181,15 +190,7 @@ def test_the_jobcenter_hears_only_when_a_job_is_a_goal() -> None:
 def test_withdrawing_municipality_consent_cancels_the_caseworker_task() -> None:
     record, _ = new_record()
     facts.receive(record, discharged())
-    facts.receive(
-        record,
-        ConsentWithdrawn(
-            event_id="wd-1",
-            occurred_at=REFERRED_AT,
-            actor=WARD,
-            payload=ConsentWithdrawnPayload(scope=ConsentScope.SHARE_WITH_MUNICIPALITY),
-        ),
-    )
+    facts.receive(record, withdrawn(ConsentScope.SHARE_WITH_MUNICIPALITY))
     [task] = record.tasks_of(TaskKind.CONFIRM_SERVICE, open_only=False)
     assert task.status == TaskStatus.CANCELLED
     assert record.ending is None
@@ -198,15 +199,7 @@ def test_withdrawing_municipality_consent_cancels_the_caseworker_task() -> None:
 
 def test_withdrawing_consent_to_peer_support_ends_the_episode() -> None:
     record, _ = new_record()
-    facts.receive(
-        record,
-        ConsentWithdrawn(
-            event_id="wd-1",
-            occurred_at=REFERRED_AT,
-            actor=WARD,
-            payload=ConsentWithdrawnPayload(scope=ConsentScope.PEER_SUPPORT),
-        ),
-    )
+    facts.receive(record, withdrawn(ConsentScope.PEER_SUPPORT))
     assert record.ending == (Phase.WITHDRAWN, "consent to peer support withdrawn")
     assert record.interrupted
 
