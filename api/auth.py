@@ -5,29 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-import asyncpg
 from fastapi import Depends, Request
 
 from api.dependencies import Pool, Tokens
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
 from api.token_cache import TokenCache
-from db.access import session_user, token_record
+from db.access import SessionUser, session_user, token_record
 from db.pool import DatabasePool
 from schemas.people import Role
 
 SESSION_COOKIE = "hb_session"
 
 
-def principal_from_user(user: asyncpg.Record, csrf_token: str | None = None) -> Principal:
+def principal_from_user(user: SessionUser, csrf_token: str | None = None) -> Principal:
     return Principal(
-        id=user["user_id"],
-        role=Role(user["role"]),
-        display_name=user["display_name"],
-        organisation_id=user["organisation_id"],
-        ward_id=user["ward_id"],
-        municipality_code=user["municipality_code"],
-        service=user["service"],
+        id=user.user_id,
+        role=Role(user.role),
+        display_name=user.display_name,
+        organisation_id=user.organisation_id,
+        ward_id=user.ward_id,
+        municipality_code=user.municipality_code,
+        service=user.service,
         csrf_token=csrf_token,
     )
 
@@ -49,16 +48,16 @@ async def find_principal(
         if token is None:
             raise ApiError(401, "Authorization: the token is unknown, expired or revoked")
         principal = Principal(
-            id=token["token_id"], role=TokenRole(token["role"]), display_name=token["name"]
+            id=token.token_id, role=TokenRole(token.role), display_name=token.name
         )
-        tokens.put(secret.strip(), principal, token["expires_at"])
+        tokens.put(secret.strip(), principal, token.expires_at)
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         async with pool.acquire() as conn:
             user = await session_user(conn, cookie)
         if user is not None:
-            return principal_from_user(user, user["csrf_token"])
+            return principal_from_user(user, user.csrf_token)
     return None
 
 

@@ -6,9 +6,32 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
+from pydantic import Field
 
 from db.connection import PooledConnection
+from schemas.base import Frozen
+
+
+class SessionUser(Frozen):
+    """The active person behind a session, with the session's CSRF token."""
+
+    user_id: str
+    role: str
+    display_name: str
+    organisation_id: str | None
+    ward_id: str | None
+    municipality_code: str | None
+    service: str | None
+    csrf_token: str = Field(repr=False)
+
+
+class ApiToken(Frozen):
+    """A token that is neither expired nor revoked (its secret is never stored)."""
+
+    token_id: str
+    name: str
+    role: str
+    expires_at: datetime | None
 
 
 def secret_digest(secret: str) -> str:
@@ -30,13 +53,16 @@ async def create_session(conn: PooledConnection, user_id: str, ttl: timedelta) -
     return secret, csrf
 
 
-async def session_user(conn: PooledConnection, secret: str) -> asyncpg.Record | None:
+async def session_user(conn: PooledConnection, secret: str) -> SessionUser | None:
     """The active user behind a session cookie, with the session's CSRF token."""
-    return await conn.fetchrow(
-        "SELECT u.*, s.csrf_token FROM sessions s JOIN users u USING (user_id)"
+    row = await conn.fetchrow(
+        "SELECT u.user_id, u.role, u.display_name, u.organisation_id, u.ward_id,"
+        " u.municipality_code, u.service, s.csrf_token"
+        " FROM sessions s JOIN users u USING (user_id)"
         " WHERE s.session_hash = $1 AND s.expires_at > now() AND u.active",
         secret_digest(secret),
     )
+    return None if row is None else SessionUser.model_validate(dict(row))
 
 
 async def end_session(conn: PooledConnection, secret: str) -> None:
@@ -62,13 +88,14 @@ async def create_token(
     return token_id, secret
 
 
-async def token_record(conn: PooledConnection, secret: str) -> asyncpg.Record | None:
+async def token_record(conn: PooledConnection, secret: str) -> ApiToken | None:
     """The token behind a bearer secret, if it is neither expired nor revoked."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "SELECT token_id, name, role, expires_at FROM api_tokens WHERE token_hash = $1"
         " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
         secret_digest(secret),
     )
+    return None if row is None else ApiToken.model_validate(dict(row))
 
 
 async def revoke_token(conn: PooledConnection, token_id: str) -> bool:

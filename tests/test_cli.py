@@ -258,8 +258,8 @@ async def test_token_create_prints_a_working_secret_once_and_revoke_stops_it(
         async with pool.acquire() as conn:
             record = await token_record(conn, secret)
             assert record is not None
-            assert record["role"] == "medcom_gateway"
-            assert record["expires_at"] is not None, "365 days unless told otherwise"
+            assert record.role == "medcom_gateway"
+            assert record.expires_at is not None, "365 days unless told otherwise"
             assert (
                 await conn.fetchval("SELECT count(*) FROM api_tokens WHERE token_hash = $1", secret)
                 == 0
