@@ -30,8 +30,8 @@ class DatabasePool:
     async def close(self) -> None:
         await self._pool.close()
 
-    # One statement on a connection borrowed for it, as asyncpg.Pool's own shortcuts do, but
-    # through the bounded acquire().
+    # One statement on a connection borrowed for it (tests and one-off checks use these), as
+    # asyncpg.Pool's own shortcuts do, but through the bounded acquire().
     async def execute(self, query: str, *args: object) -> str:
         async with self.acquire() as conn:
             return await conn.execute(query, *args)
