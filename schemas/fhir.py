@@ -97,7 +97,7 @@ Uri = str
 
 
 class FhirModel(BaseModel):
-    """A FHIR element: camelCase names, inputs never echoed in errors.
+    """A FHIR element: read by its FHIR (camelCase) names only, inputs never echoed in errors.
 
     An element FHIR does not define for the type (`fhir_type`, see `ELEMENTS`) is refused, so a
     Bundle accepted here is FHIR; elements FHIR defines but nothing here reads are dropped."""
@@ -106,8 +106,6 @@ class FhirModel(BaseModel):
         extra="ignore",
         frozen=True,
         alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
         hide_input_in_errors=True,
     )
     fhir_type: ClassVar[str]
