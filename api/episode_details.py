@@ -40,25 +40,7 @@ class EpisodeTaskOut(Frozen):
     overdue: bool
 
 
-class EpisodeOut(Frozen):
-    episode_id: str
-    programme: str
-    phase: str
-    peer_id: str | None
-    municipality_code: str
-    ward_id: str
-    organisation_id: str
-    risk_elevated: bool
-    consents: list[str]
-    referred_at: datetime
-    discharged_at: datetime | None
-    first_contact_at: datetime | None
-    next_due_at: datetime | None
-    next_due_kind: str | None
-    overdue_tasks: int
-    follow_ups_done: int
-    follow_ups_planned: int
-    readmissions: int
+class EpisodeOut(episode_queries.EpisodeSummary):
     citizen: CitizenOut | None
     goals: list[GoalOut]
     tasks: list[EpisodeTaskOut]
@@ -93,7 +75,7 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
         timeline = await episode_queries.timeline(conn, episode_id)
     return EpisodeOut.model_validate(
         {
-            **row.model_dump(include=set(EpisodeOut.model_fields)),
+            **row.model_dump(include=set(episode_queries.EpisodeSummary.model_fields)),
             "citizen": citizen,
             "goals": goals,
             "tasks": [EpisodeTaskOut.model_validate(t, from_attributes=True) for t in tasks],

@@ -10,11 +10,10 @@ from db.connection import PooledConnection
 from schemas.base import Frozen
 
 
-class EpisodeRow(Frozen):
-    """Every column of `episodes` (no personal data: the citizen is an opaque id)."""
+class EpisodeSummary(Frozen):
+    """What an episode's row says that callers may show: no personal data, no citizen id."""
 
     episode_id: str
-    citizen_id: str
     programme: str
     phase: str
     peer_id: str | None
@@ -32,6 +31,12 @@ class EpisodeRow(Frozen):
     follow_ups_done: int
     follow_ups_planned: int
     readmissions: int
+
+
+class EpisodeRow(EpisodeSummary):
+    """Every column of `episodes` (no personal data: the citizen is an opaque id)."""
+
+    citizen_id: str
     milestones: list[str]
     hope_score_start: int | None
     hope_score_end: int | None
