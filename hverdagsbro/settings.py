@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HVERDAGSBRO_", extra="ignore")
 
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="'production' refuses every development fallback (generated keys and "
+        "tokens, the demo, the codec server's token-in-path route); docker-compose sets it.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of the TLS reverse proxies whose "
+        "X-Forwarded-Proto/-For the API believes (cookies get Secure, HSTS is sent on "
+        "https). Empty: no proxy is believed.",
+    )
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL URL. Unset: an embedded PostgreSQL under the data folder.",
