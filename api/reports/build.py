@@ -16,12 +16,14 @@ from api.reports.measures import (
     tallies,
 )
 from api.reports.model import GroupRow, PeerLoad, Report, ReportFilters
+from api.reports.rounding import rounded
 from api.reports.suppression import (
     MIN_CITIZENS,
     Cell,
     Mark,
     Tally,
     count_cell,
+    not_above,
     percent_cell,
     protect,
     statistic_cell,
@@ -35,7 +37,9 @@ BREAKDOWNS: dict[str, Callable[[EpisodeFacts], str]] = {
 
 
 def _with_percents(cells: dict[Measure, Cell]) -> dict[Measure, Cell]:
+    """Percentages of the rounded counts, so they give away no more than the counts do."""
     for measure, (part, whole) in PERCENTS.items():
+        cells[part] = not_above(cells[part], cells[whole])
         cells[measure] = percent_cell(cells[part], cells[whole])
     return {m: cells[m] for m in Measure}
 
@@ -60,7 +64,8 @@ def _rows(breakdown: str, groups: dict[str, dict[Measure, Tally]]) -> tuple[Grou
 
 
 def peer_load(peers: Sequence[PeerFacts]) -> PeerLoad:
-    """Active load counts citizens, so it is suppressed below five like any count."""
+    """Active load counts citizens, so it is suppressed below five and rounded like any count
+    (utilisation is of the rounded load)."""
     load = sum(p.active_load for p in peers)
     capacity = sum(p.capacity for p in peers)
     if load < MIN_CITIZENS:
@@ -74,11 +79,13 @@ def peer_load(peers: Sequence[PeerFacts]) -> PeerLoad:
             at_capacity=gone,
         )
     full = sum(1 for p in peers if p.active_load >= p.capacity)
+    # No citizen ids here: the coin is keyed by every peer's capacity and load, in any order.
+    shown = rounded(load, ["|".join(sorted(f"{p.capacity}:{p.active_load}" for p in peers))])
     return PeerLoad(
         peers=len(peers),
         capacity=capacity,
-        active_load=Cell(value=float(load)),
-        utilisation_pct=Cell(value=100 * load / capacity if capacity else None),
+        active_load=Cell(value=shown),
+        utilisation_pct=Cell(value=100 * shown / capacity if capacity else None),
         at_capacity=Cell(value=float(full)),
     )
 

@@ -12,6 +12,11 @@ from schemas.base import Frozen
 
 LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# Sane periods: nothing was referred before the service existed, nothing is reported more than
+# a year ahead, and no report spans more than three years. The calendar's own ends (0001-01-01,
+# 9999-12-31) would overflow the time zone arithmetic; these bounds keep far from them.
+EARLIEST = date(2000, 1, 1)
+AHEAD_DAYS = 366
 MAX_DAYS = 3 * 366
 
 
@@ -23,6 +28,8 @@ class Period(Frozen):
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
+        if self.first < EARLIEST:
+            raise ValueError(f"the period starts before {EARLIEST.isoformat()}")
         if self.last < self.first:
             raise ValueError("the period ends before it starts")
         if (self.last - self.first).days > MAX_DAYS:
@@ -35,6 +42,8 @@ class Period(Frozen):
         if found is None:
             raise ValueError("expected a quarter like 2026-Q3")
         year, number = int(found[1]), int(found[2])
+        if year < EARLIEST.year or year >= date.max.year:
+            raise ValueError(f"expected a quarter from {EARLIEST.year}-Q1")
         first = date(year, 3 * number - 2, 1)
         after = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
         return cls(first=first, last=after - timedelta(days=1))
@@ -56,6 +65,11 @@ class Period(Frozen):
     def ends(self) -> datetime:
         """The first moment after the period (exclusive bound)."""
         return datetime.combine(self.last + timedelta(days=1), time(), LOCAL_TIME)
+
+
+def latest(today: date) -> date:
+    """The last day a period may reach: a year from today."""
+    return today + timedelta(days=AHEAD_DAYS)
 
 
 def quarter_name(day: date) -> str:

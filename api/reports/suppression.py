@@ -1,4 +1,5 @@
-"""Small-cell suppression: no number built from fewer than five citizens is shown."""
+"""Small-cell suppression: no number built from fewer than five citizens is shown, and every
+count that is shown is randomly rounded to a multiple of five (see `rounding`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from api.reports.rounding import rounded
 from schemas.base import Frozen
 
 MIN_CITIZENS = 5
@@ -48,11 +50,12 @@ class Tally:
 
 
 def count_cell(tally: Tally) -> Cell:
-    """A count or sum: hidden as "<5" (or "suppressed" when the value itself is larger)."""
-    if tally.too_few:
+    """A count or sum: hidden as "<5" (or "suppressed" when the value itself is larger), the
+    threshold applied to the raw count; shown, it is rounded to a multiple of five."""
+    if tally.too_few or tally.value is None:
         small = tally.value is None or tally.value < MIN_CITIZENS
         return Cell(value=None, mark=Mark.SMALL if small else Mark.SUPPRESSED)
-    return Cell(value=tally.value)
+    return Cell(value=rounded(tally.value, tally.citizens))
 
 
 def statistic_cell(tally: Tally) -> Cell:
@@ -74,8 +77,16 @@ def protect(family: Sequence[Tally]) -> list[Cell]:
     return cells
 
 
+def not_above(part: Cell, whole: Cell) -> Cell:
+    """A part rounded up past its rounded whole (23 -> 25 of 24 -> 20) is shown as the whole:
+    still a multiple of five, still within five of the raw count, never over 100 %."""
+    if part.shown and whole.shown and (part.value or 0.0) > (whole.value or 0.0):
+        return Cell(value=whole.value)
+    return part
+
+
 def percent_cell(part: Cell, whole: Cell) -> Cell:
-    """part / whole in percent, shown only when both are shown."""
+    """part / whole in percent, of the shown (rounded) counts, shown only when both are."""
     if not part.shown or not whole.shown:
         return Cell(value=None, mark=Mark.SUPPRESSED)
     if not whole.value or part.value is None:

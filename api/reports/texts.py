@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from api.reports.period import AHEAD_DAYS, EARLIEST, MAX_DAYS
+from api.reports.rounding import BASE
+
+_EARLIEST = EARLIEST.isoformat()
+
 # key -> (Danish, English)
 REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "report.title": ("Resultater: holdt broen?", "Outcomes: did the bridge hold?"),
@@ -16,6 +21,40 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "Udfyldes begge datoer, bruges de i stedet for kvartalet.",
         "If both dates are filled in, they are used instead of the quarter.",
     ),
+    "report.dates.bounds": (
+        f"Perioden skal ligge fra {_EARLIEST} til højst et år frem og højst være tre år lang.",
+        f"The period must lie between {_EARLIEST} and at most a year ahead, and be at most "
+        "three years long.",
+    ),
+    "report.error.date": (
+        "skriv en dato som 2026-07-01",
+        "expected a date like 2026-07-01",
+    ),
+    "report.error.quarter": (
+        "vælg et kvartal som 2026-Q3",
+        "expected a quarter like 2026-Q3",
+    ),
+    "report.error.code": ("ikke en kendt kode", "not a known code"),
+    "report.error.too_early": (
+        f"perioden kan tidligst begynde {_EARLIEST}",
+        f"the period cannot start before {_EARLIEST}",
+    ),
+    "report.error.too_late": (
+        f"perioden kan højst slutte {AHEAD_DAYS} dage fra i dag",
+        f"the period cannot end more than {AHEAD_DAYS} days from today",
+    ),
+    "report.error.backwards": (
+        "perioden slutter, før den begynder",
+        "the period ends before it starts",
+    ),
+    "report.error.too_long": (
+        f"perioden er længere end {MAX_DAYS} dage (tre år)",
+        f"the period is longer than {MAX_DAYS} days (three years)",
+    ),
+    "report.refused": (
+        "Rapporten kan ikke vises for den periode. Ret feltet, og prøv igen.",
+        "The report cannot be shown for that period. Correct the field and try again.",
+    ),
     "report.all": ("Alle", "All"),
     "report.show": ("Vis rapport", "Show report"),
     "report.csv": ("Hent som CSV", "Download CSV"),
@@ -28,10 +67,22 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "report.as_of": ("Opgjort", "As of"),
     "report.privacy": (
         "Kun samlede tal. Tal bygget på færre end 5 borgere vises som \u201c<5\u201d eller "
-        "\u201cskjult\u201d, og statistik over færre end 5 borgere vises ikke.",
+        "\u201cskjult\u201d, og statistik over færre end 5 borgere vises ikke. Når kun én "
+        "gruppe ville være skjult, skjules også den mindste af de andre, så totalen ikke "
+        f"afslører den. Alle viste antal er afrundet til et multiplum af {BASE}: op eller ned "
+        "med en sandsynlighed, der svarer til afstanden, og ens for samme borgere. Derfor "
+        "giver det samme tal hver gang, men to perioder, der kun adskiller sig ved én borger, "
+        "eller en total minus de viste grupper, afslører ikke én enkelt borger. Procenter "
+        "regnes af de afrundede antal, og grupperne summerer ikke altid præcist til totalen.",
         "Aggregated numbers only. Numbers built from fewer than 5 citizens are shown as "
         "\u201c<5\u201d or \u201csuppressed\u201d, and statistics over fewer than 5 citizens "
-        "are not shown.",
+        "are not shown. When only one group would be hidden, the smallest of the others is "
+        "hidden too, so the total does not give it away. Every count shown is rounded to a "
+        f"multiple of {BASE}: up or down with a chance that matches the distance, and the same "
+        "way for the same citizens. So a report gives the same numbers every time, but two "
+        "periods that differ by one citizen, or a total minus the groups shown, do not reveal "
+        "a single citizen. Percentages are taken of the rounded counts, and groups do not "
+        "always add up exactly to the total.",
     ),
     "report.suppressed": ("skjult", "suppressed"),
     "report.key_figures": ("Nøgletal", "Key figures"),

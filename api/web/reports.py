@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from functools import partial
@@ -16,7 +17,7 @@ from api.reports import display
 from api.reports.access import READERS, ReportScope, scope_for
 from api.reports.charts import figures
 from api.reports.csv_export import report_csv
-from api.reports.filters import filters_from
+from api.reports.filters import ReportInputError, filters_from
 from api.reports.load import load_report
 from api.reports.model import Report, ReportFilters
 from api.reports.period import LOCAL_TIME, quarter_name, recent_quarters
@@ -33,15 +34,24 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(page_user(*READERS))]
 
 
-async def _report(
-    request: Request, principal: Principal, pool: DatabasePool
-) -> tuple[ReportScope, Report]:
-    scope = scope_for(principal)
+FIELDS = ("quarter", "from", "to", "programme", "municipality")
+# What a refused field's value may be to be shown again in the form (anything else is not).
+_ECHO = re.compile(r"^[A-Za-z0-9._:-]{0,40}$")
+_FIELD_LABELS = {
+    "quarter": "report.quarter",
+    "from": "report.from",
+    "to": "report.to",
+    "programme": "programme",
+    "municipality": "municipality",
+}
+
+
+async def _report(request: Request, scope: ReportScope, pool: DatabasePool) -> Report:
+    """The report for the query's filters; a refused filter raises ReportInputError."""
     today = datetime.now(LOCAL_TIME).date()
     filters = filters_from(dict(request.query_params), scope, today)
     async with pool.acquire() as conn:
-        report = await load_report(conn, scope, filters, datetime.now(UTC))
-    return scope, report
+        return await load_report(conn, scope, filters, datetime.now(UTC))
 
 
 def _query(filters: ReportFilters, scope: ReportScope) -> str:
@@ -59,6 +69,25 @@ def _query(filters: ReportFilters, scope: ReportScope) -> str:
     return urlencode(params)
 
 
+def _chosen(filters: ReportFilters) -> dict[str, str]:
+    """The form's fields as the report was made."""
+    period = filters.period
+    dates = period.label != quarter_name(period.first)
+    return {
+        "quarter": quarter_name(period.first),
+        "from": period.first.isoformat() if dates else "",
+        "to": period.last.isoformat() if dates else "",
+        "programme": filters.programme or "",
+        "municipality": filters.municipality or "",
+    }
+
+
+def _entered(request: Request) -> dict[str, str]:
+    """The form's fields as they were sent, so the refused one can be corrected in place."""
+    found = {name: request.query_params.get(name, "").strip() for name in FIELDS}
+    return {name: raw if _ECHO.match(raw) else "" for name, raw in found.items()}
+
+
 async def _names(conn: PooledConnection, lang: str) -> dict[str, dict[str, str]]:
     programmes = await pages.programmes(conn)
     return {
@@ -71,33 +100,73 @@ async def _names(conn: PooledConnection, lang: str) -> dict[str, dict[str, str]]
     }
 
 
+async def _form_context(request: Request, scope: ReportScope, pool: DatabasePool) -> dict[str, Any]:
+    """What the filter form needs, with or without a report under it."""
+    async with pool.acquire() as conn:
+        names = await _names(conn, language(request))
+        municipalities = await pages.municipalities(conn) if scope.municipality_code is None else []
+    return {
+        "names": names,
+        "quarters": recent_quarters(datetime.now(LOCAL_TIME).date()),
+        "municipalities": municipalities,
+        "refused": None,
+        "bad_field": "",
+    }
+
+
+async def _refused(
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    scope: ReportScope,
+    err: ReportInputError,
+) -> Response:
+    """The form again, with the refused field marked and why, and no numbers (422)."""
+    t = partial(labels.text, lang=language(request))
+    context = await _form_context(request, scope, pool)
+    context.update(
+        report=None,
+        chosen=_entered(request),
+        bad_field=err.field,
+        refused={
+            "field": err.field,
+            "label": t(_FIELD_LABELS.get(err.field, "report.filters")),
+            "reason": t(err.key),
+        },
+    )
+    return render(request, "report.html", context, principal=principal, status=422, path="/reports")
+
+
 async def _page(
     request: Request, principal: Principal, pool: DatabasePool, template: str
 ) -> Response:
-    scope, report = await _report(request, principal, pool)
+    scope = scope_for(principal)
+    try:
+        report = await _report(request, scope, pool)
+    except ReportInputError as err:
+        return await _refused(request, principal, pool, scope, err)
     lang = language(request)
     t = partial(labels.text, lang=lang)
-    async with pool.acquire() as conn:
-        names = await _names(conn, lang)
-        municipalities = await pages.municipalities(conn) if scope.municipality_code is None else []
+    context = await _form_context(request, scope, pool)
+    names = context["names"]
     own = scope.organisation_id or scope.municipality_code or ""
-    context: dict[str, Any] = {
-        "report": report,
-        "figures": figures(report, t, lang, names),
-        "names": names,
-        "scope_kind": "organisation" if scope.organisation_id else "municipality",
-        "scope_name": names["organisation" if scope.organisation_id else "municipality"].get(
-            own, own
-        ),
-        "sections": display.SECTIONS,
-        "columns": display.BREAKDOWN_COLUMNS,
-        "show": partial(display.measure_text, lang=lang),
-        "cell_text": partial(display.cell_text, lang=lang),
-        "group_name": partial(display.group_name, names=names, t=t),
-        "quarters": recent_quarters(datetime.now(LOCAL_TIME).date()),
-        "municipalities": municipalities,
-        "query": _query(report.filters, scope),
-    }
+    context.update(
+        {
+            "report": report,
+            "chosen": _chosen(report.filters),
+            "figures": figures(report, t, lang, names),
+            "scope_kind": "organisation" if scope.organisation_id else "municipality",
+            "scope_name": names["organisation" if scope.organisation_id else "municipality"].get(
+                own, own
+            ),
+            "sections": display.SECTIONS,
+            "columns": display.BREAKDOWN_COLUMNS,
+            "show": partial(display.measure_text, lang=lang),
+            "cell_text": partial(display.cell_text, lang=lang),
+            "group_name": partial(display.group_name, names=names, t=t),
+            "query": _query(report.filters, scope),
+        }
+    )
     return render(request, template, context, principal=principal, path=request.url.path)
 
 
@@ -113,7 +182,11 @@ async def report_print(request: Request, principal: Reader, pool: Pool) -> Respo
 
 @router.get("/reports.csv")
 async def report_export(request: Request, principal: Reader, pool: Pool) -> Response:
-    scope, report = await _report(request, principal, pool)
+    scope = scope_for(principal)
+    try:
+        report = await _report(request, scope, pool)
+    except ReportInputError as err:
+        return await _refused(request, principal, pool, scope, err)
     filters = report.filters
     async with pool.acquire() as conn:
         await report_queries.audit_report(

@@ -9,6 +9,40 @@ from typing import Any
 from tests.reports.population import Ep
 
 HIDDEN = ("<5", "suppressed")
+# Shown counts are randomly rounded to a multiple of this; percentages are of the shown counts.
+BASE = 5
+PERCENT_OF = {
+    "matched_24h_pct": ("matched_24h", "match_due"),
+    "contact_72h_pct": ("contact_72h", "contact_due"),
+    "adherence_pct": ("follow_ups_done", "follow_ups_planned"),
+    "readmitted_pct": ("readmitted", "referrals"),
+    "closed_municipal_service_pct": ("closed_municipal_service", "closed"),
+    "closed_job_or_education_pct": ("closed_job_or_education", "closed"),
+    "closed_network_activity_pct": ("closed_network_activity", "closed"),
+}
+STATISTICS = ("contact_median_h", "contact_p80_h", "hope_change_mean", "hope_change_median")
+
+
+def rounds(shown: float, raw: float) -> bool:
+    """`shown` is `raw` rounded down or up to a multiple of BASE."""
+    below = BASE * math.floor(raw / BASE)
+    return shown in (below, below + BASE) if raw % BASE else shown == raw
+
+
+def check_overall(got: dict[str, Any], want: dict[str, Any]) -> None:
+    """The published overall row against the recount: hidden the same, counts rounded from
+    the recount, percentages of the published counts, statistics exact."""
+    assert set(got) == set(want)
+    for measure, value in want.items():
+        if isinstance(value, str):
+            assert got[measure] == value, measure
+        elif measure in STATISTICS:
+            assert math.isclose(got[measure], value, abs_tol=0.051), measure
+        elif measure in PERCENT_OF:
+            part, whole = (got[m] for m in PERCENT_OF[measure])
+            assert math.isclose(got[measure], 100 * part / whole, abs_tol=0.051), measure
+        else:
+            assert rounds(got[measure], value), (measure, got[measure], value)
 
 
 def _hours(a: datetime, b: datetime) -> float:

@@ -29,14 +29,8 @@ async def report_for(pool: DatabasePool, scope: ReportScope, **filters: str | No
 
 
 def assert_overall(report: Report, eps: list[Ep]) -> None:
-    want = expected.overall(eps, AS_OF)
     got = {m.value: seen(c) for m, c in report.overall.cells.items()}
-    assert set(got) == set(want)
-    for measure, value in want.items():
-        if isinstance(value, str):
-            assert got[measure] == value, measure
-        else:
-            assert got[measure] == pytest.approx(value), measure
+    expected.check_overall(got, expected.overall(eps, AS_OF))
 
 
 async def test_the_quarter_report_matches_an_independent_recount(
@@ -58,7 +52,7 @@ async def test_the_contact_histogram_counts_each_discharge_once(
         if count < 5:
             assert got[key].mark == Mark.SMALL, key
         elif got[key].shown:
-            assert got[key].value == count, key
+            assert got[key].value is not None and expected.rounds(got[key].value, count), key
     hidden = [k for k, c in got.items() if not c.shown]
     assert len(hidden) != 1, "a lone hidden bucket could be recovered from the total"
 
@@ -103,7 +97,8 @@ async def test_a_caseworker_counts_only_consented_episodes_of_their_municipality
     assert_overall(report, consented(quarter.episodes) + consented(quarter.strangers))
     rows = {r.key: r for r in report.breakdowns["organisation"]}
     own = rows[quarter.roster.organisation_id]
-    assert own.cell("referrals").value == len(consented(quarter.episodes))
+    shown = own.cell("referrals").value
+    assert shown is not None and expected.rounds(shown, len(consented(quarter.episodes)))
 
 
 async def test_an_empty_quarter_hides_everything_and_breaks_nothing(

@@ -35,7 +35,8 @@ def test_protected_counts_show_only_cells_of_five_citizens_and_never_one_lone_ga
     for tally, cell in zip(family, cells, strict=True):
         if cell.shown:
             assert len(tally.citizens) >= 5
-            assert cell.value == tally.value
+            assert cell.value is not None and tally.value is not None
+            assert cell.value % 5 == 0 and abs(cell.value - tally.value) < 5
         if len(tally.citizens) < 5:
             assert not cell.shown
             assert cell.mark in (Mark.SMALL, Mark.SUPPRESSED)
