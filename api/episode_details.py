@@ -60,7 +60,7 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
                 GoalOut.model_validate(g, from_attributes=True)
                 for g in await episode_queries.goals(conn, episode_id)
             ]
-            person = await episode_queries.citizen(conn, row.citizen_id)
+            person = await episode_queries.citizen(conn, episode_id)
             await episode_queries.audit_read(
                 conn,
                 audit_id=f"read-{uuid.uuid4().hex}",

@@ -25,6 +25,8 @@ from api.principal import Principal, TokenRole
 from api.scoping import EpisodeScope, may_see_episode
 from db.citizens import upsert_citizen
 from db.connection import CONNECTION_LOST, PooledConnection
+from db.episode_contacts import open_episode_besides, record_contact
+from db.episode_queries import audit_read
 from db.episode_queries import episode as episode_row
 from db.events_received import (
     DELIVERED,
@@ -46,7 +48,7 @@ from hverdagsbro.metrics import Metrics
 from schemas.episode import TERMINAL_PHASES
 from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
 from schemas.people import Role
-from workers.starter import episode_start, start_episode
+from workers.starter import episode_id_for, episode_start, start_episode
 from workflows.episode import EpisodeWorkflow
 
 log = structlog.get_logger(__name__)
@@ -153,6 +155,7 @@ class EventIntake:
         seen = await self._seen(body.event_id)
         if seen is not None:
             return seen
+        episode_id = episode_id_for(body.event_id)
         async with self.pool.acquire() as conn:
             # Refused before anything about the citizen is stored.
             if await load_programme(conn, referral.programme) is None:
@@ -162,14 +165,40 @@ class EventIntake:
                     f"invalid input: payload.programme: {reason}",
                     [FieldError(field="payload.programme", reason=reason)],
                 )
-            citizen_id = await upsert_citizen(
-                conn,
-                cpr=referral.citizen.cpr,
-                name=referral.citizen.name,
-                phone=referral.citizen.phone,
-                email=referral.citizen.email,
-            )
-        event = referral_event(body, referral, citizen_id, principal.actor())
+            # One transaction under the citizen's row lock: the open-episode check, the
+            # episode's own contact data and the recorded referral (which the redelivery
+            # sweep starts if this request stops) happen together or not at all.
+            async with conn.transaction():
+                citizen_id = await upsert_citizen(conn, cpr=referral.citizen.cpr)
+                other = await open_episode_besides(conn, citizen_id, episode_id)
+                if other is not None:
+                    refusal = await _open_episode_refusal(conn, principal, other)
+                else:
+                    await record_contact(
+                        conn,
+                        episode_id=episode_id,
+                        citizen_id=citizen_id,
+                        name=referral.citizen.name,
+                        phone=referral.citizen.phone,
+                        email=referral.citizen.email,
+                        recorded_by=principal.actor(),
+                    )
+                    event = referral_event(body, referral, citizen_id, principal.actor())
+                    await record_event(
+                        conn, event, source="api", status="received", citizen_id=citizen_id
+                    )
+            if other is not None:
+                # Who was refused is audited: the refusal tells that the person has an
+                # episode somewhere, so asking is traceable.
+                await audit_read(
+                    conn,
+                    audit_id=f"refused-{body.event_id}",
+                    actor_role=principal.role.value,
+                    actor_id=principal.id,
+                    episode_id=other,
+                    what="referral.refused_open_episode",
+                )
+                raise refusal
         return await self.start(event, source="api")
 
     async def start(self, event: ReferralCreated, *, source: str) -> EventAck:
@@ -365,6 +394,26 @@ class EventIntake:
     async def _applied(self, event_id: str, episode_id: str) -> None:
         async with self.pool.acquire() as conn:
             await mark_applied(conn, [event_id], episode_id)
+
+
+async def _open_episode_refusal(
+    conn: PooledConnection, principal: Principal, other: str
+) -> ApiError:
+    """409 for a referral of a citizen whose episode has not ended. The open episode is named
+    only to callers who may see it; the CPR number is never echoed."""
+    scope: EpisodeScope | None = await episode_row(conn, other)
+    if scope is None:
+        scope = await applied_referral_scope(conn, other)
+    where = f" ({other})" if scope is not None and may_see_episode(principal, scope) else ""
+    reason = (
+        f"the citizen already has an open episode{where}; a second one is not started"
+        " (end the open episode first)"
+    )
+    return ApiError(
+        409,
+        f"payload.citizen.cpr: {reason}",
+        [FieldError(field="payload.citizen.cpr", reason=reason)],
+    )
 
 
 def _unavailable(err: RPCError) -> ApiError:

@@ -198,12 +198,18 @@ def demo_referral(citizen_id: str, now: datetime) -> ReferralCreated:
 
 async def start_demo_episode(client: Client, pool: DatabasePool, task_queue: str) -> str:
     """A fictional citizen row and their referral, started as an episode; returns its id."""
-    from workers.starter import start_episode
+    from workers.starter import episode_id_for, start_episode
 
     citizen_id = uuid.uuid4().hex
-    async with pool.acquire() as conn:
-        await demo_rows.add_named_citizen(conn, citizen_id, DEMO_CITIZEN_NAME)
     event = demo_referral(citizen_id, datetime.now(UTC))
+    async with pool.acquire() as conn:
+        await demo_rows.add_named_citizen(
+            conn,
+            citizen_id,
+            DEMO_CITIZEN_NAME,
+            episode_id=episode_id_for(event.event_id),
+            recorded_by=event.actor,
+        )
     episode_id = await start_episode(client, pool, event, task_queue=task_queue)
     log.info("demo episode started", episode_id=episode_id)
     return episode_id

@@ -1,4 +1,4 @@
-"""Citizens: the only table with CPR numbers and names; everything else uses citizen_id."""
+"""Citizens: the only table with CPR numbers; everything else uses citizen_id."""
 
 from __future__ import annotations
 
@@ -7,27 +7,19 @@ import uuid
 from db.connection import PooledConnection
 
 
-async def upsert_citizen(
-    conn: PooledConnection,
-    *,
-    cpr: str,
-    name: str | None,
-    phone: str | None = None,
-    email: str | None = None,
-) -> str:
-    """The citizen_id for this CPR number, creating the row or refreshing contact data."""
+async def upsert_citizen(conn: PooledConnection, *, cpr: str) -> str:
+    """The citizen_id for this CPR number, creating the row when it is new.
+
+    Contact data is not kept here: it belongs to the episode that recorded it
+    (`db.episode_contacts`). Inside a transaction the citizen's row stays locked until the
+    transaction ends (the no-op update takes the lock), so referrals for one citizen are
+    checked one after the other."""
     citizen_id: str = await conn.fetchval(
-        "INSERT INTO citizens (citizen_id, cpr, name, phone, email) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (cpr) DO UPDATE SET"
-        " name = COALESCE(EXCLUDED.name, citizens.name),"
-        " phone = COALESCE(EXCLUDED.phone, citizens.phone),"
-        " email = COALESCE(EXCLUDED.email, citizens.email)"
+        "INSERT INTO citizens (citizen_id, cpr) VALUES ($1, $2)"
+        " ON CONFLICT (cpr) DO UPDATE SET cpr = EXCLUDED.cpr"
         " RETURNING citizen_id",
         uuid.uuid4().hex,
         cpr,
-        name,
-        phone,
-        email,
     )
     return citizen_id
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from db.connection import PooledConnection
+from db.episode_contacts import record_contact
 from schemas.base import Frozen
+from schemas.people import Actor
 
 
 class PeerOffer(Frozen):
@@ -145,9 +147,21 @@ async def put_peer(
     )
 
 
-async def add_named_citizen(conn: PooledConnection, citizen_id: str, name: str) -> None:
-    """A fictional citizen with a name and nothing else (no CPR number)."""
-    await conn.execute("INSERT INTO citizens (citizen_id, name) VALUES ($1, $2)", citizen_id, name)
+async def add_named_citizen(
+    conn: PooledConnection, citizen_id: str, name: str, *, episode_id: str, recorded_by: Actor
+) -> None:
+    """A fictional citizen (no CPR number) whose name the demo episode recorded."""
+    async with conn.transaction():
+        await conn.execute("INSERT INTO citizens (citizen_id) VALUES ($1)", citizen_id)
+        await record_contact(
+            conn,
+            episode_id=episode_id,
+            citizen_id=citizen_id,
+            name=name,
+            phone=None,
+            email=None,
+            recorded_by=recorded_by,
+        )
 
 
 async def first_peer_offer(conn: PooledConnection, episode_id: str) -> PeerOffer | None:

@@ -125,9 +125,12 @@ async def goals(conn: PooledConnection, episode_id: str) -> list[GoalRow]:
     return [GoalRow.model_validate(dict(r)) for r in rows]
 
 
-async def citizen(conn: PooledConnection, citizen_id: str) -> CitizenContact | None:
+async def citizen(conn: PooledConnection, episode_id: str) -> CitizenContact | None:
+    """The citizen's contact data as this episode recorded it (`episode_contacts`): another
+    episode's referral for the same person never changes it."""
     row = await conn.fetchrow(
-        "SELECT citizen_id, name, phone, email FROM citizens WHERE citizen_id = $1", citizen_id
+        "SELECT citizen_id, name, phone, email FROM episode_contacts WHERE episode_id = $1",
+        episode_id,
     )
     return None if row is None else CitizenContact.model_validate(dict(row))
 

@@ -45,6 +45,11 @@ async def erase(
             " erased_at = now() WHERE citizen_id = $1",
             citizen_id,
         )
+        await conn.execute(
+            "DELETE FROM episode_contacts WHERE citizen_id = $1 OR episode_id = ANY($2)",
+            citizen_id,
+            episode_ids,
+        )
         await conn.execute("DELETE FROM episode_goals WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute(
             "UPDATE tasks SET note = '', status = CASE WHEN status = 'open' THEN 'cancelled'"

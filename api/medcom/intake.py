@@ -56,7 +56,7 @@ class MedcomIntake:
     async def _apply(self, principal: Principal, n: HospitalNotification) -> None:
         events = to_episode_events(n, actor=principal.actor())
         async with self.pool.acquire() as conn:
-            citizen_id = await upsert_citizen(conn, cpr=n.cpr, name=None)
+            citizen_id = await upsert_citizen(conn, cpr=n.cpr)
             episode_id = await open_episode_of(conn, citizen_id)
         if episode_id is None:
             await self._park(n, citizen_id, events)

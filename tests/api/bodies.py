@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +12,15 @@ from command.synthetic.roster import Roster
 
 # A made-up CPR-shaped number; still treated as personal data everywhere.
 TEST_CPR = "0101901234"
+# A citizen has one open episode at a time, so each referral is for a person of its own: a
+# prefix for this test run and a counter (TEST_CPR's prefix is never drawn).
+_RUN = secrets.randbelow(9_000) + 1_000
+_NEXT = itertools.count(1)
+
+
+def new_cpr() -> str:
+    """A made-up CPR-shaped number not used before in this test run."""
+    return f"{_RUN:04d}{next(_NEXT):06d}"
 
 
 def referral_body(roster: Roster, **payload: Any) -> dict[str, Any]:
@@ -20,7 +31,7 @@ def referral_body(roster: Roster, **payload: Any) -> dict[str, Any]:
         "occurred_at": now.isoformat(),
         "payload": {
             "programme": "peer-guide-sind",
-            "citizen": {"cpr": TEST_CPR, "name": "Testa Borger", "phone": "+4512345678"},
+            "citizen": {"cpr": new_cpr(), "name": "Testa Borger", "phone": "+4512345678"},
             "municipality_code": roster.municipality_code,
             "ward_id": roster.ward_id,
             "organisation_id": roster.organisation_id,

@@ -100,5 +100,7 @@ async def test_a_whole_episode_leaves_no_personal_data_in_temporal_or_logs(
     ]
     assert not [line for line in ours if REDACTED in line], "nothing needed the safety net"
     async with db_pool.acquire() as conn:
-        stored = await conn.fetchval("SELECT name FROM citizens WHERE cpr = $1", cpr)
+        stored = await conn.fetchval(
+            "SELECT name FROM episode_contacts WHERE episode_id = $1", episode_id
+        )
     assert stored == secrets["name"], "personal data lives in PostgreSQL"

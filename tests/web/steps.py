@@ -8,14 +8,15 @@ from playwright.async_api import Page
 
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
-from tests.api.bodies import TEST_CPR
+from tests.api.bodies import new_cpr
 
 CITIZEN = "Testa Borger"
 
 
-async def fill_referral(page: Page, roster: Roster, *, cpr: str = TEST_CPR) -> None:
-    """The ward's referral form, filled as a nurse would (the page is /ward)."""
-    await page.get_by_label("CPR number (10 digits)").fill(cpr)
+async def fill_referral(page: Page, roster: Roster, *, cpr: str | None = None) -> None:
+    """The ward's referral form, filled as a nurse would (the page is /ward); a citizen of
+    their own unless `cpr` is given."""
+    await page.get_by_label("CPR number (10 digits)").fill(cpr or new_cpr())
     await page.get_by_label("Name", exact=True).fill(CITIZEN)
     await page.get_by_label("Phone (optional)").fill("+45 12345678")
     await page.locator("#programme").select_option("peer-guide-sind")
@@ -30,9 +31,9 @@ async def fill_referral(page: Page, roster: Roster, *, cpr: str = TEST_CPR) -> N
     await page.get_by_label("Admitted at (date and time, optional)").fill(admitted)
 
 
-async def refer(page: Page, roster: Roster, pool: DatabasePool) -> str:
+async def refer(page: Page, roster: Roster, pool: DatabasePool, *, cpr: str | None = None) -> str:
     """Refer through the page; returns the new episode's id."""
-    await fill_referral(page, roster)
+    await fill_referral(page, roster, cpr=cpr)
     await page.get_by_role("button", name="Send referral").click()
     await page.get_by_text("The referral has been received.").wait_for()
     async with pool.acquire() as conn:

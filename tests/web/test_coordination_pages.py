@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from db.pool import DatabasePool
-from tests.api.bodies import TEST_CPR
+from tests.api.bodies import new_cpr
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster, with_passwords
 from tests.web.steps import CITIZEN, refer
 
@@ -56,7 +56,8 @@ async def test_operator_sees_counts_by_phase_and_the_temporal_ui_but_no_personal
         )
     await with_passwords(db_pool, roster, operator_id)
     ward = await open_as(roster.ward_nurse)
-    await refer(ward, roster, db_pool)
+    cpr = new_cpr()
+    await refer(ward, roster, db_pool, cpr=cpr)
 
     operator = await open_as(operator_id)
     assert operator.url.endswith("/operator")
@@ -64,7 +65,7 @@ async def test_operator_sees_counts_by_phase_and_the_temporal_ui_but_no_personal
     assert await operator.get_by_role("columnheader", name="Count").count() == 1
     text = await operator.locator("body").inner_text()
     assert CITIZEN not in text
-    assert TEST_CPR not in text
+    assert cpr not in text
     await screenshot(operator, "operator")
     await operator.goto("/ward")
     assert (
