@@ -57,3 +57,36 @@ async def test_a_coordinator_opens_the_quarter_sees_the_charts_and_downloads_the
     assert await page.locator("svg.chart").count() == 4
     assert not await page.get_by_role("button", name="Log out").is_visible()
     await screenshot(page, "report-print")
+
+
+async def test_a_date_at_the_end_of_the_calendar_is_refused_and_can_be_corrected(
+    open_as: OpenAs, db_pool: DatabasePool
+) -> None:
+    quarter = await make_quarter(db_pool, seed=81)
+    page = await open_as(quarter.roster.coordinator)
+    await page.goto("/reports?lang=en")
+    await page.get_by_label("From date (optional)").fill("0001-01-01")
+    await page.get_by_label("To date (optional)").fill("0001-01-31")
+    async with page.expect_response(lambda r: r.url.split("?")[0].endswith("/reports")) as sent:
+        await page.get_by_role("button", name="Show report").click()
+    assert (await sent.value).status == 422
+
+    alert = page.get_by_role("alert")
+    assert "The report cannot be shown for that period" in await alert.inner_text()
+    assert "the period cannot start before 2000-01-01" in await alert.inner_text()
+    start = page.get_by_label("From date (optional)")
+    assert await start.get_attribute("aria-invalid") == "true"
+    assert await start.input_value() == "0001-01-01", "the entered date stays to be corrected"
+    described = (await start.get_attribute("aria-describedby") or "").split()
+    assert "err-from" in described
+    assert "cannot start before" in await page.locator("#err-from").inner_text()
+    assert await page.locator('td[data-measure="referrals"]').count() == 0
+    await screenshot(page, "report-refused-period")
+
+    await alert.get_by_role("link", name="From date (optional)").click()
+    await start.fill("2026-07-01")
+    await page.get_by_label("To date (optional)").fill("2026-09-30")
+    await page.get_by_role("button", name="Show report").click()
+    await page.wait_for_url("**/reports?*from=2026-07-01*")
+    assert await page.get_by_role("alert").count() == 0
+    assert await page.locator('td[data-measure="referrals"]').inner_text() == "50"
