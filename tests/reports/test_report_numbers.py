@@ -51,8 +51,8 @@ async def test_the_contact_histogram_counts_each_discharge_once(
     for key, count in want.items():
         if count < 5:
             assert got[key].mark == Mark.SMALL, key
-        elif got[key].shown:
-            assert got[key].value is not None and expected.rounds(got[key].value, count), key
+        elif (shown := got[key].value) is not None:
+            assert expected.rounds(shown, count), key
     hidden = [k for k, c in got.items() if not c.shown]
     assert len(hidden) != 1, "a lone hidden bucket could be recovered from the total"
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.reports.build import build_report
 from api.reports.csv_export import report_csv
 from api.reports.facts import EpisodeFacts
-from api.reports.measures import COUNTS, Measure
+from api.reports.measures import COUNTS, PERCENTS, Measure
 from api.reports.model import ReportFilters
 from api.reports.period import Period
-from api.reports.suppression import Mark, Tally, protect
+from api.reports.suppression import Mark, Tally, count_cell, protect
 
 START = datetime(2026, 7, 1, tzinfo=UTC)
 AS_OF = datetime(2026, 10, 15, tzinfo=UTC)
@@ -118,3 +119,39 @@ def test_no_report_cell_is_built_from_fewer_than_five_citizens(
             assert row.cell(Measure.MATCHED_24H).shown and row.cell(Measure.MATCH_DUE).shown
     text = report_csv(report)
     assert not any(c in text for c in CITIZENS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(episodes, max_size=40))
+def test_a_total_minus_the_groups_shown_is_always_a_multiple_of_five(
+    facts: list[EpisodeFacts],
+) -> None:
+    report = build_report(ReportFilters(period=Period.quarter("2026-Q3")), facts, [], AS_OF)
+    for rows in report.breakdowns.values():
+        for measure in COUNTS:
+            total = report.overall.cell(measure)
+            shown = [r.cell(measure).value or 0.0 for r in rows if r.cell(measure).shown]
+            if total.shown and total.value is not None:
+                assert (total.value - sum(shown)) % 5 == 0
+            for row in rows:
+                cell = row.cell(measure)
+                assert not cell.shown or (cell.value or 0.0) % 5 == 0
+    for row in (report.overall, *(r for rows in report.breakdowns.values() for r in rows)):
+        for measure, (part, whole) in PERCENTS.items():
+            if row.cell(measure).shown:
+                assert (row.cell(measure).value or 0.0) <= 100.0
+                assert row.cell(part).value == pytest.approx(
+                    (row.cell(measure).value or 0.0) * (row.cell(whole).value or 0.0) / 100
+                )
+
+
+@given(st.integers(min_value=5, max_value=60), st.text(min_size=1, max_size=8))
+def test_one_more_citizen_moves_a_shown_count_by_zero_or_five(n: int, prefix: str) -> None:
+    """The two-periods attack in small: N citizens, then the same N and one more."""
+    citizens = [f"{prefix}{i}" for i in range(n)]
+    before = count_cell(Tally(value=float(n), citizens=frozenset(citizens)))
+    after = count_cell(Tally(value=float(n + 1), citizens=frozenset([*citizens, "target"])))
+    assert before.value is not None and after.value is not None
+    assert abs(after.value - before.value) in (0.0, 5.0)
+    again = count_cell(Tally(value=float(n + 1), citizens=frozenset(["target", *citizens])))
+    assert again == after, "the same citizens always give the same figure"
