@@ -1,4 +1,5 @@
-"""The report as CSV: one tidy line per number, with the same suppression as the page."""
+"""The report as CSV: one tidy line per number, with the same suppression and rounding as the
+page (a last line says the base every count is rounded to)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 
 from api.reports.measures import Measure, decimals
 from api.reports.model import Bucket, Report
+from api.reports.rounding import BASE
 
 HEADER = ("period_first", "period_last", "breakdown", "group", "measure", "value")
 
@@ -34,6 +36,7 @@ def _lines(report: Report) -> list[tuple[str, str, str, str]]:
             ("peer_load", "all", "utilisation_pct", load.utilisation_pct.text(1)),
             ("peer_load", "all", "at_capacity", load.at_capacity.text(0)),
             ("target", "all", "contact_72h_pct", f"{report.contact_target_pct:.1f}"),
+            ("rounding", "all", "count_base", str(BASE)),
         ]
     )
     return lines

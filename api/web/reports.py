@@ -137,6 +137,32 @@ async def _refused(
     return render(request, "report.html", context, principal=principal, status=422, path="/reports")
 
 
+async def _audit(
+    pool: DatabasePool,
+    principal: Principal,
+    scope: ReportScope,
+    filters: ReportFilters,
+    action: str,
+) -> None:
+    """Every report served is audited with its filters: a sweep over many periods (the way
+    rounding could be averaged away) shows in the audit log."""
+    async with pool.acquire() as conn:
+        await report_queries.audit_report(
+            conn,
+            audit_id=f"report-{uuid.uuid4().hex}",
+            actor_role=principal.role.value,
+            actor_id=principal.id,
+            action=action,
+            filters={
+                "first": filters.period.first.isoformat(),
+                "last": filters.period.last.isoformat(),
+                "programme": filters.programme,
+                "municipality": filters.municipality,
+                "organisation": scope.organisation_id,
+            },
+        )
+
+
 async def _page(
     request: Request, principal: Principal, pool: DatabasePool, template: str
 ) -> Response:
@@ -145,6 +171,7 @@ async def _page(
         report = await _report(request, scope, pool)
     except ReportInputError as err:
         return await _refused(request, principal, pool, scope, err)
+    await _audit(pool, principal, scope, report.filters, "report_viewed")
     lang = language(request)
     t = partial(labels.text, lang=lang)
     context = await _form_context(request, scope, pool)
@@ -187,22 +214,8 @@ async def report_export(request: Request, principal: Reader, pool: Pool) -> Resp
         report = await _report(request, scope, pool)
     except ReportInputError as err:
         return await _refused(request, principal, pool, scope, err)
+    await _audit(pool, principal, scope, report.filters, "report_exported")
     filters = report.filters
-    async with pool.acquire() as conn:
-        await report_queries.audit_report(
-            conn,
-            audit_id=f"report-{uuid.uuid4().hex}",
-            actor_role=principal.role.value,
-            actor_id=principal.id,
-            action="report_exported",
-            filters={
-                "first": filters.period.first.isoformat(),
-                "last": filters.period.last.isoformat(),
-                "programme": filters.programme,
-                "municipality": filters.municipality,
-                "organisation": scope.organisation_id,
-            },
-        )
     name = f"hverdagsbro-report-{filters.period.label.replace('/', '_')}.csv"
     return Response(
         "\ufeff" + report_csv(report),

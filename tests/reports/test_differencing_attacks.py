@@ -100,6 +100,22 @@ async def test_two_periods_one_referral_apart_never_differ_by_one_to_four(
         before = now
     # Many single-referral steps do not show at all: both periods publish the same figure.
     assert steps_hidden > 0
+    # And the sweep is on record, one audit row per period asked for.
+    async with db_pool.acquire() as conn:
+        audited = await conn.fetch(
+            "SELECT detail->>'last' AS last FROM audit_log"
+            " WHERE actor_id = $1 AND action = 'report_exported'",
+            roster.coordinator,
+        )
+    assert len(audited) == DAYS - 5
+    page = await client.get(f"/reports?from={FIRST_DAY}&to={FIRST_DAY + timedelta(days=9)}")
+    assert page.status_code == 200
+    async with db_pool.acquire() as conn:
+        viewed = await conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'report_viewed'",
+            roster.coordinator,
+        )
+    assert viewed == 1
 
 
 async def test_a_total_minus_the_groups_shown_never_gives_a_hidden_group_away(
