@@ -1,11 +1,25 @@
-"""The codec server: lets an authorised operator's Temporal UI or CLI encrypt and read payloads."""
+"""The codec server: operators read Temporal payloads with their own API token, each decode audited.
+
+Who: an operator's own API token (`hverdagsbro token create --role operator`), never a shared
+secret in production; in development a generated token also serves the local dev UI, which
+cannot send headers and so puts it in the path (/t/<token>/decode), a route refused in production.
+
+What: /decode decrypts and writes one audit_log row per episode whose payloads it returned (the
+token's id, the workflow id, how many payloads, when; never their content). /encode is refused in
+production: workers trust every payload that decrypts, so an encoding oracle in an operator's hands
+would let them forge episode input; only the system's own processes encrypt there.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
-from typing import Any
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, NoReturn
 
+import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,11 +27,45 @@ from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict
 from temporalio.api.common.v1 import Payload
 
-from hverdagsbro.encryption import EncryptionCodec, EncryptionError, KeyProvider
+from api.errors import unavailable_handler
+from db.access import token_record
+from db.codec_audit import record_decode
+from db.connection import CONNECTION_LOST
+from db.pool import DatabasePool
+from hverdagsbro.encryption import (
+    ENCODING,
+    KEY_ID_METADATA,
+    EncryptionCodec,
+    EncryptionError,
+    KeyProvider,
+)
+from hverdagsbro.episode_keys import PREFIX as EPISODE_KEY_PREFIX
+from schemas.base import Frozen
 
 log = structlog.get_logger(__name__)
 
 _BEARER = "bearer "
+OPERATOR_ROLE = "operator"
+# Who decoded with a development token (there is no token record behind it).
+DEVELOPMENT_ACTOR = "development-codec-token"
+# API token secrets are about 50 characters; anything far longer is not one.
+_LONGEST_SECRET = 512
+_KEY_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
+
+NEEDS_BEARER = "codec server needs 'Authorization: Bearer <operator token>'"
+NOT_AN_OPERATOR = (
+    "only an operator's own API token may use the codec server "
+    "(`hverdagsbro token create --role operator`)"
+)
+PATH_TOKEN_REFUSED = (
+    "the token-in-path route (/t/<token>/...) serves the local development UI only and is "
+    "refused in production: send 'Authorization: Bearer <operator token>'"
+)
+ENCODE_REFUSED = (
+    "/encode is refused in production: workers trust every payload that decrypts, so only the "
+    "system's own processes encrypt payloads"
+)
 
 
 class PayloadsBody(BaseModel):
@@ -27,6 +75,12 @@ class PayloadsBody(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     payloads: list[dict[str, Any]]
+
+
+class Caller(Frozen):
+    """Who called: the id of their operator token (or the development token)."""
+
+    actor_id: str
 
 
 def parse_tokens(spec: str) -> set[str]:
@@ -48,42 +102,75 @@ def _body(payloads: list[Payload]) -> dict[str, list[dict[str, Any]]]:
     return {"payloads": [json_format.MessageToDict(p) for p in payloads]}
 
 
-def _authoriser(tokens: set[str]) -> Callable[[Request], None]:
-    accepted = [t.encode("utf-8") for t in tokens]
-
-    def authorise(request: Request) -> None:
-        """A bearer token in the Authorization header, or (for a UI that cannot send headers,
-        like the local dev server's) in the endpoint path: /t/<token>/decode."""
-        in_path = request.path_params.get("token")
-        authorization = request.headers.get("authorization")
-        if in_path is not None:
-            offered = str(in_path).encode("utf-8")
-        elif authorization is not None and authorization.lower().startswith(_BEARER):
-            offered = authorization[len(_BEARER) :].strip().encode("utf-8")
-        else:
-            raise HTTPException(
-                401,
-                "codec server needs 'Authorization: Bearer <token>'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        # Every token is compared, in constant time, so timing does not reveal a near miss.
-        matches = [hmac.compare_digest(offered, token) for token in accepted]
-        if not any(matches):
-            raise HTTPException(403, "this bearer token may not use the codec server")
-
-    return authorise
+def payloads_by_workflow(payloads: Iterable[Payload]) -> Counter[str | None]:
+    """How many encrypted payloads each episode workflow has here (None: under no episode's
+    key). A decode proves the key id right, since it is bound into the ciphertext."""
+    counts: Counter[str | None] = Counter()
+    for index, payload in enumerate(payloads):
+        if payload.metadata.get("encoding") != ENCODING:
+            continue
+        raw = payload.metadata.get(KEY_ID_METADATA, b"").decode("utf-8", errors="replace")
+        if not _KEY_ID.fullmatch(raw):
+            raise HTTPException(400, f"payloads.{index}.metadata.{KEY_ID_METADATA}: not a key id")
+        episode = raw.startswith(EPISODE_KEY_PREFIX)
+        counts[raw.removeprefix(EPISODE_KEY_PREFIX) if episode else None] += 1
+    return counts or Counter({None: 0})
 
 
-def create_codec_app(keys: KeyProvider, *, allowed_origins: list[str], tokens: set[str]) -> FastAPI:
-    """POST /encode and /decode (Temporal codec protocol), GET /healthz; CORS for the UI."""
-    if not tokens:
-        raise ValueError("the codec server needs at least one bearer token")
+def _namespace(x_namespace: Annotated[str | None, Header()] = None) -> str | None:
+    if x_namespace is not None and not _NAMESPACE.fullmatch(x_namespace):
+        raise HTTPException(400, "X-Namespace: not a Temporal namespace name")
+    return x_namespace
+
+
+def _offered_secret(request: Request, environment: str) -> str:
+    """The bearer secret from the header, or (development only) from the endpoint path."""
+    in_path = request.path_params.get("token")
+    if in_path is not None:
+        if environment == "production":
+            raise HTTPException(403, PATH_TOKEN_REFUSED)
+        return str(in_path)
+    authorization = request.headers.get("authorization")
+    if authorization is None or not authorization.lower().startswith(_BEARER):
+        raise HTTPException(401, NEEDS_BEARER, headers={"WWW-Authenticate": "Bearer"})
+    return authorization[len(_BEARER) :].strip()
+
+
+def create_codec_app(
+    keys: KeyProvider,
+    *,
+    pool: DatabasePool,
+    allowed_origins: list[str],
+    environment: Literal["development", "production"],
+    development_tokens: set[str] | None = None,
+) -> FastAPI:
+    """POST /decode (and /encode in development; Temporal codec protocol), GET /healthz; CORS
+    for the UI. `development_tokens` (shared secrets for the local dev UI) only in development."""
+    dev_tokens = [t.encode("utf-8") for t in development_tokens or ()]
+    if environment == "production" and dev_tokens:
+        raise ValueError(
+            "shared codec tokens (HVERDAGSBRO_CODEC_TOKENS) are refused in production: "
+            "operators use their own API tokens"
+        )
     codec = EncryptionCodec(keys)
-    authorise = _authoriser(tokens)
+
+    async def authorise(request: Request) -> Caller:
+        offered = _offered_secret(request, environment).encode("utf-8")
+        # Every development token is compared, in constant time, so timing reveals no near miss.
+        if dev_tokens and any([hmac.compare_digest(offered, t) for t in dev_tokens]):
+            return Caller(actor_id=DEVELOPMENT_ACTOR)
+        record = None
+        if len(offered) <= _LONGEST_SECRET:
+            async with pool.acquire() as conn:
+                record = await token_record(conn, offered.decode("utf-8"))
+        if record is None or record.role != OPERATOR_ROLE:
+            log.warning("codec refused a caller", reason="not an operator token")
+            raise HTTPException(403, NOT_AN_OPERATOR)
+        return Caller(actor_id=record.token_id)
 
     app = FastAPI(
         title="hverdagsbro codec server",
-        description="Encrypts and decrypts Temporal payloads for authorised operators.",
+        description="Decrypts Temporal payloads for operators, each decode audited.",
         docs_url=None,
         redoc_url=None,
     )
@@ -94,41 +181,86 @@ def create_codec_app(keys: KeyProvider, *, allowed_origins: list[str], tokens: s
         allow_methods=["GET", "POST"],
         allow_headers=["content-type", "x-namespace", "authorization"],
     )
+    # The database (token records, episode keys, the audit) away: 503, never a stack trace.
+    unavailable_errors: tuple[type[Exception], ...] = (
+        *CONNECTION_LOST,
+        asyncpg.CannotConnectNowError,
+        ConnectionError,
+        TimeoutError,
+    )
+    for unavailable in unavailable_errors:
+        app.add_exception_handler(unavailable, unavailable_handler)
 
-    async def transform(
-        request: Request,
+    @app.post("/decode")
+    @app.post("/t/{token}/decode", include_in_schema=False)
+    async def decode(
         body: PayloadsBody,
-        namespace: str | None,
-        step: Callable[[list[Payload]], Awaitable[list[Payload]]],
+        caller: Annotated[Caller, Depends(authorise)],
+        namespace: Annotated[str | None, Depends(_namespace)],
     ) -> dict[str, list[dict[str, Any]]]:
         payloads = _to_payloads(body)
-        # The last path segment only: the dev UI's endpoint path carries its token.
-        operation = request.url.path.rsplit("/", 1)[-1]
+        groups = payloads_by_workflow(payloads)
+        request_id = uuid.uuid4().hex
+
+        async def audit(refused: str = "") -> None:
+            async with pool.acquire() as conn:
+                await record_decode(
+                    conn,
+                    request_id=request_id,
+                    actor_role=OPERATOR_ROLE,
+                    actor_id=caller.actor_id,
+                    namespace=namespace,
+                    payloads_by_workflow=groups,
+                    refused=refused,
+                )
+
         try:
-            result = await step(payloads)
+            result = await codec.decode(payloads)
         except EncryptionError as err:
-            log.warning("codec refused", operation=operation, namespace=namespace, reason=str(err))
+            await audit(refused=str(err))
+            log.warning("codec refused", operation="decode", namespace=namespace, reason=str(err))
             raise HTTPException(400, str(err)) from None
-        log.info("codec", operation=operation, namespace=namespace, payloads=len(payloads))
+        # Audited before anything decrypted leaves: without the audit row, no answer.
+        await audit()
+        log.info(
+            "codec",
+            operation="decode",
+            operator=caller.actor_id,
+            namespace=namespace,
+            payloads=len(payloads),
+            workflows=len(groups),
+        )
         return _body(result)
 
-    @app.post("/encode", dependencies=[Depends(authorise)])
-    @app.post("/t/{token}/encode", dependencies=[Depends(authorise)], include_in_schema=False)
-    async def encode(
-        request: Request,
-        body: PayloadsBody,
-        x_namespace: str | None = Header(default=None),
-    ) -> dict[str, list[dict[str, Any]]]:
-        return await transform(request, body, x_namespace, codec.encode)
+    if environment == "production":
 
-    @app.post("/decode", dependencies=[Depends(authorise)])
-    @app.post("/t/{token}/decode", dependencies=[Depends(authorise)], include_in_schema=False)
-    async def decode(
-        request: Request,
-        body: PayloadsBody,
-        x_namespace: str | None = Header(default=None),
-    ) -> dict[str, list[dict[str, Any]]]:
-        return await transform(request, body, x_namespace, codec.decode)
+        @app.post("/encode")
+        @app.post("/t/{token}/encode", include_in_schema=False)
+        async def encode_refused() -> NoReturn:
+            raise HTTPException(403, ENCODE_REFUSED)
+
+    else:
+
+        @app.post("/encode")
+        @app.post("/t/{token}/encode", include_in_schema=False)
+        async def encode(
+            body: PayloadsBody,
+            caller: Annotated[Caller, Depends(authorise)],
+            namespace: Annotated[str | None, Depends(_namespace)],
+        ) -> dict[str, list[dict[str, Any]]]:
+            payloads = _to_payloads(body)
+            try:
+                result = await codec.encode(payloads)
+            except EncryptionError as err:
+                raise HTTPException(400, str(err)) from None
+            log.info(
+                "codec",
+                operation="encode",
+                operator=caller.actor_id,
+                namespace=namespace,
+                payloads=len(payloads),
+            )
+            return _body(result)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

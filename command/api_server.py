@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.codec_server import create_codec_app, parse_tokens
 from db.pool import DatabasePool, create_pool
-from hverdagsbro.dev_secrets import dev_secret
+from hverdagsbro.dev_secrets import dev_secret, refuse_in_production
 from hverdagsbro.episode_keys import EpisodeKeys
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import keyring
@@ -60,19 +60,38 @@ async def serve_api(settings: Settings, database_url: str, stop: asyncio.Event) 
 
 
 def codec_tokens(settings: Settings) -> set[str]:
-    """The codec server's bearer tokens; in development one generated under data_dir."""
-    spec = settings.codec_tokens or dev_secret(
-        settings, "codec-token", lambda: secrets.token_urlsafe(24)
+    """Shared codec tokens: development only (the local dev UI's token-in-path endpoint).
+
+    Set or generated under data_dir in development; in production operators use their own
+    API tokens, so HVERDAGSBRO_CODEC_TOKENS there is refused rather than quietly accepted.
+    """
+    if settings.codec_tokens:
+        refuse_in_production(
+            settings,
+            "HVERDAGSBRO_CODEC_TOKENS (shared codec tokens)",
+            remedy="unset it; each operator uses their own API token "
+            "(`hverdagsbro token create --role operator`)",
+        )
+        return parse_tokens(settings.codec_tokens)
+    if settings.environment == "production":
+        return set()
+    generated = dev_secret(
+        settings,
+        "codec-token",
+        lambda: secrets.token_urlsafe(24),
+        setting="HVERDAGSBRO_CODEC_TOKENS",
     )
-    return parse_tokens(spec)
+    return parse_tokens(generated)
 
 
 def codec_app(settings: Settings, pool: DatabasePool) -> FastAPI:
     origins = [o.strip() for o in settings.codec_allowed_origins.split(",") if o.strip()]
     return create_codec_app(
         EpisodeKeys(keyring(settings), pool),
+        pool=pool,
         allowed_origins=origins,
-        tokens=codec_tokens(settings),
+        environment=settings.environment,
+        development_tokens=codec_tokens(settings),
     )
 
 
@@ -95,5 +114,10 @@ async def serve_codec(settings: Settings, database_url: str, stop: asyncio.Event
 
 def dev_ui_codec_endpoint(settings: Settings) -> str:
     """The codec endpoint for the local dev UI, token in the path (the UI sends no headers)."""
+    refuse_in_production(
+        settings,
+        "the codec endpoint with a token in its path",
+        remedy="operators send their own API token in 'Authorization: Bearer'",
+    )
     token = sorted(codec_tokens(settings))[0]
     return f"http://{settings.codec_host}:{settings.codec_port}/t/{token}"

@@ -21,6 +21,7 @@ from db.databases import create_database, database_exists
 from db.migrate import migrate
 from db.pool import create_pool
 from db.programmes import seed_programmes
+from hverdagsbro.dev_secrets import refuse_in_production
 from hverdagsbro.settings import Settings
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ async def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         await ensure_database(settings.database_url)
         return settings.database_url
+    refuse_in_production(settings, "the embedded PostgreSQL", remedy="set HVERDAGSBRO_DATABASE_URL")
     pgdata = embedded_data_dir(settings)
     try:
         server = await asyncio.to_thread(_start_embedded, pgdata)

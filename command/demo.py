@@ -18,6 +18,8 @@ from db.connection import PooledConnection
 from db.demo import PeerOffer
 from db.pool import DatabasePool
 from db.programmes import default_programmes
+from hverdagsbro.dev_secrets import refuse_in_production
+from hverdagsbro.settings import Settings
 from schemas.base import Frozen
 from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
 from schemas.events import Goal, GoalArea, Referral, ReferralCreated
@@ -32,6 +34,16 @@ DEMO_ORGANISATION = "demo-patients"
 DEMO_PROGRAMME = "peer-guide-sind"
 DEMO_MUNICIPALITY = "101"
 DEMO_CITIZEN_NAME = "Demo Borgersen (fictional)"
+
+
+def refuse_demo_in_production(settings: Settings) -> None:
+    """The demo adds users with a published password and a fictional episode: never in
+    production, whatever database it is pointed at."""
+    refuse_in_production(
+        settings,
+        "`hverdagsbro demo` (fictional users sharing a published password)",
+        remedy="run it against a development setup (HVERDAGSBRO_ENVIRONMENT=development)",
+    )
 
 
 class Partnership(Frozen):

@@ -16,7 +16,13 @@ def keyring(settings: Settings) -> KeyRing:
     """The configured payload keys; in development a key generated once under data_dir."""
     if settings.encryption_keys:
         return parse_keys(settings.encryption_keys)
-    return parse_keys(dev_secret(settings, "encryption-keys", lambda: f"dev1:{generate_key()}"))
+    generated = dev_secret(
+        settings,
+        "encryption-keys",
+        lambda: f"dev1:{generate_key()}",
+        setting="HVERDAGSBRO_ENCRYPTION_KEYS",
+    )
+    return parse_keys(generated)
 
 
 def converter(settings: Settings, pool: DatabasePool | None = None) -> DataConverter:

@@ -8,6 +8,7 @@ import click
 
 from command.bench import DEFAULT_JSON, DESCRIPTION, SUMMARY, run_bench
 from command.process import in_event_loop
+from hverdagsbro.dev_secrets import refuse_in_production
 from hverdagsbro.settings import Settings
 
 
@@ -24,5 +25,10 @@ from hverdagsbro.settings import Settings
 )
 @in_event_loop()
 async def bench(settings: Settings, quick: bool, json_path: Path) -> int:
+    refuse_in_production(
+        settings,
+        "`hverdagsbro bench` (a Temporal dev server and generated keys)",
+        remedy="measure on a development machine",
+    )
     await run_bench(quick=quick, json_path=json_path)
     return 0

@@ -55,6 +55,7 @@ async def demo(settings: Settings, wait_seconds: float) -> int:
         DEMO_PASSWORD,
         demo_roster,
         load_demo_roster,
+        refuse_demo_in_production,
         start_demo_episode,
         wait_for_peer_offer,
     )
@@ -62,6 +63,7 @@ async def demo(settings: Settings, wait_seconds: float) -> int:
     from db.pool import create_pool
     from hverdagsbro.temporal_client import connect
 
+    refuse_demo_in_production(settings)
     roster = demo_roster()
     try:
         client = await connect(settings)

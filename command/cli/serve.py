@@ -7,6 +7,7 @@ import asyncio
 import click
 
 from command.process import CommandError, in_event_loop, stop_on_signals
+from hverdagsbro.dev_secrets import refuse_in_production
 from hverdagsbro.settings import Settings
 
 
@@ -25,6 +26,11 @@ async def dev(settings: Settings) -> int:
     from command.dev_mail import mail_folder, start_mail_catcher
     from command.dev_server import start_dev_server
 
+    refuse_in_production(
+        settings,
+        "`hverdagsbro dev` (a Temporal dev server, mail catcher and generated secrets)",
+        remedy="run the worker, api and codec-server commands against the real services",
+    )
     stop = asyncio.Event()
     with stop_on_signals(stop, lambda: click.echo("\nStopping (this takes a few seconds)...")):
         click.echo("Starting hverdagsbro on this machine; Ctrl-C stops everything.")
@@ -129,6 +135,11 @@ async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> 
 async def dev_server(settings: Settings) -> int:
     from command.dev_server import start_dev_server
 
+    refuse_in_production(
+        settings,
+        "`hverdagsbro dev-server` (a Temporal dev server)",
+        remedy="point HVERDAGSBRO_TEMPORAL_ADDRESS at the real Temporal cluster",
+    )
     click.echo(f"Temporal dev server: starting (its log: {settings.data_dir}/temporal/server.log)")
     server = await start_dev_server(settings)
     if server.reused:
@@ -199,11 +210,13 @@ async def api(settings: Settings) -> int:
 @click.command(
     "codec-server",
     short_help="run only the codec server the Temporal UI uses to decode payloads",
-    help="Serve POST /decode and /encode (Temporal's codec protocol) on HVERDAGSBRO_CODEC_HOST:"
-    "HVERDAGSBRO_CODEC_PORT with the payload keys of HVERDAGSBRO_ENCRYPTION_KEYS. Callers "
-    "need 'Authorization: Bearer <token>' with a token from HVERDAGSBRO_CODEC_TOKENS (or the "
-    "token in the path, /t/<token>/decode, for a UI that sends no headers); CORS allows "
-    "HVERDAGSBRO_CODEC_ALLOWED_ORIGINS.",
+    help="Serve POST /decode (Temporal's codec protocol) on HVERDAGSBRO_CODEC_HOST:"
+    "HVERDAGSBRO_CODEC_PORT with the payload keys of HVERDAGSBRO_ENCRYPTION_KEYS and the "
+    "episode keys in the database. Callers send 'Authorization: Bearer <token>' with their "
+    "own operator API token (`hverdagsbro token create --role operator`); every decode is "
+    "written to the audit log. In development only: /encode, a shared token from "
+    "HVERDAGSBRO_CODEC_TOKENS, and that token in the path (/t/<token>/decode) for the local "
+    "UI. CORS allows HVERDAGSBRO_CODEC_ALLOWED_ORIGINS.",
 )
 @in_event_loop(uvloop=True)
 async def codec_server(settings: Settings) -> int:
