@@ -61,11 +61,18 @@ class PeerMatcher:
     async def _reserve_named(
         self, conn: PooledConnection, req: ReservationRequest, peer_id: str
     ) -> Reservation:
-        """A coordinator's manual match: only this peer, who must be trained and active."""
-        peer = await reservations.named_peer_load(conn, peer_id)
+        """A coordinator's manual match: only this peer, who must be trained, active and of
+        the episode's partnership (a coordinator cannot hand the citizen to a stranger)."""
+        peer = await reservations.named_peer_load(conn, peer_id, req.organisation_id)
         if peer is None:
             raise ApplicationError(
                 "peer_id: not an active, trained peer on the roster",
+                type="PeerNotEligible",
+                non_retryable=True,
+            )
+        if not peer.in_partnership:
+            raise ApplicationError(
+                "peer_id: the peer's organisation is not in the episode's partnership",
                 type="PeerNotEligible",
                 non_retryable=True,
             )

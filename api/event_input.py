@@ -199,6 +199,20 @@ def referral_event(
         raise invalid(err, prefix="payload") from None
 
 
+def recorded_by_caller(payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """A consent's provenance is the caller: `recorded_by` may be left out (the caller is
+    filled in) or name the caller; naming anyone else is refused, so nobody can claim that
+    another person recorded a consent."""
+    if "recorded_by" in payload and payload["recorded_by"] != actor.model_dump(mode="json"):
+        reason = "must be the caller (who recorded the consent); leave it out to use the caller"
+        raise ApiError(
+            422,
+            f"invalid input: payload.recorded_by: {reason}",
+            [FieldError(field="payload.recorded_by", reason=reason)],
+        )
+    return {**payload, "recorded_by": actor}
+
+
 def episode_event(body: EventIn, actor: Actor) -> EpisodeEvent:
     """Any other event type, validated by its own payload model."""
     if body.type not in EVENT_TYPES:
@@ -208,12 +222,15 @@ def episode_event(body: EventIn, actor: Actor) -> EpisodeEvent:
             f"invalid input: type: unknown event type (known: {known})",
             [FieldError(field="type", reason=f"unknown event type (known: {known})")],
         )
+    payload = body.payload
+    if body.type == "consent_granted":
+        payload = recorded_by_caller(payload, actor)
     raw = {
         "event_id": body.event_id,
         "type": body.type,
         "occurred_at": body.occurred_at,
         "actor": actor,
-        "payload": body.payload,
+        "payload": payload,
     }
     try:
         event = EVENT_ADAPTER.validate_python(raw)

@@ -49,9 +49,16 @@ WHERE peer_id = $1 AND trained AND available AND active_load < capacity
 RETURNING peer_id
 """
 
+# Whether the peer may work for the episode's organisation is the same rule as for the
+# automatic candidates: its own organisation, or one in its partnership.
 _NAMED_PEER = """
-SELECT p.capacity, p.active_load
-FROM peers p JOIN users u ON u.user_id = p.peer_id
+SELECT p.capacity, p.active_load,
+       COALESCE(p.organisation_id = $2
+                OR o.partnership_id = (SELECT partnership_id FROM organisations
+                                       WHERE organisation_id = $2), false) AS in_partnership
+FROM peers p
+JOIN users u ON u.user_id = p.peer_id
+JOIN organisations o ON o.organisation_id = p.organisation_id
 WHERE p.peer_id = $1 AND p.trained AND u.active
 FOR UPDATE OF p
 """
@@ -77,6 +84,7 @@ UPDATE peers SET active_load = greatest(active_load - 1, 0) WHERE peer_id = $1
 class PeerLoad(Frozen):
     capacity: int
     active_load: int
+    in_partnership: bool
 
     @property
     def full(self) -> bool:
@@ -112,9 +120,12 @@ async def take_slot(conn: PooledConnection, peer_id: str) -> bool:
     return await conn.fetchval(_TAKE_SLOT, peer_id) is not None
 
 
-async def named_peer_load(conn: PooledConnection, peer_id: str) -> PeerLoad | None:
-    """A trained, active peer's capacity and load, locked; None for anyone else."""
-    row = await conn.fetchrow(_NAMED_PEER, peer_id)
+async def named_peer_load(
+    conn: PooledConnection, peer_id: str, organisation_id: str
+) -> PeerLoad | None:
+    """A trained, active peer's capacity and load, locked, and whether they belong to the
+    partnership of `organisation_id` (the episode's); None for anyone else."""
+    row = await conn.fetchrow(_NAMED_PEER, peer_id, organisation_id)
     return None if row is None else PeerLoad.model_validate(dict(row))
 
 

@@ -133,7 +133,7 @@ def payloads(event_type: str, roster: Roster) -> st.SearchStrategy[dict[str, Any
         "consent_granted": payload(
             {
                 "scope": enum(ConsentScope),
-                "recorded_by": payload({"role": enum(Role), "id": opaque_ids()}),
+                # Who recorded it is the caller (left out; naming anyone else is refused).
                 "recorded_at": instants(),
                 "method": enum(ConsentMethod),
             }
@@ -211,10 +211,15 @@ def instant(*, required: bool = False, optional: bool = False) -> Spec:
 FLAG = Spec(wrong=("maybe", 2, 1.5, [], {}, None))
 DAY = Spec(wrong=(True, "soon", [], {}, None), outside=("1899-12-31", "2100-01-01", "2026-02-30"))
 EVENT_REF = code("", "-x", "has space", "x" * 201, required=True)
+# Optional: left out, the caller is who recorded it; anyone else named is refused.
 ACTOR = Spec(
     wrong=("ward", 1, [], None),
-    outside=({"role": "nobody", "id": "a"}, {"role": "ward", "id": "has space"}, {"role": "ward"}),
-    required=True,
+    outside=(
+        {"role": "nobody", "id": "a"},
+        {"role": "ward", "id": "has space"},
+        {"role": "ward"},
+        {"role": "ward", "id": "somebody-else"},
+    ),
 )
 ENVELOPE = {
     "event_id": code("", "-x", "has space", "x" * 201, required=True),
