@@ -43,7 +43,9 @@ class Period(Frozen):
             raise ValueError("expected a quarter like 2026-Q3")
         year, number = int(found[1]), int(found[2])
         if year < EARLIEST.year or year >= date.max.year:
-            raise ValueError(f"expected a quarter from {EARLIEST.year}-Q1")
+            raise ValueError(
+                f"expected a quarter between {EARLIEST.year}-Q1 and {date.max.year - 1}-Q4"
+            )
         first = date(year, 3 * number - 2, 1)
         after = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
         return cls(first=first, last=after - timedelta(days=1))

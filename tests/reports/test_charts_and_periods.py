@@ -55,3 +55,9 @@ def test_a_quarter_that_is_not_one_is_refused(text: str) -> None:
 
 def test_the_quarter_picker_goes_back_over_new_year() -> None:
     assert recent_quarters(date(2026, 2, 1), 3) == ["2026-Q1", "2025-Q4", "2025-Q3"]
+
+
+@pytest.mark.parametrize("text", ["0001-Q1", "1999-Q4", "9999-Q4"])
+def test_a_quarter_at_the_ends_of_the_calendar_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="between 2000-Q1 and 9998-Q4"):
+        Period.quarter(text)
