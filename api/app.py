@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api import security, web
+from api import housekeeping, security, web
 from api.dependencies import Services, services_of, wire
 from api.errors import (
     ApiError,
@@ -54,11 +54,15 @@ def create_app(
         )
         try:
             wire(app, Services.build(own_pool, await connect(settings, own_pool), settings))
-            sweep = asyncio.create_task(services_of(app).intake.redeliver_forever())
+            sweeps = [
+                asyncio.create_task(services_of(app).intake.redeliver_forever()),
+                asyncio.create_task(housekeeping.sweep_forever(own_pool)),
+            ]
             try:
                 yield
             finally:
-                sweep.cancel()
+                for sweep in sweeps:
+                    sweep.cancel()
         finally:
             await own_pool.close()
 

@@ -1,4 +1,4 @@
-"""Log-in sessions, API tokens and log-in attempts in PostgreSQL; only hashes are stored."""
+"""Log-in sessions and API tokens in PostgreSQL; only hashes are stored."""
 
 from __future__ import annotations
 
@@ -69,6 +69,12 @@ async def end_session(conn: PooledConnection, secret: str) -> None:
     await conn.execute("DELETE FROM sessions WHERE session_hash = $1", secret_digest(secret))
 
 
+async def end_expired_sessions(conn: PooledConnection) -> int:
+    """Delete every session past its expiry (none of them lets anyone in); returns how many."""
+    status: str = await conn.execute("DELETE FROM sessions WHERE expires_at <= now()")
+    return int(status.rsplit(" ", 1)[1])
+
+
 async def create_token(
     conn: PooledConnection, *, name: str, role: str, ttl: timedelta | None
 ) -> tuple[str, str]:
@@ -104,19 +110,3 @@ async def revoke_token(conn: PooledConnection, token_id: str) -> bool:
         token_id,
     )
     return status.endswith(" 1")
-
-
-async def record_login_attempt(conn: PooledConnection, user_id: str, succeeded: bool) -> None:
-    await conn.execute(
-        "INSERT INTO login_attempts (user_id, succeeded) VALUES ($1, $2)", user_id, succeeded
-    )
-
-
-async def recent_failed_logins(conn: PooledConnection, user_id: str, window: timedelta) -> int:
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM login_attempts WHERE user_id = $1 AND NOT succeeded"
-        " AND attempted_at > $2",
-        user_id,
-        datetime.now(UTC) - window,
-    )
-    return count

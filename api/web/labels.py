@@ -19,8 +19,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.submit": ("Log ind", "Log in"),
     "login.wrong": ("Forkert bruger-id eller adgangskode.", "Wrong user id or password."),
     "login.locked": (
-        "For mange mislykkede forsøg. Vent 15 minutter, og prøv igen.",
-        "Too many failed attempts. Wait 15 minutes and try again.",
+        "For mange mislykkede forsøg. Vent {minutes} minutter, og prøv igen.",
+        "Too many failed attempts. Wait {minutes} minutes and try again.",
+    ),
+    "login.locked_minute": (
+        "For mange mislykkede forsøg. Vent 1 minut, og prøv igen.",
+        "Too many failed attempts. Wait 1 minute and try again.",
     ),
     "login.stale": (
         "Formularen er udløbet. Prøv igen.",
@@ -41,6 +45,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "We cannot find what you are looking for, or it is not yours to see.",
     ),
     "error.other": ("Det lykkedes ikke", "That did not work"),
+    "boundary.unstorable": (
+        "Feltet »{field}« indeholder tegn, der ikke kan gemmes (for eksempel et usynligt "
+        "kontroltegn). Gå tilbage, fjern dem, og send formularen igen. Intet er gemt.",
+        "The field “{field}” contains characters that cannot be saved (for example an "
+        "invisible control character). Go back, remove them and send the form again. "
+        "Nothing has been saved.",
+    ),
+    "boundary.too_large": (
+        "Det sendte er for stort til at blive modtaget. Intet er gemt.",
+        "What was sent is too large to be received. Nothing has been saved.",
+    ),
     "back_home": ("Til forsiden", "Back to your home page"),
     "notice.referred": ("Henvisningen er modtaget.", "The referral has been received."),
     "notice.saved": ("Gemt.", "Saved."),

@@ -1,30 +1,33 @@
-"""Log-in and log-out pages: password check, failed-attempt limit, session cookie."""
+"""Log-in and log-out pages: password check, a wait after failed attempts, session cookie."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import timedelta
 from functools import cache
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import SESSION_COOKIE, MaybeCaller
 from api.dependencies import Pool
+from api.login_throttle import LOGIN_POLICY
 from api.passwords import hash_password, verify_password
 from api.web.guard import LoginRoute, PageRoute, field, home_of
 from api.web.rendering import render
-from db.access import create_session, end_session, recent_failed_logins, record_login_attempt
+from db.access import create_session, end_session
+from db.login_attempts import claim_check, record_outcome
 from db.logins import login_account
 
+log = structlog.get_logger(__name__)
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # Log-in comes before any session, so its form carries the token its own page set instead.
 login_router = APIRouter(route_class=LoginRoute, include_in_schema=False)
 
 SESSION_TTL = timedelta(hours=8)
-LOCKOUT_WINDOW = timedelta(minutes=15)
-MAX_FAILED = 5
 # A log-in form is only accepted with the token its page set (no log-in CSRF).
 LOGIN_COOKIE = "hb_login"
 
@@ -40,14 +43,25 @@ def _safe_next(target: str) -> str:
 
 
 def _login_page(
-    request: Request, *, problem: str | None = None, status: int = 200, user_id: str = ""
+    request: Request,
+    *,
+    problem: str | None = None,
+    status: int = 200,
+    user_id: str = "",
+    minutes: int = 0,
 ) -> Response:
     token = secrets.token_urlsafe(24)
     next_path = _safe_next(request.query_params.get("next", "/"))
     response = render(
         request,
         "login.html",
-        {"problem": problem, "login_token": token, "user_id": user_id, "next_path": next_path},
+        {
+            "problem": problem,
+            "minutes": minutes,
+            "login_token": token,
+            "user_id": user_id,
+            "next_path": next_path,
+        },
         status=status,
         path="/login",
     )
@@ -60,6 +74,15 @@ def _login_page(
         secure=request.url.scheme == "https",
         path="/login",
     )
+    return response
+
+
+def _wait_page(request: Request, wait: timedelta, user_id: str) -> Response:
+    """429 with the wait in whole minutes (at least one) and in Retry-After."""
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    problem = "login.locked_minute" if minutes == 1 else "login.locked"
+    response = _login_page(request, problem=problem, status=429, user_id=user_id, minutes=minutes)
+    response.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
     return response
 
 
@@ -82,16 +105,19 @@ async def login(request: Request, pool: Pool) -> Response:
     user_id = field(form, "user_id")[:128]
     raw_password = form.get("password")
     password = raw_password if isinstance(raw_password, str) else ""
+    # Behind a trusted proxy uvicorn has already put the real client's address here.
+    client = request.client.host if request.client else ""
     async with pool.acquire() as conn:
-        if await recent_failed_logins(conn, user_id, LOCKOUT_WINDOW) >= MAX_FAILED:
-            await record_login_attempt(conn, user_id, False)
-            return _login_page(request, problem="login.locked", status=429, user_id=user_id)
+        claim = await claim_check(conn, user_id, client, LOGIN_POLICY)
+        if claim.attempt_id is None:
+            log.info("log-in refused until a wait is over", wait_seconds=int(claim.wait.total_seconds()))
+            return _wait_page(request, claim.wait, user_id)
         account = await login_account(conn, user_id)
     stored = account.password_hash if account is not None and account.password_hash else None
     matches = await run_in_threadpool(verify_password, stored or _decoy_hash(), password)
     succeeded = matches and stored is not None
     async with pool.acquire() as conn:
-        await record_login_attempt(conn, user_id, succeeded)
+        await record_outcome(conn, claim.attempt_id, succeeded)
         if not succeeded:
             return _login_page(request, problem="login.wrong", status=401, user_id=user_id)
         old = request.cookies.get(SESSION_COOKIE)
