@@ -1,24 +1,106 @@
-"""Data-subject erasure in PostgreSQL: personal data removed, keys destroyed, audit kept."""
+"""Data-subject erasure in PostgreSQL: personal data removed, keys destroyed, audit kept.
+
+Where a citizen's personal data can live, and what erasure does there (PERSONAL_DATA says it
+once; the erasure test searches every text and jsonb column of every table, so a place
+missing here shows up there):
+
+PostgreSQL
+- citizens.cpr: set NULL (the row stays, with erased_at, so ids in the audit log lead
+  nowhere). name/phone/email are no longer written (migration 0006) and are set NULL too.
+- episode_contacts (name, phone, e-mail as each episode recorded them): deleted.
+- episode_goals (the citizen's goals in their own words): deleted.
+- tasks.note (decision notes) and tasks.result (jsonb: service text, meeting date, outcome
+  questionnaire): emptied; open tasks are cancelled.
+- episodes: hope scores (outcome answers) set NULL, open episodes withdrawn; the rest
+  (ward, municipality, dates, phase) stays for the figures, tied only to the citizen_id.
+- outbox.params (jsonb) and outbox.last_error: emptied for the episodes' notifications.
+- events_received.body (jsonb: referral with CPR, name, contact data, notes, MedCom facts):
+  emptied.
+- medcom_messages: ids, the activity code and times only (the bundle's body is in
+  events_received); kept so a repeated message is still recognised.
+- timeline.summary: texts from a fixed vocabulary written by the workflow ("Contact logged
+  (phone)"), never input text; kept.
+- audit_log (append-only): reason and detail hold ids and codes only, never input text;
+  kept, including the erasure's own entry (citizen id and episode ids).
+- sessions, login_attempts, users, api_tokens: staff and systems, not citizens.
+- payload_keys: the episodes' wrapped data keys are destroyed.
+- erasures: the ledger of erased citizens, ids only (see below).
+
+Temporal (command/erasure.py)
+- payloads (inputs, results, signals, updates, state): encrypted with the episode's data key;
+  destroying the key makes them unreadable, in every copy.
+- failure messages and stack traces: encoded into an encrypted attribute (the data
+  converter's failure converter), so they go with the key too.
+- search attributes (phase, programme, municipality, discharge date, overdue count), the
+  static summary/details and current details: no personal data and no citizen id; the
+  execution is deleted anyway, which removes its history and visibility record.
+- workflow ids: a hash of the referral's event id, not linkable to the person.
+
+Backups
+- A database backup taken before an erasure holds the citizen's data and wrapped keys. The
+  erasure is written to the `erasures` table and appended to a ledger file kept outside the
+  database; after any restore, `hverdagsbro erase --reapply` erases everyone in both again
+  before the system is used. Backups expire with their retention period.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 from db.connection import PooledConnection
+from schemas.base import Frozen
 
 TERMINAL = ["closed", "withdrawn", "cancelled", "deceased"]
 
+# place -> what erasure does there (the module docstring says why).
+PERSONAL_DATA: dict[str, str] = {
+    "citizens.cpr/name/phone/email": "set NULL, erased_at set",
+    "episode_contacts": "deleted",
+    "episode_goals": "deleted",
+    "tasks.note/result": "emptied; open tasks cancelled",
+    "episodes.hope_score_start/end": "set NULL; open episode withdrawn",
+    "outbox.params/last_error": "emptied",
+    "events_received.body": "emptied",
+    "medcom_messages": "ids and activity codes only; kept",
+    "timeline.summary": "fixed vocabulary only; kept",
+    "audit_log.reason/detail": "ids and codes only; append-only, kept",
+    "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
+    "temporal executions": "terminated and deleted (history, search attributes, memo)",
+    "backups": "erasures ledger + ledger file; `erase --reapply` after a restore",
+}
+
+
+class Erasure(Frozen):
+    """One ledger line: who was erased, when, by whom; ids only."""
+
+    citizen_id: str
+    episode_ids: tuple[str, ...]
+    erased_at: datetime
+    erased_by: str
+
 
 async def episodes_of(conn: PooledConnection, citizen_id: str) -> list[str]:
-    """Every episode of the citizen, started or only referred."""
+    """Every episode of the citizen, started, only referred, or known from contact data."""
     rows = await conn.fetch(
         "SELECT episode_id FROM episodes WHERE citizen_id = $1 UNION"
+        " SELECT episode_id FROM episode_contacts WHERE citizen_id = $1 UNION"
         " SELECT episode_id FROM events_received WHERE citizen_id = $1"
         " AND event_type = 'referral_created' AND episode_id IS NOT NULL",
         citizen_id,
     )
     return sorted(r["episode_id"] for r in rows)
+
+
+async def erasures(conn: PooledConnection) -> list[Erasure]:
+    """The ledger of this database, oldest first."""
+    rows = await conn.fetch(
+        "SELECT citizen_id, episode_ids, erased_at, erased_by FROM erasures ORDER BY erased_at"
+    )
+    return [
+        Erasure.model_validate({**dict(r), "episode_ids": tuple(r["episode_ids"])}) for r in rows
+    ]
 
 
 async def erase(
@@ -28,21 +110,23 @@ async def erase(
     episode_ids: list[str],
     actor_role: str,
     actor_id: str,
-) -> None:
+    reason: str = "data-subject request",
+) -> Erasure:
     """In one transaction: destroy the episodes' payload keys, remove the citizen's personal
-    data (contact data, goals, notes, event bodies), end what is still open, free the peers'
-    slots, and write the audit entry (which holds no personal data and is kept)."""
+    data everywhere PERSONAL_DATA names, end what is still open, free the peers' slots,
+    record the erasure in the ledger and write the audit entry (ids only; kept). Running it
+    again (a restore, `erase --reapply`) erases whatever came back and changes nothing else."""
     async with conn.transaction():
         await conn.execute(
             "INSERT INTO payload_keys (workflow_id, destroyed_at)"
             " SELECT unnest($1::text[]), now()"
             " ON CONFLICT (workflow_id) DO UPDATE SET wrapped_key = NULL,"
-            " master_key_id = NULL, destroyed_at = now()",
+            " master_key_id = NULL, destroyed_at = COALESCE(payload_keys.destroyed_at, now())",
             episode_ids,
         )
         await conn.execute(
             "UPDATE citizens SET cpr = NULL, name = NULL, phone = NULL, email = NULL,"
-            " erased_at = now() WHERE citizen_id = $1",
+            " erased_at = COALESCE(erased_at, now()) WHERE citizen_id = $1",
             citizen_id,
         )
         await conn.execute(
@@ -52,14 +136,23 @@ async def erase(
         )
         await conn.execute("DELETE FROM episode_goals WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute(
-            "UPDATE tasks SET note = '', status = CASE WHEN status = 'open' THEN 'cancelled'"
-            " ELSE status END WHERE episode_id = ANY($1)",
+            "UPDATE tasks SET note = '', result = NULL, status = CASE WHEN status = 'open'"
+            " THEN 'cancelled' ELSE status END WHERE episode_id = ANY($1)",
+            episode_ids,
+        )
+        await conn.execute(
+            "UPDATE outbox SET params = '{}'::jsonb, last_error = NULL WHERE episode_id = ANY($1)",
             episode_ids,
         )
         await conn.execute(
             "UPDATE events_received SET body = '{}'::jsonb"
             " WHERE citizen_id = $1 OR episode_id = ANY($2)",
             citizen_id,
+            episode_ids,
+        )
+        await conn.execute(
+            "UPDATE episodes SET hope_score_start = NULL, hope_score_end = NULL"
+            " WHERE episode_id = ANY($1)",
             episode_ids,
         )
         await conn.execute(
@@ -78,11 +171,24 @@ async def erase(
             " WHERE p.peer_id = f.peer_id",
             episode_ids,
         )
+        row = await conn.fetchrow(
+            "INSERT INTO erasures (citizen_id, episode_ids, erased_by) VALUES ($1, $2, $3)"
+            " ON CONFLICT (citizen_id) DO UPDATE SET episode_ids = ARRAY("
+            "  SELECT DISTINCT e FROM unnest(erasures.episode_ids || EXCLUDED.episode_ids) e"
+            "  ORDER BY e)"
+            " RETURNING citizen_id, episode_ids, erased_at, erased_by",
+            citizen_id,
+            episode_ids,
+            actor_id,
+        )
         await conn.execute(
             "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, reason, detail)"
-            " VALUES ($1, now(), $2, $3, 'citizen.erased', 'data-subject request', $4::jsonb)",
+            " VALUES ($1, now(), $2, $3, 'citizen.erased', $4, $5::jsonb)",
             f"erase-{uuid.uuid4().hex}",
             actor_role,
             actor_id,
+            reason,
             json.dumps({"citizen_id": citizen_id, "episodes": ",".join(episode_ids)}),
         )
+    assert row is not None
+    return Erasure.model_validate({**dict(row), "episode_ids": tuple(row["episode_ids"])})

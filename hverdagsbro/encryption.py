@@ -17,6 +17,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import (
     DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
     PayloadCodec,
     SerializationContext,
     WithSerializationContext,
@@ -227,7 +228,13 @@ class EncryptedDataConverter(DataConverter):
 
 
 def data_converter(keys: KeyProvider) -> DataConverter:
-    """Pydantic payloads, encrypted: what every client and worker must use."""
+    """Pydantic payloads, encrypted: what every client and worker must use.
+
+    Failures too: their message and stack trace move into an encoded attribute that the codec
+    encrypts with the episode's key (the history then shows "Encoded failure"; the codec
+    server shows operators the text), so a failure text is erased with its episode."""
     return EncryptedDataConverter(
-        payload_converter_class=PydanticPayloadConverter, payload_codec=EncryptionCodec(keys)
+        payload_converter_class=PydanticPayloadConverter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="Payload keys 'id:base64,...' (current first). Unset: a development key "
         "is generated once into <data_dir>/encryption-keys.",
     )
+    erasure_ledger: Path | None = Field(
+        default=None,
+        description="Ledger file of erased citizens (ids only), kept outside the database and "
+        "its backups; after a restore `hverdagsbro erase --reapply` erases them again. "
+        "Unset: <data_dir>/erasure-ledger.jsonl.",
+    )
     codec_host: str = Field(default="127.0.0.1", description="Bind address of the codec server.")
     codec_port: int = Field(default=8089, description="Port of the codec server for the UI.")
     codec_allowed_origins: str = Field(

@@ -183,9 +183,9 @@ async def revoke_token(settings: Settings, token_id: str) -> int:
     return 1
 
 
-def _opaque_id(context: click.Context, parameter: click.Parameter, value: str) -> str:
+def _opaque_id(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
     # The value is not echoed back: someone may have typed a name or a CPR number.
-    if not re.fullmatch(OPAQUE_ID, value):
+    if value is not None and not re.fullmatch(OPAQUE_ID, value):
         raise click.BadParameter(
             "not a citizen id: the opaque id from the database (letters, digits and . _ : -, "
             "at most 128 characters), never a name"
@@ -196,37 +196,61 @@ def _opaque_id(context: click.Context, parameter: click.Parameter, value: str) -
 @click.command(
     "erase",
     short_help="erase a citizen's personal data (data-subject request)",
-    help="Terminate the citizen's running episodes, destroy their per-episode payload keys "
-    "(their Temporal payloads become unreadable for good), remove contact data, goals, notes "
-    "and event bodies from PostgreSQL, free the peers' slots, and write an audit entry, which "
-    "is kept. Without --yes it only lists the episodes concerned.",
+    help="Terminate and delete the citizen's Temporal executions, destroy their per-episode "
+    "payload keys (their payloads and failure texts become unreadable for good), remove "
+    "contact data, goals, notes, task results and event bodies from PostgreSQL, free the "
+    "peers' slots, record the erasure in the ledger (ids only; also the file "
+    "HVERDAGSBRO_ERASURE_LEDGER) and write an audit entry, which is kept. Without --yes it "
+    "only lists the episodes concerned. After restoring a backup, run it with --reapply --yes: "
+    "everyone erased since is erased again.",
 )
-@click.option("--citizen-id", required=True, callback=_opaque_id, help="the citizen's opaque id")
+@click.option("--citizen-id", callback=_opaque_id, help="the citizen's opaque id")
 @click.option("--operator", required=True, help="who carries out the request")
+@click.option("--reapply", is_flag=True, help="erase everyone in the ledger again (a restore)")
 @click.option("--yes", is_flag=True, help="really erase (without it: only show what would go)")
 @in_event_loop()
-async def erase(settings: Settings, citizen_id: str, operator: str, yes: bool) -> int:
+async def erase(
+    settings: Settings, citizen_id: str | None, operator: str, reapply: bool, yes: bool
+) -> int:
     from command.database import database
-    from command.erasure import erase_citizen
-    from db.erasure import episodes_of
+    from command.erasure import erase_citizen, ledger_path, read_ledger
+    from command.erasure import reapply as reapply_ledger
+    from db.erasure import episodes_of, erasures
     from db.pool import create_pool
     from hverdagsbro.temporal_client import connect
 
+    if (citizen_id is None) == (not reapply):
+        raise click.UsageError("give either --citizen-id or --reapply")
+    ledger = ledger_path(settings)
     async with database(settings) as database_url:
         pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=2)
         try:
             async with pool.acquire() as conn:
-                episodes = await episodes_of(conn, citizen_id)
-            click.echo(f"Citizen {citizen_id}: {len(episodes)} episode(s): {', '.join(episodes)}")
+                if citizen_id is None:
+                    known = {e.citizen_id for e in [*read_ledger(ledger), *await erasures(conn)]}
+                    click.echo(f"Ledger {ledger}: {len(known)} erased citizen(s).")
+                else:
+                    episodes = await episodes_of(conn, citizen_id)
+                    click.echo(
+                        f"Citizen {citizen_id}: {len(episodes)} episode(s): {', '.join(episodes)}"
+                    )
             if not yes:
                 click.echo("Nothing erased: add --yes to erase.")
                 return 0
             client = await connect(settings, pool)
-            report = await erase_citizen(pool, client, citizen_id, actor_id=operator)
+            if citizen_id is None:
+                again = await reapply_ledger(pool, client, actor_id=operator, ledger=ledger)
+                click.echo(
+                    f"Erased again: {again.citizens} citizen(s), {again.episodes} episode(s), "
+                    f"{again.workflows_deleted} Temporal execution(s) deleted."
+                )
+                return 0
+            report = await erase_citizen(pool, client, citizen_id, actor_id=operator, ledger=ledger)
         finally:
             await pool.close()
     click.echo(
         f"Erased: {len(report.episodes)} episode(s), {report.workflows_terminated} running "
-        "workflow(s) terminated, payload keys destroyed, audit entry written."
+        f"workflow(s) terminated, {report.workflows_deleted} execution(s) deleted, payload keys "
+        f"destroyed, ledger ({ledger}) and audit entry written."
     )
     return 0
