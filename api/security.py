@@ -1,4 +1,5 @@
-"""The HTTP boundary: security headers, body size and media type, and text that can be stored."""
+"""The HTTP boundary: security headers, body size and media type, text that can be stored,
+and proof that a session-signed change to the JSON API came from our own pages."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import FieldError, describe_errors, error_body
+from api.input_checks import Refusal, check_address, check_form, check_json
 from api.medcom import MedcomError, fatal_error
+from api.session_csrf import check_session_csrf, is_json_media_type
+from api.web.guard import boundary_page
 
 MAX_BODY_BYTES = 2_000_000
-# Deeper than any message we take; far below where a JSON parser runs out of stack.
-MAX_JSON_DEPTH = 64
 MEDCOM_PATH = "/api/medcom/hospital-notifications"
 
 HEADERS = {
@@ -23,6 +25,9 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Sent on https only (behind the trusted proxy the forwarded scheme counts): a browser that
+# saw it uses https for this site and its subdomains for a year, whatever link it follows.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def install(app: FastAPI) -> None:
@@ -32,22 +37,19 @@ def install(app: FastAPI) -> None:
     describe_errors(app)
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.status = status
-        self.field = field
-        self.reason = reason
-
-
 class BoundaryGuard:
-    """Refuses what no route could handle well, before any route sees it:
+    """Refuses what no route could handle well, before any route sees it, on every path
+    (pages, the JSON API, MedCom):
 
+    - a path PostgreSQL or UTF-8 could not hold (NUL, unpaired surrogate, percent-escapes
+      that are not UTF-8): 404, as no resource has such a name; such a query parameter: 422;
     - bodies over MAX_BODY_BYTES (413), declared or streamed;
-    - JSON API bodies that are not JSON by their Content-Type (415), so a page elsewhere
-      cannot post a form or text/plain body with the caller's session cookie;
-    - JSON nested deeper than MAX_JSON_DEPTH, and text PostgreSQL and UTF-8 cannot hold
-      (NUL characters, unpaired surrogates) anywhere in a JSON API body or path (422/404).
+    - on the JSON API: an unsafe request signed in by the session cookie that is neither JSON
+      nor carries the session's X-CSRF-Token (403), even with an empty body; other bodies
+      that are not JSON by their Content-Type (415); JSON nested deeper than MAX_JSON_DEPTH
+      or holding unstorable text in any key or string (422);
+    - on pages: a form (urlencoded or multipart) with unstorable text in any field name or
+      value (422, a page naming the field in the user's language).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -57,23 +59,33 @@ class BoundaryGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        send = _with_headers(send, api=path.startswith("/api/"))
+        api = scope["path"].startswith("/api/")
+        send = _with_headers(send, api=api, https=scope.get("scheme") == "https")
         try:
+            check_address(scope)
             body = await _read_body(scope, receive)
-            _check(scope, body)
-        except _Refusal as refusal:
+            if api:
+                await check_session_csrf(scope)
+                _check_api_body(scope, body)
+            else:
+                check_form(_header(scope, b"content-type"), body)
+        except Refusal as refusal:
             await _refuse(scope, receive, send, refusal)
             return
         await self.app(scope, _replay(body, receive), send)
 
 
-def _with_headers(send: Send, *, api: bool) -> Send:
+def _with_headers(send: Send, *, api: bool, https: bool) -> Send:
+    extra = {
+        **HEADERS,
+        **({"Cache-Control": "no-store"} if api else {}),
+        **({"Strict-Transport-Security": HSTS} if https else {}),
+    }
+
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
             present = {name.lower() for name, _ in headers}
-            extra = {**HEADERS, **({"Cache-Control": "no-store"} if api else {})}
             for name, value in extra.items():
                 if name.lower().encode() not in present:
                     headers.append((name.lower().encode(), value.encode()))
@@ -92,7 +104,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes:
     """The whole body (every route reads it whole anyway), refused once it passes the cap."""
-    too_large = _Refusal(413, "body", f"larger than {MAX_BODY_BYTES} bytes")
+    too_large = Refusal(413, "body", f"larger than {MAX_BODY_BYTES} bytes")
     declared = _header(scope, b"content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large
@@ -125,79 +137,23 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replaying
 
 
-def is_json_media_type(content_type: str | None) -> bool:
-    """application/json, or a JSON-based type such as application/fhir+json."""
-    if content_type is None:
-        return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    kind, _, subtype = media.partition("/")
-    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
-
-
-def _check(scope: Scope, body: bytes) -> None:
-    path: str = scope["path"]
-    if not path.startswith("/api/"):
-        return
-    if _unstorable(path) is not None:
-        raise _Refusal(404, "path", "no such resource")
+def _check_api_body(scope: Scope, body: bytes) -> None:
     if not body:
         return
     if not is_json_media_type(_header(scope, b"content-type")):
-        raise _Refusal(
+        raise Refusal(
             415,
             "Content-Type",
             "must be application/json (or a JSON type such as application/fhir+json)",
         )
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Refusal(422, "body", "not UTF-8 text (JSON is sent as UTF-8)") from None
-    try:
-        document = json.loads(text)
-    except RecursionError:
-        raise _Refusal(422, "body", f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-    except ValueError:
-        return  # the route's own parser names the place
     # MedCom text is checked by its parser, and only checked codes and ids are kept.
-    _walk(document, check_text=path != MEDCOM_PATH)
+    check_json(body, check_text=scope["path"] != MEDCOM_PATH)
 
 
-def _unstorable(text: str) -> str | None:
-    """Why PostgreSQL (or UTF-8) could not keep this text, if it could not."""
-    if "\x00" in text:
-        return "contains a NUL character (\\u0000), which text may not hold"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains an unpaired surrogate, which is not valid Unicode"
-    return None
-
-
-def _walk(document: Any, *, check_text: bool) -> None:
-    """Every key and string of a JSON document, without recursion; names the first fault."""
-    pending: list[tuple[str, Any, int]] = [("", document, 0)]
-    while pending:
-        field, value, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise _Refusal(422, "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
-        texts: list[tuple[str, str]] = []
-        if isinstance(value, str):
-            texts.append((field, value))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                inner = f"{field}.{key}" if field else str(key)
-                texts.append((inner, key))
-                pending.append((inner, item, depth + 1))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                pending.append((f"{field}.{index}" if field else str(index), item, depth + 1))
-        for name, text in texts if check_text else ():
-            reason = _unstorable(text)
-            if reason is not None:
-                raise _Refusal(422, name or "body", reason)
-
-
-async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: _Refusal) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
+    if not scope["path"].startswith("/api/"):
+        await boundary_page(scope, refusal.status, refusal.field)(scope, receive, send)
+        return
     if scope["path"] == MEDCOM_PATH and refusal.status == 422:
         # The gateway reads a MedCom acknowledgement, not our error shape.
         content: dict[str, Any] = fatal_error(MedcomError("Bundle", refusal.reason)).model_dump()
@@ -215,6 +171,7 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: _Refusal)
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
+                *([(b"retry-after", b"5")] if refusal.status == 503 else []),
             ],
         }
     )

@@ -11,12 +11,14 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
+from starlette.types import Scope
 
 from api.auth import MaybeCaller, find_principal
 from api.dependencies import get_services
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
-from api.web.rendering import render
+from api.web import labels
+from api.web.rendering import language, render
 from schemas.people import Role
 
 HOME: dict[str, str] = {
@@ -121,6 +123,18 @@ async def refusal_page(request: Request, err: ApiError) -> Response:
         principal=principal,
         status=err.status,
     )
+
+
+def boundary_page(scope: Scope, status: int, field: str) -> Response:
+    """The friendly page for a page request the boundary refused before any route: a path
+    no page could have (404), a form or query parameter PostgreSQL could not store (422), a
+    body too large (413); in the user's language, naming the field."""
+    request = Request(scope)
+    if status == 404:
+        return render(request, "error_404.html", {"home": "/"}, status=404, path="/")
+    key = "boundary.too_large" if status == 413 else "boundary.unstorable"
+    message = labels.text(key, language(request)).format(field=field)
+    return render(request, "error.html", {"message": message, "home": "/"}, status=status, path="/")
 
 
 def field(form: FormData, name: str) -> str:

@@ -37,7 +37,7 @@ async def test_authorisation_matrix(
     peer = await as_user(home.peers[0])
     episode_id = (await ward.post("/api/events", json=referral_body(home))).json()["episode_id"]
     offer = await wait_for_task(peer, "peer_offer")
-    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept")).status_code == 200
+    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})).status_code == 200
 
     callers: dict[str, httpx.AsyncClient] = {
         "ward": ward,
@@ -105,9 +105,9 @@ async def test_a_peer_cannot_read_or_change_another_peers_episode_by_guessing_id
     intruder = peers[next(p for p in roster.peers if p != owner)]
     assert (await intruder.get(f"/api/episodes/{episode_id}")).status_code == 404
     for action in ("accept", "decline", "complete"):
-        response = await intruder.post(f"/api/tasks/{offer['task_id']}/{action}")
+        response = await intruder.post(f"/api/tasks/{offer['task_id']}/{action}", json={})
         assert response.status_code == 404
     guessed = offer["task_id"].rsplit("-t", 1)[0] + "-t1"
-    assert (await intruder.post(f"/api/tasks/{guessed}/accept")).status_code == 404
+    assert (await intruder.post(f"/api/tasks/{guessed}/accept", json={})).status_code == 404
     contact = event_body(episode_id, "contact_logged", {"note": "x"})
     assert (await intruder.post("/api/events", json=contact)).status_code == 404

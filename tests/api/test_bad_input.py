@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.security import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from api.input_checks import MAX_JSON_DEPTH
+from api.security import MAX_BODY_BYTES
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
@@ -53,6 +54,13 @@ async def roster(db_pool: DatabasePool) -> Roster:
 @pytest.fixture
 async def ward(as_user: Caller, roster: Roster) -> httpx.AsyncClient:
     return await as_user(roster.ward_nurse)
+
+
+@pytest.fixture
+async def integration(as_token: Caller) -> httpx.AsyncClient:
+    """A system with a token: no session cookie, so no CSRF question (test_boundary_attacks
+    has the session's side)."""
+    return await as_token("integration")
 
 
 # --- bodies too large, not JSON, or JSON that cannot be stored --------------------------------
@@ -103,13 +111,13 @@ async def test_a_medcom_message_over_the_cap_is_refused_with_413(as_token: Calle
     ],
 )
 async def test_a_body_that_does_not_say_it_is_json_is_refused_with_415(
-    content_type: str | None, ward: httpx.AsyncClient, db_pool: DatabasePool
+    content_type: str | None, integration: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
-    """Also what keeps a form on another site from posting events with a nurse's session:
-    browsers send text/plain and form bodies cross-site without asking."""
+    """(With a session cookie instead of a token the same bodies get 403 before this: see
+    tests/web/test_boundary_attacks.py.)"""
     body = event_body("episode-0000000000", "risk_changed", {"elevated": True})
     headers = {"Content-Type": content_type} if content_type else {}
-    answer = await ward.post("/api/events", content=json.dumps(body), headers=headers)
+    answer = await integration.post("/api/events", content=json.dumps(body), headers=headers)
     refusal(answer, 415, "Content-Type", "must be application/json")
     assert await recorded(db_pool, body["event_id"]) == 0
 
@@ -127,8 +135,10 @@ async def test_json_media_types_with_parameters_or_suffixes_are_taken(
     assert answer.status_code == 404, "past the media type check: the episode is unknown"
 
 
-async def test_a_bodyless_decision_needs_no_content_type(ward: httpx.AsyncClient) -> None:
-    answer = await ward.post("/api/tasks/no-such-task/accept")
+async def test_a_bodyless_decision_with_a_token_needs_no_content_type(
+    integration: httpx.AsyncClient,
+) -> None:
+    answer = await integration.post("/api/tasks/no-such-task/accept")
     assert answer.status_code == 404
     assert answer.json()["detail"] == "task_id: no such task for you"
 

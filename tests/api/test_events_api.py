@@ -59,7 +59,7 @@ async def test_an_episode_driven_only_through_http(as_user: Caller, db_pool: Dat
     offer = await wait_for_task(peer, "peer_offer")
     told = (await peer.get("/api/inbox")).json()
     assert [n["template"] for n in told if n["task_id"] == offer["task_id"]] == ["offer"]
-    read = await peer.post(f"/api/inbox/{told[0]['notification_id']}/read")
+    read = await peer.post(f"/api/inbox/{told[0]['notification_id']}/read", json={})
     assert read.status_code == 204
     accepted = await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})
     assert accepted.status_code == 200, accepted.text
