@@ -16,7 +16,8 @@ import hmac
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NoReturn
 
 import asyncpg
@@ -136,6 +137,112 @@ def _offered_secret(request: Request, environment: str) -> str:
     return authorization[len(_BEARER) :].strip()
 
 
+@dataclass(frozen=True)
+class CodecService:
+    """What the codec app is wired to: built once by create_codec_app."""
+
+    pool: DatabasePool
+    codec: EncryptionCodec
+    environment: Literal["development", "production"]
+    development_tokens: tuple[bytes, ...]
+
+
+def _service(request: Request) -> CodecService:
+    """The one place the handlers find their service."""
+    service: CodecService = request.app.state.codec
+    return service
+
+
+Service = Annotated[CodecService, Depends(_service)]
+
+
+async def _authorise(request: Request, service: Service) -> Caller:
+    offered = _offered_secret(request, service.environment).encode("utf-8")
+    # Every development token is compared, in constant time, so timing reveals no near miss.
+    dev_tokens = service.development_tokens
+    if dev_tokens and any([hmac.compare_digest(offered, t) for t in dev_tokens]):
+        return Caller(actor_id=DEVELOPMENT_ACTOR)
+    record = None
+    if len(offered) <= _LONGEST_SECRET:
+        async with service.pool.acquire() as conn:
+            record = await token_record(conn, offered.decode("utf-8"))
+    if record is None or record.role != OPERATOR_ROLE:
+        log.warning("codec refused a caller", reason="not an operator token")
+        raise HTTPException(403, NOT_AN_OPERATOR)
+    return Caller(actor_id=record.token_id)
+
+
+Operator = Annotated[Caller, Depends(_authorise)]
+Namespace = Annotated[str | None, Depends(_namespace)]
+
+
+async def decode(
+    body: PayloadsBody, service: Service, caller: Operator, namespace: Namespace
+) -> dict[str, list[dict[str, Any]]]:
+    """Decrypt for an operator; audited (one row per episode) before the answer leaves."""
+    payloads = _to_payloads(body)
+    groups = payloads_by_workflow(payloads)
+    request_id = uuid.uuid4().hex
+
+    async def audit(refused: str = "") -> None:
+        async with service.pool.acquire() as conn:
+            await record_decode(
+                conn,
+                request_id=request_id,
+                actor_role=OPERATOR_ROLE,
+                actor_id=caller.actor_id,
+                namespace=namespace,
+                payloads_by_workflow=groups,
+                refused=refused,
+            )
+
+    try:
+        result = await service.codec.decode(payloads)
+    except EncryptionError as err:
+        await audit(refused=str(err))
+        log.warning("codec refused", operation="decode", namespace=namespace, reason=str(err))
+        raise HTTPException(400, str(err)) from None
+    # Without its audit row, nothing decrypted leaves.
+    await audit()
+    log.info(
+        "codec",
+        operation="decode",
+        operator=caller.actor_id,
+        namespace=namespace,
+        payloads=len(payloads),
+        workflows=len(groups),
+    )
+    return _body(result)
+
+
+async def encode(
+    body: PayloadsBody, service: Service, caller: Operator, namespace: Namespace
+) -> dict[str, list[dict[str, Any]]]:
+    """Development only: encrypt for the local UI (starting a workflow or signalling from it)."""
+    payloads = _to_payloads(body)
+    try:
+        result = await service.codec.encode(payloads)
+    except EncryptionError as err:
+        raise HTTPException(400, str(err)) from None
+    log.info(
+        "codec",
+        operation="encode",
+        operator=caller.actor_id,
+        namespace=namespace,
+        payloads=len(payloads),
+    )
+    return _body(result)
+
+
+async def encode_refused() -> NoReturn:
+    """Production: nobody may have payloads encrypted that workers would trust."""
+    raise HTTPException(403, ENCODE_REFUSED)
+
+
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 def create_codec_app(
     keys: KeyProvider,
     *,
@@ -146,34 +253,19 @@ def create_codec_app(
 ) -> FastAPI:
     """POST /decode (and /encode in development; Temporal codec protocol), GET /healthz; CORS
     for the UI. `development_tokens` (shared secrets for the local dev UI) only in development."""
-    dev_tokens = [t.encode("utf-8") for t in development_tokens or ()]
+    dev_tokens = tuple(t.encode("utf-8") for t in development_tokens or ())
     if environment == "production" and dev_tokens:
         raise ValueError(
             "shared codec tokens (HVERDAGSBRO_CODEC_TOKENS) are refused in production: "
             "operators use their own API tokens"
         )
-    codec = EncryptionCodec(keys)
-
-    async def authorise(request: Request) -> Caller:
-        offered = _offered_secret(request, environment).encode("utf-8")
-        # Every development token is compared, in constant time, so timing reveals no near miss.
-        if dev_tokens and any([hmac.compare_digest(offered, t) for t in dev_tokens]):
-            return Caller(actor_id=DEVELOPMENT_ACTOR)
-        record = None
-        if len(offered) <= _LONGEST_SECRET:
-            async with pool.acquire() as conn:
-                record = await token_record(conn, offered.decode("utf-8"))
-        if record is None or record.role != OPERATOR_ROLE:
-            log.warning("codec refused a caller", reason="not an operator token")
-            raise HTTPException(403, NOT_AN_OPERATOR)
-        return Caller(actor_id=record.token_id)
-
     app = FastAPI(
         title="hverdagsbro codec server",
         description="Decrypts Temporal payloads for operators, each decode audited.",
         docs_url=None,
         redoc_url=None,
     )
+    app.state.codec = CodecService(pool, EncryptionCodec(keys), environment, dev_tokens)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=allowed_origins,
@@ -190,80 +282,18 @@ def create_codec_app(
     )
     for unavailable in unavailable_errors:
         app.add_exception_handler(unavailable, unavailable_handler)
-
-    @app.post("/decode")
-    @app.post("/t/{token}/decode", include_in_schema=False)
-    async def decode(
-        body: PayloadsBody,
-        caller: Annotated[Caller, Depends(authorise)],
-        namespace: Annotated[str | None, Depends(_namespace)],
-    ) -> dict[str, list[dict[str, Any]]]:
-        payloads = _to_payloads(body)
-        groups = payloads_by_workflow(payloads)
-        request_id = uuid.uuid4().hex
-
-        async def audit(refused: str = "") -> None:
-            async with pool.acquire() as conn:
-                await record_decode(
-                    conn,
-                    request_id=request_id,
-                    actor_role=OPERATOR_ROLE,
-                    actor_id=caller.actor_id,
-                    namespace=namespace,
-                    payloads_by_workflow=groups,
-                    refused=refused,
-                )
-
-        try:
-            result = await codec.decode(payloads)
-        except EncryptionError as err:
-            await audit(refused=str(err))
-            log.warning("codec refused", operation="decode", namespace=namespace, reason=str(err))
-            raise HTTPException(400, str(err)) from None
-        # Audited before anything decrypted leaves: without the audit row, no answer.
-        await audit()
-        log.info(
-            "codec",
-            operation="decode",
-            operator=caller.actor_id,
-            namespace=namespace,
-            payloads=len(payloads),
-            workflows=len(groups),
-        )
-        return _body(result)
-
+    encoder: Callable[..., Awaitable[Any]] = encode
     if environment == "production":
-
-        @app.post("/encode")
-        @app.post("/t/{token}/encode", include_in_schema=False)
-        async def encode_refused() -> NoReturn:
-            raise HTTPException(403, ENCODE_REFUSED)
-
-    else:
-
-        @app.post("/encode")
-        @app.post("/t/{token}/encode", include_in_schema=False)
-        async def encode(
-            body: PayloadsBody,
-            caller: Annotated[Caller, Depends(authorise)],
-            namespace: Annotated[str | None, Depends(_namespace)],
-        ) -> dict[str, list[dict[str, Any]]]:
-            payloads = _to_payloads(body)
-            try:
-                result = await codec.encode(payloads)
-            except EncryptionError as err:
-                raise HTTPException(400, str(err)) from None
-            log.info(
-                "codec",
-                operation="encode",
-                operator=caller.actor_id,
-                namespace=namespace,
-                payloads=len(payloads),
-            )
-            return _body(result)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+        encoder = encode_refused
+    for operation, handler in (("decode", decode), ("encode", encoder)):
+        app.add_api_route(f"/{operation}", handler, methods=["POST"], response_model=None)
+        # The local dev UI's endpoint carries its token (refused in production).
+        app.add_api_route(
+            f"/t/{{token}}/{operation}",
+            handler,
+            methods=["POST"],
+            response_model=None,
+            include_in_schema=False,
+        )
+    app.add_api_route("/healthz", healthz, methods=["GET"])
     return app
