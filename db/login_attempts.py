@@ -50,8 +50,9 @@ class ThrottleFacts(Frozen):
 class LoginPolicy(Frozen):
     """The limits a password check must pass. `pair` (one user id from one client) and `user`
     (one user id from any client) start afresh with a success; `client` (one address, any user
-    ids) does not. A client the user logged in from within `known_for` is theirs: only `pair`
-    applies to it, so strangers' failures elsewhere cannot keep the user out."""
+    ids) does not. A device (or else an address) the user logged in from within `known_for`
+    is theirs: only `pair` applies to it, so strangers' failures elsewhere cannot keep the user
+    out, and a device is a pair of its own, apart from strangers behind the same address."""
 
     pair: Backoff
     user: Backoff
@@ -78,17 +79,21 @@ class Claim(Frozen):
 
 
 _FACTS = """
-SELECT now, pair_ok.at > now - $6::interval IS TRUE AS known_pair,
+SELECT now, dev.known OR pair_ok.at > now - $6::interval IS TRUE AS known_pair,
        p.failures AS pair_failures, p.latest AS pair_latest,
        u.failures AS user_failures, u.latest AS user_latest,
        c.failures AS client_failures, c.latest AS client_latest
 FROM (SELECT clock_timestamp() AS now) t
+CROSS JOIN LATERAL (SELECT EXISTS (SELECT FROM login_attempts WHERE user_id = $1 AND device = $7
+                    AND succeeded AND attempted_at > now - $6::interval) AS known) dev
 CROSS JOIN LATERAL (SELECT max(attempted_at) AS at FROM login_attempts
-                    WHERE user_id = $1 AND client = $2 AND succeeded) pair_ok
+                    WHERE user_id = $1 AND succeeded
+                    AND CASE WHEN dev.known THEN device = $7 ELSE client = $2 END) pair_ok
 CROSS JOIN LATERAL (SELECT max(attempted_at) AS at FROM login_attempts
                     WHERE user_id = $1 AND succeeded) user_ok
 CROSS JOIN LATERAL (SELECT count(*) AS failures, max(attempted_at) AS latest FROM login_attempts
-                    WHERE user_id = $1 AND client = $2 AND succeeded IS NOT TRUE
+                    WHERE user_id = $1 AND succeeded IS NOT TRUE
+                    AND CASE WHEN dev.known THEN device = $7 ELSE client = $2 END
                     AND attempted_at > greatest(now - $3::interval, pair_ok.at)) p
 CROSS JOIN LATERAL (SELECT count(*) AS failures, max(attempted_at) AS latest FROM login_attempts
                     WHERE user_id = $1 AND succeeded IS NOT TRUE
@@ -99,17 +104,19 @@ CROSS JOIN LATERAL (SELECT count(*) AS failures, max(attempted_at) AS latest FRO
 """
 
 _BEING_CHECKED = (
-    "INSERT INTO login_attempts (user_id, client, attempted_at, succeeded)"
-    " VALUES ($1, $2, $3, NULL) RETURNING attempt_id"
+    "INSERT INTO login_attempts (user_id, client, device, attempted_at, succeeded)"
+    " VALUES ($1, $2, $3, $4, NULL) RETURNING attempt_id"
 )
 
 
 async def claim_check(
-    conn: PooledConnection, user_id: str, client: str, policy: LoginPolicy
+    conn: PooledConnection, user_id: str, client: str, device: str, policy: LoginPolicy
 ) -> Claim:
     """May this attempt's password be checked now? If so it is recorded as being checked (a
     failure until `record_outcome` says otherwise) before the locks are let go, so attempts
-    sent in parallel each see the ones before them and those beyond the limits are refused."""
+    sent in parallel each see the ones before them and those beyond the limits are refused.
+    `client` is the address; `device` the digest of the browser's device cookie: once the
+    user has logged in with it, that device is limited apart from its address."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _USER_LOCKS, user_id)
         await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _CLIENT_LOCKS, client)
@@ -121,13 +128,14 @@ async def claim_check(
             policy.user.window,
             policy.client.window,
             policy.known_for,
+            device,
         )
         assert row is not None
         facts = ThrottleFacts.model_validate(dict(row))
         wait = policy.wait(facts)
         if wait > timedelta(0):
             return Claim(attempt_id=None, wait=wait)
-        attempt_id: int = await conn.fetchval(_BEING_CHECKED, user_id, client, facts.now)
+        attempt_id: int = await conn.fetchval(_BEING_CHECKED, user_id, client, device, facts.now)
         return Claim(attempt_id=attempt_id, wait=timedelta(0))
 
 

@@ -18,7 +18,7 @@ from api.login_throttle import LOGIN_POLICY
 from api.passwords import hash_password, verify_password
 from api.web.guard import LoginRoute, PageRoute, field, home_of
 from api.web.rendering import render
-from db.access import create_session, end_session
+from db.access import create_session, end_session, secret_digest
 from db.login_attempts import claim_check, record_outcome
 from db.logins import login_account
 
@@ -30,6 +30,9 @@ login_router = APIRouter(route_class=LoginRoute, include_in_schema=False)
 SESSION_TTL = timedelta(hours=8)
 # A log-in form is only accepted with the token its page set (no log-in CSRF).
 LOGIN_COOKIE = "hb_login"
+# Set by a successful log-in: this browser's attempts for that user are throttled on their own,
+# apart from strangers failing from the same address.
+DEVICE_COOKIE = "hb_device"
 
 
 @cache
@@ -107,10 +110,13 @@ async def login(request: Request, pool: Pool) -> Response:
     password = raw_password if isinstance(raw_password, str) else ""
     # Behind a trusted proxy uvicorn has already put the real client's address here.
     client = request.client.host if request.client else ""
+    device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(32)
     async with pool.acquire() as conn:
-        claim = await claim_check(conn, user_id, client, LOGIN_POLICY)
+        claim = await claim_check(conn, user_id, client, secret_digest(device), LOGIN_POLICY)
         if claim.attempt_id is None:
-            log.info("log-in refused until a wait is over", wait_seconds=int(claim.wait.total_seconds()))
+            log.info(
+                "log-in refused until a wait is over", wait_seconds=int(claim.wait.total_seconds())
+            )
             return _wait_page(request, claim.wait, user_id)
         account = await login_account(conn, user_id)
     stored = account.password_hash if account is not None and account.password_hash else None
@@ -135,6 +141,15 @@ async def login(request: Request, pool: Pool) -> Response:
         path="/",
     )
     response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=int(LOGIN_POLICY.known_for.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/login",
+    )
     return response
 
 

@@ -12,3 +12,10 @@ CREATE INDEX login_attempts_client ON login_attempts (client, attempted_at);
 CREATE INDEX login_attempts_age ON login_attempts (attempted_at);
 
 CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+-- The browser a user logged in from keeps a device cookie; its SHA-256 is kept with each attempt
+-- it made. A device with a success for the user is limited on its own, apart from its address,
+-- so strangers behind the same address (a hospital's shared NAT) cannot keep the user out.
+ALTER TABLE login_attempts ADD COLUMN device text;
+CREATE INDEX login_attempts_device ON login_attempts (user_id, device, attempted_at)
+    WHERE device IS NOT NULL;

@@ -18,6 +18,7 @@ import api.web.login
 from api import housekeeping
 from api.login_throttle import LOGIN_POLICY
 from api.passwords import verify_password
+from api.web.login import DEVICE_COOKIE
 from db.access import create_session, session_user
 from db.login_attempts import claim_check, record_outcome
 from db.pool import DatabasePool, create_pool
@@ -175,6 +176,28 @@ async def test_strangers_failures_keep_the_user_out_at_most_a_minute(
         assert (await try_login(own, clinician, PASSWORD)).status_code == 303
 
 
+async def test_a_stranger_behind_the_users_own_address_cannot_keep_the_user_out(
+    web_app: FastAPI, db_pool: DatabasePool, checks: list[str]
+) -> None:
+    roster = await web_roster(db_pool, peers=1)
+    clinician = roster.ward_nurse
+    shared = address()  # the hospital's NAT: everyone there comes from this address
+    async with browser_at(web_app, shared) as own:
+        assert (await try_login(own, clinician, PASSWORD)).status_code == 303
+        assert own.cookies.get(DEVICE_COOKIE)
+
+        async with browser_at(web_app, shared) as colleague:
+            for _ in range(5):
+                assert (await try_login(colleague, clinician, "guess")).status_code == 401
+            assert (await try_login(colleague, clinician, "guess")).status_code == 429
+            # Any browser there without the clinician's device cookie waits too ...
+            assert (await try_login(colleague, clinician, PASSWORD)).status_code == 429
+        checked = len(checks)
+        # ... but the clinician's own browser is a pair of its own and does not wait.
+        assert (await try_login(own, clinician, PASSWORD)).status_code == 303
+        assert len(checks) == checked + 1
+
+
 async def test_expired_sessions_and_old_attempts_are_swept(db_pool: DatabasePool) -> None:
     roster = await web_roster(db_pool, peers=1)
     user_id = roster.ward_nurse
@@ -188,7 +211,7 @@ async def test_expired_sessions_and_old_attempts_are_swept(db_pool: DatabasePool
             ("recent success", True),
             ("fresh failure", False),
         ]:
-            claim = await claim_check(conn, user_id, f"test-{name}", LOGIN_POLICY)
+            claim = await claim_check(conn, user_id, f"test-{name}", "no-device", LOGIN_POLICY)
             assert claim.attempt_id is not None
             await record_outcome(conn, claim.attempt_id, succeeded)
             ids[name] = claim.attempt_id
