@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     )
     codec_tokens: str | None = Field(
         default=None,
-        description="Comma-separated bearer tokens the codec server accepts. Unset in "
+        description="Development only (refused in production, where operators use their "
+        "own API tokens): comma-separated shared tokens the codec server accepts. Unset in "
         "development: one is generated into <data_dir>/codec-token.",
     )
     metrics_host: str = Field(

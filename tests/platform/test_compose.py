@@ -245,3 +245,82 @@ def test_the_installed_package_contains_every_subpackage() -> None:
         for init in (PROJECT_ROOT / top).rglob("__init__.py")
     }
     assert found - installed == set()
+
+
+# --- who connects to PostgreSQL as whom, and production everywhere ------------------------
+
+INIT_SCRIPT = PROJECT_ROOT / "deploy" / "postgres" / "10-create-roles-and-databases.sh"
+APP_COMMANDS = {"migrate", "worker", "api", "codec-server"}
+
+
+def env_reference(value: str) -> str:
+    """The .env variable a required reference `${NAME:?...}` reads."""
+    match = re.fullmatch(r"\$\{([A-Z][A-Z0-9_]*):\?[^}]*\}", value)
+    assert match, f"{value!r} is not a required .env reference"
+    return match.group(1)
+
+
+def app_services() -> dict[str, dict[str, Any]]:
+    return {
+        name: service
+        for name, service in SERVICES.items()
+        if service.get("image", "").startswith("hverdagsbro:")
+    }
+
+
+def test_temporal_connects_as_its_own_role_not_the_superuser() -> None:
+    postgres = environment(SERVICES["postgresql"])
+    temporal = environment(SERVICES["temporal"])
+
+    assert temporal["POSTGRES_USER"] != postgres["POSTGRES_USER"]
+    assert env_reference(temporal["POSTGRES_PWD"]) == "TEMPORAL_DB_PASSWORD"
+    # The role may not create databases: the init script made them, auto-setup must not try.
+    assert temporal["SKIP_DB_CREATE"] == "true"
+    script = INIT_SCRIPT.read_text("utf-8")
+    role = temporal["POSTGRES_USER"]
+    assert re.search(rf"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE", script)
+    for database in (temporal["DBNAME"], temporal["VISIBILITY_DBNAME"]):
+        assert f"CREATE DATABASE {database} OWNER {role};" in script
+    assert env_reference(postgres["TEMPORAL_DB_PASSWORD"]) == "TEMPORAL_DB_PASSWORD"
+
+
+def test_the_superuser_password_stays_with_the_postgres_service() -> None:
+    superuser = environment(SERVICES["postgresql"])["POSTGRES_USER"]
+    for name, service in SERVICES.items():
+        for key, value in environment(service).items():
+            if name != "postgresql":
+                assert "${POSTGRES_PASSWORD" not in value, f"{name}: {key}"
+            assert f"://{superuser}:" not in value, f"{name}: {key} connects as the superuser"
+    app_url = environment(SERVICES["api"])["HVERDAGSBRO_DATABASE_URL"]
+    assert app_url.startswith("postgresql://hverdagsbro:${APP_DB_PASSWORD:?")
+
+
+def test_each_role_has_a_password_of_its_own_from_env() -> None:
+    postgres = environment(SERVICES["postgresql"])
+    names = {
+        env_reference(postgres["POSTGRES_PASSWORD"]),
+        env_reference(environment(SERVICES["temporal"])["POSTGRES_PWD"]),
+        env_reference(postgres["APP_DB_PASSWORD"]),
+    }
+    assert names == {"POSTGRES_PASSWORD", "TEMPORAL_DB_PASSWORD", "APP_DB_PASSWORD"}
+
+
+@pytest.mark.parametrize("name", sorted(app_services()))
+def test_every_process_of_ours_runs_in_production(name: str) -> None:
+    env = environment(SERVICES[name])
+    assert SERVICES[name]["command"][0] in APP_COMMANDS
+    assert env.get("HVERDAGSBRO_ENVIRONMENT") == "production", name
+    # Production refuses the fallbacks, so each must have what it would otherwise generate.
+    assert env_reference(env["HVERDAGSBRO_ENCRYPTION_KEYS"]) == "ENCRYPTION_KEYS"
+    assert env["HVERDAGSBRO_DATABASE_URL"].startswith("postgresql://hverdagsbro:")
+
+
+def test_every_app_command_is_a_service() -> None:
+    assert {s["command"][0] for s in app_services().values()} == APP_COMMANDS
+
+
+def test_the_codec_server_takes_no_shared_token() -> None:
+    for name, service in SERVICES.items():
+        assert "HVERDAGSBRO_CODEC_TOKENS" not in environment(service), name
+    example = (PROJECT_ROOT / "deploy" / "hverdagsbro.env.example").read_text("utf-8")
+    assert not re.search(r"^CODEC_TOKENS=", example, re.MULTILINE)
