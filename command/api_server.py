@@ -30,10 +30,29 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(app: FastAPI, *, host: str, port: int, setting: str, stop: asyncio.Event) -> None:
-    """Serve `app` on host:port until `stop` is set; `setting` names the port's env var."""
+async def serve(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    setting: str,
+    stop: asyncio.Event,
+    trusted_proxies: str = "",
+) -> None:
+    """Serve `app` on host:port until `stop` is set; `setting` names the port's env var.
+
+    X-Forwarded-Proto/-For are believed only from `trusted_proxies` (comma-separated
+    addresses or networks); with none, from nobody (uvicorn itself would trust 127.0.0.1)."""
+    proxies = [p.strip() for p in trusted_proxies.split(",") if p.strip()]
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
@@ -55,6 +74,8 @@ async def serve_api(settings: Settings, database_url: str, stop: asyncio.Event) 
         port=settings.api_port,
         setting="HVERDAGSBRO_API_PORT",
         stop=stop,
+        # Behind the TLS proxy its scheme counts: cookies get Secure, responses HSTS.
+        trusted_proxies=settings.trusted_proxies,
     )
     log.info("api stopped")
 
