@@ -65,13 +65,17 @@ class EventAck(_Input):
     outcome: Literal["accepted", "duplicate"]
 
 
-class CitizenIn(_Input):
-    """Personal data: stored in PostgreSQL only, never in Temporal ids, attributes or logs."""
+class ContactIn(_Input):
+    """How to reach the citizen, as an episode records it. Personal data: stored in
+    PostgreSQL only, never in Temporal ids, attributes or logs."""
 
-    cpr: Cpr
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ]{8,16}$")
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CitizenIn(ContactIn):
+    cpr: Cpr
 
 
 class ConsentIn(_Input):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from db.connection import PooledConnection
 from schemas.episode import TERMINAL_PHASES
 from schemas.people import Actor
@@ -23,6 +25,17 @@ INSERT INTO episode_contacts
     (episode_id, citizen_id, name, phone, email, recorded_by_role, recorded_by_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (episode_id) DO NOTHING
+"""
+
+# Both or neither: the row changes and its audit entry is written in the same statement.
+_CORRECT = """
+WITH changed AS (
+    UPDATE episode_contacts SET name = $2, phone = $3, email = $4
+    WHERE episode_id = $1
+    RETURNING episode_id
+)
+INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)
+SELECT $5, now(), $6, $7, 'citizen.contact_corrected', episode_id, $8::jsonb FROM changed
 """
 
 
@@ -56,4 +69,30 @@ async def record_contact(
         email,
         recorded_by.role.value,
         recorded_by.id,
+    )
+
+
+async def correct_contact(
+    conn: PooledConnection,
+    *,
+    episode_id: str,
+    name: str,
+    phone: str | None,
+    email: str | None,
+    fields: list[str],
+    actor: Actor,
+    audit_id: str,
+) -> None:
+    """Replace the episode's contact data and write the audit entry in one statement: who,
+    when and which fields changed, never the values."""
+    await conn.execute(
+        _CORRECT,
+        episode_id,
+        name,
+        phone,
+        email,
+        audit_id,
+        actor.role.value,
+        actor.id,
+        json.dumps({"fields": fields}),
     )

@@ -161,3 +161,38 @@ async def read_model_holds(pool: DatabasePool, cpr: str, episode_ids: set[str]) 
             cpr,
         )
     return {r["episode_id"] for r in found} == episode_ids
+
+
+async def test_a_correction_changes_only_its_episode_and_is_audited_without_the_values(
+    as_user: Caller, db_pool: DatabasePool
+) -> None:
+    ward_a, ward_b = await make_roster(db_pool, peers=1), await make_roster(db_pool, peers=1)
+    nurse_a, nurse_b = await as_user(ward_a.ward_nurse), await as_user(ward_b.ward_nurse)
+    peer = await as_user(ward_a.peers[0])
+    answer = await nurse_a.post("/api/events", json=referral_for(ward_a, new_cpr(), FIRST))
+    episode_id = answer.json()["episode_id"]
+    await citizen_seen(nurse_a, episode_id)
+    corrected = {**FIRST, "phone": "+45 33334444"}
+    where = f"/api/episodes/{episode_id}/citizen"
+
+    assert (await nurse_b.put(where, json=corrected)).status_code == 404, "not ward B's"
+    assert (await peer.put(where, json=corrected)).status_code == 404, "not the peer's yet"
+    bad = await nurse_a.put(where, json={**FIRST, "phone": "call me"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "phone"
+    assert await citizen_seen(nurse_a, episode_id) == FIRST, "refusals change nothing"
+
+    done = await nurse_a.put(where, json=corrected)
+    assert done.status_code == 200, done.text
+    assert await citizen_seen(nurse_a, episode_id) == corrected
+    async with db_pool.acquire() as conn:
+        audit = await conn.fetchrow(
+            "SELECT actor_id, detail, row_to_json(a)::text AS everything FROM audit_log a"
+            " WHERE action = 'citizen.contact_corrected' AND episode_id = $1",
+            episode_id,
+        )
+    assert audit is not None
+    assert audit["actor_id"] == ward_a.ward_nurse
+    assert audit["detail"] == '{"fields": ["phone"]}'
+    for value in (*FIRST.values(), corrected["phone"]):
+        assert value not in audit["everything"], "the audit names fields, never values"
