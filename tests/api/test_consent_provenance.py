@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from command.synthetic.roster import make_roster
@@ -11,7 +13,7 @@ from tests.api.conftest import Caller
 from tests.api.test_events_api import until_applied
 
 
-def consent(episode_id: str, **extra: object) -> dict[str, object]:
+def consent(episode_id: str, **extra: object) -> dict[str, Any]:
     return event_body(
         episode_id,
         "consent_granted",
@@ -35,7 +37,7 @@ async def grants(pool: DatabasePool, event_id: str) -> list[str]:
     return [r["who"] for r in rows]
 
 
-async def started(ward: httpx.AsyncClient, body: dict[str, object]) -> str:
+async def started(ward: httpx.AsyncClient, body: dict[str, Any]) -> str:
     answer = await ward.post("/api/events", json=body)
     assert answer.status_code == 202, answer.text
     episode_id: str = answer.json()["episode_id"]

@@ -52,6 +52,7 @@ async def held_by(pool: DatabasePool, peer_id: str) -> tuple[int, int]:
             " FROM peers p WHERE p.peer_id = $1",
             peer_id,
         )
+    assert row is not None
     return (row["active_load"], row["held"])
 
 
