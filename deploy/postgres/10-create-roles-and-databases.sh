@@ -19,6 +19,12 @@ CREATE DATABASE temporal OWNER temporal;
 CREATE DATABASE temporal_visibility OWNER temporal;
 REVOKE ALL ON DATABASE temporal, temporal_visibility FROM PUBLIC;
 
+-- Temporal's visibility schema starts with CREATE EXTENSION IF NOT EXISTS btree_gin: made here,
+-- so the schema tool needs no more than ownership of its database.
+\connect temporal_visibility
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+\connect postgres
+
 CREATE ROLE hverdagsbro LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
     PASSWORD :'app_password';
 CREATE DATABASE hverdagsbro OWNER hverdagsbro;

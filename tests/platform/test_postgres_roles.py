@@ -70,6 +70,16 @@ async def test_temporal_owns_its_two_databases_and_can_build_its_schema(cluster:
             await conn.close()
 
 
+async def test_the_visibility_schema_s_extension_is_there_for_temporal(cluster: Cluster) -> None:
+    conn = await cluster.connect("temporal", "temporal_visibility")
+    try:
+        # The first statement of Temporal's PostgreSQL 12 visibility schema.
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        assert await conn.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'btree_gin'")
+    finally:
+        await conn.close()
+
+
 async def test_temporal_is_no_superuser_and_cannot_make_roles_or_databases(
     cluster: Cluster,
 ) -> None:
