@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from db import episode_commits, outbox
 from db.connection import PooledConnection
@@ -11,6 +12,7 @@ from db.events_received import mark_applied
 from db.outbox import Queued
 from db.pool import DatabasePool
 from schemas.commit import AuditEntry, CommitResult, EpisodeCommit
+from schemas.commit_refusal import COMMIT_REFUSED
 from schemas.notifications import Channel, DeliveryStatus, Notification
 
 log = structlog.get_logger(__name__)
@@ -29,6 +31,34 @@ class EpisodeStore:
 
     @activity.defn
     async def commit_episode(self, commit: EpisodeCommit) -> CommitResult:
+        """Store the commit. Data PostgreSQL refuses for good fails at once (non-retryable
+        `CommitRefused`, naming the table and the error class, never a value); a lost
+        connection or a timeout raises as it is, and the call is retried."""
+        try:
+            applied = await self._write(commit)
+        except episode_commits.Refused as refused:
+            refusal = refused.refusal
+            log.warning(
+                "episode commit refused",
+                episode_id=commit.episode_id,
+                commit_seq=commit.commit_seq,
+                table=refusal.table,
+                error=refusal.error,
+                sqlstate=refusal.sqlstate,
+            )
+            raise ApplicationError(
+                str(refusal), refusal, type=COMMIT_REFUSED, non_retryable=True
+            ) from None
+        log.info(
+            "episode committed",
+            episode_id=commit.episode_id,
+            commit_seq=commit.commit_seq,
+            applied=applied,
+        )
+        return CommitResult(commit_seq=commit.commit_seq, applied=applied)
+
+    async def _write(self, commit: EpisodeCommit) -> bool:
+        """All of the commit in one transaction; True the first time it is applied."""
         async with self._pool.acquire() as conn, conn.transaction():
             applied = await episode_commits.write_episode(conn, commit)
             if applied and commit.goals:
@@ -40,16 +70,12 @@ class EpisodeStore:
             if commit.audit:
                 await episode_commits.write_audit(conn, commit)
                 if event_ids := applied_event_ids(commit.audit):
-                    await mark_applied(conn, event_ids, commit.episode_id)
-            for notification in commit.notifications:
-                await self._queue(conn, notification)
-        log.info(
-            "episode committed",
-            episode_id=commit.episode_id,
-            commit_seq=commit.commit_seq,
-            applied=applied,
-        )
-        return CommitResult(commit_seq=commit.commit_seq, applied=applied)
+                    with episode_commits.refused_as("events_received"):
+                        await mark_applied(conn, event_ids, commit.episode_id)
+            with episode_commits.refused_as("outbox"):
+                for notification in commit.notifications:
+                    await self._queue(conn, notification)
+        return applied
 
     async def _queue(self, conn: PooledConnection, n: Notification) -> None:
         """One outbox row per person and channel; the inbox is delivered by being written."""

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
 
 from db.connection import PooledConnection
 from schemas.commit import AuditEntry, EpisodeCommit, TimelineEntry
+from schemas.commit_refusal import CommitRefusal
 from schemas.people import Actor
 from schemas.tasks import Task
 
@@ -97,6 +102,36 @@ ON CONFLICT (audit_id) DO NOTHING
 """
 
 
+# What PostgreSQL (or asyncpg encoding a value for it) refuses whatever the time: data it
+# cannot hold (class 22: a NUL in text, \u0000 in jsonb, a number out of range) and
+# constraints the data breaks (class 23). Lost connections, timeouts, deadlocks and
+# serialization failures are other classes: those retry.
+NEVER_STORABLE: tuple[type[Exception], ...] = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+)
+
+
+class Refused(Exception):
+    """The commit can never succeed as it is; says where and what kind, never a value."""
+
+    def __init__(self, refusal: CommitRefusal) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+@contextmanager
+def refused_as(table: str) -> Iterator[None]:
+    """Turn PostgreSQL refusing the data itself into Refused. PostgreSQL's message may quote
+    the row ("Failing row contains ..."), so neither it nor the error is kept as a cause."""
+    try:
+        yield
+    except NEVER_STORABLE as err:
+        sqlstate = getattr(err, "sqlstate", None) or ""
+        refusal = CommitRefusal(table=table, error=type(err).__name__, sqlstate=sqlstate)
+        raise Refused(refusal) from None
+
+
 def actor_ref(actor: Actor | None) -> str | None:
     """How an actor is stored in a single text column: "role:id"."""
     return None if actor is None else f"{actor.role.value}:{actor.id}"
@@ -105,34 +140,35 @@ def actor_ref(actor: Actor | None) -> str | None:
 async def write_episode(conn: PooledConnection, commit: EpisodeCommit) -> bool:
     """Write the episode row; True the first time this commit is applied."""
     p = commit.projection
-    row = await conn.fetchrow(
-        _UPSERT_EPISODE,
-        commit.episode_id,
-        p.citizen_id,
-        p.programme,
-        p.phase.value,
-        p.peer_id,
-        p.municipality_code,
-        p.ward_id,
-        p.organisation_id,
-        p.risk_elevated,
-        list(p.consents),
-        p.referred_at,
-        p.discharged_at,
-        p.first_contact_at,
-        p.next_due_at,
-        p.next_due_kind,
-        p.overdue_tasks,
-        p.follow_ups_done,
-        p.follow_ups_planned,
-        p.readmissions,
-        list(p.milestones),
-        p.hope_score_start,
-        p.hope_score_end,
-        p.closed_at,
-        p.end_reason,
-        commit.commit_seq,
-    )
+    with refused_as("episodes"):
+        row = await conn.fetchrow(
+            _UPSERT_EPISODE,
+            commit.episode_id,
+            p.citizen_id,
+            p.programme,
+            p.phase.value,
+            p.peer_id,
+            p.municipality_code,
+            p.ward_id,
+            p.organisation_id,
+            p.risk_elevated,
+            list(p.consents),
+            p.referred_at,
+            p.discharged_at,
+            p.first_contact_at,
+            p.next_due_at,
+            p.next_due_kind,
+            p.overdue_tasks,
+            p.follow_ups_done,
+            p.follow_ups_planned,
+            p.readmissions,
+            list(p.milestones),
+            p.hope_score_start,
+            p.hope_score_end,
+            p.closed_at,
+            p.end_reason,
+            commit.commit_seq,
+        )
     if row is None:
         return False  # an older commit: the stored snapshot is newer and stays
     stored: int | None = row["stored_seq"]
@@ -141,27 +177,35 @@ async def write_episode(conn: PooledConnection, commit: EpisodeCommit) -> bool:
 
 async def write_goals(conn: PooledConnection, commit: EpisodeCommit) -> None:
     """The commit's goals replace the stored ones (numbered in order, extras dropped)."""
-    await conn.executemany(
-        _UPSERT_GOAL,
-        [
-            (commit.episode_id, no, goal.area.value, goal.text)
-            for no, goal in enumerate(commit.goals)
-        ],
-    )
-    await conn.execute(_DROP_GOALS_BEYOND, commit.episode_id, len(commit.goals))
+    with refused_as("episode_goals"):
+        await conn.executemany(
+            _UPSERT_GOAL,
+            [
+                (commit.episode_id, no, goal.area.value, goal.text)
+                for no, goal in enumerate(commit.goals)
+            ],
+        )
+        await conn.execute(_DROP_GOALS_BEYOND, commit.episode_id, len(commit.goals))
 
 
 # executemany sends each batch in one round trip.
 async def write_tasks(conn: PooledConnection, commit: EpisodeCommit) -> None:
-    await conn.executemany(_UPSERT_TASK, [_task_args(commit, t) for t in commit.tasks])
+    with refused_as("tasks"):
+        await conn.executemany(_UPSERT_TASK, [_task_args(commit, t) for t in commit.tasks])
 
 
 async def write_timeline(conn: PooledConnection, commit: EpisodeCommit) -> None:
-    await conn.executemany(_INSERT_TIMELINE, [_timeline_args(commit, e) for e in commit.timeline])
+    with refused_as("timeline"):
+        await conn.executemany(
+            _INSERT_TIMELINE, [_timeline_args(commit, e) for e in commit.timeline]
+        )
 
 
 async def write_audit(conn: PooledConnection, commit: EpisodeCommit) -> None:
-    await conn.executemany(_INSERT_AUDIT, [_audit_args(commit.episode_id, a) for a in commit.audit])
+    with refused_as("audit_log"):
+        await conn.executemany(
+            _INSERT_AUDIT, [_audit_args(commit.episode_id, a) for a in commit.audit]
+        )
 
 
 def _task_args(commit: EpisodeCommit, task: Task) -> tuple[object, ...]:

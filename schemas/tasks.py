@@ -26,6 +26,8 @@ class TaskKind(StrEnum):
     PROGRAMME_REVIEW = "programme_review"
     CONCERN = "concern"
     NOTIFICATION_FAILED = "notification_failed"
+    # The read model refused a change for good; it was stored without what it could not hold.
+    COMMIT_FAILED = "commit_failed"
     OUTCOME_QUESTIONNAIRE = "outcome_questionnaire"
     DEBRIEF = "debrief"
 

@@ -13,9 +13,12 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.episode_store import EpisodeStore
     from activities.notifications import Notifier
+    from schemas.commit import EpisodeCommit
+    from schemas.commit_refusal import CommitRefusal
     from schemas.notifications import Notification, Template
+    from schemas.people import SYSTEM
     from schemas.tasks import TaskKind
-    from workflows import patches, projections
+    from workflows import commit_refusals, patches, projections
     from workflows.calls import DATABASE_CALL, DELIVERY
     from workflows.record import EpisodeRecord
     from workflows.timings import ESCALATION_DUE
@@ -37,6 +40,9 @@ class Machinery:
         # update wait for the main loop's reaction before it answers.
         self.waiting_for: Callable[[], bool] | None = None
         self.main_turns = 0
+        # The refusal the last commit met: the same refusal again is not reported again, so
+        # a report that cannot be stored either does not commit in a loop.
+        self.last_refusal: CommitRefusal | None = None
 
     def start(self) -> list[asyncio.Task[None]]:
         """The loops that run until the process ends (the commit loop first)."""
@@ -106,22 +112,110 @@ class Machinery:
                 tasks=state.tasks,
             )
             self.committing = True
-            if workflow.patched(patches.COMMIT_AS_LOCAL_ACTIVITY):
-                # In the same workflow task as the change: no round trip through the
-                # server's activity queue and one history event instead of six.
-                await workflow.execute_local_activity_method(
-                    EpisodeStore.commit_episode, commit, **DATABASE_CALL
-                )
-            else:
-                await workflow.execute_activity_method(
-                    EpisodeStore.commit_episode, commit, **DATABASE_CALL
-                )
+            delivered = await self._store(commit)
             self.committing = False
             self.committed_seq = commit.commit_seq
-            for notification in commit.notifications:
+            for notification in delivered:
                 job = asyncio.create_task(self._deliver(notification))
                 self.deliveries.add(job)
                 job.add_done_callback(self.deliveries.discard)
+
+    async def _store(self, commit: EpisodeCommit) -> tuple[Notification, ...]:
+        """Store the commit; the notifications now in the outbox, to deliver."""
+        try:
+            await self._call_commit(commit)
+        except ActivityError as err:
+            refusal = commit_refusals.refusal_of(err)
+            if refusal is None or not workflow.patched(patches.COMMIT_REFUSED_RAISES_TASK):
+                raise
+            return await self._store_what_can_be(commit, refusal)
+        self.last_refusal = None
+        return commit.notifications
+
+    async def _call_commit(self, commit: EpisodeCommit) -> None:
+        if workflow.patched(patches.COMMIT_AS_LOCAL_ACTIVITY):
+            # In the same workflow task as the change: no round trip through the
+            # server's activity queue and one history event instead of six.
+            await workflow.execute_local_activity_method(
+                EpisodeStore.commit_episode, commit, **DATABASE_CALL
+            )
+        else:
+            await workflow.execute_activity_method(
+                EpisodeStore.commit_episode, commit, **DATABASE_CALL
+            )
+
+    async def _store_what_can_be(
+        self, commit: EpisodeCommit, refusal: CommitRefusal
+    ) -> tuple[Notification, ...]:
+        """PostgreSQL refuses the commit for good (a NUL in a note, a broken constraint):
+        store it without the characters no text column can hold, else also without the rows
+        of the table that refuses them, else not at all; and raise a task for a person. The
+        episode goes on either way, so its escalations and notifications still go out."""
+        commit_refusals.clean_state(self.record.state, commit)
+        cleaned = commit_refusals.cleaned(commit)
+        again: CommitRefusal | None = refusal
+        if cleaned != commit:
+            again = await self._try_commit(cleaned)
+            if again is None:
+                return self._stored(commit, cleaned, refusal, "without characters it cannot store")
+        assert again is not None
+        part = commit_refusals.without(cleaned, again.table)
+        if part is not None and part != cleaned and await self._try_commit(part) is None:
+            return self._stored(commit, part, refusal, f"without its {again.table} rows")
+        return self._stored(commit, None, refusal, "not stored")
+
+    async def _try_commit(self, commit: EpisodeCommit) -> CommitRefusal | None:
+        """None once stored; the refusal if PostgreSQL refuses this one too."""
+        try:
+            await self._call_commit(commit)
+        except ActivityError as err:
+            refusal = commit_refusals.refusal_of(err)
+            if refusal is None:
+                raise
+            return refusal
+        return None
+
+    def _stored(
+        self,
+        commit: EpisodeCommit,
+        stored: EpisodeCommit | None,
+        refusal: CommitRefusal,
+        how: str,
+    ) -> tuple[Notification, ...]:
+        """Report the refusal; the notifications of what was stored, to deliver."""
+        self._report_refusal(commit.commit_seq, refusal, how)
+        return stored.notifications if stored else ()
+
+    def _report_refusal(self, commit_seq: int, refusal: CommitRefusal, stored: str) -> None:
+        """Audit, timeline and an operator task: where and what kind, never a value."""
+        workflow.logger.warning(
+            "episode commit refused",
+            extra={
+                "commit_seq": commit_seq,
+                "table": refusal.table,
+                "error": refusal.error,
+                "sqlstate": refusal.sqlstate,
+                "stored": stored,
+            },
+        )
+        if refusal == self.last_refusal:
+            return
+        self.last_refusal = refusal
+        record = self.record
+        record.audit(
+            SYSTEM,
+            "commit.refused",
+            detail={
+                "commit_seq": str(commit_seq),
+                "table": refusal.table,
+                "error": refusal.error,
+                "sqlstate": refusal.sqlstate,
+                "stored": stored,
+            },
+        )
+        record.timeline("commit_refused", f"A change could not be stored as sent: {stored}")
+        if not record.tasks_of(TaskKind.COMMIT_FAILED):
+            record.add_task(TaskKind.COMMIT_FAILED, record.coordinator(), due_in=ESCALATION_DUE)
 
     async def _deliver(self, notification: Notification) -> None:
         record = self.record

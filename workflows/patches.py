@@ -12,3 +12,6 @@ DANISH_PUBLIC_HOLIDAYS = "danish-public-holidays"
 COMMIT_AFTER_MAIN_REACTS = "commit-after-main-reacts"
 # An open-ended programme is reviewed every `review_every_weeks` weeks of follow-up.
 REVIEW_EVERY_WEEKS = "review-every-weeks"
+# A commit PostgreSQL refuses for good is stored without what it cannot hold, and an
+# operator task says so, instead of retrying forever.
+COMMIT_REFUSED_RAISES_TASK = "commit-refused-raises-task"

@@ -210,6 +210,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "programme_review": ("Revurdering", "Programme review"),
         "concern": ("Bekymring", "Concern"),
         "notification_failed": ("Besked kunne ikke sendes", "Notification failed"),
+        "commit_failed": ("Ændring kunne ikke gemmes", "A change could not be stored"),
         "outcome_questionnaire": ("Afsluttende spørgeskema", "Outcome questionnaire"),
         "debrief": ("Debriefing", "Debrief"),
     },
