@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import until_applied
+from tests.conftest import eventually
 
 
 def consent(episode_id: str, **extra: object) -> dict[str, Any]:
@@ -66,8 +68,12 @@ async def test_a_consent_claimed_as_recorded_by_someone_else_is_refused(
     await until_applied(coordinator, honest["event_id"])
     assert await grants(db_pool, plain["event_id"]) == [roster.coordinator]
     assert await grants(db_pool, honest["event_id"]) == [roster.coordinator]
-    async with db_pool.acquire() as conn:
+    await eventually(functools.partial(has_consent, db_pool, episode_id, "share_with_jobcenter"))
+
+
+async def has_consent(pool: DatabasePool, episode_id: str, scope: str) -> bool:
+    async with pool.acquire() as conn:
         consents = await conn.fetchval(
             "SELECT consents FROM episodes WHERE episode_id = $1", episode_id
         )
-    assert "share_with_jobcenter" in consents
+    return scope in (consents or [])
