@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from api.dependencies import Pool, Tokens
 from api.errors import ApiError
-from api.principal import Principal, TokenRole
+from api.principal import Binding, Principal, TokenRole
 from api.token_cache import TokenCache
 from db.access import SessionUser, session_user, token_record
 from db.pool import DatabasePool
@@ -48,7 +48,12 @@ async def find_principal(
         if token is None:
             raise ApiError(401, "Authorization: the token is unknown, expired or revoked")
         principal = Principal(
-            id=token.token_id, role=TokenRole(token.role), display_name=token.name
+            id=token.token_id,
+            role=TokenRole(token.role),
+            display_name=token.name,
+            binding=Binding(
+                organisations=token.organisations, wards=token.wards, sor_codes=token.sor_codes
+            ),
         )
         tokens.put(secret.strip(), principal, token.expires_at)
         return principal

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.intake import EventIntake
 from api.medcom.intake import MedcomIntake
+from api.medcom.senders import receiver_identities
 from api.task_decisions import TaskDecisions
 from api.token_cache import TokenCache
 from db.pool import DatabasePool
@@ -42,7 +43,7 @@ class Services:
             tokens=TokenCache(),
             intake=intake,
             decisions=TaskDecisions(pool, temporal),
-            medcom=MedcomIntake(pool, intake),
+            medcom=MedcomIntake(pool, intake, receiver_identities(settings.medcom_receivers)),
         )
 
 

@@ -22,7 +22,7 @@ from api.event_input import (
     referral_event,
 )
 from api.principal import Principal, TokenRole
-from api.scoping import EpisodeScope, may_see_episode
+from api.scoping import EpisodeScope, may_refer_from, may_see_episode
 from db.citizens import upsert_citizen
 from db.connection import CONNECTION_LOST, PooledConnection
 from db.episode_contacts import open_episode_besides, record_contact
@@ -37,11 +37,11 @@ from db.events_received import (
     event_record,
     mark_applied,
     mark_signalled,
-    parked_bodies,
+    parked_events,
     record_event,
     undelivered,
 )
-from db.medcom import assign_waiting
+from db.medcom import assign_waiting, episode_senders
 from db.pool import DatabasePool
 from db.programmes import load_programme
 from hverdagsbro.metrics import Metrics
@@ -150,7 +150,7 @@ class EventIntake:
 
     async def _referral(self, principal: Principal, body: EventIn) -> EventAck:
         referral = parse_referral_input(body)
-        if principal.role == Role.WARD and referral.ward_id != principal.ward_id:
+        if not may_refer_from(principal, referral.ward_id):
             raise ApiError(403, "payload.ward_id: you may refer only from your own ward")
         seen = await self._seen(body.event_id)
         if seen is not None:
@@ -306,20 +306,22 @@ class EventIntake:
 
     async def deliver_parked(self, citizen_id: str, episode_id: str) -> int:
         """Hand events kept for a citizen without an episode (MedCom notifications that came
-        before the referral) to their new episode, oldest first; returns how many."""
+        before the referral) to their new episode, oldest first; returns how many. Only what
+        a sender that may speak for the episode's ward sent: the rest stays kept."""
         async with self.pool.acquire() as conn:
-            bodies = await parked_bodies(conn, citizen_id)
-        for body in bodies:
-            event = EVENT_ADAPTER.validate_python(json.loads(body))
+            senders = await episode_senders(conn, episode_id)
+            parked = await parked_events(conn, citizen_id, senders)
+        for row in parked:
+            event = EVENT_ADAPTER.validate_python(json.loads(row.body))
             await self.deliver(event, episode_id, source="medcom")
-        if bodies:
+        if parked:
             async with self.pool.acquire() as conn:
-                await assign_waiting(conn, citizen_id, episode_id)
-                await assign_parked(conn, citizen_id, episode_id)
+                await assign_waiting(conn, citizen_id, episode_id, senders)
+                await assign_parked(conn, [row.event_id for row in parked], episode_id)
             log.info(
-                "kept events handed to the new episode", episode_id=episode_id, events=len(bodies)
+                "kept events handed to the new episode", episode_id=episode_id, events=len(parked)
             )
-        return len(bodies)
+        return len(parked)
 
     async def status(self, principal: Principal, event_id: str) -> EventRecord:
         """Where an event stands (received, signalled, applied, parked), for its reporters."""

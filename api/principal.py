@@ -14,8 +14,28 @@ class TokenRole(StrEnum):
     OPERATOR = "operator"
 
 
+class Binding(Frozen):
+    """Whom a system token speaks for: its organisations, and the wards (with their SOR codes)
+    it is bound to by SOR code or through their organisation. Empty: nobody."""
+
+    organisations: frozenset[str] = frozenset()
+    wards: frozenset[str] = frozenset()
+    sor_codes: frozenset[str] = frozenset()
+
+    def covers_ward(self, ward_id: str) -> bool:
+        return ward_id in self.wards
+
+    def covers_episode(self, ward_id: str, organisation_id: str) -> bool:
+        """An episode of one of its wards, or one its organisation runs."""
+        return ward_id in self.wards or organisation_id in self.organisations
+
+    def may_send_as(self, sor_code: str) -> bool:
+        return sor_code in self.sor_codes
+
+
 class Principal(Frozen):
-    """The caller, with what row scoping needs: their ward, organisation or municipality."""
+    """The caller, with what row scoping needs: their ward, organisation or municipality, or
+    (for a system token) whom the token speaks for."""
 
     id: str
     role: Role | TokenRole
@@ -25,6 +45,7 @@ class Principal(Frozen):
     municipality_code: str | None = None
     service: str | None = None
     csrf_token: str | None = None
+    binding: Binding = Binding()
 
     @property
     def is_person(self) -> bool:

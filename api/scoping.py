@@ -36,7 +36,8 @@ class TaskScope(Protocol):
 
 def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
     """Ward: their ward. Peer: assigned to them. Coordinator: their organisation.
-    Caseworker: their municipality, and only with consent for their service."""
+    Caseworker: their municipality, and only with consent for their service.
+    Integration token: episodes of the wards and organisations it is bound to."""
     match p.role:
         case Role.WARD:
             return episode.ward_id == p.ward_id
@@ -51,9 +52,21 @@ def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
                 and scope is not None
                 and scope.value in episode.consents
             )
-        case Role.OPERATOR | TokenRole.OPERATOR | TokenRole.INTEGRATION:
+        case TokenRole.INTEGRATION:
+            return p.binding.covers_episode(episode.ward_id, episode.organisation_id)
+        case Role.OPERATOR | TokenRole.OPERATOR:
             return True
     return False
+
+
+def may_refer_from(p: Principal, ward_id: str) -> bool:
+    """A ward refers from its own ward; an integration token from the wards it is bound to."""
+    match p.role:
+        case Role.WARD:
+            return ward_id == p.ward_id
+        case TokenRole.INTEGRATION:
+            return p.binding.covers_ward(ward_id)
+    return True
 
 
 def may_see_citizen(p: Principal, episode: EpisodeScope) -> bool:

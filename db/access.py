@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import Field
@@ -26,12 +27,17 @@ class SessionUser(Frozen):
 
 
 class ApiToken(Frozen):
-    """A token that is neither expired nor revoked (its secret is never stored)."""
+    """A token that is neither expired nor revoked (its secret is never stored), with whom it
+    may speak for: its organisations, and the wards (and their SOR codes) those organisations
+    hold or the token is bound to by SOR code. A token bound to nothing speaks for nobody."""
 
     token_id: str
     name: str
     role: str
     expires_at: datetime | None
+    organisations: frozenset[str] = frozenset()
+    wards: frozenset[str] = frozenset()
+    sor_codes: frozenset[str] = frozenset()
 
 
 def secret_digest(secret: str) -> str:
@@ -76,31 +82,115 @@ async def end_expired_sessions(conn: PooledConnection) -> int:
 
 
 async def create_token(
-    conn: PooledConnection, *, name: str, role: str, ttl: timedelta | None
+    conn: PooledConnection,
+    *,
+    name: str,
+    role: str,
+    ttl: timedelta | None,
+    sor_codes: Sequence[str] = (),
+    organisations: Sequence[str] = (),
 ) -> tuple[str, str]:
-    """A new API token; returns (token id, the secret, shown once)."""
+    """A new API token bound to the given ward SOR codes and organisations (both known here;
+    the foreign keys refuse others); returns (token id, the secret, shown once)."""
     token_id = f"tok-{secrets.token_hex(6)}"
     secret = f"hb_{secrets.token_urlsafe(32)}"
     expires = datetime.now(UTC) + ttl if ttl else None
-    await conn.execute(
-        "INSERT INTO api_tokens (token_id, name, role, token_hash, expires_at)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        token_id,
-        name,
-        role,
-        secret_digest(secret),
-        expires,
-    )
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO api_tokens (token_id, name, role, token_hash, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            token_id,
+            name,
+            role,
+            secret_digest(secret),
+            expires,
+        )
+        await bind_token(conn, token_id, sor_codes=sor_codes, organisations=organisations)
     return token_id, secret
+
+
+async def bind_token(
+    conn: PooledConnection,
+    token_id: str,
+    *,
+    sor_codes: Sequence[str] = (),
+    organisations: Sequence[str] = (),
+) -> bool:
+    """Let an active token also speak for these ward SOR codes and organisations (a binding it
+    has already is kept once); False if no active token has that id."""
+    async with conn.transaction():
+        active = await conn.fetchval(
+            "SELECT 1 FROM api_tokens WHERE token_id = $1 AND revoked_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > now()) FOR UPDATE",
+            token_id,
+        )
+        if active is None:
+            return False
+        await conn.execute(
+            "INSERT INTO api_token_senders (token_id, sor_code)"
+            " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            token_id,
+            list(sor_codes),
+        )
+        await conn.execute(
+            "INSERT INTO api_token_senders (token_id, organisation_id)"
+            " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            token_id,
+            list(organisations),
+        )
+    return True
+
+
+async def unknown_senders(
+    conn: PooledConnection, sor_codes: Sequence[str], organisations: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """(SOR codes no ward has, organisation ids not in the roster), each in the order given."""
+    known_sor = {
+        r["sor_code"]
+        for r in await conn.fetch(
+            "SELECT sor_code FROM wards WHERE sor_code = ANY($1::text[])", list(sor_codes)
+        )
+    }
+    known_org = {
+        r["organisation_id"]
+        for r in await conn.fetch(
+            "SELECT organisation_id FROM organisations WHERE organisation_id = ANY($1::text[])",
+            list(organisations),
+        )
+    }
+    return (
+        [s for s in sor_codes if s not in known_sor],
+        [o for o in organisations if o not in known_org],
+    )
+
+
+# One statement per authentication: the token and whom it speaks for. A ward is covered when
+# the token is bound to its SOR code or to its organisation (a region covers its wards).
+_TOKEN_RECORD = """
+WITH t AS (
+    SELECT token_id, name, role, expires_at FROM api_tokens
+    WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+), bound AS (
+    SELECT s.sor_code, s.organisation_id FROM api_token_senders s JOIN t USING (token_id)
+), covered AS (
+    SELECT w.ward_id, w.sor_code FROM wards w
+    WHERE EXISTS (
+        SELECT 1 FROM bound b
+        WHERE b.organisation_id = w.organisation_id OR b.sor_code = w.sor_code
+    )
+)
+SELECT t.token_id, t.name, t.role, t.expires_at,
+       ARRAY(SELECT organisation_id FROM bound WHERE organisation_id IS NOT NULL)
+           AS organisations,
+       ARRAY(SELECT ward_id FROM covered) AS wards,
+       ARRAY(SELECT sor_code FROM covered WHERE sor_code IS NOT NULL) AS sor_codes
+FROM t
+"""
 
 
 async def token_record(conn: PooledConnection, secret: str) -> ApiToken | None:
     """The token behind a bearer secret, if it is neither expired nor revoked."""
-    row = await conn.fetchrow(
-        "SELECT token_id, name, role, expires_at FROM api_tokens WHERE token_hash = $1"
-        " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
-        secret_digest(secret),
-    )
+    row = await conn.fetchrow(_TOKEN_RECORD, secret_digest(secret))
     return None if row is None else ApiToken.model_validate(dict(row))
 
 

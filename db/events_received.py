@@ -30,12 +30,14 @@ async def record_event(
     status: Literal["received", "parked"],
     episode_id: str | None = None,
     citizen_id: str | None = None,
+    sender_sor: str | None = None,
 ) -> str | None:
     """Keep the event once; returns None when it is new, else the status of the earlier row
-    (a repeat of the same event_id changes nothing)."""
+    (a repeat of the same event_id changes nothing). `sender_sor` is the MedCom sender of an
+    event kept for a citizen without an episode."""
     inserted = await conn.fetchval(
         "INSERT INTO events_received (event_id, event_type, episode_id, citizen_id,"
-        " source, status, body) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
+        " source, status, body, sender_sor) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)"
         " ON CONFLICT (event_id) DO NOTHING RETURNING true",
         event.event_id,
         event.type,
@@ -44,6 +46,7 @@ async def record_event(
         source,
         status,
         json.dumps(event.model_dump(mode="json")),
+        sender_sor,
     )
     if inserted:
         return None
@@ -154,22 +157,29 @@ async def applied_referral_scope(conn: PooledConnection, episode_id: str) -> Ref
     return None if payload is None else ReferralScope.model_validate_json(payload)
 
 
-async def parked_bodies(conn: PooledConnection, citizen_id: str) -> list[str]:
-    """The bodies (JSON) of events kept for a citizen without an episode, oldest first."""
+class Parked(Frozen):
+    event_id: str
+    body: str = Field(repr=False, description="The event as JSON; personal data.")
+
+
+async def parked_events(
+    conn: PooledConnection, citizen_id: str, senders: Sequence[str]
+) -> list[Parked]:
+    """The events kept for a citizen without an episode that one of these senders (SOR codes)
+    sent, oldest first; events from other senders (or none recorded) are not among them."""
     rows = await conn.fetch(
-        "SELECT body::text AS body FROM events_received WHERE citizen_id = $1"
-        " AND status = 'parked' ORDER BY received_at",
+        "SELECT event_id, body::text AS body FROM events_received WHERE citizen_id = $1"
+        " AND status = 'parked' AND sender_sor = ANY($2::text[]) ORDER BY received_at",
         citizen_id,
+        list(senders),
     )
-    return [r["body"] for r in rows]
+    return [Parked.model_validate(dict(r)) for r in rows]
 
 
-async def assign_parked(conn: PooledConnection, citizen_id: str, episode_id: str) -> None:
-    """The citizen's kept events belong to the episode a referral has just started."""
+async def assign_parked(conn: PooledConnection, event_ids: Sequence[str], episode_id: str) -> None:
+    """These kept events belong to the episode a referral has just started."""
     await conn.execute(
-        "UPDATE events_received SET episode_id = $2"
-        " WHERE citizen_id = $1 AND episode_id IS NULL"
-        " AND event_type <> 'referral_created'",
-        citizen_id,
+        "UPDATE events_received SET episode_id = $2 WHERE event_id = ANY($1::text[])",
+        list(event_ids),
         episode_id,
     )

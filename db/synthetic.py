@@ -26,9 +26,16 @@ class PeerRow(Frozen):
 
 
 async def add_partnership(
-    conn: PooledConnection, *, key: str, organisation_id: str, municipality_code: str, ward_id: str
+    conn: PooledConnection,
+    *,
+    key: str,
+    organisation_id: str,
+    municipality_code: str,
+    ward_id: str,
+    ward_sor: str,
 ) -> None:
-    """Partnership p-<key> with one NGO, its ward and a municipality (kept if it exists)."""
+    """Partnership p-<key> with one NGO, its ward (with its SOR code) and a municipality
+    (kept if it exists)."""
     await conn.execute(
         "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)",
         f"p-{key}",
@@ -48,10 +55,11 @@ async def add_partnership(
         f"Kommune {municipality_code}",
     )
     await conn.execute(
-        "INSERT INTO wards (ward_id, name, organisation_id) VALUES ($1, $2, $3)",
+        "INSERT INTO wards (ward_id, name, organisation_id, sor_code) VALUES ($1, $2, $3, $4)",
         ward_id,
         f"Ward {key}",
         organisation_id,
+        ward_sor,
     )
 
 

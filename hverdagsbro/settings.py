@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto/-For the API believes (cookies get Secure, HSTS is sent on "
         "https). Empty: no proxy is believed.",
     )
+    medcom_receivers: str = Field(
+        default="",
+        pattern=r"^\s*([0-9]{6,18}\s*(,\s*[0-9]{6,18}\s*)*)?$",
+        description="Comma-separated SOR codes this system receives MedCom messages for; a "
+        "message addressed to another receiver is refused. Empty: any well-formed SOR code.",
+    )
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL URL. Unset: an embedded PostgreSQL under the data folder.",

@@ -32,6 +32,8 @@ from schemas.medcom import (
 
 _SAFE_CODE = re.compile(r"[a-z]+(?:-[a-z]+){0,8}")
 _UUID_PREFIX = "urn:uuid:"
+# MedCom addresses an organisation by its SOR code: `https://sor2.sum.dsdn.dk/#id=<SOR>`.
+SOR_ENDPOINT = "https://sor2.sum.dsdn.dk/#id="
 _T = TypeVar("_T")
 
 
@@ -110,6 +112,14 @@ def _organization_sor(
             "Bundle.entry[Organization].identifier", f"{role} has no SOR identifier ({SOR_SYSTEM})"
         )
     return org.sor_code
+
+
+def _same_sor(endpoint: str | None, sor_code: str | None, field: str, element: str) -> None:
+    """An endpoint given as a SOR address names the organisation the message names."""
+    if endpoint is None or not endpoint.startswith(SOR_ENDPOINT):
+        return
+    if endpoint.removeprefix(SOR_ENDPOINT) != sor_code:
+        raise MedcomError(field, f"names another SOR code than {element}")
 
 
 def _current_provenance(
@@ -283,6 +293,23 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
 
     receiver = header.destination[0].receiver if header.destination else None
     receiver_org = bundle.resolve(receiver, "Organization")
+    receiver_sor = receiver_org.sor_code if isinstance(receiver_org, MedcomOrganization) else None
+    sender_sor = _organization_sor(
+        bundle, header.sender, "Bundle.entry[MessageHeader].sender", "sender"
+    )
+    _same_sor(
+        header.source.endpoint,
+        sender_sor,
+        "Bundle.entry[MessageHeader].source.endpoint",
+        "MessageHeader.sender",
+    )
+    if header.destination:
+        _same_sor(
+            header.destination[0].endpoint,
+            receiver_sor,
+            "Bundle.entry[MessageHeader].destination[0].endpoint",
+            "MessageHeader.destination[0].receiver",
+        )
     try:
         return HospitalNotification(
             bundle_id=bundle.id,
@@ -298,18 +325,14 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
             leave_start=leave.start if leave else None,
             leave_end=leave.end if leave else None,
             episode_of_care=_episode_of_care(encounter),
-            sender_sor=_organization_sor(
-                bundle, header.sender, "Bundle.entry[MessageHeader].sender", "sender"
-            ),
+            sender_sor=sender_sor,
             service_provider_sor=_organization_sor(
                 bundle,
                 encounter.service_provider,
                 "Bundle.entry[Encounter].serviceProvider",
                 "serviceProvider",
             ),
-            receiver_sor=(
-                receiver_org.sor_code if isinstance(receiver_org, MedcomOrganization) else None
-            ),
+            receiver_sor=receiver_sor,
             earlier_message_header_id=earlier_id,
             earlier_message_role=earlier_role,
             recorded_at=provenance.recorded,

@@ -335,7 +335,11 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
             roster = await make_roster(pool, peers=20, capacity=5000, label="bench")
             async with pool.acquire() as conn:
                 _, token = await create_token(
-                    conn, name="benchmark", role="integration", ttl=timedelta(days=1)
+                    conn,
+                    name="benchmark",
+                    role="integration",
+                    ttl=timedelta(days=1),
+                    organisations=[roster.organisation_id],
                 )
             client = await connect(settings, pool)
             raw_client = await Client.connect(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import click
 
+from command.cli.text import TEXT
 from command.process import CommandError, in_event_loop
 from hverdagsbro.settings import Settings
 from schemas.people import OPAQUE_ID
+
+if TYPE_CHECKING:
+    from db.connection import PooledConnection
 
 
 @click.command(
@@ -114,10 +119,56 @@ def token() -> None:
     """The group only dispatches to `create` and `revoke`."""
 
 
+_SOR_CODE = re.compile(r"[0-9]{6,18}")
+
+
+def _sor_codes(
+    context: click.Context, parameter: click.Parameter, codes: tuple[str, ...]
+) -> tuple[str, ...]:
+    if any(not _SOR_CODE.fullmatch(code) for code in codes):
+        raise click.BadParameter("a SOR code is 6-18 digits")
+    return codes
+
+
+sor_option = click.option(
+    "--sor",
+    "sor_codes",
+    multiple=True,
+    type=TEXT,
+    callback=_sor_codes,
+    help="a ward's SOR code it may speak for (MedCom MessageHeader.sender); repeatable",
+)
+organisation_option = click.option(
+    "--organisation",
+    "organisations",
+    multiple=True,
+    type=TEXT,
+    help="an organisation id it may speak for: every ward of a region organisation, and "
+    "(integration) the episodes it runs; repeatable",
+)
+
+
+async def _check_senders(
+    conn: PooledConnection, sor_codes: tuple[str, ...], organisations: tuple[str, ...]
+) -> None:
+    """Every SOR code must be a ward's, every organisation in the roster."""
+    from db.access import unknown_senders
+
+    sor, orgs = await unknown_senders(conn, sor_codes, organisations)
+    if sor:
+        raise CommandError(f"--sor: no ward has SOR code {sor[0]} (a ward's sor_code is needed)")
+    if orgs:
+        shown = orgs[0] if re.fullmatch(OPAQUE_ID, orgs[0]) else "(not an id)"
+        raise CommandError(f"--organisation: no organisation {shown} in the roster")
+
+
 @token.command(
     "create",
     short_help="create a token and print it once",
-    help="Create an API token for a system and print its secret once; only its hash is stored.",
+    help="Create an API token for a system and print its secret once; only its hash is stored. "
+    "A MedCom gateway or integration token speaks only for what it is bound to: give at least "
+    "one --sor (a ward's SOR code) or --organisation (a region covers all its wards). MedCom "
+    "messages from other senders and events for other episodes are refused.",
 )
 @click.option(
     "--role",
@@ -126,7 +177,7 @@ def token() -> None:
     help="integration: posts events; medcom_gateway: posts MedCom messages; "
     "operator: reads episode metadata",
 )
-@click.option("--name", required=True, help="who holds it, e.g. 'Region H MedCom'")
+@click.option("--name", required=True, type=TEXT, help="who holds it, e.g. 'Region H MedCom'")
 @click.option(
     "--days",
     type=click.IntRange(min=0),
@@ -134,20 +185,44 @@ def token() -> None:
     show_default=True,
     help="valid for this many days (0: no expiry)",
 )
+@sor_option
+@organisation_option
 @in_event_loop()
-async def create_token(settings: Settings, role: str, name: str, days: int) -> int:
+async def create_token(
+    settings: Settings,
+    role: str,
+    name: str,
+    days: int,
+    sor_codes: tuple[str, ...],
+    organisations: tuple[str, ...],
+) -> int:
     from datetime import timedelta
 
     from command.database import database
     from db.access import create_token
     from db.pool import create_pool
 
+    bound = bool(sor_codes or organisations)
+    if role == "operator" and bound:
+        raise CommandError("--sor/--organisation: an operator token speaks for no sender")
+    if role != "operator" and not bound:
+        raise CommandError(
+            f"--sor or --organisation: a {role} token must be bound to whom it speaks for"
+        )
     async with database(settings) as database_url:
         pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
         try:
             async with pool.acquire() as conn:
+                await _check_senders(conn, sor_codes, organisations)
                 ttl = timedelta(days=days) if days > 0 else None
-                token_id, secret = await create_token(conn, name=name, role=role, ttl=ttl)
+                token_id, secret = await create_token(
+                    conn,
+                    name=name,
+                    role=role,
+                    ttl=ttl,
+                    sor_codes=sor_codes,
+                    organisations=organisations,
+                )
         finally:
             await pool.close()
     click.echo(f"Token {token_id} ({role}) for {name!r}:")
@@ -157,12 +232,52 @@ async def create_token(settings: Settings, role: str, name: str, days: int) -> i
 
 
 @token.command(
+    "bind",
+    short_help="let an existing token speak for more senders",
+    help="Bind the active token TOKEN_ID to more ward SOR codes (--sor) or organisations "
+    "(--organisation). Tokens made before bindings existed speak for nobody until bound. "
+    "Exit code 1 if no active token has that id.",
+)
+@click.argument("token_id", type=TEXT)
+@sor_option
+@organisation_option
+@in_event_loop()
+async def bind_token(
+    settings: Settings, token_id: str, sor_codes: tuple[str, ...], organisations: tuple[str, ...]
+) -> int:
+    from command.database import database
+    from db.access import bind_token
+    from db.pool import create_pool
+
+    if not (sor_codes or organisations):
+        raise CommandError("--sor or --organisation: say whom the token may speak for")
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                await _check_senders(conn, sor_codes, organisations)
+                bound = await bind_token(
+                    conn, token_id, sor_codes=sor_codes, organisations=organisations
+                )
+        finally:
+            await pool.close()
+    if bound:
+        click.echo(
+            f"Token {token_id} may also speak for {len(sor_codes)} SOR code(s) and "
+            f"{len(organisations)} organisation(s)."
+        )
+        return 0
+    click.echo(f"No active token {token_id}.")
+    return 1
+
+
+@token.command(
     "revoke",
     short_help="revoke a token by its id",
     help="Revoke the API token TOKEN_ID (the id printed when it was created); calls with it "
     "are refused from then on. Exit code 1 if no active token has that id.",
 )
-@click.argument("token_id")
+@click.argument("token_id", type=TEXT)
 @in_event_loop()
 async def revoke_token(settings: Settings, token_id: str) -> int:
     from command.database import database
@@ -204,8 +319,8 @@ def _opaque_id(context: click.Context, parameter: click.Parameter, value: str | 
     "only lists the episodes concerned. After restoring a backup, run it with --reapply --yes: "
     "everyone erased since is erased again.",
 )
-@click.option("--citizen-id", callback=_opaque_id, help="the citizen's opaque id")
-@click.option("--operator", required=True, help="who carries out the request")
+@click.option("--citizen-id", type=TEXT, callback=_opaque_id, help="the citizen's opaque id")
+@click.option("--operator", required=True, type=TEXT, help="who carries out the request")
 @click.option("--reapply", is_flag=True, help="erase everyone in the ledger again (a restore)")
 @click.option("--yes", is_flag=True, help="really erase (without it: only show what would go)")
 @in_event_loop()

@@ -36,6 +36,8 @@ class Roster:
     coordinator: str
     ward_nurse: str
     caseworkers: dict[str, str] = field(default_factory=dict)
+    # The ward's SOR code: a MedCom sender and what system tokens are bound to.
+    ward_sor: str = ""
 
 
 async def make_roster(
@@ -61,6 +63,7 @@ async def make_roster(
         coordinator=f"coord-{key}",
         ward_nurse=f"nurse-{key}",
         caseworkers={s: f"cw-{key}-{s}" for s in SERVICES},
+        ward_sor=str(10**14 + secrets.randbelow(9 * 10**14)),
     )
     staff = [
         StaffRow(user_id=roster.coordinator, role="coordinator", display_name="Test coordinator"),
@@ -92,7 +95,12 @@ async def make_roster(
     ]
     async with pool.acquire() as conn, conn.transaction():
         await add_partnership(
-            conn, key=key, organisation_id=org, municipality_code=code, ward_id=ward
+            conn,
+            key=key,
+            organisation_id=org,
+            municipality_code=code,
+            ward_id=ward,
+            ward_sor=roster.ward_sor,
         )
         await add_staff(conn, org, staff)
         await add_peers(conn, org, peer_rows)

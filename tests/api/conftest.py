@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Protocol
 
 import httpx
 import pytest
@@ -18,6 +19,15 @@ from db.pool import DatabasePool
 from hverdagsbro.settings import Settings
 
 Caller = Callable[[str], Awaitable[httpx.AsyncClient]]
+
+
+class TokenCaller(Protocol):
+    """Makes a client with a fresh API token of a role, bound to ward SOR codes and
+    organisations (unbound, it speaks for nobody)."""
+
+    def __call__(
+        self, role: str, *, sor_codes: Sequence[str] = (), organisations: Sequence[str] = ()
+    ) -> Awaitable[httpx.AsyncClient]: ...
 
 
 @pytest.fixture(scope="session")
@@ -53,13 +63,22 @@ async def as_user(api_app: FastAPI, db_pool: DatabasePool) -> AsyncIterator[Call
 
 
 @pytest.fixture
-async def as_token(api_app: FastAPI, db_pool: DatabasePool) -> AsyncIterator[Caller]:
-    """A client holding a fresh API token of the given role."""
+async def as_token(api_app: FastAPI, db_pool: DatabasePool) -> AsyncIterator[TokenCaller]:
+    """A client holding a fresh API token of the given role and binding."""
     clients: list[httpx.AsyncClient] = []
 
-    async def make(role: str) -> httpx.AsyncClient:
+    async def make(
+        role: str, *, sor_codes: Sequence[str] = (), organisations: Sequence[str] = ()
+    ) -> httpx.AsyncClient:
         async with db_pool.acquire() as conn:
-            _, secret = await create_token(conn, name=f"test {role}", role=role, ttl=None)
+            _, secret = await create_token(
+                conn,
+                name=f"test {role}",
+                role=role,
+                ttl=None,
+                sor_codes=sor_codes,
+                organisations=organisations,
+            )
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=api_app),
             base_url="http://test",

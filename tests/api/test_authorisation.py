@@ -9,7 +9,7 @@ import httpx
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
-from tests.api.conftest import Caller
+from tests.api.conftest import Caller, TokenCaller
 from tests.api.test_events_api import wait_for_task
 
 
@@ -29,7 +29,7 @@ async def add_user(pool: DatabasePool, role: str, roster: Roster) -> str:
 
 
 async def test_authorisation_matrix(
-    as_user: Caller, as_token: Caller, anonymous: httpx.AsyncClient, db_pool: DatabasePool
+    as_user: Caller, as_token: TokenCaller, anonymous: httpx.AsyncClient, db_pool: DatabasePool
 ) -> None:
     home = await make_roster(db_pool, peers=1)
     away = await make_roster(db_pool, peers=1)
@@ -50,7 +50,11 @@ async def test_authorisation_matrix(
         "foreign peer": await as_user(away.peers[0]),
         "foreign coordinator": await as_user(away.coordinator),
         "foreign caseworker": await as_user(away.caseworkers["social_services"]),
-        "integration token": await as_token("integration"),
+        "integration token": await as_token("integration", organisations=[home.organisation_id]),
+        "foreign integration token": await as_token(
+            "integration", organisations=[away.organisation_id]
+        ),
+        "unbound integration token": await as_token("integration"),
         "medcom token": await as_token("medcom_gateway"),
         "anonymous": anonymous,
     }
@@ -68,6 +72,8 @@ async def test_authorisation_matrix(
         "foreign coordinator": (404, False, 403, 403, 403),
         "foreign caseworker": (404, False, 403, 403, 403),
         "integration token": (200, False, 202, 202, 422),
+        "foreign integration token": (404, False, 403, 404, 422),
+        "unbound integration token": (404, False, 403, 404, 422),
         "medcom token": (404, False, 403, 403, 422),
         "anonymous": (401, False, 401, 401, 401),
     }

@@ -11,7 +11,7 @@ from typing import Any
 from command.synthetic.roster import make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import referral_body
-from tests.api.conftest import Caller
+from tests.api.conftest import Caller, TokenCaller
 from tests.api.test_events_api import wait_for_task
 from tests.medcom.bundles import (
     _load,
@@ -45,6 +45,17 @@ def as_new_message(bundle: dict[str, Any]) -> dict[str, Any]:
     return fresh
 
 
+# Every MedCom example is sent by this SOR code (MessageHeader.sender and source.endpoint).
+EXAMPLE_SENDER = "265161000016000"
+
+
+def from_sender(bundle: dict[str, Any], sor_code: str) -> dict[str, Any]:
+    """The example as a ward with this SOR code sends it (sender Organization, source
+    endpoint and its local episode-of-care system)."""
+    fresh: dict[str, Any] = json.loads(json.dumps(bundle).replace(EXAMPLE_SENDER, sor_code))
+    return fresh
+
+
 def fresh_cpr() -> str:
     return f"{random.randint(1, 28):02d}0{random.randint(100000000, 999999999)}"[:10]
 
@@ -65,7 +76,7 @@ async def until_phase(pool: DatabasePool, episode_id: str, phase: str) -> None:
 
 
 async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged(
-    as_user: Caller, as_token: Caller, db_pool: DatabasePool
+    as_user: Caller, as_token: TokenCaller, db_pool: DatabasePool
 ) -> None:
     import copy
 
@@ -73,7 +84,7 @@ async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged
     cpr = fresh_cpr()
     ward = await as_user(roster.ward_nurse)
     peer = await as_user(roster.peers[0])
-    gateway = await as_token("medcom_gateway")
+    gateway = await as_token("medcom_gateway", sor_codes=[roster.ward_sor])
     body = referral_body(roster, admitted_at=None)
     body["payload"]["citizen"]["cpr"] = cpr
     episode_id = (await ward.post("/api/events", json=body)).json()["episode_id"]
@@ -82,7 +93,7 @@ async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged
 
     outcomes: dict[str, str] = {}
     for path in example_files():
-        bundle = with_cpr(copy.deepcopy(_load(path)), cpr)
+        bundle = from_sender(with_cpr(copy.deepcopy(_load(path)), cpr), roster.ward_sor)
         response = await gateway.post(URL, json=bundle)
         ack = response.json()
         outcomes[short_name(path)] = ack["outcome"]
@@ -95,7 +106,8 @@ async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged
     assert set(outcomes.values()) == {"ok"}, outcomes
     assert len(outcomes) == 14
 
-    again = await gateway.post(URL, json=with_cpr(copy.deepcopy(_load(example_files()[0])), cpr))
+    first = with_cpr(copy.deepcopy(_load(example_files()[0])), cpr)
+    again = await gateway.post(URL, json=from_sender(first, roster.ward_sor))
     assert again.json()["outcome"] == "ok", "a repeated transmission is ok and changes nothing"
     async with db_pool.acquire() as conn:
         kinds = [
@@ -110,14 +122,15 @@ async def test_examples_in_file_name_order_move_the_episode_and_are_acknowledged
 
 
 async def test_notifications_before_the_referral_are_kept_and_applied_when_it_arrives(
-    as_user: Caller, as_token: Caller, db_pool: DatabasePool
+    as_user: Caller, as_token: TokenCaller, db_pool: DatabasePool
 ) -> None:
 
     roster = await make_roster(db_pool, peers=1)
     cpr = fresh_cpr()
-    gateway = await as_token("medcom_gateway")
+    gateway = await as_token("medcom_gateway", sor_codes=[roster.ward_sor])
     admission = next(p for p in example_files() if short_name(p).startswith("a5e5"))
-    response = await gateway.post(URL, json=with_cpr(as_new_message(_load(admission)), cpr))
+    bundle = from_sender(with_cpr(as_new_message(_load(admission)), cpr), roster.ward_sor)
+    response = await gateway.post(URL, json=bundle)
     assert response.json()["outcome"] == "ok"
     async with db_pool.acquire() as conn:
         status = await conn.fetchval(
@@ -150,7 +163,7 @@ async def test_notifications_before_the_referral_are_kept_and_applied_when_it_ar
 
 
 async def test_broken_messages_get_a_fatal_error_naming_the_fhir_path(
-    as_token: Caller, as_user: Caller, db_pool: DatabasePool
+    as_token: TokenCaller, as_user: Caller, db_pool: DatabasePool
 ) -> None:
     gateway = await as_token("medcom_gateway")
     not_json = await gateway.post(

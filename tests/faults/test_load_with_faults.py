@@ -325,7 +325,9 @@ async def run_load(
 ) -> None:
     roster = await make_roster(pool, peers=EPISODES, capacity=2)
     async with pool.acquire() as conn:
-        _, token = await create_token(conn, name="load", role="integration", ttl=None)
+        _, token = await create_token(
+            conn, name="load", role="integration", ttl=None, organisations=[roster.organisation_id]
+        )
     connector = aiohttp.TCPConnector(limit=100)
     async with aiohttp.ClientSession(
         base_url=api.url,
