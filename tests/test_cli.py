@@ -26,6 +26,7 @@ from command.bench.trivial import TrivialEntity
 from command.cli import cli
 from command.database import database_name
 from command.demo import DEMO_PASSWORD, demo_roster, load_demo_roster
+from command.synthetic.roster import make_roster
 from db.pool import create_pool
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from tests.conftest import ADMIN_URL
@@ -245,16 +246,18 @@ async def test_token_create_prints_a_working_secret_once_and_revoke_stops_it(
     from db.access import token_record
 
     env = {"HVERDAGSBRO_DATABASE_URL": database_url}
-    created = await hverdagsbro(
-        "token", "create", "--role", "medcom_gateway", "--name", "Region test gateway", env=env
-    )
-    assert created.exit_code == 0, created.output
-    lines = created.stdout.splitlines()
-    token_id = lines[0].split()[1]
-    secret = lines[1].strip()
-    assert secret.startswith("hb_")
     pool = await create_pool(database_url, give_up_after=Settings().database_timeout, max_size=1)
     try:
+        ward_sor = (await make_roster(pool, peers=0)).ward_sor
+        created = await hverdagsbro(
+            "token", "create", "--role", "medcom_gateway", "--name", "Region test gateway",
+            "--sor", ward_sor, env=env,
+        )  # fmt: skip
+        assert created.exit_code == 0, created.output
+        lines = created.stdout.splitlines()
+        token_id = lines[0].split()[1]
+        secret = lines[1].strip()
+        assert secret.startswith("hb_")
         async with pool.acquire() as conn:
             record = await token_record(conn, secret)
             assert record is not None

@@ -207,7 +207,7 @@ async def create_token(
         raise CommandError("--sor/--organisation: an operator token speaks for no sender")
     if role != "operator" and not bound:
         raise CommandError(
-            f"--sor or --organisation: a {role} token must be bound to whom it speaks for"
+            f"--sor or --organisation: a token of role {role} must be bound to whom it speaks for"
         )
     async with database(settings) as database_url:
         pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
