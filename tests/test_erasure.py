@@ -44,6 +44,7 @@ from hverdagsbro.search_attributes import (
 from hverdagsbro.settings import Settings
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
+from tests.api.test_medcom_api import from_sender
 from tests.conftest import free_port
 from tests.medcom.bundles import _load, example_files, resource, short_name
 from tests.temporal_servers import DEV_SERVER
@@ -257,7 +258,7 @@ async def _feed_every_input(
     for event in notes:
         assert (await peer.post("/api/events", json=event)).status_code == 202
         await until_applied(peer, event["event_id"], timeout=20)
-    await _medcom_message(app, db_pool, person)
+    await _medcom_message(app, db_pool, roster, person)
     closing = event_body(episode_id, "close_requested", {"reason": person.close_reason})
     assert (await peer.post("/api/events", json=closing)).status_code == 202
     async with db_pool.acquire() as conn:
@@ -269,14 +270,19 @@ async def _feed_every_input(
     return episode_id, citizen_id
 
 
-async def _medcom_message(app: Any, db_pool: DatabasePool, person: Person) -> None:
-    """An admission HospitalNotification for the person, with their name in the Patient."""
+async def _medcom_message(app: Any, db_pool: DatabasePool, roster: Roster, person: Person) -> None:
+    """An admission HospitalNotification for the person, with their name in the Patient,
+    sent by the roster's ward through a gateway token bound to it."""
     async with db_pool.acquire() as conn:
         _, secret = await create_token(
-            conn, name="erasure gateway", role="medcom_gateway", ttl=None
+            conn,
+            name="erasure gateway",
+            role="medcom_gateway",
+            ttl=None,
+            sor_codes=[roster.ward_sor],
         )
     admission = next(p for p in example_files() if short_name(p).startswith("a5e5"))
-    bundle = _load(admission)
+    bundle = from_sender(_load(admission), roster.ward_sor)
     patient = resource(bundle, "Patient")
     for identifier in patient["identifier"]:
         if identifier["system"] == "urn:oid:1.2.208.176.1.2":
