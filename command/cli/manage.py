@@ -113,10 +113,12 @@ async def demo(settings: Settings, wait_seconds: float) -> int:
     "token",
     short_help="create or revoke API tokens for systems (MedCom gateway, integrations)",
     help="Systems call the API with 'Authorization: Bearer <token>'. `token create` prints the "
-    "secret once; only its hash is stored. `token revoke <id>` stops it at once.",
+    "secret once; only its hash is stored. A gateway or integration token speaks only for the "
+    "ward SOR codes and organisations it is bound to (`token bind <id>` adds more). "
+    "`token revoke <id>` stops it at once.",
 )
 def token() -> None:
-    """The group only dispatches to `create` and `revoke`."""
+    """The group only dispatches to `create`, `bind` and `revoke`."""
 
 
 _SOR_CODE = re.compile(r"[0-9]{6,18}")
