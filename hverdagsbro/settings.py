@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,21 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto/-For the API believes (cookies get Secure, HSTS is sent on "
         "https). Empty: no proxy is believed.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_only(cls, value: str) -> str:
+        """Each item an address or network: '*' would let any client claim https and any
+        address, which defeats the per-client log-in limit."""
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (names and '*' are refused)"
+                ) from None
+        return value
+
     medcom_receivers: str = Field(
         default="",
         pattern=r"^\s*([0-9]{6,18}\s*(,\s*[0-9]{6,18}\s*)*)?$",

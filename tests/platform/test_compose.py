@@ -324,3 +324,20 @@ def test_the_codec_server_takes_no_shared_token() -> None:
         assert "HVERDAGSBRO_CODEC_TOKENS" not in environment(service), name
     example = (PROJECT_ROOT / "deploy" / "hverdagsbro.env.example").read_text("utf-8")
     assert not re.search(r"^CODEC_TOKENS=", example, re.MULTILINE)
+
+
+def test_the_api_believes_only_the_configured_proxy() -> None:
+    """Behind the TLS proxy cookies are Secure and the log-in limits see real clients only if
+    the api is told the proxy's address; the value must come from .env (required)."""
+    env = environment(SERVICES["api"])
+    assert REQUIRED_REFERENCE.match(env["HVERDAGSBRO_TRUSTED_PROXIES"])
+
+
+def test_the_erasure_ledger_outlives_the_api_container_and_the_database() -> None:
+    """The ledger is under the data folder (Dockerfile: /var/lib/hverdagsbro), which must be a
+    volume of its own, not the database's, so a restored database can be erased again."""
+    mounts = [str(m) for m in SERVICES["api"].get("volumes", [])]
+    volume = next(m.split(":", 1)[0] for m in mounts if m.endswith(":/var/lib/hverdagsbro"))
+    assert volume in COMPOSE["volumes"]
+    assert volume not in {str(m).split(":", 1)[0] for m in SERVICES["postgresql"]["volumes"]}
+    assert "HVERDAGSBRO_DATA_DIR=/var/lib/hverdagsbro" in DOCKERFILE.read_text(encoding="utf-8")
