@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 from schemas.commit import EpisodeCommit
 from schemas.commit_refusal import COMMIT_REFUSED, CommitRefusal
@@ -21,9 +21,10 @@ _PART_OF_TABLE = {
 }
 
 
-def refusal_of(err: ActivityError) -> CommitRefusal | None:
-    """The refusal a failed commit call carries, or None when it failed for another reason."""
-    cause = err.cause
+def refusal_of(err: FailureError) -> CommitRefusal | None:
+    """The refusal a failed commit call carries, or None when it failed for another reason.
+    A local activity fails with the activity's own error, an activity with it as the cause."""
+    cause = err if isinstance(err, ApplicationError) else err.cause
     if not isinstance(cause, ApplicationError) or cause.type != COMMIT_REFUSED:
         return None
     details = cause.details

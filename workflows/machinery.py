@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.episode_store import EpisodeStore
@@ -124,7 +124,7 @@ class Machinery:
         """Store the commit; the notifications now in the outbox, to deliver."""
         try:
             await self._call_commit(commit)
-        except ActivityError as err:
+        except (ActivityError, ApplicationError) as err:
             refusal = commit_refusals.refusal_of(err)
             if refusal is None or not workflow.patched(patches.COMMIT_REFUSED_RAISES_TASK):
                 raise
@@ -168,7 +168,7 @@ class Machinery:
         """None once stored; the refusal if PostgreSQL refuses this one too."""
         try:
             await self._call_commit(commit)
-        except ActivityError as err:
+        except (ActivityError, ApplicationError) as err:
             refusal = commit_refusals.refusal_of(err)
             if refusal is None:
                 raise
