@@ -3,11 +3,13 @@ a lost connection is no refusal and is retried."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 
+import asyncpg
 import pytest
 import structlog
 from temporalio.exceptions import ApplicationError
@@ -22,6 +24,7 @@ from schemas.events import Goal, GoalArea
 from schemas.people import Actor, Recipient, Role
 from schemas.tasks import ServiceConfirmed, Task, TaskKind, TaskStatus
 from tests.activities.builders import NOW, commit, new_episode_id
+from tests.conftest import eventually
 
 PEER = Actor(role=Role.PEER, id="peer-7")
 # What a person typed: it must appear in no failure, log line or audit entry.
@@ -180,19 +183,32 @@ async def own_pool(database_url: str) -> AsyncIterator[tuple[DatabasePool, str]]
 async def test_a_lost_connection_is_no_refusal_and_the_commit_is_retried(
     own_pool: tuple[DatabasePool, str], db_pool: DatabasePool
 ) -> None:
+    """The connection is cut while the commit waits on a row lock, mid-transaction."""
     pool, name = own_pool
     store = EpisodeStore(pool)
     episode_id = new_episode_id()
-    await pool.fetchval("SELECT 1")
-    await db_pool.fetchval(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
-        name,
-    )
+    await store.commit_episode(commit(episode_id, 1))
 
-    with pytest.raises(CONNECTION_LOST) as raised:
-        await store.commit_episode(commit(episode_id))
+    async with db_pool.acquire() as blocker, blocker.transaction():
+        await blocker.execute("SELECT 1 FROM episodes WHERE episode_id = $1 FOR UPDATE", episode_id)
+        pending = asyncio.create_task(store.commit_episode(commit(episode_id, 2)))
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = $1 AND wait_event_type = 'Lock'"
+        )
+        await eventually(lambda: _positive(db_pool.fetchval(waiting, name)))
+        await db_pool.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = $1",
+            name,
+        )
+        with pytest.raises((*CONNECTION_LOST, asyncpg.PostgresError)) as raised:
+            await pending
 
     assert not isinstance(raised.value, ApplicationError), "a retryable error, not a refusal"
-    assert not isinstance(raised.value, episode_commits.Refused)
     # Once the database is reachable again the same commit goes through.
-    assert (await store.commit_episode(commit(episode_id))).applied
+    assert (await store.commit_episode(commit(episode_id, 2))).applied
+
+
+async def _positive(count: Awaitable[int]) -> bool:
+    return await count > 0

@@ -10,10 +10,11 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -30,6 +31,8 @@ from tests.conftest import eventually
 from workflows.timings import ESCALATION_DUE
 
 HISTORIES = Path(__file__).parent / "histories"
+NewEpisode = Callable[..., Awaitable[EpisodeDriver]]
+DEFAULT_GOALS = (Goal(area=GoalArea.NETWORK, text="Meet people again"),)
 # What a person typed: stored (without the NUL) where it belongs, and nowhere else.
 SECRET = "Ring til Hanne Jensen på 20 30 40 50"
 PROGRAMME = "peer-guide-sind"
@@ -87,32 +90,32 @@ async def new_episode(
     episode_worker: Worker,
     db_pool: DatabasePool,
     task_queue: str,
-):  # type: ignore[no-untyped-def]
-    async def make(**kwargs: object) -> EpisodeDriver:
+) -> NewEpisode:
+    async def make(goals: tuple[Goal, ...] = DEFAULT_GOALS) -> EpisodeDriver:
         roster = await make_roster(db_pool, peers=2)
         return await start(
             time_skipping_env,
             db_pool,
             roster,
             task_queue,
-            referral(roster, programme=PROGRAMME, **kwargs),  # type: ignore[arg-type]
+            referral(roster, programme=PROGRAMME, goals=goals),
         )
 
     return make
 
 
-async def tasks_of(pool: DatabasePool, episode_id: str, kind: TaskKind) -> list[dict[str, object]]:
+async def tasks_of(pool: DatabasePool, episode_id: str, kind: TaskKind) -> list[asyncpg.Record]:
     rows = await pool.fetch(
         "SELECT task_id, assignee_role, status, note, due_at, created_at FROM tasks"
         " WHERE episode_id = $1 AND kind = $2 ORDER BY created_at",
         episode_id,
         kind.value,
     )
-    return [dict(r) for r in rows]
+    return rows
 
 
-async def commit_failed_task(pool: DatabasePool, episode_id: str) -> dict[str, object]:
-    found: list[dict[str, object]] = []
+async def commit_failed_task(pool: DatabasePool, episode_id: str) -> asyncpg.Record:
+    found: list[asyncpg.Record] = []
 
     async def raised() -> bool:
         found[:] = await tasks_of(pool, episode_id, TaskKind.COMMIT_FAILED)
@@ -162,8 +165,8 @@ def record_history_if_asked(history_json: str, scenario: str) -> None:
 
 
 async def test_a_nul_in_a_decision_note_raises_an_operator_task_and_escalations_still_go_out(
-    new_episode, db_pool: DatabasePool
-) -> None:  # type: ignore[no-untyped-def]
+    new_episode: NewEpisode, db_pool: DatabasePool
+) -> None:
     episode: EpisodeDriver = await new_episode()
     await episode.accept_offer()
     await episode.phase(Phase.PRE_DISCHARGE)
@@ -175,7 +178,7 @@ async def test_a_nul_in_a_decision_note_raises_an_operator_task_and_escalations_
     operator_task = await commit_failed_task(db_pool, episode.id)
     assert operator_task["assignee_role"] == "coordinator"
     assert operator_task["status"] == "open"
-    assert operator_task["due_at"] == operator_task["created_at"] + ESCALATION_DUE  # type: ignore[operator]
+    assert operator_task["due_at"] == operator_task["created_at"] + ESCALATION_DUE
     agreement = (await tasks_of(db_pool, episode.id, TaskKind.DISCHARGE_AGREEMENT))[0]
     assert agreement["status"] == "completed", "the decision itself was stored"
     assert agreement["note"] == SECRET, "only the NUL was left out"
@@ -217,9 +220,7 @@ async def test_a_nul_in_a_decision_note_raises_an_operator_task_and_escalations_
 
     # The coordinator completes the task like any other.
     await episode.decide(TaskKind.COMMIT_FAILED)
-    await eventually(
-        lambda: _status_is(db_pool, str(operator_task["task_id"]), "completed")  # type: ignore[arg-type]
-    )
+    await eventually(lambda: _status_is(db_pool, str(operator_task["task_id"]), "completed"))
     record_history_if_asked((await episode.handle.fetch_history()).to_json(), "note")
 
 
@@ -230,8 +231,8 @@ async def _status_is(pool: DatabasePool, task_id: str, status: str) -> bool:
 
 
 async def test_a_nul_in_a_referral_goal_still_gives_the_episode_its_row_offer_and_task(
-    new_episode, db_pool: DatabasePool
-) -> None:  # type: ignore[no-untyped-def]
+    new_episode: NewEpisode, db_pool: DatabasePool
+) -> None:
     """The very first commit is poisoned: without the fix no episode row, no offer, no
     notification would ever be stored for this citizen."""
     poisoned_goal = Goal(area=GoalArea.NETWORK, text=f"{SECRET}\x00")
@@ -251,9 +252,7 @@ async def test_a_nul_in_a_referral_goal_still_gives_the_episode_its_row_offer_an
     await eventually(offered)  # the offer reached the read model and the peer was told
     await episode.accept_offer()
     await episode.phase(Phase.PRE_DISCHARGE)
-    await eventually(
-        lambda: _phase_is(db_pool, episode.id, Phase.PRE_DISCHARGE)  # type: ignore[arg-type]
-    )
+    await eventually(lambda: _phase_is(db_pool, episode.id, Phase.PRE_DISCHARGE))
     await no_personal_data_outside_the_note(db_pool, episode, allowed_in="episode_goals:")
     record_history_if_asked((await episode.handle.fetch_history()).to_json(), "goal")
 
@@ -264,8 +263,8 @@ async def _phase_is(pool: DatabasePool, episode_id: str, phase: Phase) -> bool:
 
 
 async def test_a_nul_in_a_contact_note_sent_as_a_signal_does_not_stall_the_episode(
-    new_episode, db_pool: DatabasePool
-) -> None:  # type: ignore[no-untyped-def]
+    new_episode: NewEpisode, db_pool: DatabasePool
+) -> None:
     """A signal's note never reaches a commit (the timeline says only the channel); the
     contact still counts as the first contact."""
     episode: EpisodeDriver = await new_episode()
@@ -283,17 +282,15 @@ async def test_a_nul_in_a_contact_note_sent_as_a_signal_does_not_stall_the_episo
     )
 
     await episode.phase(Phase.FOLLOW_UP)
-    await eventually(
-        lambda: _phase_is(db_pool, episode.id, Phase.FOLLOW_UP)  # type: ignore[arg-type]
-    )
+    await eventually(lambda: _phase_is(db_pool, episode.id, Phase.FOLLOW_UP))
     first = await tasks_of(db_pool, episode.id, TaskKind.FIRST_CONTACT)
     assert first[0]["status"] == "completed"
     assert "Hanne" not in (await episode.handle.fetch_history()).to_json()
 
 
 async def test_a_broken_constraint_stores_the_change_without_its_task_rows(
-    new_episode, refusing_database: DatabasePool
-) -> None:  # type: ignore[no-untyped-def]
+    new_episode: NewEpisode, refusing_database: DatabasePool
+) -> None:
     """Nothing to clean: the commit is stored without the rows of the refusing table."""
     pool = refusing_database
     episode: EpisodeDriver = await new_episode()
@@ -318,11 +315,12 @@ async def test_a_broken_constraint_stores_the_change_without_its_task_rows(
     timeline = await pool.fetch("SELECT summary FROM timeline WHERE episode_id = $1", episode.id)
     assert any(r["summary"] == "Discharge agreement: completed" for r in timeline)
     assert all("Hanne" not in r["summary"] for r in timeline)
+    record_history_if_asked((await episode.handle.fetch_history()).to_json(), "constraint")
 
 
 async def test_an_episode_row_refused_for_good_does_not_commit_in_a_loop(
-    new_episode, refusing_database: DatabasePool
-) -> None:  # type: ignore[no-untyped-def]
+    new_episode: NewEpisode, refusing_database: DatabasePool
+) -> None:
     """Nothing of the commit can be stored: it is skipped, reported once, and the episode
     answers and goes on; once PostgreSQL takes its row again, commits resume."""
     pool = refusing_database
