@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import referral
 from command.synthetic.roster import make_roster
+from db import tasks
 from db.pool import DatabasePool
 from schemas.episode import Phase
 from schemas.events import ContactLogged, ContactPayload, Goal, GoalArea
@@ -190,6 +191,16 @@ async def test_a_nul_in_a_decision_note_raises_an_operator_task_and_escalations_
         operator_task["task_id"],
     )
     assert told > 0, "the coordinator is told of the task"
+    async with db_pool.acquire() as conn:
+        # What the coordinator's page and inbox list.
+        page = await tasks.coordinator_tasks(conn, episode.roster.organisation_id)
+        inbox = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE task_id = $1 AND channel = 'inbox' AND user_id = $2",
+            operator_task["task_id"],
+            episode.roster.coordinator,
+        )
+    assert operator_task["task_id"] in [t.task_id for t in page]
+    assert inbox == 1
 
     # The episode goes on: discharge, no first contact in time, and the escalation and its
     # notifications still reach the read model and the outbox.
