@@ -47,6 +47,14 @@ class PeerLoad(Frozen):
     available: bool
 
 
+class RefusedCommit(Frozen):
+    """An open commit_failed task: an episode whose read-model commit PostgreSQL refused."""
+
+    episode_id: str
+    created_at: datetime
+    overdue: bool
+
+
 class PhaseCount(Frozen):
     phase: str
     episodes: int
@@ -84,6 +92,10 @@ _PEER_LOAD = (
     " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id"
 )
 _PHASE_COUNTS = "SELECT phase, count(*) AS episodes FROM episodes GROUP BY phase ORDER BY phase"
+_REFUSED_COMMITS = (
+    "SELECT episode_id, created_at, overdue FROM tasks"
+    " WHERE kind = 'commit_failed' AND status = 'open' ORDER BY created_at LIMIT 200"
+)
 _PROGRAMME_OF = "SELECT episode_id, programme FROM episodes WHERE episode_id = ANY ($1::text[])"
 
 
@@ -135,6 +147,11 @@ async def peer_load(conn: PooledConnection, organisation_id: str | None) -> list
 
 async def phase_counts(conn: PooledConnection) -> list[PhaseCount]:
     return [PhaseCount.model_validate(dict(r)) for r in await conn.fetch(_PHASE_COUNTS)]
+
+
+async def refused_commits(conn: PooledConnection) -> list[RefusedCommit]:
+    """Episodes whose commit was refused and nobody has looked at yet (ids only), oldest first."""
+    return [RefusedCommit.model_validate(dict(r)) for r in await conn.fetch(_REFUSED_COMMITS)]
 
 
 async def programme_of(conn: PooledConnection, episode_ids: list[str]) -> dict[str, str]:

@@ -158,6 +158,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Workflows are watched, retried and terminated in the Temporal UI:",
     ),
     "operator.counts": ("Forløb pr. fase", "Episodes by phase"),
+    "operator.refused": (
+        "Forløb hvis gemning blev afvist",
+        "Episodes whose changes the database refused",
+    ),
+    "operator.refused_help": (
+        "PostgreSQL afviste en ændring for godt. Forløbet kører videre uden den del; "
+        "koordinatoren har fået en opgave. Se historikken i Temporal UI.",
+        "PostgreSQL refused a change for good. The episode goes on without that part; the "
+        "coordinator has a task. See the history in the Temporal UI.",
+    ),
+    "operator.refused_none": ("Ingen afviste ændringer.", "No refused changes."),
+    "operator.since": ("Siden", "Since"),
+    "operator.overdue": ("Forfalden", "Overdue"),
     "count": ("Antal", "Count"),
     "episode.title": ("Forløb", "Episode"),
     "episode.facts": ("Overblik", "Overview"),

@@ -1,4 +1,5 @@
-"""The operator's page: where the Temporal UI is, and episode counts by phase (no personal data)."""
+"""The operator's page: the Temporal UI, episode counts by phase and episodes whose commit was
+refused (ids only, no personal data)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,18 @@ async def operator_page(
 ) -> Response:
     async with pool.acquire() as conn:
         counts = await pages.phase_counts(conn)
+        refused = await pages.refused_commits(conn)
     host = request.url.hostname or "127.0.0.1"
+    temporal_ui = f"http://{host}:{settings.temporal_ui_port}"
     return role_page(
         request,
         principal,
         title="operator.title",
         template="operator.html",
-        context={"temporal_ui": f"http://{host}:{settings.temporal_ui_port}", "counts": counts},
+        context={
+            "temporal_ui": temporal_ui,
+            "workflows": f"{temporal_ui}/namespaces/{settings.temporal_namespace}/workflows",
+            "counts": counts,
+            "refused": refused,
+        },
     )

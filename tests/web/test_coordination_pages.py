@@ -1,4 +1,5 @@
-"""The coordinator matches an episode nobody could take; the operator sees counts only."""
+"""The coordinator matches an episode nobody could take; the operator sees counts and refused
+commits, ids only."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ async def test_operator_sees_counts_by_phase_and_the_temporal_ui_but_no_personal
     await with_passwords(db_pool, roster, operator_id)
     ward = await open_as(roster.ward_nurse)
     cpr = new_cpr()
-    await refer(ward, roster, db_pool, cpr=cpr)
+    episode_id = await refer(ward, roster, db_pool, cpr=cpr)
 
     operator = await open_as(operator_id)
     assert operator.url.endswith("/operator")
@@ -66,6 +67,25 @@ async def test_operator_sees_counts_by_phase_and_the_temporal_ui_but_no_personal
     text = await operator.locator("body").inner_text()
     assert CITIZEN not in text
     assert cpr not in text
+    refused = operator.locator("section", has_text="Episodes whose changes the database refused")
+    assert await refused.get_by_text("No refused changes.").count() == 1
+
+    # The episode's commit was refused (tests/workflows/test_poisoned_commit.py shows how the
+    # task comes about): the operator finds the episode, by id only, with its Temporal link.
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO tasks (task_id, episode_id, kind, assignee_role, assignee_id, status,"
+            " created_at, commit_seq) VALUES ($1, $2, 'commit_failed', 'coordinator', $3,"
+            " 'open', now(), 0)",
+            f"task-{uuid.uuid4().hex[:8]}",
+            episode_id,
+            roster.coordinator,
+        )
+    await operator.reload()
+    link = refused.get_by_role("link", name=episode_id)
+    assert await link.get_attribute("href") == (
+        f"http://127.0.0.1:8233/namespaces/default/workflows/{episode_id}"
+    )
     await screenshot(operator, "operator")
     await operator.goto("/ward")
     assert (
