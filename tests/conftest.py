@@ -167,3 +167,19 @@ async def episode_worker(
         )
         async with worker:
             yield worker
+
+
+@pytest.fixture
+async def fresh_database_url() -> AsyncIterator[str]:
+    """The URL of a database that does not exist yet on the test server; dropped afterwards
+    (should anything have created it)."""
+    name = f"hverdagsbro_cli_{uuid.uuid4().hex[:10]}"
+    base, _, _ = ADMIN_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -29,7 +29,6 @@ from command.demo import DEMO_PASSWORD, demo_roster, load_demo_roster
 from command.synthetic.roster import make_roster
 from db.pool import create_pool
 from hverdagsbro.settings import PROJECT_ROOT, Settings
-from tests.conftest import ADMIN_URL
 
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:9/nowhere"
 
@@ -120,21 +119,6 @@ def test_a_bad_option_value_is_refused_naming_the_option(args: list[str], option
     assert f"Invalid value for '{option}'" in result.stderr
     assert "Try 'hverdagsbro" in result.stderr
     assert "Jens Hansen" not in result.output, "a mistyped citizen name is not echoed back"
-
-
-@pytest.fixture
-async def fresh_database_url() -> AsyncIterator[str]:
-    """The URL of a database that does not exist yet on the test server; dropped afterwards."""
-    name = f"hverdagsbro_cli_{uuid.uuid4().hex[:10]}"
-    base, _, _ = ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(ADMIN_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 async def test_migrate_creates_the_database_applies_every_migration_then_nothing(

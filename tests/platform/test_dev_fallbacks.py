@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -66,21 +64,6 @@ async def serving_command(data_dir: Path, *args: str, **env: str) -> tuple[int, 
     out, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode()
-
-
-@pytest.fixture
-async def missing_database_url() -> AsyncIterator[str]:
-    """A database that does not exist; dropped afterwards should anything have created it."""
-    name = f"hverdagsbro_fallback_{uuid.uuid4().hex[:10]}"
-    base, _, _ = ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(ADMIN_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 async def database_exists(url: str) -> bool:
@@ -172,12 +155,12 @@ async def test_the_demo_refuses_production_and_adds_no_users_with_a_known_passwo
 
 
 async def test_the_demo_creates_no_database_in_production(
-    tmp_path: Path, missing_database_url: str, captured_logs: CapturedLogs
+    tmp_path: Path, fresh_database_url: str, captured_logs: CapturedLogs
 ) -> None:
-    result = await hverdagsbro(tmp_path, "demo", HVERDAGSBRO_DATABASE_URL=missing_database_url)
+    result = await hverdagsbro(tmp_path, "demo", HVERDAGSBRO_DATABASE_URL=fresh_database_url)
 
     assert result.exit_code == 1, result.output
-    assert not await database_exists(missing_database_url)
+    assert not await database_exists(fresh_database_url)
 
 
 @pytest.mark.parametrize("command", ["dev", "dev-server", "bench"])
