@@ -9,6 +9,7 @@ from playwright.async_api import Page
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
 from tests.api.bodies import new_cpr
+from tests.conftest import eventually
 
 CITIZEN = "Testa Borger"
 
@@ -42,3 +43,20 @@ async def refer(page: Page, roster: Roster, pool: DatabasePool, *, cpr: str | No
             roster.ward_id,
         )
     return episode_id
+
+
+async def peer_offer_task(pool: DatabasePool, episode_id: str) -> str:
+    """The id of the episode's peer offer, once its commit has put it in the read model."""
+
+    async def offer() -> str | None:
+        async with pool.acquire() as conn:
+            found: str | None = await conn.fetchval(
+                "SELECT task_id FROM tasks WHERE episode_id = $1 AND kind = 'peer_offer'",
+                episode_id,
+            )
+        return found
+
+    await eventually(offer)
+    task_id = await offer()
+    assert task_id is not None
+    return task_id

@@ -15,7 +15,7 @@ from schemas.tasks import DecisionAction
 from tests.api.bodies import referral_body
 from tests.conftest import eventually
 from tests.web.conftest import PASSWORD, OpenAs, log_in, screenshot, web_roster
-from tests.web.steps import CITIZEN, fill_referral
+from tests.web.steps import CITIZEN, fill_referral, peer_offer_task
 
 pytestmark = pytest.mark.browser
 
@@ -125,16 +125,7 @@ async def test_a_task_link_from_a_notification_leads_through_log_in_to_the_task(
         ward, EventIn.model_validate(referral_body(roster))
     )
 
-    async def offer() -> str | None:
-        async with db_pool.acquire() as conn:
-            found: str | None = await conn.fetchval(
-                "SELECT task_id FROM tasks WHERE episode_id = $1 AND kind = 'peer_offer'",
-                ack.episode_id,
-            )
-        return found
-
-    await eventually(offer)
-    task_id = await offer()
+    task_id = await peer_offer_task(db_pool, ack.episode_id)
     page = await new_page()
     await page.goto(f"/tasks/{task_id}?lang=da")
     assert "/login" in page.url

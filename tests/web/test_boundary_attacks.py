@@ -27,6 +27,7 @@ from schemas.tasks import DecisionAction
 from tests.api.bodies import referral_body
 from tests.conftest import eventually
 from tests.web.conftest import PASSWORD, web_roster
+from tests.web.steps import peer_offer_task
 
 
 @dataclass
@@ -72,17 +73,7 @@ async def offered_episode(web_app: FastAPI, pool: DatabasePool, *, accept: bool)
     ack = await services.intake.submit(ward, EventIn.model_validate(referral_body(roster)))
     assert ack.episode_id is not None
 
-    async def offer() -> str | None:
-        async with pool.acquire() as conn:
-            found: str | None = await conn.fetchval(
-                "SELECT task_id FROM tasks WHERE episode_id = $1 AND kind = 'peer_offer'",
-                ack.episode_id,
-            )
-        return found
-
-    await eventually(offer)
-    task_id = await offer()
-    assert task_id is not None
+    task_id = await peer_offer_task(pool, ack.episode_id)
     peer = roster.peers[0]
     if accept:
         await services.decisions.decide(
