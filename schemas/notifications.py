@@ -29,6 +29,13 @@ class Template(StrEnum):
     EPISODE_ENDED = "episode_ended"
     CLOSING_SUMMARY = "closing_summary"
     CONCERN = "concern"
+    DISCHARGED_WITHOUT_PEER = "discharged_without_peer"
+    DEBRIEF_DONE = "debrief_done"
+
+
+# Recipient.service of a coordinator recipient that means every coordinator of the
+# partnership of the organisation named (the ladder's top level).
+PARTNERSHIP = "partnership"
 
 
 class Channel(StrEnum):

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from schemas.base import Frozen
+from schemas.tasks import TaskKind
 
 
 class MilestoneKind(StrEnum):
@@ -24,6 +25,82 @@ class FollowUpStage(Frozen):
 
     every_days: int = Field(ge=1, le=90)
     until_week: int = Field(ge=1, le=520)
+
+
+class Audience(StrEnum):
+    """Who an escalation goes to, seen from the episode."""
+
+    # The coordinators of the episode's organisation (those of its partnership when it has
+    # none).
+    COORDINATOR = "coordinator"
+    # The episode's ward: its discharge coordinator and staff.
+    WARD = "ward"
+    # Every coordinator of the partnership of the episode's organisation.
+    PARTNERSHIP = "partnership"
+
+
+class EscalationLevel(Frozen):
+    """One step up: `after_hours` after the step below lapsed, a task for `to`."""
+
+    to: Audience
+    after_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+    @property
+    def after(self) -> timedelta:
+        return timedelta(hours=self.after_hours)
+
+
+class Ladder(Frozen):
+    """What happens when a task lapses: a reminder to its assignee when it falls due, then
+    each level in turn while the task is still open and the escalation below it lapsed."""
+
+    remind: bool = True
+    levels: tuple[EscalationLevel, ...] = Field(default=(), max_length=4)
+
+
+# The process escalates these itself when they lapse (first contact: a task for the
+# coordinator and word to the ward); their ladder reminds, and the escalation task's own
+# ladder goes higher.
+ESCALATED_BY_THE_PROCESS = frozenset({TaskKind.FIRST_CONTACT})
+# Offers expire and go to the next peer; escalation tasks are the ladder's own steps.
+WITHOUT_LADDER = frozenset({TaskKind.PEER_OFFER, TaskKind.TASK_ESCALATION})
+
+_UP_FROM_PEER = (EscalationLevel(to=Audience.COORDINATOR), EscalationLevel(to=Audience.PARTNERSHIP))
+_UP_FROM_COORDINATOR = (EscalationLevel(to=Audience.PARTNERSHIP),)
+
+# The ladder of every task kind unless a programme says otherwise: peer and caseworker tasks
+# go to the coordinator, then the partnership; ward tasks to the ward's discharge
+# coordinator, then the coordinator; the coordinator's own tasks (already escalations or
+# failures) to the partnership.
+DEFAULT_LADDERS: dict[TaskKind, Ladder] = {
+    TaskKind.MANUAL_MATCH: Ladder(levels=_UP_FROM_COORDINATOR),
+    TaskKind.FIRST_MEETING: Ladder(levels=_UP_FROM_PEER),
+    TaskKind.DISCHARGE_AGREEMENT: Ladder(
+        levels=(EscalationLevel(to=Audience.WARD), EscalationLevel(to=Audience.COORDINATOR))
+    ),
+    TaskKind.COORDINATION_PLAN: Ladder(
+        levels=(EscalationLevel(to=Audience.WARD), EscalationLevel(to=Audience.COORDINATOR))
+    ),
+    TaskKind.NETWORK_MEETING: Ladder(
+        levels=(EscalationLevel(to=Audience.WARD), EscalationLevel(to=Audience.COORDINATOR))
+    ),
+    TaskKind.CONFIRM_SERVICE: Ladder(
+        levels=(
+            EscalationLevel(to=Audience.COORDINATOR, after_hours=72),
+            EscalationLevel(to=Audience.PARTNERSHIP),
+        )
+    ),
+    TaskKind.FIRST_CONTACT: Ladder(),
+    TaskKind.FIRST_CONTACT_ESCALATION: Ladder(levels=_UP_FROM_COORDINATOR),
+    TaskKind.FOLLOW_UP: Ladder(levels=_UP_FROM_PEER),
+    TaskKind.PROGRAMME_REVIEW: Ladder(levels=_UP_FROM_PEER),
+    # A concern waits hours, not days.
+    TaskKind.CONCERN: Ladder(levels=(EscalationLevel(to=Audience.PARTNERSHIP, after_hours=4),)),
+    TaskKind.NOTIFICATION_FAILED: Ladder(levels=_UP_FROM_COORDINATOR),
+    TaskKind.COMMIT_FAILED: Ladder(levels=_UP_FROM_COORDINATOR),
+    TaskKind.OUTCOME_QUESTIONNAIRE: Ladder(levels=_UP_FROM_PEER),
+    TaskKind.DEBRIEF: Ladder(levels=_UP_FROM_PEER),
+}
 
 
 class Programme(Frozen):
@@ -60,6 +137,28 @@ class Programme(Frozen):
         MilestoneKind.EDUCATION_STEP,
         MilestoneKind.NETWORK_ACTIVITY,
     )
+    ladders: dict[TaskKind, Ladder] = Field(
+        default_factory=dict,
+        description="Escalation ladders that differ from DEFAULT_LADDERS, by task kind.",
+    )
+
+    @model_validator(mode="after")
+    def _every_lapse_reaches_someone(self) -> Programme:
+        for kind, ladder in self.ladders.items():
+            if kind in WITHOUT_LADDER:
+                raise ValueError(f"ladders.{kind.value}: this task kind has no ladder")
+            if not ladder.levels and kind not in ESCALATED_BY_THE_PROCESS:
+                raise ValueError(
+                    f"ladders.{kind.value}: at least one escalation level is needed,"
+                    " or nobody would be told when the task lapses"
+                )
+        return self
+
+    def ladder(self, kind: TaskKind) -> Ladder | None:
+        """The task kind's ladder: the programme's own, else the default; None: no ladder."""
+        if kind in self.ladders:
+            return self.ladders[kind]
+        return DEFAULT_LADDERS.get(kind)
 
     @model_validator(mode="after")
     def _stages_increase(self) -> Programme:

@@ -30,6 +30,8 @@ class TaskKind(StrEnum):
     COMMIT_FAILED = "commit_failed"
     OUTCOME_QUESTIONNAIRE = "outcome_questionnaire"
     DEBRIEF = "debrief"
+    # A step of the escalation ladder: another task lapsed; closes when that one is done.
+    TASK_ESCALATION = "task_escalation"
 
 
 class TaskStatus(StrEnum):
@@ -133,6 +135,12 @@ class Task(Mutable):
     decided_by: Actor | None = None
     note: str = ""
     result: TaskResult | None = None
+    escalates: str | None = Field(
+        default=None, description="task_escalation: the id of the task that lapsed."
+    )
+    escalation_level: int = Field(
+        default=0, description="How far up its ladder this task has been escalated."
+    )
 
     @property
     def is_open(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.notifications import Notification, Template
     from schemas.people import SYSTEM
     from schemas.tasks import TaskKind
-    from workflows import commit_refusals, patches, projections
+    from workflows import commit_refusals, ladder, patches, projections
     from workflows.calls import DATABASE_CALL, DELIVERY
     from workflows.record import EpisodeRecord
     from workflows.timings import ESCALATION_DUE
@@ -244,30 +244,40 @@ class Machinery:
     # ------------------------------------------------------------------ deadlines
 
     async def _watch_deadlines(self) -> None:
-        """Mark tasks overdue when their due time passes (offers expire instead)."""
+        """Take each task's ladder steps as they fall due (before the escalation ladder:
+        mark tasks overdue when their due time passes); offers expire instead."""
         record = self.record
-        tasks = record.state.tasks
+        climbing = workflow.patched(patches.ESCALATION_LADDER)
         while True:
             now = workflow.now()
-            for task in tasks.values():
-                late = task.due_at is not None and task.due_at <= now
-                # Offers are not overdue: they expire and go to the next peer.
-                if task.is_open and late and not task.overdue and task.kind != TaskKind.PEER_OFFER:
-                    task.overdue = True
-                    record.timeline("overdue", f"Overdue: {task.kind.value}", task_id=task.task_id)
-                    record.changed_task(task)
-            upcoming = [
-                t.due_at
-                for t in tasks.values()
-                if t.is_open and not t.overdue and t.due_at is not None and t.due_at > now
-            ]
-            record.watch_until = min(upcoming) if upcoming else None
+            if climbing:
+                record.watch_until = ladder.climb(record, now)
+            else:
+                record.watch_until = self._mark_overdue(now)
             record.deadlines_changed = False
             timeout = record.watch_until - now if record.watch_until else None
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: record.deadlines_changed, timeout=timeout, timeout_summary="next due"
                 )
+
+    def _mark_overdue(self, now: datetime) -> datetime | None:
+        """Before the ladder: tasks past due become overdue; the next due time."""
+        record = self.record
+        tasks = record.state.tasks
+        for task in tasks.values():
+            late = task.due_at is not None and task.due_at <= now
+            # Offers are not overdue: they expire and go to the next peer.
+            if task.is_open and late and not task.overdue and task.kind != TaskKind.PEER_OFFER:
+                task.overdue = True
+                record.timeline("overdue", f"Overdue: {task.kind.value}", task_id=task.task_id)
+                record.changed_task(task)
+        upcoming = [
+            t.due_at
+            for t in tasks.values()
+            if t.is_open and not t.overdue and t.due_at is not None and t.due_at > now
+        ]
+        return min(upcoming) if upcoming else None
 
     # ------------------------------------------------------------------ settling
 

@@ -15,3 +15,15 @@ REVIEW_EVERY_WEEKS = "review-every-weeks"
 # A commit PostgreSQL refuses for good is stored without what it cannot hold, and an
 # operator task says so, instead of retrying forever.
 COMMIT_REFUSED_RAISES_TASK = "commit-refused-raises-task"
+# Every task lapsing climbs its programme's escalation ladder (reminder, escalations).
+ESCALATION_LADDER = "escalation-ladder"
+# A discharge before a peer is matched sets discharged_at, starts the first-contact clock
+# (held by the coordinator until a peer takes it), alerts the coordinator and hurries
+# matching; a risk change moves the first-contact deadline.
+FACTS_IN_EVERY_PHASE = "facts-in-every-phase"
+# Consent, risk and hospital facts are applied in the order they happened (occurred_at,
+# then the type's precedence, then event_id), not in the order they arrived.
+FACTS_BY_OCCURRED_AT = "facts-by-occurred-at"
+# The peer gets a debrief after every ending (withdrawn, cancelled, deceased too); the
+# coordinator hears when a debrief is done.
+DEBRIEF_AFTER_EVERY_ENDING = "debrief-after-every-ending"

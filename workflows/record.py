@@ -97,10 +97,23 @@ class EpisodeRecord:
 
     def changed_task(self, task: Task) -> None:
         self.changes.task(task.task_id)
+        if not task.is_open and task.kind != TaskKind.TASK_ESCALATION:
+            self._close_escalations_of(task)
         due = task.due_at if task.is_open and not task.overdue else None
         if due is not None and (self.watch_until is None or due < self.watch_until):
             self.deadlines_changed = True
         self.touch()
+
+    def _close_escalations_of(self, task: Task) -> None:
+        """The escalations of a task close with it: done when it was done, else cancelled."""
+        done = task.status in (TaskStatus.COMPLETED, TaskStatus.ACCEPTED)
+        for escalation in self.tasks_of(TaskKind.TASK_ESCALATION):
+            if escalation.escalates == task.task_id:
+                self.close_task(
+                    escalation,
+                    TaskStatus.COMPLETED if done else TaskStatus.CANCELLED,
+                    f"the escalated task is {task.status.value}",
+                )
 
     # ------------------------------------------------------------------ notes
 
