@@ -37,6 +37,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 1, 1)
 LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$"
+EPISODE_ID = r"^episode-[A-Za-z0-9-]{8,64}$"
 
 EVENT_TYPES = frozenset(
     str(choice) for choice in EVENT_ADAPTER.json_schema()["discriminator"]["mapping"]
@@ -55,8 +56,18 @@ class EventIn(_Input):
     # A string, not an enum, so an unknown type is answered with the list of known ones.
     type: str = Field(min_length=1, max_length=40, json_schema_extra={"enum": _TYPE_NAMES})
     occurred_at: AwareDatetime
-    episode_id: str | None = Field(default=None, pattern=r"^episode-[A-Za-z0-9-]{8,64}$")
-    payload: dict[str, Any] = Field(default_factory=dict)
+    episode_id: str | None = Field(default=None, pattern=EPISODE_ID)
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The type's own fields. A `referral_created` for a citizen who has an open episode"
+            " in the same programme answers 409 on `payload.citizen.cpr` (naming that episode"
+            " when you may see it); with `transfer_from_episode_id` naming that open episode,"
+            " it is cancelled (reason `transferred`, recorded and audited as your"
+            " `referral_cancelled`) and the new one starts. An episode you may not see answers"
+            " 404. Episodes in other programmes do not count."
+        ),
+    )
 
 
 class EventAck(_Input):
@@ -102,6 +113,14 @@ class ReferralIn(_Input):
     goals: tuple[Goal, ...] = Field(default=(), max_length=20)
     consents: tuple[ConsentIn, ...] = Field(max_length=20)
     admitted_at: AwareDatetime | None = None
+    transfer_from_episode_id: str | None = Field(
+        default=None,
+        pattern=EPISODE_ID,
+        description=(
+            "The citizen's open episode in this programme that this referral replaces: it is"
+            " cancelled with reason `transferred` before the new one starts."
+        ),
+    )
 
     @field_validator("consents")
     @classmethod

@@ -23,9 +23,10 @@ from api.event_input import (
 )
 from api.principal import Principal, TokenRole
 from api.scoping import EpisodeScope, may_refer_from, may_see_episode
-from db.citizens import upsert_citizen
+from api.second_referral import second_episode_refusal, transfer_cancellation
+from db.citizens import open_episodes_in_programme, upsert_citizen
 from db.connection import CONNECTION_LOST, PooledConnection
-from db.episode_contacts import open_episode_besides, record_contact
+from db.episode_contacts import record_contact
 from db.episode_queries import audit_read
 from db.episode_queries import episode as episode_row
 from db.events_received import (
@@ -46,7 +47,12 @@ from db.pool import DatabasePool
 from db.programmes import load_programme
 from hverdagsbro.metrics import Metrics
 from schemas.episode import TERMINAL_PHASES
-from schemas.events import EVENT_ADAPTER, EpisodeEvent, EventReceipt, ReferralCreated
+from schemas.events import (
+    EVENT_ADAPTER,
+    EpisodeEvent,
+    EventReceipt,
+    ReferralCreated,
+)
 from schemas.people import Role
 from workers.starter import episode_id_for, episode_start, start_episode
 from workflows.episode import EpisodeWorkflow
@@ -156,6 +162,7 @@ class EventIntake:
         if seen is not None:
             return seen
         episode_id = episode_id_for(body.event_id)
+        transfer_from = referral.transfer_from_episode_id
         async with self.pool.acquire() as conn:
             # Refused before anything about the citizen is stored.
             if await load_programme(conn, referral.programme) is None:
@@ -165,15 +172,30 @@ class EventIntake:
                     f"invalid input: payload.programme: {reason}",
                     [FieldError(field="payload.programme", reason=reason)],
                 )
+            if transfer_from is not None:
+                await self._check_transfer_scope(principal, transfer_from, conn)
             # One transaction under the citizen's row lock: the open-episode check, the
-            # episode's own contact data and the recorded referral (which the redelivery
-            # sweep starts if this request stops) happen together or not at all.
+            # episode's own contact data, the recorded referral (which the redelivery sweep
+            # starts if this request stops) and a transfer's cancellation of the first
+            # episode happen together or not at all.
             async with conn.transaction():
                 citizen_id = await upsert_citizen(conn, cpr=referral.citizen.cpr)
-                other = await open_episode_besides(conn, citizen_id, episode_id)
-                if other is not None:
-                    refusal = await _open_episode_refusal(conn, principal, other)
-                else:
+                open_ids = await open_episodes_in_programme(
+                    conn, citizen_id, referral.programme, besides=episode_id
+                )
+                refusal = await second_episode_refusal(
+                    conn, principal, open_ids, transfer_from, episode_id
+                )
+                if refusal is None:
+                    event = referral_event(body, referral, citizen_id, principal.actor())
+                    if transfer_from is not None and open_ids == [transfer_from]:
+                        await record_event(
+                            conn,
+                            transfer_cancellation(event),
+                            source="api",
+                            status="received",
+                            episode_id=transfer_from,
+                        )
                     await record_contact(
                         conn,
                         episode_id=episode_id,
@@ -183,23 +205,72 @@ class EventIntake:
                         email=referral.citizen.email,
                         recorded_by=principal.actor(),
                     )
-                    event = referral_event(body, referral, citizen_id, principal.actor())
+                    # With its episode id from the start, so the open-episode check knows
+                    # the programme of an episode not committed yet.
                     await record_event(
-                        conn, event, source="api", status="received", citizen_id=citizen_id
+                        conn,
+                        event,
+                        source="api",
+                        status="received",
+                        episode_id=episode_id,
+                        citizen_id=citizen_id,
                     )
-            if other is not None:
-                # Who was refused is audited: the refusal tells that the person has an
-                # episode somewhere, so asking is traceable.
-                await audit_read(
-                    conn,
-                    audit_id=f"refused-{body.event_id}",
-                    actor_role=principal.role.value,
-                    actor_id=principal.id,
-                    episode_id=other,
-                    what="referral.refused_open_episode",
-                )
+            if refusal is not None:
+                if open_ids:
+                    # Who was refused is audited: the refusal tells that the person has an
+                    # episode somewhere, so asking is traceable.
+                    await audit_read(
+                        conn,
+                        audit_id=f"refused-{body.event_id}",
+                        actor_role=principal.role.value,
+                        actor_id=principal.id,
+                        episode_id=open_ids[0],
+                        what="referral.refused_open_episode",
+                    )
                 raise refusal
         return await self.start(event, source="api")
+
+    async def _check_transfer_scope(
+        self, principal: Principal, episode_id: str, conn: PooledConnection
+    ) -> None:
+        """Only an episode the caller may see can be transferred (404 as for a missing one,
+        so ids cannot be probed)."""
+        try:
+            await self._check_scope(principal, episode_id, conn, ended_ok=True)
+        except ApiError:
+            reason = "no such episode"
+            raise ApiError(
+                404,
+                f"payload.transfer_from_episode_id: {reason}",
+                [FieldError(field="payload.transfer_from_episode_id", reason=reason)],
+            ) from None
+
+    async def _close_transferred(self, referral: ReferralCreated) -> None:
+        """A transfer's first episode is cancelled, and the cancellation is in the read model,
+        before the new episode starts, so the two are never open together. Whoever starts the
+        referral (the request, its retry, the redelivery sweep) does this first, so a stop in
+        between is finished by the next one."""
+        cancellation = transfer_cancellation(referral)
+        async with self.pool.acquire() as conn:
+            row = await event_record(conn, cancellation.event_id)
+        if row is None or row.event_type != cancellation.type or row.episode_id is None:
+            return
+        if row.status != "applied":
+            handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, row.episode_id)
+            try:
+                # A repeat (same event id) is not applied twice; the update still answers
+                # only once the episode's commit holds it.
+                await handle.execute_update(EpisodeWorkflow.submit_event, cancellation)
+            except WorkflowUpdateFailedError as err:
+                view = await handle.query(EpisodeWorkflow.view)
+                if view.phase not in TERMINAL_PHASES:
+                    reason = err.cause.message if isinstance(err.cause, ApplicationError) else ""
+                    raise ApiError(409, f"transfer_from_episode_id: {reason}") from None
+            except RPCError as err:
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise _unavailable(err) from None
+            await self._signalled(cancellation.event_id)
+        log.info("episode transferred", episode_id=row.episode_id)
 
     async def start(self, event: ReferralCreated, *, source: str) -> EventAck:
         """Start the episode for a referral (or find it, if it was started before)."""
@@ -215,6 +286,7 @@ class EventIntake:
                 [FieldError(field="payload.programme", reason=err.message)],
             ) from None
         await self._record(event, None, source, event.payload.citizen_id)
+        await self._close_transferred(event)
         try:
             episode_id = await start_episode(
                 self.client, self.pool, event, task_queue=self.task_queue
@@ -396,26 +468,6 @@ class EventIntake:
     async def _applied(self, event_id: str, episode_id: str) -> None:
         async with self.pool.acquire() as conn:
             await mark_applied(conn, [event_id], episode_id)
-
-
-async def _open_episode_refusal(
-    conn: PooledConnection, principal: Principal, other: str
-) -> ApiError:
-    """409 for a referral of a citizen whose episode has not ended. The open episode is named
-    only to callers who may see it; the CPR number is never echoed."""
-    scope: EpisodeScope | None = await episode_row(conn, other)
-    if scope is None:
-        scope = await applied_referral_scope(conn, other)
-    where = f" ({other})" if scope is not None and may_see_episode(principal, scope) else ""
-    reason = (
-        f"the citizen already has an open episode{where}; a second one is not started"
-        " (end the open episode first)"
-    )
-    return ApiError(
-        409,
-        f"payload.citizen.cpr: {reason}",
-        [FieldError(field="payload.citizen.cpr", reason=reason)],
-    )
 
 
 def _unavailable(err: RPCError) -> ApiError:

@@ -1,24 +1,11 @@
-"""Contact data as each episode recorded it, and the one-open-episode-per-citizen check."""
+"""Contact data as each episode recorded it (its row also marks a referral accepted)."""
 
 from __future__ import annotations
 
 import json
 
 from db.connection import PooledConnection
-from schemas.episode import TERMINAL_PHASES
 from schemas.people import Actor
-
-_ENDED = sorted(p.value for p in TERMINAL_PHASES)
-
-# An accepted referral counts as open from the moment its contact row exists (before the
-# episode's first commit puts it in `episodes`), until the episode reaches an ending phase.
-_OPEN_BESIDES = """
-SELECT c.episode_id FROM episode_contacts c
-LEFT JOIN episodes e ON e.episode_id = c.episode_id
-WHERE c.citizen_id = $1 AND c.episode_id <> $2
-  AND (e.phase IS NULL OR NOT (e.phase = ANY ($3::text[])))
-ORDER BY c.recorded_at DESC LIMIT 1
-"""
 
 _RECORD = """
 INSERT INTO episode_contacts
@@ -37,16 +24,6 @@ WITH changed AS (
 INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)
 SELECT $5, now(), $6, $7, 'citizen.contact_corrected', episode_id, $8::jsonb FROM changed
 """
-
-
-async def open_episode_besides(
-    conn: PooledConnection, citizen_id: str, episode_id: str
-) -> str | None:
-    """Another episode of the citizen that has not ended, if any. Call it inside the
-    transaction that locked the citizen (`db.citizens.upsert_citizen`) and that records the
-    new episode's contact row, so two referrals cannot both find none."""
-    other: str | None = await conn.fetchval(_OPEN_BESIDES, citizen_id, episode_id, _ENDED)
-    return other
 
 
 async def record_contact(
