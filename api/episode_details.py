@@ -1,10 +1,14 @@
-"""One episode as a caller may see it: metadata, timeline, tasks and, if allowed, the citizen."""
+"""One episode as a caller may see it: metadata, timeline, tasks and, if allowed, the citizen
+and the notes."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
+from pydantic import Field
+
+from api.episode_notes import NoteOut, notes_out
 from api.errors import ApiError
 from api.principal import Principal
 from api.scoping import may_see_citizen, may_see_episode
@@ -45,6 +49,12 @@ class EpisodeOut(episode_queries.EpisodeSummary):
     goals: list[GoalOut]
     tasks: list[EpisodeTaskOut]
     timeline: list[TimelineOut]
+    notes: list[NoteOut] | None = Field(
+        default=None,
+        description="Contact, concern, task and debrief notes, newest first; null when the"
+        " caller may not read them (the assigned peer, the organisation's coordinators,"
+        " caseworkers with the citizen's consent, the ward while the citizen is admitted).",
+    )
 
 
 async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str) -> EpisodeOut:
@@ -71,6 +81,7 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
             )
             if person is not None:
                 citizen = CitizenOut.model_validate(person, from_attributes=True)
+        notes = await notes_out(conn, principal, episode_id, row)
         tasks = await episode_queries.episode_tasks(conn, episode_id)
         timeline = await episode_queries.timeline(conn, episode_id)
     return EpisodeOut.model_validate(
@@ -83,5 +94,6 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
                 TimelineOut(at=e.at, kind=e.kind, actor=e.actor_role, summary=e.summary)
                 for e in timeline
             ],
+            "notes": notes,
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from api.principal import Principal, TokenRole
@@ -23,6 +24,20 @@ class EpisodeScope(Protocol):
     def municipality_code(self) -> str: ...
     @property
     def consents(self) -> Sequence[str]: ...
+
+
+class NotesScope(EpisodeScope, Protocol):
+    """What decides who reads an episode's notes: its scope, and whether the citizen is on
+    the ward now."""
+
+    @property
+    def phase(self) -> str: ...
+    @property
+    def discharged_at(self) -> datetime | None: ...
+
+
+# Phases in which the citizen is still on the ward, unless a discharge was recorded already.
+BEFORE_DISCHARGE = frozenset({"referred", "matching", "unmatched", "pre_discharge"})
 
 
 class TaskScope(Protocol):
@@ -74,6 +89,26 @@ def may_see_citizen(p: Principal, episode: EpisodeScope) -> bool:
     if p.role in (Role.OPERATOR, TokenRole.OPERATOR, TokenRole.INTEGRATION):
         return False
     return may_see_episode(p, episode)
+
+
+def is_admitted(episode: NotesScope) -> bool:
+    """Readmitted, or not yet discharged (a discharge can come before a peer is matched)."""
+    if episode.phase == "readmitted":
+        return True
+    return episode.phase in BEFORE_DISCHARGE and episode.discharged_at is None
+
+
+def may_read_notes(p: Principal, episode: NotesScope) -> bool:
+    """Contact, concern, task and debrief notes go to the people who work with the citizen:
+    the assigned peer, the coordinators of the episode's organisation, the caseworkers whose
+    service the citizen's consent covers (may_see_episode), and the ward only while the
+    citizen is admitted there. Operators and systems never read them."""
+    match p.role:
+        case Role.PEER | Role.COORDINATOR | Role.CASEWORKER:
+            return may_see_episode(p, episode)
+        case Role.WARD:
+            return may_see_episode(p, episode) and is_admitted(episode)
+    return False
 
 
 def may_act_on_task(p: Principal, task: TaskScope, episode: EpisodeScope) -> bool:

@@ -12,6 +12,7 @@ from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.web.guard import PageRoute, page_user
 from api.web.role_page import role_page
+from api.web.task_cards import card_notes
 from db import pages
 from db.pool import DatabasePool
 from schemas.people import Role
@@ -46,7 +47,13 @@ async def page(
         principal,
         title="coordinator.title",
         template="coordinator.html",
-        context={"attention": attention, "reasons": reasons, "tasks": tasks, "peers": peers},
+        context={
+            "attention": attention,
+            "reasons": reasons,
+            "tasks": tasks,
+            "peers": peers,
+            "card_notes": await card_notes(pool, principal, tasks),
+        },
         problem=problem,
         status=status,
     )

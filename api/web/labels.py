@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.reports.texts import REPORT_TEXTS
+from api.web.note_texts import NOTE_TEXTS
 
 LANGUAGES = ("da", "en")
 
@@ -191,6 +192,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "job_or_education": ("Job eller uddannelse", "Job or education"),
     "field.event_id": ("Formular", "Form"),
     **REPORT_TEXTS,
+    **NOTE_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.
