@@ -62,6 +62,14 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "Der er meldt en bekymring i et forløb i hverdagsbro",
         "A concern has been raised in an episode in hverdagsbro",
     ),
+    Template.DISCHARGED_WITHOUT_PEER: (
+        "En borger i hverdagsbro er udskrevet uden en peer-medarbejder",
+        "A citizen in hverdagsbro has been discharged without a peer guide",
+    ),
+    Template.DEBRIEF_DONE: (
+        "En debriefing er udført i hverdagsbro",
+        "A debrief has been done in hverdagsbro",
+    ),
 }
 
 

@@ -63,6 +63,19 @@ class ConsentRecord(Frozen):
     recorded_at: AwareDatetime
 
 
+class FactStamp(Frozen):
+    """When the fact that stands happened; a fact stamped later replaces it, whatever the
+    order they arrived in. Ties: the type's precedence, then the event id."""
+
+    occurred_at: AwareDatetime
+    precedence: int
+    event_id: str
+
+    @property
+    def key(self) -> tuple[datetime, int, str]:
+        return (self.occurred_at, self.precedence, self.event_id)
+
+
 class EpisodeState(Mutable):
     """Everything the workflow knows; carried whole across continue-as-new."""
 
@@ -98,7 +111,12 @@ class EpisodeState(Mutable):
     concerns: int = 0
     escalations: int = 0
     milestones: list[MilestoneRecord] = Field(default_factory=list)
+    fact_stamps: dict[str, FactStamp] = Field(
+        default_factory=dict,
+        description="The fact that stands for the risk and for each consent scope.",
+    )
     close_requested: bool = False
+    ended_at: AwareDatetime | None = None
     end_reason: str = ""
     outcome: OutcomeAnswers | None = None
     seq: int = Field(default=0, description="Counter for deterministic ids of tasks etc.")

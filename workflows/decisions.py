@@ -11,6 +11,7 @@ from datetime import datetime
 from temporalio.exceptions import ApplicationError
 
 from schemas.episode import TERMINAL_PHASES, Phase
+from schemas.notifications import Template
 from schemas.people import Role
 from schemas.programme import MilestoneKind
 from schemas.tasks import (
@@ -48,7 +49,9 @@ def reject(field: str, reason: str) -> ApplicationError:
 
 def check_decision(decision: TaskDecision, task: Task | None, phase: Phase) -> None:
     """Raise if the decision cannot be applied to the task as it stands now."""
-    if phase in TERMINAL_PHASES:
+    # After an ending only the peer's debrief is still open, and it can still be done.
+    debrief_left = task is not None and task.kind == TaskKind.DEBRIEF and task.is_open
+    if phase in TERMINAL_PHASES and not debrief_left:
         raise reject("task_id", f"the episode has ended ({phase.value})")
     if task is None:
         raise reject("task_id", "no such task in this episode")
@@ -131,6 +134,14 @@ def _react(record: EpisodeRecord, task: Task) -> None:
         record.add_task(TaskKind.NETWORK_MEETING, record.ward(), due_at=due)
     elif task.kind == TaskKind.FOLLOW_UP and task.status == TaskStatus.COMPLETED:
         record.state.follow_ups_done += 1
+    elif task.kind == TaskKind.FIRST_CONTACT and task.status == TaskStatus.COMPLETED:
+        if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
+            # Also when the coordinator made it before a peer was matched.
+            record.state.first_contact_at = task.decided_at
+    elif task.kind == TaskKind.DEBRIEF and task.status == TaskStatus.COMPLETED:
+        if record.runtime.patched(patches.DEBRIEF_AFTER_EVERY_ENDING):
+            # The note is the coordinator's to read (shown with the task).
+            record.notify(record.coordinator(), Template.DEBRIEF_DONE, task_id=task.task_id)
     elif isinstance(result, ServiceConfirmed):
         record.milestone(MilestoneKind.MUNICIPAL_SERVICE, result.service, record.runtime.now())
     elif isinstance(result, OutcomeAnswers):

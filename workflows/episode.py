@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from workflows import facts, hospital_course, patches, projections
+    from workflows import facts, first_contact, hospital_course, patches, projections
     from workflows.calls import DATABASE_CALL
     from workflows.decisions import apply_decision, check_decision, reject
     from workflows.machinery import Interrupted, Machinery
@@ -84,6 +84,8 @@ class EpisodeWorkflow:
                 "closed before a peer was matched",
             )
             await self._finish(phase, reason)
+        if self._debrief_due_after_ending():
+            await self._debrief_after_ending()
         await self.machinery.settle()
         for job in background:
             job.cancel()
@@ -95,23 +97,34 @@ class EpisodeWorkflow:
             return
         record = self.record
         record.set_phase(Phase.MATCHING)
+        # Facts in every phase: an offer made after a discharge stands shorter, and one
+        # already made is cut short by the discharge.
+        hurried = workflow.patched(patches.FACTS_IN_EVERY_PHASE)
         for _ in range(self.programme.max_offers):
             reservation = await self._reserve(peer_id=None)
             if reservation.peer_id is None:
                 record.timeline("matching", "No trained peer with free capacity fits")
                 break
+            timeout = (
+                first_contact.offer_timeout(self.programme, self.state)
+                if hurried
+                else self.programme.offer_timeout
+            )
             offer = record.add_task(
                 TaskKind.PEER_OFFER,
                 record.peer(reservation.peer_id),
-                due_in=self.programme.offer_timeout,
+                due_in=timeout,
                 number=reservation.offer_no,
                 template=Template.OFFER,
             )
-            answered = await self.wait(
-                lambda offer=offer: not offer.is_open,  # type: ignore[misc]
-                within=self.programme.offer_timeout,
-                summary=f"offer {reservation.offer_no} answer",
-            )
+            if hurried:
+                answered = await self._offer_answered(offer)
+            else:
+                answered = await self.wait(
+                    lambda offer=offer: not offer.is_open,  # type: ignore[misc]
+                    within=self.programme.offer_timeout,
+                    summary=f"offer {reservation.offer_no} answer",
+                )
             if offer.status == TaskStatus.ACCEPTED:
                 return  # assigned as the offer was accepted (see decisions)
             if not answered:
@@ -149,6 +162,10 @@ class EpisodeWorkflow:
         record = self.record
         record.set_phase(Phase.DISCHARGED)
         contact = next(iter(record.tasks_of(TaskKind.FIRST_CONTACT)), None)
+        moving_deadline = workflow.patched(patches.FACTS_IN_EVERY_PHASE)
+        if contact is not None and moving_deadline:
+            # Discharged before a peer was matched: the coordinator held the clock.
+            first_contact.hand_to_peer(record, contact)
         if contact is None:
             contact = record.add_task(
                 TaskKind.FIRST_CONTACT,
@@ -169,8 +186,13 @@ class EpisodeWorkflow:
                 self._escalate_first_contact()
                 escalated = True
                 continue
+            due = contact.due_at
             await self.wait(
-                lambda: not contact.is_open or hospital_course.is_readmitted(self.state.hospital),
+                lambda due=due: (  # type: ignore[misc]
+                    not contact.is_open
+                    or hospital_course.is_readmitted(self.state.hospital)
+                    or (moving_deadline and contact.due_at != due)
+                ),
                 within=left,
                 summary="first contact deadline",
             )
@@ -259,10 +281,15 @@ class EpisodeWorkflow:
     async def _escalate_matching(self) -> None:
         self.record.set_phase(Phase.UNMATCHED)
         self.state.escalations += 1
+        due_in = (
+            first_contact.manual_match_due(self.programme, self.state)
+            if workflow.patched(patches.FACTS_IN_EVERY_PHASE)
+            else ESCALATION_DUE
+        )
         self.record.add_task(
             TaskKind.MANUAL_MATCH,
             self.record.coordinator(),
-            due_in=ESCALATION_DUE,
+            due_in=due_in,
             template=Template.ESCALATION,
         )
         await self.wait(lambda: self.state.peer_id is not None, summary="manual match")
@@ -278,6 +305,45 @@ class EpisodeWorkflow:
         )
         record.notify(record.ward(), Template.ESCALATION)
         record.timeline("escalation", "First contact not confirmed in time: escalated")
+
+    async def _offer_answered(self, offer: Task) -> bool:
+        """Wait for the peer's answer until the offer's due time, which a discharge without
+        a peer may bring forward; False if it lapsed unanswered."""
+        while offer.is_open:
+            due = offer.due_at
+            assert due is not None
+            left = due - workflow.now()
+            if left <= timedelta(0):
+                return False
+            await self.wait(
+                lambda due=due: not offer.is_open or offer.due_at != due,  # type: ignore[misc]
+                within=left,
+                summary=f"offer {offer.number} answer",
+            )
+        return True
+
+    def _debrief_due_after_ending(self) -> bool:
+        """Withdrawn, cancelled or deceased with a peer: the peer has a debrief too."""
+        ended_early = self.state.phase != Phase.CLOSED
+        return (
+            ended_early
+            and self.state.peer_id is not None
+            and workflow.patched(patches.DEBRIEF_AFTER_EVERY_ENDING)
+        )
+
+    async def _debrief_after_ending(self) -> None:
+        """The episode has ended (its phase says so); the peer's debrief is the one task
+        left, waited for at most CLOSING_GIVE_UP."""
+        record = self.record
+        debrief = record.add_task(TaskKind.DEBRIEF, record.peer(), due_in=CLOSING_DUE)
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: not debrief.is_open,
+                timeout=CLOSING_GIVE_UP,
+                timeout_summary="debrief after the ending",
+            )
+        if debrief.is_open:
+            record.close_task(debrief, TaskStatus.EXPIRED, "debrief not done")
 
     async def _follow_up_clock_reaches(self, offset: timedelta, *, summary: str) -> None:
         """Sleep on the follow-up clock, which stands still while the citizen is readmitted."""
@@ -332,6 +398,7 @@ class EpisodeWorkflow:
                 record.notify(record.peer(), Template.EPISODE_ENDED, params=ended)
             record.notify(record.coordinator(), Template.EPISODE_ENDED, params=ended)
         self.state.end_reason = reason
+        self.state.ended_at = workflow.now()
         record.set_phase(phase)
 
     # ------------------------------------------------------------------ handlers

@@ -38,7 +38,7 @@ from schemas.events import (
 from schemas.notifications import Template
 from schemas.people import Role
 from schemas.tasks import DecisionAction, TaskDecision, TaskKind, TaskStatus
-from workflows import hospital_course
+from workflows import fact_order, first_contact, hospital_course, patches
 from workflows.decisions import apply_decision
 from workflows.record import EpisodeRecord
 from workflows.timings import CONCERN_DUE, CONFIRM_SERVICE_DUE, URGENT_CONCERN_DUE
@@ -121,12 +121,7 @@ def apply(record: EpisodeRecord, event: EpisodeEvent) -> None:
         case ConsentWithdrawn():
             _withdraw(record, event)
         case RiskChanged():
-            state.risk_elevated = event.payload.elevated
-            record.timeline(
-                "risk",
-                "Risk marked elevated" if event.payload.elevated else "Risk no longer elevated",
-                actor=event.actor,
-            )
+            _risk(record, event)
         case MilestoneReached():
             record.milestone(event.payload.kind, event.payload.detail, event.occurred_at)
         case ContactLogged():
@@ -161,6 +156,8 @@ def _hospital_fact(
     )
     was_readmitted = hospital_course.is_readmitted(state.hospital)
     state.hospital.append(hospital_record)
+    if record.runtime.patched(patches.FACTS_BY_OCCURRED_AT):
+        fact_order.sort_hospital(state.hospital)
     if event.event_id in state.pending_corrections:
         correct(record, event.event_id, state.pending_corrections.pop(event.event_id))
     label = f"{fact.value.replace('_', ' ').capitalize()} ({setting.value})"
@@ -174,6 +171,8 @@ def _hospital_fact(
         record.notify(record.peer(), Template.READMITTED)
     if fact == HospitalFact.DISCHARGED and setting == CareSetting.INPATIENT:
         tell_municipality_if_due(record)
+    if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
+        first_contact.hospital_changed(record)
 
 
 def correct(record: EpisodeRecord, target_event_id: str, occurred_at: datetime | None) -> None:
@@ -189,10 +188,43 @@ def correct(record: EpisodeRecord, target_event_id: str, occurred_at: datetime |
     else:
         target.occurred_at = occurred_at
         record.timeline("correction", f"{target.fact.value} time corrected")
+        if record.runtime.patched(patches.FACTS_BY_OCCURRED_AT):
+            fact_order.sort_hospital(record.state.hospital)
+    if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
+        first_contact.hospital_changed(record)
+
+
+def _risk(record: EpisodeRecord, event: RiskChanged) -> None:
+    elevated = event.payload.elevated
+    summary = "Risk marked elevated" if elevated else "Risk no longer elevated"
+    if _superseded(record, fact_order.RISK, event):
+        record.timeline("risk", f"{summary} (earlier than the risk that stands)", actor=event.actor)
+        return
+    record.state.risk_elevated = elevated
+    record.timeline("risk", summary, actor=event.actor)
+    if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
+        first_contact.recompute(record)
+
+
+def _superseded(
+    record: EpisodeRecord, key: str, event: RiskChanged | ConsentGranted | ConsentWithdrawn
+) -> bool:
+    """A fact that happened before the one that stands changes nothing (arrival order does
+    not count, only when it happened)."""
+    if not record.runtime.patched(patches.FACTS_BY_OCCURRED_AT):
+        return False
+    return not fact_order.stands(record, key, fact_order.stamp(event))
 
 
 def _grant(record: EpisodeRecord, event: ConsentGranted) -> None:
     grant = event.payload
+    if _superseded(record, fact_order.consent_key(grant.scope), event):
+        record.timeline(
+            "consent",
+            f"Consent given: {grant.scope.value} (earlier than the consent that stands)",
+            actor=event.actor,
+        )
+        return
     record.state.consents[grant.scope] = ConsentRecord(
         scope=grant.scope,
         granted=True,
@@ -205,6 +237,13 @@ def _grant(record: EpisodeRecord, event: ConsentGranted) -> None:
 
 def _withdraw(record: EpisodeRecord, event: ConsentWithdrawn) -> None:
     scope = event.payload.scope
+    if _superseded(record, fact_order.consent_key(scope), event):
+        record.timeline(
+            "consent",
+            f"Consent withdrawn: {scope.value} (earlier than the consent that stands)",
+            actor=event.actor,
+        )
+        return
     record.state.consents[scope] = ConsentRecord(
         scope=scope, granted=False, recorded_by=event.actor, recorded_at=event.occurred_at
     )

@@ -97,7 +97,8 @@ def projection(start: EpisodeStart, state: EpisodeState, now: datetime) -> Episo
         milestones=tuple(m.kind.value for m in state.milestones),
         hope_score_start=outcome.hope_score_start if outcome else None,
         hope_score_end=outcome.hope_score_end if outcome else None,
-        closed_at=now if state.phase in TERMINAL_PHASES else None,
+        # The ending's time, not the last commit's: a debrief may still follow the ending.
+        closed_at=(state.ended_at or now) if state.phase in TERMINAL_PHASES else None,
         end_reason=state.end_reason,
     )
 
