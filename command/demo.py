@@ -118,6 +118,28 @@ class DemoRoster(Frozen):
                 raise ValueError(f"{user.user_id}: unknown programmes {sorted(unknown)}")
         return self
 
+    @model_validator(mode="after")
+    def _every_escalation_reaches_someone(self) -> DemoRoster:
+        """Refused when some escalation would reach nobody: a ward without staff, or an
+        organisation with no coordinator in it or in its partnership (see db/outbox.py)."""
+        staffed = {u.ward_id for u in self.users if u.role == "ward"}
+        for ward in self.wards:
+            if ward.ward_id not in staffed:
+                raise ValueError(
+                    f"wards.{ward.ward_id}: no ward staff, so its tasks and escalations"
+                    " would reach nobody"
+                )
+        coordinated = {u.organisation_id for u in self.users if u.role == "coordinator"}
+        partnership_of = {o.organisation_id: o.partnership_id for o in self.organisations}
+        covered = {partnership_of.get(o) for o in coordinated} - {None}
+        for org in self.organisations:
+            if org.organisation_id not in coordinated and org.partnership_id not in covered:
+                raise ValueError(
+                    f"organisations.{org.organisation_id}: no coordinator in the organisation"
+                    " or its partnership, so its escalations would reach nobody"
+                )
+        return self
+
     @property
     def peers(self) -> list[User]:
         return [u for u in self.users if u.peer is not None]
