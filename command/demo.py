@@ -129,9 +129,14 @@ class DemoRoster(Frozen):
                     f"wards.{ward.ward_id}: no ward staff, so its tasks and escalations"
                     " would reach nobody"
                 )
-        coordinated = {u.organisation_id for u in self.users if u.role == "coordinator"}
-        partnership_of = {o.organisation_id: o.partnership_id for o in self.organisations}
-        covered = {partnership_of.get(o) for o in coordinated} - {None}
+        coordinated = {
+            u.organisation_id for u in self.users if u.role == "coordinator" and u.organisation_id
+        }
+        covered = {
+            o.partnership_id
+            for o in self.organisations
+            if o.organisation_id in coordinated and o.partnership_id
+        }
         for org in self.organisations:
             if org.organisation_id not in coordinated and org.partnership_id not in covered:
                 raise ValueError(
