@@ -228,6 +228,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "commit_failed": ("Ændring kunne ikke gemmes", "A change could not be stored"),
         "outcome_questionnaire": ("Afsluttende spørgeskema", "Outcome questionnaire"),
         "debrief": ("Debriefing", "Debrief"),
+        "task_escalation": ("Eskalering: en opgave er ikke løst", "Escalation: a task not done"),
     },
     "status": {
         "open": ("Åben", "Open"),
