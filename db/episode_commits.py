@@ -69,8 +69,8 @@ _DROP_GOALS_BEYOND = "DELETE FROM episode_goals WHERE episode_id = $1 AND goal_n
 _UPSERT_TASK = """
 INSERT INTO tasks (
     task_id, episode_id, kind, assignee_role, assignee_id, assignee_service, status, number,
-    created_at, due_at, overdue, decided_at, decided_by, note, result, commit_seq
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16)
+    created_at, due_at, overdue, decided_at, decided_by, note, result, commit_seq, escalates
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
 ON CONFLICT (task_id) DO UPDATE SET
     kind = EXCLUDED.kind,
     assignee_role = EXCLUDED.assignee_role,
@@ -84,7 +84,8 @@ ON CONFLICT (task_id) DO UPDATE SET
     decided_by = EXCLUDED.decided_by,
     note = EXCLUDED.note,
     result = EXCLUDED.result,
-    commit_seq = EXCLUDED.commit_seq
+    commit_seq = EXCLUDED.commit_seq,
+    escalates = EXCLUDED.escalates
 WHERE tasks.commit_seq <= EXCLUDED.commit_seq
 """
 
@@ -227,6 +228,7 @@ def _task_args(commit: EpisodeCommit, task: Task) -> tuple[object, ...]:
         task.note,
         result,
         commit.commit_seq,
+        task.escalates,
     )
 
 

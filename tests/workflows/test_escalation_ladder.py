@@ -304,14 +304,16 @@ async def test_a_ward_task_climbs_from_reminder_to_the_ward_to_the_coordinator(
     assert await open_escalations(episode, agreement.task_id) == []
     await env.sleep(timedelta(days=4))
     async with db_pool.acquire() as conn:
-        closed = await conn.fetch("SELECT status FROM tasks WHERE task_id = ANY($1::text[])", ids)
+        closed = await conn.fetch(
+            "SELECT status, escalates FROM tasks WHERE task_id = ANY($1::text[])", ids
+        )
         escalated_in_all = await conn.fetchval(
             "SELECT count(*) FROM audit_log WHERE episode_id = $1 AND action = 'task.escalated'"
             " AND detail->>'task_id' = $2",
             episode.id,
             agreement.task_id,
         )
-    assert [r["status"] for r in closed] == ["completed", "completed"]
+    assert [tuple(r) for r in closed] == [("completed", agreement.task_id)] * 2
     assert escalated_in_all == 2, "nothing more after the agreement was done"
 
 
