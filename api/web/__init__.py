@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
     caseworker,
     coordinator,
     episode_page,
+    inbox,
     login,
     operator,
     peer,
@@ -24,8 +25,21 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Add the page routes and the stylesheet to the app."""
-    pages = (login, ward, peer, caseworker, coordinator, operator, episode_page, tasks, reports)
+    pages = (
+        login,
+        ward,
+        peer,
+        caseworker,
+        coordinator,
+        operator,
+        episode_page,
+        tasks,
+        reports,
+        inbox,
+    )
     app.include_router(login.login_router)
+    # Every page shows the person's unread count in its navigation.
+    badge = [Depends(inbox.unread_badge)]
     for module in pages:
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=badge)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

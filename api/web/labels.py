@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.reports.texts import REPORT_TEXTS
+from api.web.inbox_texts import INBOX_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 
 LANGUAGES = ("da", "en")
@@ -193,6 +194,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.event_id": ("Formular", "Form"),
     **REPORT_TEXTS,
     **NOTE_TEXTS,
+    **INBOX_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.

@@ -71,6 +71,8 @@ def render(
         path=path or request.url.path,
         now=datetime.now(UTC),
         notice=f"notice.{notice}" if f"notice.{notice}" in labels.TEXTS else None,
+        # Set for a person's page views by `api.web.inbox.unread_badge`.
+        inbox_unread=getattr(request.state, "inbox_unread", None),
     )
     response = HTMLResponse(html, status_code=status)
     response.headers["Cache-Control"] = "no-store"
