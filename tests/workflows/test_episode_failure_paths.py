@@ -243,6 +243,7 @@ async def test_consent_withdrawn_mid_way_ends_the_episode_and_frees_the_peer(
             payload=ConsentWithdrawnPayload(scope=ConsentScope.PEER_SUPPORT),
         )
     )
+    await episode.decide(TaskKind.DEBRIEF)  # the peer's debrief after the ending
     outcome = await episode.handle.result()
     assert outcome.final_phase == Phase.WITHDRAWN
     async with db_pool.acquire() as conn:
@@ -293,6 +294,7 @@ async def test_cancelled_referral_ends_the_episode(new_episode) -> None:
     await episode.send(
         ReferralCancelled(event_id=eid(), occurred_at=await episode.now(), actor=episode.ward())
     )
+    await episode.decide(TaskKind.DEBRIEF)  # the peer's debrief after the ending
     outcome = await episode.handle.result()
     assert outcome.final_phase == Phase.CANCELLED
 
