@@ -65,6 +65,7 @@ class TaskRow(Frozen):
     note: str
     result: str | None
     commit_seq: int
+    escalates: str | None = None
 
 
 class TimelineRow(Frozen):
