@@ -6,9 +6,11 @@ the outbox, and that the process's own escalations (offers, first contact) do no
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -314,6 +316,12 @@ async def test_a_ward_task_climbs_from_reminder_to_the_ward_to_the_coordinator(
             agreement.task_id,
         )
     assert [tuple(r) for r in closed] == [("completed", agreement.task_id)] * 2
+    label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
+    if label:
+        # A history that climbs a ladder, for the replay tests.
+        history = await episode.handle.fetch_history()
+        path = Path(__file__).parent / "histories" / f"peer-guide-sind.{label}-climbed.json"
+        path.write_text(history.to_json(), encoding="utf-8")
     assert escalated_in_all == 2, "nothing more after the agreement was done"
 
 
