@@ -22,6 +22,7 @@ from tests.conftest import SmtpServer, eventually
 CONTACT_NOTE = "Vi gik en tur, hun sover bedre"
 CONCERN_NOTE = "Taler om at give op, ring til hende i dag"
 ACCEPT_NOTE = "Glæder mig til at møde dig"
+DEBRIEF = "Det var hårdt; jeg vil gerne tale med nogen om det"
 
 
 async def episode_with_notes(as_user: Caller, roster: Roster) -> tuple[str, str]:
@@ -186,3 +187,32 @@ async def test_an_erased_citizen_leaves_no_notes_to_read(
     assert await notes_of(coordinator, episode_id) == []
     page = (await coordinator.get("/coordinator")).text
     assert CONCERN_NOTE not in page
+
+
+async def test_the_peers_debrief_note_after_a_death_reaches_the_coordinator(
+    as_user: Caller, db_pool: DatabasePool
+) -> None:
+    roster = await make_roster(db_pool, peers=1)
+    episode_id, _ = await episode_with_notes(as_user, roster)
+    ward = await as_user(roster.ward_nurse)
+    peer = await as_user(roster.peers[0])
+    coordinator = await as_user(roster.coordinator)
+    death = event_body(episode_id, "deceased")
+    assert (await ward.post("/api/events", json=death)).status_code == 202
+    debrief = await wait_for_task(peer, "debrief")
+    done = await peer.post(f"/api/tasks/{debrief['task_id']}/complete", json={"note": DEBRIEF})
+    assert done.status_code == 200, done.text
+
+    async def debriefed() -> bool:
+        notes = await notes_of(coordinator, episode_id)
+        return bool(notes and notes[0]["kind"] == "debrief")
+
+    await eventually(debriefed)
+    notes = await notes_of(coordinator, episode_id)
+    assert notes is not None and notes[0]["text"] == DEBRIEF
+    assert notes[0]["task_id"] == debrief["task_id"]
+    assert notes[0]["author_id"] == roster.peers[0]
+    # The coordinator's notification links the task; done, it leads to the episode's notes.
+    page = await coordinator.get(f"/tasks/{debrief['task_id']}", follow_redirects=True)
+    assert page.status_code == 200 and DEBRIEF in page.text
+    assert await notes_of(ward, episode_id) is None, "no longer on the ward"
