@@ -16,6 +16,9 @@ PostgreSQL
 - outbox.params (jsonb) and outbox.last_error: emptied for the episodes' notifications.
 - events_received.body (jsonb: referral with CPR, name, contact data, notes, MedCom facts):
   emptied.
+- Notes (db/notes.py reads them only from events_received.body and tasks.note): contact and
+  concern notes go with the event bodies, task-decision and debrief notes with tasks.note;
+  the audit of reading them ('read.notes') holds counts only.
 - medcom_messages: ids, the activity code and times only (the bundle's body is in
   events_received); kept so a repeated message is still recognised.
 - timeline.summary: texts from a fixed vocabulary written by the workflow ("Contact logged
