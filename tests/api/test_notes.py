@@ -216,3 +216,28 @@ async def test_the_peers_debrief_note_after_a_death_reaches_the_coordinator(
     page = await coordinator.get(f"/tasks/{debrief['task_id']}", follow_redirects=True)
     assert page.status_code == 200 and DEBRIEF in page.text
     assert await notes_of(ward, episode_id) is None, "no longer on the ward"
+
+
+async def test_each_concern_task_points_at_its_own_concern(
+    as_user: Caller, db_pool: DatabasePool
+) -> None:
+    roster = await make_roster(db_pool, peers=1)
+    episode_id, first_task = await episode_with_notes(as_user, roster)
+    peer = await as_user(roster.peers[0])
+    second = event_body(episode_id, "concern_flagged", {"note": "Mindre søvn igen"})
+    assert (await peer.post("/api/events", json=second)).status_code == 202
+    await until_applied(peer, second["event_id"])
+    async with db_pool.acquire() as conn:
+        tasks = await conn.fetch(
+            "SELECT task_id FROM tasks WHERE episode_id = $1 AND kind = 'concern'"
+            " ORDER BY created_at, length(task_id), task_id",
+            episode_id,
+        )
+    assert len(tasks) == 2 and tasks[0]["task_id"] == first_task
+    notes = await notes_of(peer, episode_id)
+    assert notes is not None
+    concerns = {n["text"]: (n["task_id"], n["urgent"]) for n in notes if n["kind"] == "concern"}
+    assert concerns == {
+        CONCERN_NOTE: (first_task, True),
+        "Mindre søvn igen": (tasks[1]["task_id"], False),
+    }
