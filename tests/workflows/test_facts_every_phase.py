@@ -1,10 +1,14 @@
-"""Facts acted on in every phase, and a debrief after every ending (time-skipping server)."""
+"""Facts acted on in every phase, and a debrief after every ending (time-skipping server).
+
+`HVERDAGSBRO_RECORD_HISTORIES=<label>` also records these runs for the replay tests."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -45,6 +49,17 @@ async def new_episode(
         )
 
     return make
+
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def record_history_if_asked(episode: EpisodeDriver, scenario: str) -> None:
+    label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
+    if label:
+        history = await episode.handle.fetch_history()
+        path = HISTORIES / f"peer-guide-sind.{label}-{scenario}.json"
+        path.write_text(history.to_json(), encoding="utf-8")
 
 
 def eid() -> str:
@@ -109,6 +124,7 @@ async def test_discharged_while_an_offer_stands_starts_the_clock_and_alerts_the_
     await episode.decide(TaskKind.FIRST_CONTACT)
     view = await episode.phase(Phase.FOLLOW_UP)
     assert view.first_contact_at is not None
+    await record_history_if_asked(episode, "discharged-matching")
 
 
 async def test_an_unanswered_offer_after_the_discharge_lapses_in_hours_not_a_day(
@@ -149,6 +165,7 @@ async def test_discharged_while_unmatched_starts_the_clock_and_alerts_the_coordi
     await episode.env.sleep(timedelta(hours=73))
     view = await episode.until(lambda v: open_task(v, TaskKind.FIRST_CONTACT).overdue)
     assert view.overdue_tasks >= 1
+    await record_history_if_asked(episode, "discharged-unmatched")
 
 
 async def test_while_the_citizen_is_still_admitted_no_clock_runs_and_offers_stand_a_day(
@@ -194,6 +211,7 @@ async def test_risk_raised_after_the_discharge_shortens_the_first_contact_deadli
         )
     )
     assert open_task(escalated, TaskKind.FIRST_CONTACT).overdue
+    await record_history_if_asked(episode, "risk-raised")
 
 
 def ending(kind: str, episode: EpisodeDriver, at: datetime) -> EpisodeEvent:
@@ -248,6 +266,7 @@ async def test_the_peer_gets_a_debrief_after_the_ending_and_the_coordinator_hear
         minutes=1
     ), "closed when it ended, not when the debrief was done"
     assert load == 0, "the peer's slot is free at the ending, not after the debrief"
+    await record_history_if_asked(episode, f"debrief-{phase.value}")
 
 
 async def test_a_debrief_nobody_does_does_not_keep_the_episode_alive(new_episode, db_pool) -> None:
