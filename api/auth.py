@@ -13,6 +13,7 @@ from api.principal import Binding, Principal, TokenRole
 from api.token_cache import TokenCache
 from db.access import SessionUser, session_user, token_record
 from db.pool import DatabasePool
+from db.tasks import escalated_from_partners
 from schemas.people import Role
 
 SESSION_COOKIE = "hb_session"
@@ -61,8 +62,14 @@ async def find_principal(
     if cookie:
         async with pool.acquire() as conn:
             user = await session_user(conn, cookie)
+            escalated = (
+                await escalated_from_partners(conn, user.organisation_id)
+                if user is not None and user.role == Role.COORDINATOR
+                else frozenset()
+            )
         if user is not None:
-            return principal_from_user(user, user.csrf_token)
+            principal = principal_from_user(user, user.csrf_token)
+            return principal.model_copy(update={"escalated_episodes": escalated})
     return None
 
 

@@ -46,6 +46,8 @@ class Principal(Frozen):
     service: str | None = None
     csrf_token: str | None = None
     binding: Binding = Binding()
+    # Coordinators: episodes of partner organisations an escalation called them to.
+    escalated_episodes: frozenset[str] = frozenset()
 
     @property
     def is_person(self) -> bool:

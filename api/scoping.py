@@ -15,6 +15,9 @@ class EpisodeScope(Protocol):
     """What decides who sees an episode (a read-model row, or a referral not committed yet)."""
 
     @property
+    def episode_id(self) -> str | None: ...
+
+    @property
     def ward_id(self) -> str: ...
     @property
     def peer_id(self) -> str | None: ...
@@ -50,7 +53,8 @@ class TaskScope(Protocol):
 
 
 def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
-    """Ward: their ward. Peer: assigned to them. Coordinator: their organisation.
+    """Ward: their ward. Peer: assigned to them. Coordinator: their organisation, and an
+    episode of a partner organisation an escalation called them to.
     Caseworker: their municipality, and only with consent for their service.
     Integration token: episodes of the wards and organisations it is bound to."""
     match p.role:
@@ -59,7 +63,7 @@ def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
         case Role.PEER:
             return episode.peer_id == p.id
         case Role.COORDINATOR:
-            return episode.organisation_id == p.organisation_id
+            return episode.organisation_id == p.organisation_id or _called_to(p, episode)
         case Role.CASEWORKER:
             scope = SERVICE_SCOPE.get(p.service or "")
             return (
@@ -127,5 +131,12 @@ def may_act_on_task(p: Principal, task: TaskScope, episode: EpisodeScope) -> boo
             )
         case Role.COORDINATOR:
             own_org = episode.organisation_id == p.organisation_id
-            return own_org and role in ("coordinator", "peer")
+            if own_org:
+                return role in ("coordinator", "peer")
+            return role == "coordinator" and _called_to(p, episode)
     return False
+
+
+def _called_to(p: Principal, episode: EpisodeScope) -> bool:
+    """An escalation reached this coordinator through the partnership (api/auth fills it)."""
+    return episode.episode_id is not None and episode.episode_id in p.escalated_episodes

@@ -140,6 +140,8 @@ class ReferralScope(BaseModel):
     municipality_code: str
     consents: list[str]
     peer_id: None = None
+    # Not in the payload: nobody was called to an episode before its first commit.
+    episode_id: None = None
 
     @field_validator("consents", mode="before")
     @classmethod

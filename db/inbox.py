@@ -21,6 +21,7 @@ class InboxItem(Frozen):
 class InboxEpisode(Frozen):
     """What decides who may open the notification's episode (see `api.scoping`)."""
 
+    episode_id: str
     ward_id: str
     peer_id: str | None
     organisation_id: str
@@ -99,7 +100,8 @@ async def inbox_page(
 def _entry(row: dict[str, Any]) -> InboxEntry:
     """The joined columns become the entry's episode and task (None where the LEFT JOIN
     found no row)."""
-    episode = {name: row.pop(name) for name in InboxEpisode.model_fields}
+    episode = {name: row.pop(name) for name in InboxEpisode.model_fields if name != "episode_id"}
+    episode["episode_id"] = row["episode_id"]
     task = {name: row.pop(name) for name in InboxTask.model_fields}
     return InboxEntry.model_validate(
         {
