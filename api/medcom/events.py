@@ -87,3 +87,21 @@ def to_episode_events(n: HospitalNotification, *, actor: Actor) -> list[EpisodeE
     if activity is ActivityCode.START_LEAVE_INPATIENT:
         return [LeaveStarted(event_id=event_id, occurred_at=when, actor=actor)]
     return [LeaveEnded(event_id=event_id, occurred_at=when, actor=actor)]
+
+
+def for_another_episode(events: list[EpisodeEvent], episode_id: str) -> list[EpisodeEvent]:
+    """The same events for a second open episode of the citizen (another programme): each id,
+    and the id a revision or cancellation targets, gets `@<episode id>`, so each episode
+    records the fact once under an id of its own and its corrections find it."""
+
+    def own(event_id: str) -> str:
+        return f"{event_id}@{episode_id}"
+
+    moved: list[EpisodeEvent] = []
+    for event in events:
+        update: dict[str, object] = {"event_id": own(event.event_id)}
+        if isinstance(event, HospitalEventRevised | HospitalEventCancelled):
+            target = own(event.payload.target_event_id)
+            update["payload"] = event.payload.model_copy(update={"target_event_id": target})
+        moved.append(event.model_copy(update=update))
+    return moved

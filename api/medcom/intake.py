@@ -21,7 +21,7 @@ from api.errors import ApiError
 from api.intake import EventIntake
 from api.medcom.acknowledge import acknowledgement, fatal_error, transient_error
 from api.medcom.errors import MedcomError, redact
-from api.medcom.events import to_episode_events
+from api.medcom.events import for_another_episode, to_episode_events
 from api.medcom.parse import parse_hospital_notification
 from api.medcom.senders import check_receiver, check_sender, not_for_this_episode
 from api.principal import Principal
@@ -39,11 +39,16 @@ _STORAGE_DOWN = (OSError, asyncpg.PostgresError)
 
 
 class _Route(NamedTuple):
-    """Where a notification goes: an episode, kept for a referral (None), or refused because
-    the citizen's open episodes belong to wards the sender does not speak for."""
+    """Where a notification goes: the citizen's open episodes the sender speaks for (one per
+    programme, newest first), kept for a referral (none), or refused because the citizen's
+    open episodes belong to wards the sender does not speak for."""
 
-    episode_id: str | None
+    episode_ids: tuple[str, ...] = ()
     refused: bool = False
+
+    @property
+    def first(self) -> str | None:
+        return self.episode_ids[0] if self.episode_ids else None
 
 
 class MedcomIntake:
@@ -71,9 +76,9 @@ class MedcomIntake:
             route = await self._route(notification)
             if route.refused:
                 return await self._refuse(
-                    principal, notification, not_for_this_episode(), raw, route.episode_id
+                    principal, notification, not_for_this_episode(), raw, route.first
                 )
-            await self._apply(principal, notification, route.episode_id)
+            await self._apply(principal, notification, route.episode_ids)
         except ApiError as err:
             if err.status >= 500:
                 return transient_error(err.message, raw)
@@ -84,32 +89,38 @@ class MedcomIntake:
         return acknowledgement(notification, raw)
 
     async def _route(self, n: HospitalNotification) -> _Route:
-        """The newest open episode of the citizen that the sender speaks for. Nothing is
-        stored: a citizen not known yet has no episode."""
+        """Every open episode of the citizen that the sender speaks for: a discharge is a fact
+        for each programme the citizen is in. Nothing is stored: a citizen not known yet has
+        no episode."""
         async with self.pool.acquire() as conn:
             citizen_id = await citizen_by_cpr(conn, n.cpr)
             if citizen_id is None:
-                return _Route(None)
+                return _Route()
             episodes = await open_episodes_for_sender(conn, citizen_id, n.sender_sor)
-        for episode in episodes:
-            if episode.spoken_for:
-                return _Route(episode.episode_id)
+        spoken_for = tuple(e.episode_id for e in episodes if e.spoken_for)
+        if spoken_for:
+            return _Route(spoken_for)
         if episodes:
-            return _Route(episodes[0].episode_id, refused=True)
-        return _Route(None)
+            return _Route((episodes[0].episode_id,), refused=True)
+        return _Route()
 
     async def _apply(
-        self, principal: Principal, n: HospitalNotification, episode_id: str | None
+        self, principal: Principal, n: HospitalNotification, episode_ids: tuple[str, ...]
     ) -> None:
         events = to_episode_events(n, actor=principal.actor())
-        if episode_id is None:
+        if not episode_ids:
             await self._park(n, events)
             return
-        for event in events:
-            await self.intake.deliver(event, episode_id, source="medcom")
+        newest, *others = episode_ids
+        for episode_id, its_events in (
+            (newest, events),
+            *((other, for_another_episode(events, other)) for other in others),
+        ):
+            for event in its_events:
+                await self.intake.deliver(event, episode_id, source="medcom")
         async with self.pool.acquire() as conn:
             citizen_id = await upsert_citizen(conn, cpr=n.cpr)
-            await _remember(conn, n, citizen_id, episode_id, "applied")
+            await _remember(conn, n, citizen_id, newest, "applied")
 
     async def _park(self, n: HospitalNotification, events: list[EpisodeEvent]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
