@@ -4,6 +4,7 @@ time-skipping Temporal test server and a real worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -16,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -69,10 +71,52 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def db_pool(database_url: str) -> AsyncIterator[DatabasePool]:
     pool = await create_pool(database_url, give_up_after=Settings().database_timeout, max_size=10)
+    _STARTED.pool = pool
     try:
         yield pool
     finally:
+        _STARTED.pool = None
         await pool.close()
+
+
+@dataclass
+class _Started:
+    """The session's shared servers once some test has started them (None before)."""
+
+    pool: DatabasePool | None = None
+    env: WorkflowEnvironment | None = None
+    ended: set[str] = field(default_factory=set)
+
+
+_STARTED = _Started()
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def _end_episodes_left_running() -> AsyncIterator[None]:
+    """After each test module, end the episodes its tests left running on the shared
+    time-skipping server. Every open task now climbs its escalation ladder, so episodes left
+    over from earlier modules would all wake up, commit and send mail whenever a later test
+    skips weeks ahead, and swamp the server."""
+    yield
+    pool, env = _STARTED.pool, _STARTED.env
+    if pool is None or env is None:
+        return
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT episode_id FROM events_received"
+            " WHERE event_type = 'referral_created' AND episode_id IS NOT NULL"
+        )
+    left = sorted({str(r["episode_id"]) for r in rows} - _STARTED.ended)
+    for start in range(0, len(left), 50):
+        batch = left[start : start + 50]
+        await asyncio.gather(*(_terminate(env, episode_id) for episode_id in batch))
+    _STARTED.ended.update(left)
+
+
+async def _terminate(env: WorkflowEnvironment, episode_id: str) -> None:
+    """End the episode's run if it still runs here (one on the dev server is not here)."""
+    with contextlib.suppress(RPCError):
+        await env.client.get_workflow_handle(episode_id).terminate(reason="test module done")
 
 
 @dataclass
@@ -130,9 +174,11 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=TEST_CONVERTER, test_server_existing_path=TEST_SERVER
     )
     await register_search_attributes(env.client)
+    _STARTED.env = env
     try:
         yield env
     finally:
+        _STARTED.env = None
         await env.shutdown()
 
 

@@ -518,16 +518,31 @@ ENDED_BY = {
 async def test_an_ending_event_is_accepted_and_ends_its_episode(
     event_type: str, data: st.DataObject, world: World, db_pool: DatabasePool
 ) -> None:
-    episode_id = await refer(world.fresh_ward, world.fresh_roster)
+    referral_body = referral(world.fresh_roster)
+    answer = await world.fresh_ward.post("/api/events", json=referral_body)
+    assert answer.status_code == 202, answer.text
+    episode_id = answer.json()["episode_id"]
     body_strategy, phase = ENDED_BY[event_type]
     body = data.draw(events(event_type, world.fresh_roster, episode_id, body_strategy))
     answer = await world.fresh_ward.post("/api/events", json=body)
     assert answer.status_code == 202, answer.text
     await applied(db_pool, body["event_id"])
 
-    async def ended() -> bool:
+    async def phase_now() -> str:
         episode = json.loads((await snapshot(db_pool, episode_id))["episode"])
-        return bool(episode["phase"] == phase)
+        return str(episode["phase"])
+
+    before_the_referral = datetime.fromisoformat(body["occurred_at"]) < datetime.fromisoformat(
+        referral_body["occurred_at"]
+    )
+    if event_type == "consent_withdrawn" and before_the_referral:
+        # The referral's consent came after this withdrawal: the consent stands (facts count
+        # by when they happened, not when they arrived).
+        assert await phase_now() != phase
+        return
+
+    async def ended() -> bool:
+        return await phase_now() == phase
 
     await eventually(ended)
 
