@@ -13,6 +13,7 @@ from api.errors import ApiError
 from api.principal import Principal
 from api.scoping import may_see_citizen, may_see_episode
 from db import episode_queries
+from db.connection import PooledConnection
 from db.pool import DatabasePool
 from schemas.base import Frozen
 
@@ -70,17 +71,7 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
                 GoalOut.model_validate(g, from_attributes=True)
                 for g in await episode_queries.goals(conn, episode_id)
             ]
-            person = await episode_queries.citizen(conn, episode_id)
-            await episode_queries.audit_read(
-                conn,
-                audit_id=f"read-{uuid.uuid4().hex}",
-                actor_role=principal.role.value,
-                actor_id=principal.id,
-                episode_id=episode_id,
-                what="read.citizen",
-            )
-            if person is not None:
-                citizen = CitizenOut.model_validate(person, from_attributes=True)
+            citizen = await read_contact(conn, principal, episode_id)
         notes = await notes_out(conn, principal, episode_id, row)
         tasks = await episode_queries.episode_tasks(conn, episode_id)
         timeline = await episode_queries.timeline(conn, episode_id)
@@ -97,3 +88,20 @@ async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str)
             "notes": notes,
         }
     )
+
+
+async def read_contact(
+    conn: PooledConnection, principal: Principal, episode_id: str
+) -> CitizenOut | None:
+    """How to reach the citizen, as the episode recorded it; the read is audited. The caller
+    has checked that the principal may see the citizen."""
+    person = await episode_queries.citizen(conn, episode_id)
+    await episode_queries.audit_read(
+        conn,
+        audit_id=f"read-{uuid.uuid4().hex}",
+        actor_role=principal.role.value,
+        actor_id=principal.id,
+        episode_id=episode_id,
+        what="read.citizen",
+    )
+    return None if person is None else CitizenOut.model_validate(person, from_attributes=True)

@@ -4,15 +4,13 @@ audited like the episode page."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
-from api.episode_details import CitizenOut
+from api.episode_details import CitizenOut, read_contact
 from api.episode_notes import NoteOut, audit_read, readable_notes
 from api.principal import Principal
 from api.scoping import may_see_citizen
 from db import episode_queries
-from db.connection import PooledConnection
 from db.notes import Note
 from db.pool import DatabasePool
 from db.tasks import OpenTask
@@ -61,26 +59,10 @@ async def card_notes(
                 urgent = any(n.urgent for n in mine)
                 citizen = None
                 if urgent and may_see_citizen(principal, episode):
-                    citizen = await _contact(conn, principal, episode_id)
+                    citizen = await read_contact(conn, principal, episode_id)
                 shown += sum(1 for n in mine if n.text)
                 cards[task.task_id] = CardNotes(
                     notes=[NoteOut.of(n) for n in mine if n.text], urgent=urgent, citizen=citizen
                 )
             await audit_read(conn, principal, episode_id, shown, "task_card")
     return cards
-
-
-async def _contact(
-    conn: PooledConnection, principal: Principal, episode_id: str
-) -> CitizenOut | None:
-    """How to reach the citizen, as the episode recorded it; the read is audited."""
-    person = await episode_queries.citizen(conn, episode_id)
-    await episode_queries.audit_read(
-        conn,
-        audit_id=f"read-{uuid.uuid4().hex}",
-        actor_role=principal.role.value,
-        actor_id=principal.id,
-        episode_id=episode_id,
-        what="read.citizen",
-    )
-    return None if person is None else CitizenOut.model_validate(person, from_attributes=True)

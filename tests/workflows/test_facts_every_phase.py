@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from command.synthetic.driver import EpisodeDriver, start
-from command.synthetic.referral import referral
-from command.synthetic.roster import make_roster
+from command.synthetic.driver import EpisodeDriver
 from db.pool import DatabasePool
 from schemas.consent import ConsentScope
 from schemas.episode import EpisodeView, Phase
@@ -33,23 +28,6 @@ from schemas.events import (
 from schemas.people import Actor, Role
 from schemas.tasks import DecisionAction, Task, TaskKind, TaskStatus
 from tests.conftest import eventually
-
-
-@pytest.fixture
-async def new_episode(
-    time_skipping_env: WorkflowEnvironment,
-    episode_worker: Worker,
-    db_pool: DatabasePool,
-    task_queue: str,
-) -> Callable[..., Awaitable[EpisodeDriver]]:
-    async def make(peers: int = 3, **kwargs: object) -> EpisodeDriver:
-        roster = await make_roster(db_pool, peers=peers)
-        return await start(
-            time_skipping_env, db_pool, roster, task_queue, referral(roster, **kwargs)
-        )
-
-    return make
-
 
 HISTORIES = Path(__file__).parent / "histories"
 
