@@ -70,6 +70,14 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "En debriefing er udført i hverdagsbro",
         "A debrief has been done in hverdagsbro",
     ),
+    Template.NETWORK_MEETING: (
+        "Du er inviteret til et netværksmøde i hverdagsbro",
+        "You are invited to a network meeting in hverdagsbro",
+    ),
+    Template.HANDED_OVER: (
+        "Et forløb i hverdagsbro har skiftet peer-medarbejder",
+        "An episode in hverdagsbro has a new peer guide",
+    ),
 }
 
 

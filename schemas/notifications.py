@@ -31,6 +31,9 @@ class Template(StrEnum):
     CONCERN = "concern"
     DISCHARGED_WITHOUT_PEER = "discharged_without_peer"
     DEBRIEF_DONE = "debrief_done"
+    # params: meeting_on (ISO date), starts_at ("HH:MM" or ""), place; e-mail carries an .ics
+    NETWORK_MEETING = "network_meeting"
+    HANDED_OVER = "handed_over"
 
 
 # Recipient.service of a coordinator recipient that means every coordinator of the

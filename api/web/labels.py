@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from api.reports.texts import REPORT_TEXTS
+from api.web.caseworker_texts import CASEWORKER_TEXTS
+from api.web.coordinator_texts import COORDINATOR_TEXTS
 from api.web.inbox_texts import INBOX_TEXTS
 from api.web.note_texts import NOTE_TEXTS
+from api.web.peer_texts import PEER_TEXTS
+from api.web.summary_texts import SUMMARY_TEXTS
+from api.web.timeline_texts import TIMELINE_TEXTS
+from api.web.ward_texts import WARD_TEXTS
 
 LANGUAGES = ("da", "en")
 
@@ -195,6 +201,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     **REPORT_TEXTS,
     **NOTE_TEXTS,
     **INBOX_TEXTS,
+    **WARD_TEXTS,
+    **CASEWORKER_TEXTS,
+    **PEER_TEXTS,
+    **COORDINATOR_TEXTS,
+    **TIMELINE_TEXTS,
+    **SUMMARY_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.
