@@ -15,9 +15,15 @@ UV_VERSION := 0.13.8
 INSTALLED := $(VENV)/.installed
 # The first-party packages coverage is reported for (pyproject.toml [tool.coverage.run]).
 COVERAGE := --cov --cov-report=term:skip-covered
+# axe-core for the accessibility checks of the browser tests (tests/web/axe.py): from npm at this
+# version, and the tarball must have this integrity (npm's sha512), so a changed one fails the build.
+AXE_VERSION := 4.14.1
+AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE_TGZ := tests/web/vendor/axe-core-$(AXE_VERSION).tgz
+AXE := tests/web/vendor/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo migrate dev-server test test-quick lint format test-faults chromium lock
+.PHONY: help run demo migrate dev-server test test-quick lint format test-faults chromium lock axe
 
 help:
 	@echo "make run          run everything locally (Ctrl-C stops it); state in ./data"
@@ -27,7 +33,8 @@ help:
 	@echo "make lint         ruff, mypy, the import-linter layers and deptry"
 	@echo "make format       ruff format"
 	@echo "make test-faults  the slow fault-injection and load tests (CI runs both)"
-	@echo "make chromium     install Debian's chromium for the browser tests (root on Debian)"
+	@echo "make chromium     install Debian's chromium (and npm) for the browser tests (root on Debian)"
+	@echo "make axe          fetch the pinned axe-core for the accessibility checks (needs npm)"
 	@echo "make lock         re-resolve $(PROD_LOCK) and $(TEST_LOCK) from pyproject.toml"
 	@echo "make migrate      apply migrations to the configured database"
 	@echo "make dev-server   only the Temporal dev server"
@@ -81,6 +88,31 @@ chromium:
 	else \
 		echo "Not installing chromium (needs root on Debian); tests marked 'browser' need /usr/bin/chromium"; \
 	fi
+	@if command -v npm >/dev/null; then \
+		: ; \
+	elif [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then \
+		echo "Installing npm to fetch axe-core for the accessibility checks (apt-get)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; \
+	else \
+		echo "Not installing npm (needs root on Debian); make test fetches axe-core with npm"; \
+	fi
+
+# The pinned axe-core tarball, checked against AXE_INTEGRITY before it is kept; then its axe.min.js.
+# A new AXE_VERSION names a new tarball, so both are fetched again.
+axe: $(AXE)
+
+$(AXE_TGZ):
+	@command -v npm >/dev/null || { echo "make test needs npm to fetch axe-core $(AXE_VERSION) for the accessibility checks: 'make chromium' as root on Debian installs it, else install Node.js with npm"; exit 1; }
+	@rm -rf $(@D)/pack && mkdir -p $(@D)/pack
+	npm pack axe-core@$(AXE_VERSION) --pack-destination $(@D)/pack --ignore-scripts --silent </dev/null >/dev/null
+	@$(PYTHON) -c 'import base64, hashlib, sys; \
+		got = "sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode(); \
+		sys.exit(0 if got == sys.argv[2] else f"{sys.argv[1]}: integrity {got}, expected {sys.argv[2]}")' \
+		$(@D)/pack/axe-core-$(AXE_VERSION).tgz '$(AXE_INTEGRITY)'
+	mv $(@D)/pack/axe-core-$(AXE_VERSION).tgz $@ && rm -rf $(@D)/pack
+
+$(AXE): $(AXE_TGZ)
+	tar -xzf $< -O package/axe.min.js >$@.part && mv $@.part $@
 
 # deptry twice: the shipped packages against the base and dev/bench extras (a test-only
 # package imported there fails), then tests/ against everything declared.
@@ -94,7 +126,7 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff format .
 
-test: lint
+test: lint $(AXE)
 	$(BIN)/pytest -m "not slow" $(COVERAGE)
 
 test-quick: $(INSTALLED)
