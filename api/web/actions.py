@@ -36,13 +36,15 @@ async def report(
     type_: str,
     payload: dict[str, Any],
     episode_id: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> EventAck:
-    """The event goes through the same intake as POST /api/events."""
+    """The event goes through the same intake as POST /api/events; it happened at
+    `occurred_at` (now when not given)."""
     try:
         body = EventIn(
             event_id=field(form, "event_id"),
             type=type_,
-            occurred_at=datetime.now(UTC),
+            occurred_at=occurred_at or datetime.now(UTC),
             episode_id=episode_id,
             payload=payload,
         )
