@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date, datetime
 
+from activities.calendar_invite import Meeting
 from schemas.notifications import Template
 
 # (Danish, English). The reader logs in to see who and what; the message itself stays blank.
@@ -94,10 +96,89 @@ def link(public_url: str, episode_id: str, task_id: str | None) -> str:
     return f"{base}/tasks/{task_id}" if task_id else f"{base}/episodes/{episode_id}"
 
 
-def render(template: Template, url: str) -> Message:
+def render(template: Template, url: str, meeting: Meeting | None = None) -> Message:
+    """The e-mail and the text. A NETWORK_MEETING with its (checked) meeting says when and
+    where; without one it says only what the template says, like every other."""
     danish, english = TEXTS[template]
+    if template == Template.NETWORK_MEETING and meeting is not None:
+        return _network_meeting(url, meeting)
     body = f"{danish}.\nLog ind for at se mere: {url}\n\n{english}.\nLog in to see more: {url}\n"
     return Message(subject=f"{danish} / {english}", body=body, sms=f"{danish} / {english}: {url}")
+
+
+_DA_DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_DA_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _day_da(day: date) -> str:
+    return f"{_DA_DAYS[day.weekday()]} den {day.day}. {_DA_MONTHS[day.month - 1]} {day.year}"
+
+
+def _day_en(day: date) -> str:
+    return f"{_EN_DAYS[day.weekday()]} {day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+
+
+def _times(meeting: Meeting) -> tuple[str, str] | None:
+    """("10.00", "11.00") style start and end in Copenhagen time, or None all day."""
+    start, end = meeting.start(), meeting.end()
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return None
+    return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+
+def headline(meeting: Meeting) -> tuple[str, str]:
+    """(Danish, English) in one short line each: the day and the time, no place (the SMS,
+    and whatever else must stay short)."""
+    day = meeting.meeting_on
+    times = _times(meeting)
+    if times is None:
+        return (
+            f"Netværksmøde {_DA_DAYS[day.weekday()]} {day:%d.%m.%Y} (hele dagen)",
+            f"Network meeting {_day_en(day)} (all day)",
+        )
+    da_time = times[0].replace(":", ".")
+    return (
+        f"Netværksmøde {_DA_DAYS[day.weekday()]} {day:%d.%m.%Y} kl. {da_time}",
+        f"Network meeting {_day_en(day)} at {times[0]}",
+    )
+
+
+def _network_meeting(url: str, meeting: Meeting) -> Message:
+    danish, english = TEXTS[Template.NETWORK_MEETING]
+    times = _times(meeting)
+    if times is None:
+        da_time, en_time = "hele dagen (intet klokkeslæt aftalt)", "all day (no time agreed)"
+    else:
+        start, end = times
+        da_time = f"kl. {start.replace(':', '.')}-{end.replace(':', '.')} (dansk tid)"
+        en_time = f"{start}-{end} (Danish time)"
+    da_place = meeting.place or "ikke angivet"
+    en_place = meeting.place or "not given"
+    body = (
+        f"{danish}.\n"
+        f"Dato: {_day_da(meeting.meeting_on)}\n"
+        f"Tid: {da_time}\n"
+        f"Sted: {da_place}\n"
+        "Mødet er vedhæftet som kalenderinvitation (invite.ics).\n"
+        f"Log ind for at se mere: {url}\n"
+        "\n"
+        f"{english}.\n"
+        f"Date: {_day_en(meeting.meeting_on)}\n"
+        f"Time: {en_time}\n"
+        f"Place: {en_place}\n"
+        "The meeting is attached as a calendar invitation (invite.ics).\n"
+        f"Log in to see more: {url}\n"
+    )
+    da_line, en_line = headline(meeting)
+    return Message(subject=f"{danish} / {english}", body=body, sms=f"{da_line} / {en_line}: {url}")
 
 
 def delivery_key(notification_id: str, user_id: str) -> str:

@@ -10,7 +10,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.channels.email import EmailSender
+from activities.calendar_invite import FILENAME, Meeting, invitation, meeting_for
+from activities.channels.email import Attachment, EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
 from db import outbox
@@ -62,7 +63,9 @@ class Notifier:
 
     @activity.defn
     async def deliver_notification(self, n: Notification) -> Delivery:
-        message = render(n.template, link(self._public_url, n.episode_id, n.task_id))
+        url = link(self._public_url, n.episode_id, n.task_id)
+        meeting = meeting_for(n)
+        message = render(n.template, url, meeting)
         deliveries: list[ChannelDelivery] = []
         failed: list[str] = []
         async with self._pool.acquire() as conn:
@@ -75,7 +78,7 @@ class Notifier:
                 status, detail = row.status, row.last_error or ""
                 if status == DeliveryStatus.PENDING:
                     status, detail = await self._deliver_row(
-                        conn, n, row.user_id, row.channel, message
+                        conn, n, row.user_id, row.channel, message, meeting, url
                     )
                 if status == DeliveryStatus.PENDING:
                     failed.append(f"{row.channel.value} ({detail})")
@@ -105,6 +108,8 @@ class Notifier:
         user_id: str,
         channel: Channel,
         message: Message,
+        meeting: Meeting | None = None,
+        url: str = "",
     ) -> tuple[DeliveryStatus, str]:
         """Send one row and record the outcome in the same transaction as its lock."""
         key = (n.notification_id, user_id, channel)
@@ -118,7 +123,13 @@ class Notifier:
                     return row.status, row.last_error or ""
                 try:
                     await self._send(
-                        channel, row, message, delivery_key(n.notification_id, user_id)
+                        channel,
+                        row,
+                        message,
+                        delivery_key(n.notification_id, user_id),
+                        self._invitation(n, meeting, url, row.email)
+                        if channel == Channel.EMAIL
+                        else (),
                     )
                 except _Skip as exc:
                     await outbox.mark_skipped(conn, *key, describe(exc))
@@ -159,7 +170,47 @@ class Notifier:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _send(self, channel: Channel, row: Claimed, message: Message, key: str) -> None:
+    def _invitation(
+        self, n: Notification, meeting: Meeting | None, url: str, to: str | None
+    ) -> tuple[Attachment, ...]:
+        """The network meeting's `invite.ics` for one reader, or nothing (no meeting, or one
+        the library could not write: the e-mail still goes, the log says why)."""
+        if meeting is None:
+            return ()
+        try:
+            ics = invitation(
+                meeting,
+                notification_id=n.notification_id,
+                url=url,
+                organizer=self._email.sender,
+                attendee=to,
+                stamp=n.created_at,
+            )
+        except Exception as exc:
+            log.warning(
+                "network meeting invitation left out",
+                notification_id=n.notification_id,
+                episode_id=n.episode_id,
+                reason=type(exc).__name__,
+            )
+            return ()
+        return (
+            Attachment(
+                filename=FILENAME,
+                content_type="text/calendar",
+                data=ics,
+                params={"method": "REQUEST"},
+            ),
+        )
+
+    async def _send(
+        self,
+        channel: Channel,
+        row: Claimed,
+        message: Message,
+        key: str,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> None:
         if not row.active:
             raise _Skip("user inactive")
         if channel == Channel.EMAIL:
@@ -170,6 +221,7 @@ class Notifier:
                 subject=message.subject,
                 body=message.body,
                 message_id=f"<{key}@{self._email.domain}>",
+                attachments=attachments,
             )
         elif channel == Channel.SMS:
             if self._sms is None:
