@@ -46,8 +46,19 @@ class TimelineEntry(Frozen):
     at: AwareDatetime
     kind: str
     actor: Actor | None = None
-    summary: str = Field(max_length=300, description="Generic text; notes stay on tasks.")
+    summary: str = Field(
+        max_length=300, description="The English line, for operators; notes stay on tasks."
+    )
     task_id: str | None = None
+    text_key: str | None = Field(
+        default=None,
+        description="The line's key in schemas.timeline_texts; None in entries written before"
+        " the keys (shown with their summary).",
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict,
+        description="The line's params: codes, numbers, reference names; no personal data.",
+    )
 
 
 class AuditEntry(Frozen):

@@ -112,7 +112,8 @@ def apply_decision(
     )
     record.timeline(
         "decision",
-        f"{task.kind.value.replace('_', ' ').capitalize()}: {status.value}",
+        "timeline.decision",
+        params={"task": task.kind, "status": status},
         actor=decision.actor,
         task_id=task.task_id,
     )

@@ -103,7 +103,7 @@ class EpisodeWorkflow:
         for _ in range(self.programme.max_offers):
             reservation = await self._reserve(peer_id=None)
             if reservation.peer_id is None:
-                record.timeline("matching", "No trained peer with free capacity fits")
+                record.timeline("matching", "timeline.no_peer_fits")
                 break
             timeout = (
                 first_contact.offer_timeout(self.programme, self.state)
@@ -250,7 +250,7 @@ class EpisodeWorkflow:
             state.next_follow_up = 0
             state.follow_up_started_at = workflow.now()
             state.paused_for = 0.0
-            record.timeline("review", "Review: the episode goes on for another period")
+            record.timeline("review", "timeline.review_continues")
             await self.machinery.continue_as_new()
 
     async def close(self) -> None:
@@ -304,7 +304,7 @@ class EpisodeWorkflow:
             template=Template.ESCALATION,
         )
         record.notify(record.ward(), Template.ESCALATION)
-        record.timeline("escalation", "First contact not confirmed in time: escalated")
+        record.timeline("escalation", "timeline.first_contact_escalated")
 
     async def _offer_answered(self, offer: Task) -> bool:
         """Wait for the peer's answer until the offer's due time, which a discharge without
@@ -374,7 +374,7 @@ class EpisodeWorkflow:
                 task.due_at += paused
                 record.changed_task(task)
         record.notify(record.peer(), Template.DISCHARGED)
-        record.timeline("discharged", "Discharged again: follow-up resumes")
+        record.timeline("discharged", "timeline.discharged_again")
         record.set_phase(resume)
 
     async def _review_says_continue(self) -> bool:

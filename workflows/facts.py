@@ -85,7 +85,10 @@ def record_referral(record: EpisodeRecord) -> None:
         detail={"programme": record.programme.code},
     )
     record.timeline(
-        "referral", f"Referred to {record.programme.name}", actor=record.start.referred_by
+        "referral",
+        "timeline.referred",
+        params={"programme": record.programme.name, "programme_da": record.programme.name_da},
+        actor=record.start.referred_by,
     )
 
 
@@ -110,7 +113,7 @@ def apply(record: EpisodeRecord, event: EpisodeEvent) -> None:
             _hospital_fact(record, event)
         case DischargePlanned():
             state.discharge_planned_for = event.payload.planned_for
-            record.timeline("discharge_planned", "Discharge planned", actor=event.actor)
+            record.timeline("discharge_planned", "timeline.discharge_planned", actor=event.actor)
             tell_municipality_if_due(record)
         case Deceased():
             record.end_now(Phase.DECEASED, "deceased")
@@ -134,13 +137,13 @@ def apply(record: EpisodeRecord, event: EpisodeEvent) -> None:
             )
         case CloseRequested():
             state.close_requested = True
-            record.timeline("close_requested", "Closing requested", actor=event.actor)
+            record.timeline("close_requested", "timeline.close_requested", actor=event.actor)
         case HospitalEventRevised():
             correct(record, event.payload.target_event_id, event.payload.occurred_at)
         case HospitalEventCancelled():
             correct(record, event.payload.target_event_id, None)
         case ReferralCreated():
-            record.timeline("referral", "Repeated referral ignored", actor=event.actor)
+            record.timeline("referral", "timeline.referral_repeated", actor=event.actor)
 
 
 def _hospital_fact(
@@ -160,8 +163,12 @@ def _hospital_fact(
         fact_order.sort_hospital(state.hospital)
     if event.event_id in state.pending_corrections:
         correct(record, event.event_id, state.pending_corrections.pop(event.event_id))
-    label = f"{fact.value.replace('_', ' ').capitalize()} ({setting.value})"
-    record.timeline(fact.value, label, actor=event.actor)
+    record.timeline(
+        fact.value,
+        "timeline.hospital_fact",
+        params={"fact": fact, "setting": setting},
+        actor=event.actor,
+    )
     after_discharge = state.discharged_at is not None
     if setting == CareSetting.EMERGENCY and fact == HospitalFact.ADMITTED and after_discharge:
         state.emergency_visits += 1
@@ -184,10 +191,10 @@ def correct(record: EpisodeRecord, target_event_id: str, occurred_at: datetime |
         return
     if occurred_at is None:
         target.cancelled = True
-        record.timeline("correction", f"{target.fact.value} cancelled: sent in error")
+        record.timeline("correction", "timeline.fact_cancelled", params={"fact": target.fact})
     else:
         target.occurred_at = occurred_at
-        record.timeline("correction", f"{target.fact.value} time corrected")
+        record.timeline("correction", "timeline.fact_time_corrected", params={"fact": target.fact})
         if record.runtime.patched(patches.FACTS_BY_OCCURRED_AT):
             fact_order.sort_hospital(record.state.hospital)
     if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
@@ -196,12 +203,17 @@ def correct(record: EpisodeRecord, target_event_id: str, occurred_at: datetime |
 
 def _risk(record: EpisodeRecord, event: RiskChanged) -> None:
     elevated = event.payload.elevated
-    summary = "Risk marked elevated" if elevated else "Risk no longer elevated"
     if _superseded(record, fact_order.RISK, event):
-        record.timeline("risk", f"{summary} (earlier than the risk that stands)", actor=event.actor)
+        record.timeline(
+            "risk",
+            "timeline.risk_raised_earlier" if elevated else "timeline.risk_lowered_earlier",
+            actor=event.actor,
+        )
         return
     record.state.risk_elevated = elevated
-    record.timeline("risk", summary, actor=event.actor)
+    record.timeline(
+        "risk", "timeline.risk_raised" if elevated else "timeline.risk_lowered", actor=event.actor
+    )
     if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
         first_contact.recompute(record)
 
@@ -221,7 +233,8 @@ def _grant(record: EpisodeRecord, event: ConsentGranted) -> None:
     if _superseded(record, fact_order.consent_key(grant.scope), event):
         record.timeline(
             "consent",
-            f"Consent given: {grant.scope.value} (earlier than the consent that stands)",
+            "timeline.consent_given_earlier",
+            params={"scope": grant.scope},
             actor=event.actor,
         )
         return
@@ -231,7 +244,9 @@ def _grant(record: EpisodeRecord, event: ConsentGranted) -> None:
         recorded_by=grant.recorded_by,
         recorded_at=grant.recorded_at,
     )
-    record.timeline("consent", f"Consent given: {grant.scope.value}", actor=event.actor)
+    record.timeline(
+        "consent", "timeline.consent_given", params={"scope": grant.scope}, actor=event.actor
+    )
     tell_municipality_if_due(record)
 
 
@@ -240,14 +255,17 @@ def _withdraw(record: EpisodeRecord, event: ConsentWithdrawn) -> None:
     if _superseded(record, fact_order.consent_key(scope), event):
         record.timeline(
             "consent",
-            f"Consent withdrawn: {scope.value} (earlier than the consent that stands)",
+            "timeline.consent_withdrawn_earlier",
+            params={"scope": scope},
             actor=event.actor,
         )
         return
     record.state.consents[scope] = ConsentRecord(
         scope=scope, granted=False, recorded_by=event.actor, recorded_at=event.occurred_at
     )
-    record.timeline("consent", f"Consent withdrawn: {scope.value}", actor=event.actor)
+    record.timeline(
+        "consent", "timeline.consent_withdrawn", params={"scope": scope}, actor=event.actor
+    )
     if scope == ConsentScope.PEER_SUPPORT:
         record.end_now(Phase.WITHDRAWN, "consent to peer support withdrawn")
         return
@@ -258,8 +276,8 @@ def _withdraw(record: EpisodeRecord, event: ConsentWithdrawn) -> None:
 
 def _contact(record: EpisodeRecord, event: ContactLogged) -> None:
     record.state.contacts_logged += 1
-    channel = event.payload.channel.value
-    record.timeline("contact", f"Contact logged ({channel})", actor=event.actor)
+    channel = event.payload.channel
+    record.timeline("contact", "timeline.contact", params={"channel": channel}, actor=event.actor)
     if event.actor.role != Role.PEER or event.actor.id != record.state.peer_id:
         return
     # A logged contact is the first contact, or the follow-up that is due now.

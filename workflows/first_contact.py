@@ -79,10 +79,7 @@ def _discharged_without_peer(record: EpisodeRecord) -> None:
         due_at=_deadline(record),
         template=Template.DISCHARGED_WITHOUT_PEER,
     )
-    record.timeline(
-        "discharged_without_peer",
-        "Discharged without a peer: the coordinator holds the first contact; matching is urgent",
-    )
+    record.timeline("discharged_without_peer", "timeline.discharged_without_peer")
     urgent_by = record.runtime.now() + urgent_timeout(record.programme)
     for task in record.tasks_of(TaskKind.PEER_OFFER) + record.tasks_of(TaskKind.MANUAL_MATCH):
         if task.due_at is None or task.due_at > urgent_by:
@@ -103,7 +100,7 @@ def recompute(record: EpisodeRecord) -> None:
         if due is not None and due > record.runtime.now():
             task.overdue = False
         record.changed_task(task)
-        record.timeline("deadline", "First contact deadline moved", task_id=task.task_id)
+        record.timeline("deadline", "timeline.first_contact_moved", task_id=task.task_id)
 
 
 def _deadline(record: EpisodeRecord) -> datetime | None:
@@ -120,4 +117,4 @@ def hand_to_peer(record: EpisodeRecord, task: Task) -> None:
     task.assignee = record.peer()
     record.changed_task(task)
     record.notify(record.peer(), Template.DISCHARGED, task_id=task.task_id)
-    record.timeline("task", "First contact handed to the peer", task_id=task.task_id)
+    record.timeline("task", "timeline.first_contact_to_peer", task_id=task.task_id)

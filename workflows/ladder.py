@@ -85,20 +85,20 @@ def audience(record: EpisodeRecord, to: Audience) -> Recipient:
     return coordinators
 
 
-def _label(task: Task) -> str:
-    return task.kind.value.replace("_", " ").capitalize()
-
-
 def _fall_due(record: EpisodeRecord, task: Task, ladder: Ladder | None) -> None:
     task.overdue = True
     record.changed_task(task)
     if ladder is None or not ladder.remind:
-        record.timeline("overdue", f"Overdue: {task.kind.value}", task_id=task.task_id)
+        record.timeline(
+            "overdue", "timeline.overdue", params={"task": task.kind}, task_id=task.task_id
+        )
         return
     record.notify(
         task.assignee, Template.TASK_OVERDUE, task_id=task.task_id, params={"task": task.kind.value}
     )
-    record.timeline("reminder", f"{_label(task)} is due: reminder sent", task_id=task.task_id)
+    record.timeline(
+        "reminder", "timeline.reminder", params={"task": task.kind}, task_id=task.task_id
+    )
     record.audit(SYSTEM, "task.reminded", detail={"task_id": task.task_id, "kind": task.kind.value})
 
 
@@ -124,7 +124,8 @@ def _escalate(record: EpisodeRecord, task: Task, level: int) -> None:
     )
     record.timeline(
         "escalation",
-        f"{_label(task)} not done in time: escalated to the {to.value} (level {level})",
+        "timeline.escalated",
+        params={"task": task.kind, "to": to, "level": str(level)},
         task_id=task.task_id,
     )
     record.audit(

@@ -213,7 +213,7 @@ class Machinery:
                 "stored": stored,
             },
         )
-        record.timeline("commit_refused", f"A change could not be stored as sent: {stored}")
+        record.timeline("commit_refused", "timeline.commit_refused", params={"stored": stored})
         if not record.tasks_of(TaskKind.COMMIT_FAILED):
             record.add_task(TaskKind.COMMIT_FAILED, record.coordinator(), due_in=ESCALATION_DUE)
 
@@ -228,7 +228,7 @@ class Machinery:
                 "notification could not be delivered",
                 extra={"notification_id": notification.notification_id},
             )
-            record.timeline("delivery", "A notification could not be delivered")
+            record.timeline("delivery", "timeline.delivery_failed")
             if workflow.patched(patches.OUTBOX_MARKED_FAILED):
                 await workflow.execute_local_activity_method(
                     Notifier.mark_delivery_failed, notification, **DATABASE_CALL
@@ -270,7 +270,9 @@ class Machinery:
             # Offers are not overdue: they expire and go to the next peer.
             if task.is_open and late and not task.overdue and task.kind != TaskKind.PEER_OFFER:
                 task.overdue = True
-                record.timeline("overdue", f"Overdue: {task.kind.value}", task_id=task.task_id)
+                record.timeline(
+                    "overdue", "timeline.overdue", params={"task": task.kind}, task_id=task.task_id
+                )
                 record.changed_task(task)
         upcoming = [
             t.due_at

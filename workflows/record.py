@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from schemas import timeline_texts
 from schemas.commit import AuditEntry, TimelineEntry
 from schemas.episode import TERMINAL_PHASES, EpisodeStart, EpisodeState, MilestoneRecord, Phase
 from schemas.notifications import Notification, Template
@@ -80,7 +82,7 @@ class EpisodeRecord:
             number=number,
         )
         self.state.tasks[task.task_id] = task
-        self.timeline("task", f"New task: {kind.value.replace('_', ' ')}", task_id=task.task_id)
+        self.timeline("task", "timeline.task_new", params={"task": kind}, task_id=task.task_id)
         if template is not None:
             self.notify(assignee, template, task_id=task.task_id, params={"task": kind.value})
         self.changed_task(task)
@@ -91,7 +93,10 @@ class EpisodeRecord:
         task.decided_at = self.runtime.now()
         task.decided_by = SYSTEM
         self.timeline(
-            "task", f"{task.kind.value.replace('_', ' ').capitalize()}: {why}", task_id=task.task_id
+            "task",
+            "timeline.task_closed",
+            params={"task": task.kind, "reason": why},
+            task_id=task.task_id,
         )
         self.changed_task(task)
 
@@ -146,16 +151,31 @@ class EpisodeRecord:
         )
 
     def timeline(
-        self, kind: str, summary: str, *, actor: Actor | None = None, task_id: str | None = None
+        self,
+        kind: str,
+        key: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        actor: Actor | None = None,
+        task_id: str | None = None,
     ) -> None:
+        """A timeline line: its key in schemas.timeline_texts and its params (codes, numbers,
+        reference names; never personal data). The English line is stored as the summary for
+        operators; the pages show the reader's language. (A key the catalog lacks is stored
+        as a summary without a key, as before the keys; tests/workflows/test_timeline_texts
+        refuses one in the workflows.)"""
+        texts = {name: str(value) for name, value in (params or {}).items()}
+        known = key in timeline_texts.TIMELINE_TEXTS
         self.changes.timeline.append(
             TimelineEntry(
                 entry_id=self.new_id("e"),
                 at=self.runtime.now(),
                 kind=kind,
                 actor=actor,
-                summary=summary,
+                summary=timeline_texts.english(key, texts) if known else key,
                 task_id=task_id,
+                text_key=key if known else None,
+                params=texts if known else {},
             )
         )
 
@@ -172,12 +192,12 @@ class EpisodeRecord:
 
     def milestone(self, kind: MilestoneKind, detail: str, at: datetime) -> None:
         self.state.milestones.append(MilestoneRecord(kind=kind, detail=detail, reached_at=at))
-        self.timeline("milestone", f"Milestone: {kind.value}")
+        self.timeline("milestone", "timeline.milestone", params={"milestone": kind})
 
     def assign(self, peer_id: str, offer_no: int) -> None:
         self.state.peer_id = peer_id
         self.state.assigned_offer_no = offer_no
-        self.timeline("matched", "Peer assigned")
+        self.timeline("matched", "timeline.peer_assigned")
         self.touch()
 
     # ------------------------------------------------------------------ phase
@@ -187,7 +207,7 @@ class EpisodeRecord:
             return
         self.state.phase = phase
         self.runtime.log("episode phase changed", {"phase": phase.value})
-        self.timeline("phase", f"Phase: {phase.value}")
+        self.timeline("phase", "timeline.phase", params={"phase": phase})
         self.audit(SYSTEM, "episode.phase", detail={"phase": phase.value})
         self.touch()
 
@@ -195,7 +215,7 @@ class EpisodeRecord:
         """A fact ends the episode: the process stops at its next wait and finishes."""
         if self.ending is None and self.state.phase not in TERMINAL_PHASES:
             self.ending = (phase, reason)
-            self.timeline("ending", f"Episode ends: {reason}")
+            self.timeline("ending", "timeline.ends", params={"reason": reason})
 
     @property
     def interrupted(self) -> bool:
