@@ -1,5 +1,5 @@
 """One episode as a caller may see it: metadata, timeline, tasks and, if allowed, the citizen
-and the notes."""
+and the notes; a caseworker sees their service's slice only (api/caseworker_view)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from api.caseworker_view import CaseworkerView, caseworker_view
 from api.episode_notes import NoteOut, notes_out
 from api.errors import ApiError
 from api.principal import Principal
@@ -16,6 +17,7 @@ from db import episode_queries
 from db.connection import PooledConnection
 from db.pool import DatabasePool
 from schemas.base import Frozen
+from schemas.people import Role
 
 
 class CitizenOut(Frozen):
@@ -54,12 +56,17 @@ class EpisodeOut(episode_queries.EpisodeSummary):
         default=None,
         description="Contact, concern, task and debrief notes, newest first; null when the"
         " caller may not read them (the assigned peer, the organisation's coordinators,"
-        " caseworkers with the citizen's consent, the ward while the citizen is admitted).",
+        " the ward while the citizen is admitted).",
     )
 
 
-async def episode_for(pool: DatabasePool, principal: Principal, episode_id: str) -> EpisodeOut:
-    """The episode, or 404 when it does not exist or is not the caller's to see."""
+async def episode_for(
+    pool: DatabasePool, principal: Principal, episode_id: str
+) -> EpisodeOut | CaseworkerView:
+    """The episode, or 404 when it does not exist or is not the caller's to see. A caseworker
+    gets their service's slice of it, never the whole episode."""
+    if principal.role == Role.CASEWORKER:
+        return await caseworker_view(pool, principal, episode_id)
     async with pool.acquire() as conn:
         row = await episode_queries.episode(conn, episode_id)
         if row is None or not may_see_episode(principal, row):

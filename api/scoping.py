@@ -103,12 +103,13 @@ def is_admitted(episode: NotesScope) -> bool:
 
 
 def may_read_notes(p: Principal, episode: NotesScope) -> bool:
-    """Contact, concern, task and debrief notes go to the people who work with the citizen:
-    the assigned peer, the coordinators of the episode's organisation, the caseworkers whose
-    service the citizen's consent covers (may_see_episode), and the ward only while the
-    citizen is admitted there. Operators and systems never read them."""
+    """Contact, concern, task and debrief notes go to the people who work with the citizen
+    day to day: the assigned peer, the coordinators of the episode's organisation, and the
+    ward only while the citizen is admitted there. Caseworkers see their service's slice of
+    the episode, which has no notes (api/caseworker_view); operators and systems never read
+    them."""
     match p.role:
-        case Role.PEER | Role.COORDINATOR | Role.CASEWORKER:
+        case Role.PEER | Role.COORDINATOR:
             return may_see_episode(p, episode)
         case Role.WARD:
             return may_see_episode(p, episode) and is_admitted(episode)

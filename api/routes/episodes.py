@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import Caller
+from api.caseworker_view import CaseworkerView
 from api.contact_correction import correct
 from api.dependencies import Pool
 from api.episode_details import CitizenOut, EpisodeOut, episode_for
@@ -14,9 +15,12 @@ from api.event_input import ContactIn
 router = APIRouter(prefix="/api", tags=["episodes"])
 
 
-@router.get("/episodes/{episode_id}", response_model=EpisodeOut)
-async def get_episode(episode_id: str, pool: Pool, principal: Caller) -> EpisodeOut:
-    """The episode if it is yours to see (404 otherwise, so ids cannot be probed)."""
+@router.get("/episodes/{episode_id}", response_model=EpisodeOut | CaseworkerView)
+async def get_episode(
+    episode_id: str, pool: Pool, principal: Caller
+) -> EpisodeOut | CaseworkerView:
+    """The episode if it is yours to see (404 otherwise, so ids cannot be probed). A
+    caseworker gets only their service's slice (`view`: caseworker)."""
     return await episode_for(pool, principal, episode_id)
 
 

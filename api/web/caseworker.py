@@ -1,4 +1,6 @@
-"""The caseworker's page: referrals to their municipality and service, confirm services."""
+"""The caseworker's page: the citizens who consented to sharing with their service (name,
+programme, phase, discharge, what is due for them), and their open tasks; a confirm_service
+task offers only their own service's offers."""
 
 from __future__ import annotations
 
@@ -6,21 +8,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api.caseworker_view import caseworker_list
 from api.dependencies import Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web.guard import PageRoute, page_user
+from api.web.guard import PageRoute, field, page_user
 from api.web.role_page import role_page
-from db import pages
-from db.pages import EpisodeListing
 from db.pool import DatabasePool
-from schemas.consent import SERVICE_SCOPE
 from schemas.people import Role
+from schemas.services import offers_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 Caseworker = Annotated[Principal, Depends(page_user(Role.CASEWORKER))]
+
+# Where a refused confirmation went wrong, as the API names it.
+OFFER_FIELD = "result.service"
 
 
 async def page(
@@ -31,20 +35,40 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
 ) -> Response:
-    scope = SERVICE_SCOPE.get(principal.service or "")
-    episodes: list[EpisodeListing] = []
-    if scope is not None:
-        async with pool.acquire() as conn:
-            episodes = await pages.shared_episodes(conn, principal.municipality_code, scope.value)
+    episodes = await caseworker_list(pool, principal)
     return role_page(
         request,
         principal,
         title="caseworker.title",
         template="caseworker.html",
-        context={"episodes": episodes, "tasks": await open_tasks(pool, principal)},
+        context={
+            "episodes": episodes,
+            "by_episode": {e.episode_id: e for e in episodes},
+            "tasks": await open_tasks(pool, principal),
+            # The confirm_service form lists only this caseworker's own service's offers.
+            "services": offers_of(principal.service),
+            "kept": await kept_choice(request, problem),
+        },
         problem=problem,
         status=status,
     )
+
+
+async def kept_choice(request: Request, problem: ApiError | None) -> dict[str, str]:
+    """A refused task form: which task, what was chosen and typed, and the refusal of the
+    offer field (if it was the offer), to show them again on the card."""
+    if problem is None or request.method != "POST":
+        return {}
+    form = await request.form()
+    offer_error = next((e.reason for e in problem.errors if e.field == OFFER_FIELD), "")
+    if not offer_error and problem.message.startswith(f"{OFFER_FIELD}:"):
+        offer_error = problem.message.removeprefix(f"{OFFER_FIELD}:").strip()
+    return {
+        "task_id": str(request.path_params.get("task_id", "")),
+        "service": field(form, "service"),
+        "note": field(form, "note"),
+        "offer_error": offer_error,
+    }
 
 
 @router.get("/caseworker")

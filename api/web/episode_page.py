@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from api.caseworker_view import CaseworkerView
 from api.dependencies import Pool
 from api.episode_details import episode_for
 from api.web.guard import PageRoute, SignedIn, home_of
@@ -18,9 +19,11 @@ async def episode_page(
 ) -> Response:
     """Scoping and the audit of personal-data reads are episode_for's (404 if not yours)."""
     episode = await episode_for(pool, principal, episode_id)
+    # A caseworker's slice has a page of its own (nothing of the whole episode's page).
+    template = "episode_caseworker.html" if isinstance(episode, CaseworkerView) else "episode.html"
     return render(
         request,
-        "episode.html",
+        template,
         {"episode": episode, "home": home_of(principal)},
         principal=principal,
     )

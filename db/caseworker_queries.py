@@ -1,0 +1,170 @@
+"""What a caseworker's view of an episode reads besides the episode's row and tasks: the
+citizen's name and CPR number, the peer guide's name, the programme's names, the planned
+discharge date, the goals of one area, the milestones reported as events; and the
+caseworker's list of shared episodes. Personal data is kept out of every repr."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from db.connection import PooledConnection
+from schemas.base import Frozen
+
+
+class CaseworkerFacts(Frozen):
+    """The episode's facts a caseworker may see besides its read-model row."""
+
+    citizen_name: str | None = Field(repr=False)
+    cpr: str | None = Field(repr=False)
+    peer_name: str | None = Field(repr=False)
+    programme_name: str | None
+    programme_name_da: str | None
+    planned_discharge_on: date | None
+
+
+class AreaGoal(Frozen):
+    area: str
+    text: str = Field(repr=False)
+
+
+class ReportedMilestone(Frozen):
+    """A milestone_reached event the episode applied."""
+
+    kind: str
+    detail: str
+    reached_at: datetime
+
+
+class SharedEpisode(Frozen):
+    """A row of the caseworker's list: the episode and its citizen's name (personal data)."""
+
+    episode_id: str
+    programme: str
+    programme_name: str | None
+    programme_name_da: str | None
+    phase: str
+    referred_at: datetime
+    discharged_at: datetime | None
+    planned_discharge_on: date | None
+    citizen_name: str | None = Field(repr=False)
+
+
+class DueTask(Frozen):
+    """An open task of the caseworker's service on one of their episodes."""
+
+    task_id: str
+    episode_id: str
+    kind: str
+    due_at: datetime | None
+    overdue: bool
+
+
+# The newest planned discharge the episode has applied (a later plan replaces an earlier);
+# the same subquery in both statements (fixed text, no interpolation).
+_FACTS = (
+    "SELECT c.name AS citizen_name, z.cpr, u.display_name AS peer_name,"
+    " p.definition->>'name' AS programme_name, p.definition->>'name_da' AS programme_name_da,"
+    " (SELECT (r.body #>> '{payload,planned_for}')::date FROM events_received r"
+    "  WHERE r.episode_id = e.episode_id AND r.event_type = 'discharge_planned'"
+    "  AND r.status = 'applied'"
+    "  ORDER BY r.applied_at DESC NULLS LAST, r.received_at DESC LIMIT 1)"
+    " AS planned_discharge_on"
+    " FROM episodes e"
+    " LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id"
+    " LEFT JOIN citizens z ON z.citizen_id = e.citizen_id"
+    " LEFT JOIN users u ON u.user_id = e.peer_id"
+    " LEFT JOIN programmes p ON p.code = e.programme"
+    " WHERE e.episode_id = $1"
+)
+_AREA_GOALS = (
+    "SELECT area, text FROM episode_goals WHERE episode_id = $1 AND area = $2 ORDER BY goal_no"
+)
+_MILESTONES = (
+    "SELECT body #>> '{payload,kind}' AS kind, coalesce(body #>> '{payload,detail}', '') AS detail,"
+    " (body ->> 'occurred_at')::timestamptz AS reached_at FROM events_received"
+    " WHERE episode_id = $1 AND event_type = 'milestone_reached' AND status = 'applied'"
+    " AND body #>> '{payload,kind}' = $2 ORDER BY reached_at"
+)
+# A caseworker sees an episode only where the citizen consented to sharing with their service.
+_SHARED = (
+    "SELECT e.episode_id, e.programme, p.definition->>'name' AS programme_name,"
+    " p.definition->>'name_da' AS programme_name_da, e.phase, e.referred_at, e.discharged_at,"
+    " (SELECT (r.body #>> '{payload,planned_for}')::date FROM events_received r"
+    "  WHERE r.episode_id = e.episode_id AND r.event_type = 'discharge_planned'"
+    "  AND r.status = 'applied'"
+    "  ORDER BY r.applied_at DESC NULLS LAST, r.received_at DESC LIMIT 1)"
+    " AS planned_discharge_on, c.name AS citizen_name"
+    " FROM episodes e"
+    " LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id"
+    " LEFT JOIN programmes p ON p.code = e.programme"
+    " WHERE e.municipality_code = $1 AND $2 = ANY (e.consents)"
+    " ORDER BY e.referred_at DESC LIMIT 500"
+)
+_DUE = (
+    "SELECT task_id, episode_id, kind, due_at, overdue FROM tasks"
+    " WHERE episode_id = ANY ($1::text[]) AND status = 'open' AND assignee_role = 'caseworker'"
+    " AND assignee_id = $2 AND (assignee_service IS NULL OR assignee_service = $3)"
+    " ORDER BY due_at NULLS LAST, created_at"
+)
+
+
+async def facts(conn: PooledConnection, episode_id: str) -> CaseworkerFacts | None:
+    row = await conn.fetchrow(_FACTS, episode_id)
+    return None if row is None else CaseworkerFacts.model_validate(dict(row))
+
+
+async def area_goals(conn: PooledConnection, episode_id: str, area: str) -> list[AreaGoal]:
+    """The citizen's goals in one area, in the order they were set (columns by name: the
+    table grows)."""
+    rows = await conn.fetch(_AREA_GOALS, episode_id, area)
+    return [AreaGoal.model_validate(dict(r)) for r in rows]
+
+
+async def reported_milestones(
+    conn: PooledConnection, episode_id: str, kind: str
+) -> list[ReportedMilestone]:
+    """Milestones of one kind reported as events and applied by the episode, oldest first."""
+    rows = await conn.fetch(_MILESTONES, episode_id, kind)
+    return [ReportedMilestone.model_validate(dict(r)) for r in rows]
+
+
+async def shared_episodes(
+    conn: PooledConnection, municipality_code: str | None, consent_scope: str
+) -> list[SharedEpisode]:
+    rows = await conn.fetch(_SHARED, municipality_code, consent_scope)
+    return [SharedEpisode.model_validate(dict(r)) for r in rows]
+
+
+async def due_tasks(
+    conn: PooledConnection, episode_ids: list[str], municipality_code: str | None, service: str
+) -> list[DueTask]:
+    """The open tasks of the caseworker's municipality and service on these episodes."""
+    rows = await conn.fetch(_DUE, episode_ids, municipality_code, service)
+    return [DueTask.model_validate(dict(r)) for r in rows]
+
+
+async def audit_citizens_listed(
+    conn: PooledConnection,
+    *,
+    actor_role: str,
+    actor_id: str,
+    episode_ids: list[str],
+    place: str,
+) -> None:
+    """One audit line per citizen whose name a list showed (ids and the place only)."""
+    if not episode_ids:
+        return
+    await conn.execute(
+        "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)"
+        " SELECT a, now(), $1, $2, 'read.citizen', e, $3::jsonb"
+        " FROM unnest($4::text[], $5::text[]) AS x (e, a)",
+        actor_role,
+        actor_id,
+        json.dumps({"place": place}),
+        episode_ids,
+        [f"read-{uuid.uuid4().hex}" for _ in episode_ids],
+    )
