@@ -1,5 +1,5 @@
-"""Notes people can read: contact, concern and task notes reach the peer, the coordinator, the
-ward while the citizen is admitted and the caseworker the citizen consented to; nobody else.
+"""Notes people can read: contact, concern and task notes reach the peer, the coordinator and
+the ward while the citizen is admitted; nobody else (a caseworker's slice has none).
 Every read is audited (how many, never the text); erasure leaves no note to read."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ async def notes_reads(pool: DatabasePool, episode_id: str) -> list[dict[str, Any
     return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 
 
-async def test_the_peer_coordinator_admitted_ward_and_consented_caseworker_read_the_notes(
+async def test_the_peer_coordinator_and_admitted_ward_read_the_notes(
     as_user: Caller, as_token: TokenCaller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=1)
@@ -75,7 +75,6 @@ async def test_the_peer_coordinator_admitted_ward_and_consented_caseworker_read_
         "peer": roster.peers[0],
         "coordinator": roster.coordinator,
         "ward": roster.ward_nurse,
-        "caseworker": roster.caseworkers["social_services"],
     }
     for role, user in readers.items():
         notes = await notes_of(await as_user(user), episode_id)
@@ -96,6 +95,10 @@ async def test_the_peer_coordinator_admitted_ward_and_consented_caseworker_read_
     assert all(r["detail"] == {"notes": 3, "place": "episode"} for r in reads), "how many"
     assert not [r for r in reads if CONCERN_NOTE in json.dumps(r)], "never the text"
 
+    # A consented caseworker sees their service's slice, which has no notes.
+    caseworker = await as_user(roster.caseworkers["social_services"])
+    slice_ = (await caseworker.get(f"/api/episodes/{episode_id}")).json()
+    assert "notes" not in slice_ and CONCERN_NOTE not in json.dumps(slice_)
     # The citizen consented to sharing with the municipality only: the jobcenter sees nothing.
     jobcenter = await as_user(roster.caseworkers["jobcenter"])
     assert (await jobcenter.get(f"/api/episodes/{episode_id}")).status_code == 404

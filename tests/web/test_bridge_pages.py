@@ -47,7 +47,7 @@ async def test_ward_peer_and_caseworker_carry_a_patient_across(
     caseworker = await open_as(roster.caseworkers["social_services"])
     assert caseworker.url.endswith("/caseworker")
     await reload_until(caseworker, "text=Confirm service started")
-    assert await caseworker.get_by_role("link", name=episode_id).count() >= 1
+    assert await caseworker.get_by_role("link", name=CITIZEN).count() >= 1
     await caseworker.get_by_label("Service").select_option("housing_support")
     await screenshot(caseworker, "caseworker")
     await caseworker.get_by_role("button", name="Confirm service started").click()
