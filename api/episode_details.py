@@ -35,7 +35,12 @@ class TimelineOut(Frozen):
     at: datetime
     kind: str
     actor: str | None
-    summary: str
+    summary: str = Field(description="The line in English.")
+    text_key: str | None = Field(
+        default=None,
+        description="The line's key in the timeline catalog (null for lines written before).",
+    )
+    params: dict[str, str] = Field(default_factory=dict, description="The line's params.")
 
 
 class EpisodeTaskOut(Frozen):
@@ -89,7 +94,14 @@ async def episode_for(
             "goals": goals,
             "tasks": [EpisodeTaskOut.model_validate(t, from_attributes=True) for t in tasks],
             "timeline": [
-                TimelineOut(at=e.at, kind=e.kind, actor=e.actor_role, summary=e.summary)
+                TimelineOut(
+                    at=e.at,
+                    kind=e.kind,
+                    actor=e.actor_role,
+                    summary=e.summary,
+                    text_key=e.text_key,
+                    params=e.params,
+                )
                 for e in timeline
             ],
             "notes": notes,

@@ -91,8 +91,8 @@ WHERE tasks.commit_seq <= EXCLUDED.commit_seq
 
 _INSERT_TIMELINE = """
 INSERT INTO timeline (entry_id, episode_id, at, kind, actor_role, actor_id, summary, task_id,
-                      commit_seq)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                      commit_seq, text_key, params)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
 ON CONFLICT (entry_id) DO NOTHING
 """
 
@@ -243,6 +243,8 @@ def _timeline_args(commit: EpisodeCommit, entry: TimelineEntry) -> tuple[object,
         entry.summary,
         entry.task_id,
         commit.commit_seq,
+        entry.text_key,
+        json.dumps(entry.params),
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from db.connection import PooledConnection
 from schemas.base import Frozen
@@ -75,6 +76,13 @@ class TimelineRow(Frozen):
     actor_id: str | None
     summary: str
     task_id: str | None
+    text_key: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _from_jsonb(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class GoalRow(Frozen):
@@ -111,8 +119,8 @@ async def episode_tasks(conn: PooledConnection, episode_id: str) -> list[TaskRow
 
 async def timeline(conn: PooledConnection, episode_id: str) -> list[TimelineRow]:
     rows = await conn.fetch(
-        "SELECT at, kind, actor_role, actor_id, summary, task_id FROM timeline"
-        " WHERE episode_id = $1 ORDER BY at, entry_id",
+        "SELECT at, kind, actor_role, actor_id, summary, task_id, text_key, params"
+        " FROM timeline WHERE episode_id = $1 ORDER BY at, entry_id",
         episode_id,
     )
     return [TimelineRow.model_validate(dict(r)) for r in rows]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request, Response
 
 from api.caseworker_view import CaseworkerView
 from api.dependencies import Pool
 from api.episode_details import episode_for
 from api.web.guard import PageRoute, SignedIn, home_of
-from api.web.rendering import render
+from api.web.rendering import language, render
+from api.web.timeline_lines import line_text
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -24,6 +27,10 @@ async def episode_page(
     return render(
         request,
         template,
-        {"episode": episode, "home": home_of(principal)},
+        {
+            "episode": episode,
+            "home": home_of(principal),
+            "timeline_line": partial(line_text, lang=language(request)),
+        },
         principal=principal,
     )
