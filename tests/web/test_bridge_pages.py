@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from db.pool import DatabasePool
+from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
 from tests.web.steps import CITIZEN, refer
 
@@ -63,9 +64,10 @@ async def test_ward_peer_and_caseworker_carry_a_patient_across(
     await reload_until(peer, "dd.phase >> text=Follow-up")
     page_text = await peer.locator("main").inner_text()
     assert CITIZEN in page_text, "the assigned peer sees the citizen's name"
-    for happened in ("Peer offer: accepted", "Confirm service: completed"):
+    for happened in ("Offer of an episode: accepted", "Confirm service: completed"):
         assert happened in page_text, happened
     await screenshot(peer, "episode")
+    await assert_accessible(peer, context="an episode in follow-up, as its peer")
 
     async with db_pool.acquire() as conn:
         episodes = await conn.fetchval(
@@ -92,6 +94,7 @@ async def test_a_refused_referral_shows_the_reasons_next_to_the_fields_and_keeps
     assert response is not None
     assert response.status == 422
     await ward.get_by_role("alert").wait_for()
+    await assert_accessible(ward, context="a refused referral")
     assert await ward.locator("#err-cpr").count() == 1
     assert await ward.get_by_label("CPR number (10 digits)").get_attribute("aria-invalid") == "true"
     assert await ward.get_by_label("Name", exact=True).input_value() == CITIZEN

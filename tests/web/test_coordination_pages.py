@@ -9,6 +9,7 @@ import pytest
 
 from db.pool import DatabasePool
 from tests.api.bodies import new_cpr
+from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster, with_passwords
 from tests.web.steps import CITIZEN, refer
 
@@ -32,6 +33,7 @@ async def test_coordinator_matches_an_unmatched_episode_by_hand(
     assert await load.get_by_role("row", name="Test peer 0").count() == 1
     await coordinator.get_by_label("Peer guide").select_option(roster.peers[0])
     await screenshot(coordinator, "coordinator")
+    await assert_accessible(coordinator, context="a manual match on the coordinator's page")
     await coordinator.get_by_role("button", name="Match manually").click()
     await coordinator.get_by_text("Your decision has been recorded.").wait_for()
 
