@@ -60,7 +60,15 @@ async def kept_choice(request: Request, problem: ApiError | None) -> dict[str, s
     if problem is None or request.method != "POST":
         return {}
     form = await request.form()
-    offer_error = next((e.reason for e in problem.errors if e.field == OFFER_FIELD), "")
+    # The result model names it result.service_confirmed.service; the episode result.service.
+    offer_error = next(
+        (
+            e.reason
+            for e in problem.errors
+            if e.field.startswith("result.") and e.field.endswith(".service")
+        ),
+        "",
+    )
     if not offer_error and problem.message.startswith(f"{OFFER_FIELD}:"):
         offer_error = problem.message.removeprefix(f"{OFFER_FIELD}:").strip()
     return {
