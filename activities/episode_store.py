@@ -61,7 +61,7 @@ class EpisodeStore:
         """All of the commit in one transaction; True the first time it is applied."""
         async with self._pool.acquire() as conn, conn.transaction():
             applied = await episode_commits.write_episode(conn, commit)
-            if applied and commit.goals:
+            if applied and (commit.goals or commit.goal_records or commit.goal_reviews):
                 await episode_commits.write_goals(conn, commit)
             if commit.tasks:
                 await episode_commits.write_tasks(conn, commit)

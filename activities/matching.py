@@ -40,6 +40,11 @@ class PeerMatcher:
                 reservation = await self._reserve_named(conn, req, req.peer_id)
             else:
                 reservation = await self._reserve_best(conn, req)
+            if reservation.peer_id is not None and req.releases_offer_no is not None:
+                # A hand-over: the capacity moves from the old peer to the new in one go.
+                old = await reservations.release(conn, req.episode_id, req.releases_offer_no)
+                if old is not None:
+                    await reservations.give_back_slot(conn, old)
         log.info(
             "peer reservation",
             episode_id=req.episode_id,

@@ -20,7 +20,7 @@ from api.errors import (
     unavailable_handler,
     validation_error_handler,
 )
-from api.routes import episodes, events, health, inbox, medcom, metrics, tasks
+from api.routes import episodes, events, hand_over, health, inbox, medcom, metrics, tasks
 from db.connection import CONNECTION_LOST
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.settings import Settings
@@ -87,7 +87,7 @@ def create_app(
     )
     for unavailable in unavailable_errors:
         app.add_exception_handler(unavailable, unavailable_handler)
-    for module in (health, metrics, events, episodes, tasks, inbox, medcom):
+    for module in (health, metrics, events, episodes, hand_over, tasks, inbox, medcom):
         app.include_router(module.router)
     web.install(app)
     return app

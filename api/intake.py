@@ -102,6 +102,10 @@ EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
     "contact_logged": _roles(Role.PEER),
     "concern_flagged": _roles(Role.PEER, Role.WARD, Role.CASEWORKER),
     "close_requested": _roles(Role.PEER, Role.COORDINATOR),
+    # The citizen's goals are set with their peer (the coordinator stands in).
+    "goal_added": _roles(Role.PEER, Role.COORDINATOR),
+    "goal_changed": _roles(Role.PEER, Role.COORDINATOR),
+    "goal_dropped": _roles(Role.PEER, Role.COORDINATOR),
 }
 
 

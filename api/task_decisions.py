@@ -10,11 +10,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, invalid
+from api.meeting_dates import check_meeting_date, date_today
 from api.principal import Principal
 from api.scoping import may_act_on_task
 from db import episode_queries
 from db.pool import DatabasePool
-from schemas.tasks import DecisionAction, TaskDecision, TaskDecisionResult, TaskResult
+from schemas.tasks import (
+    DecisionAction,
+    NetworkMeetingBooked,
+    TaskDecision,
+    TaskDecisionResult,
+    TaskResult,
+)
 from workflows.episode import EpisodeWorkflow
 
 
@@ -50,6 +57,8 @@ class TaskDecisions:
             )
         except ValidationError as err:
             raise invalid(err) from None
+        if isinstance(decision.result, NetworkMeetingBooked):
+            check_meeting_date(decision.result.meeting_on, task.due_at, date_today())
         handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, task.episode_id)
         try:
             result: TaskDecisionResult = await handle.execute_update(

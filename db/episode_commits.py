@@ -24,10 +24,11 @@ INSERT INTO episodes (
     organisation_id, risk_elevated, consents, referred_at, discharged_at, first_contact_at,
     next_due_at, next_due_kind, overdue_tasks, follow_ups_done, follow_ups_planned,
     readmissions, milestones, hope_score_start, hope_score_end, closed_at, end_reason,
-    commit_seq, updated_at
+    commit_seq, network_size_start, network_size_end, job_or_education, goals_total,
+    goals_reached, updated_at
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24, $25, now()
+    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, now()
 )
 ON CONFLICT (episode_id) DO UPDATE SET
     citizen_id = EXCLUDED.citizen_id,
@@ -54,17 +55,42 @@ ON CONFLICT (episode_id) DO UPDATE SET
     closed_at = EXCLUDED.closed_at,
     end_reason = EXCLUDED.end_reason,
     commit_seq = EXCLUDED.commit_seq,
+    network_size_start = EXCLUDED.network_size_start,
+    network_size_end = EXCLUDED.network_size_end,
+    job_or_education = EXCLUDED.job_or_education,
+    goals_total = EXCLUDED.goals_total,
+    goals_reached = EXCLUDED.goals_reached,
     updated_at = now()
 WHERE episodes.commit_seq <= EXCLUDED.commit_seq
 RETURNING (SELECT commit_seq FROM stored) AS stored_seq
 """
 
 _UPSERT_GOAL = """
-INSERT INTO episode_goals (episode_id, goal_no, area, text) VALUES ($1, $2, $3, $4)
+INSERT INTO episode_goals (episode_id, goal_no, goal_id, area, text)
+VALUES ($1, $2, 'g' || ($2 + 1), $3, $4)
 ON CONFLICT (episode_id, goal_no) DO UPDATE SET area = EXCLUDED.area, text = EXCLUDED.text
 """
 
 _DROP_GOALS_BEYOND = "DELETE FROM episode_goals WHERE episode_id = $1 AND goal_no >= $2"
+
+_UPSERT_GOAL_RECORD = """
+INSERT INTO episode_goals (
+    episode_id, goal_no, goal_id, area, text, status, set_at, set_by_role, changed_at, reviews,
+    last_progress
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (episode_id, goal_no) DO UPDATE SET
+    goal_id = EXCLUDED.goal_id, area = EXCLUDED.area, text = EXCLUDED.text,
+    status = EXCLUDED.status, set_at = EXCLUDED.set_at, set_by_role = EXCLUDED.set_by_role,
+    changed_at = EXCLUDED.changed_at, reviews = EXCLUDED.reviews,
+    last_progress = EXCLUDED.last_progress
+"""
+
+_INSERT_GOAL_REVIEW = """
+INSERT INTO goal_reviews (
+    episode_id, goal_id, task_id, follow_up_no, progress, still_relevant, reached, reviewed_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (episode_id, goal_id, task_id) DO NOTHING
+"""
 
 _UPSERT_TASK = """
 INSERT INTO tasks (
@@ -169,6 +195,11 @@ async def write_episode(conn: PooledConnection, commit: EpisodeCommit) -> bool:
             p.closed_at,
             p.end_reason,
             commit.commit_seq,
+            p.network_size_start,
+            p.network_size_end,
+            p.job_or_education,
+            p.goals_total,
+            p.goals_reached,
         )
     if row is None:
         return False  # an older commit: the stored snapshot is newer and stays
@@ -178,6 +209,9 @@ async def write_episode(conn: PooledConnection, commit: EpisodeCommit) -> bool:
 
 async def write_goals(conn: PooledConnection, commit: EpisodeCommit) -> None:
     """The commit's goals replace the stored ones (numbered in order, extras dropped)."""
+    if commit.goal_records or commit.goal_reviews:
+        await _write_goal_records(conn, commit)
+        return
     with refused_as("episode_goals"):
         await conn.executemany(
             _UPSERT_GOAL,
@@ -187,6 +221,48 @@ async def write_goals(conn: PooledConnection, commit: EpisodeCommit) -> None:
             ],
         )
         await conn.execute(_DROP_GOALS_BEYOND, commit.episode_id, len(commit.goals))
+
+
+async def _write_goal_records(conn: PooledConnection, commit: EpisodeCommit) -> None:
+    with refused_as("episode_goals"):
+        if commit.goal_records:
+            await conn.executemany(
+                _UPSERT_GOAL_RECORD,
+                [
+                    (
+                        commit.episode_id,
+                        no,
+                        g.goal_id,
+                        g.area.value,
+                        g.text,
+                        g.status.value,
+                        g.set_at,
+                        g.set_by.role.value,
+                        g.changed_at,
+                        g.reviews,
+                        g.last_progress.value if g.last_progress else None,
+                    )
+                    for no, g in enumerate(commit.goal_records)
+                ],
+            )
+            await conn.execute(_DROP_GOALS_BEYOND, commit.episode_id, len(commit.goal_records))
+    with refused_as("goal_reviews"):
+        await conn.executemany(
+            _INSERT_GOAL_REVIEW,
+            [
+                (
+                    commit.episode_id,
+                    r.goal_id,
+                    r.task_id,
+                    r.follow_up_no,
+                    r.progress.value,
+                    r.still_relevant,
+                    r.reached,
+                    r.reviewed_at,
+                )
+                for r in commit.goal_reviews
+            ],
+        )
 
 
 # executemany sends each batch in one round trip.

@@ -41,6 +41,11 @@ class EpisodeRow(EpisodeSummary):
     milestones: list[str]
     hope_score_start: int | None
     hope_score_end: int | None
+    network_size_start: int | None = None
+    network_size_end: int | None = None
+    job_or_education: str | None = None
+    goals_total: int = 0
+    goals_reached: int = 0
     closed_at: datetime | None
     end_reason: str
     commit_seq: int
@@ -86,8 +91,12 @@ class TimelineRow(Frozen):
 
 
 class GoalRow(Frozen):
+    goal_id: str
     area: str
     text: str = Field(repr=False)
+    status: str = "active"
+    reviews: int = 0
+    last_progress: str | None = None
 
 
 class CitizenContact(Frozen):
@@ -129,7 +138,9 @@ async def timeline(conn: PooledConnection, episode_id: str) -> list[TimelineRow]
 async def goals(conn: PooledConnection, episode_id: str) -> list[GoalRow]:
     """The citizen's own goals (personal data: shown only with the citizen's details)."""
     rows = await conn.fetch(
-        "SELECT area, text FROM episode_goals WHERE episode_id = $1 ORDER BY goal_no", episode_id
+        "SELECT goal_id, area, text, status, reviews, last_progress FROM episode_goals"
+        " WHERE episode_id = $1 ORDER BY goal_no",
+        episode_id,
     )
     return [GoalRow.model_validate(dict(r)) for r in rows]
 

@@ -8,10 +8,10 @@ PostgreSQL
 - citizens.cpr: set NULL (the row stays, with erased_at, so ids in the audit log lead
   nowhere). name/phone/email are no longer written (migration 0006) and are set NULL too.
 - episode_contacts (name, phone, e-mail as each episode recorded them): deleted.
-- episode_goals (the citizen's goals in their own words): deleted.
+- episode_goals (the citizen's goals in their own words) and goal_reviews: deleted.
 - tasks.note (decision notes) and tasks.result (jsonb: service text, meeting date, outcome
   questionnaire): emptied; open tasks are cancelled.
-- episodes: hope scores (outcome answers) set NULL, open episodes withdrawn; the rest
+- episodes: hope scores and network sizes (the two measurements), job or education, set NULL, open episodes withdrawn; the rest
   (ward, municipality, dates, phase) stays for the figures, tied only to the citizen_id.
 - outbox.params (jsonb) and outbox.last_error: emptied for the episodes' notifications.
 - events_received.body (jsonb: referral with CPR, name, contact data, notes, MedCom facts):
@@ -62,8 +62,10 @@ PERSONAL_DATA: dict[str, str] = {
     "citizens.cpr/name/phone/email": "set NULL, erased_at set",
     "episode_contacts": "deleted",
     "episode_goals": "deleted",
+    "goal_reviews": "deleted",
     "tasks.note/result": "emptied; open tasks cancelled",
     "episodes.hope_score_start/end": "set NULL; open episode withdrawn",
+    "episodes.network_size_start/end, job_or_education": "set NULL",
     "outbox.params/last_error": "emptied",
     "events_received.body": "emptied",
     "medcom_messages": "ids and activity codes only; kept",
@@ -138,6 +140,7 @@ async def erase(
             episode_ids,
         )
         await conn.execute("DELETE FROM episode_goals WHERE episode_id = ANY($1)", episode_ids)
+        await conn.execute("DELETE FROM goal_reviews WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute(
             "UPDATE tasks SET note = '', result = NULL, status = CASE WHEN status = 'open'"
             " THEN 'cancelled' ELSE status END WHERE episode_id = ANY($1)",
@@ -154,7 +157,8 @@ async def erase(
             episode_ids,
         )
         await conn.execute(
-            "UPDATE episodes SET hope_score_start = NULL, hope_score_end = NULL"
+            "UPDATE episodes SET hope_score_start = NULL, hope_score_end = NULL,"
+            " network_size_start = NULL, network_size_end = NULL, job_or_education = NULL"
             " WHERE episode_id = ANY($1)",
             episode_ids,
         )

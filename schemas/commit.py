@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, Field
 from schemas.base import Frozen
 from schemas.episode import Phase
 from schemas.events import Goal
+from schemas.goals import GoalRecord, GoalReviewRecord
 from schemas.notifications import Notification
 from schemas.people import Actor
 from schemas.tasks import Task
@@ -37,6 +38,11 @@ class EpisodeProjection(Frozen):
     milestones: tuple[str, ...]
     hope_score_start: int | None = None
     hope_score_end: int | None = None
+    network_size_start: int | None = None
+    network_size_end: int | None = None
+    job_or_education: str | None = None
+    goals_total: int = 0
+    goals_reached: int = 0
     closed_at: AwareDatetime | None = None
     end_reason: str = ""
 
@@ -77,6 +83,10 @@ class EpisodeCommit(Frozen):
     commit_seq: int
     projection: EpisodeProjection
     goals: tuple[Goal, ...] = ()
+    goal_records: tuple[GoalRecord, ...] = Field(
+        default=(), description="All goals as they stand (replaces `goals` when given)."
+    )
+    goal_reviews: tuple[GoalReviewRecord, ...] = ()
     tasks: tuple[Task, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     audit: tuple[AuditEntry, ...] = ()

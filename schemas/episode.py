@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field
 from schemas.base import Frozen, Mutable
 from schemas.consent import ConsentGrant, ConsentScope
 from schemas.events import CareSetting, Referral
+from schemas.goals import GoalRecord, MeasurementRecord
 from schemas.people import Actor
 from schemas.programme import MilestoneKind, Programme
 from schemas.tasks import OutcomeAnswers, Task
@@ -116,6 +117,15 @@ class EpisodeState(Mutable):
         description="The fact that stands for the risk and for each consent scope.",
     )
     close_requested: bool = False
+    goals: dict[str, GoalRecord] = Field(
+        default_factory=dict, description="The citizen's goals by id, in the order set."
+    )
+    goals_seeded: bool = Field(
+        default=False, description="The referral's goals have become goal records."
+    )
+    goal_seq: int = 0
+    measurements: list[MeasurementRecord] = Field(default_factory=list)
+    hand_overs: int = 0
     ended_at: AwareDatetime | None = None
     end_reason: str = ""
     outcome: OutcomeAnswers | None = None

@@ -10,25 +10,13 @@ from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
 from schemas.base import Frozen
 from schemas.consent import ConsentGrant, ConsentScope
+from schemas.goals import GOAL_ID
+from schemas.goals import Goal as Goal  # re-exported: referrals and events carry goals
+from schemas.goals import GoalArea as GoalArea
 from schemas.people import OPAQUE_ID, Actor
 from schemas.programme import MilestoneKind
 
 EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$"
-
-
-class GoalArea(StrEnum):
-    MUNICIPAL_SERVICES = "municipal_services"
-    JOB = "job"
-    EDUCATION = "education"
-    NETWORK = "network"
-    OTHER = "other"
-
-
-class Goal(Frozen):
-    """A goal the citizen sets, in their own words."""
-
-    area: GoalArea
-    text: str = Field(min_length=1, max_length=500)
 
 
 class Referral(Frozen):
@@ -192,6 +180,38 @@ class CloseRequested(_Event):
     payload: ReasonPayload = ReasonPayload()
 
 
+class GoalAdded(_Event):
+    """The citizen sets a new goal with their peer (in their own words)."""
+
+    type: Literal["goal_added"] = "goal_added"
+    payload: Goal
+
+
+class GoalChangedPayload(Frozen):
+    goal_id: str = Field(pattern=GOAL_ID)
+    area: GoalArea
+    text: str = Field(min_length=1, max_length=500)
+
+
+class GoalChanged(_Event):
+    """A goal reworded (or moved to another area) by the citizen and their peer."""
+
+    type: Literal["goal_changed"] = "goal_changed"
+    payload: GoalChangedPayload
+
+
+class GoalDroppedPayload(Frozen):
+    goal_id: str = Field(pattern=GOAL_ID)
+    reason: str = Field(default="", max_length=500)
+
+
+class GoalDropped(_Event):
+    """A goal the citizen no longer wants to work on."""
+
+    type: Literal["goal_dropped"] = "goal_dropped"
+    payload: GoalDroppedPayload
+
+
 class HospitalEventRevisedPayload(Frozen):
     target_event_id: str = Field(pattern=EVENT_ID)
     occurred_at: AwareDatetime
@@ -231,6 +251,9 @@ EpisodeEvent = Annotated[
     | ContactLogged
     | ConcernFlagged
     | CloseRequested
+    | GoalAdded
+    | GoalChanged
+    | GoalDropped
     | HospitalEventRevised
     | HospitalEventCancelled,
     Field(discriminator="type"),

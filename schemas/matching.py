@@ -21,6 +21,11 @@ class ReservationRequest(Frozen):
     exclude_peer_ids: tuple[str, ...] = ()
     peer_id: str | None = Field(default=None, pattern=OPAQUE_ID)
     override_capacity: bool = False
+    releases_offer_no: int | None = Field(
+        default=None,
+        ge=1,
+        description="A hand-over: give back this offer's slot in the same transaction.",
+    )
 
 
 class Reservation(Frozen):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
 from schemas.base import Frozen, Mutable
+from schemas.goals import Goal, GoalReview
 from schemas.people import OPAQUE_ID, Actor, Recipient
 
 
@@ -60,6 +61,25 @@ class ManualMatch(Frozen):
 class NetworkMeetingBooked(Frozen):
     kind: Literal["network_meeting"] = "network_meeting"
     meeting_on: date
+    starts_at: time | None = Field(default=None, description="Local time (Europe/Copenhagen).")
+    place: str = Field(default="", max_length=120, description="Where; never the citizen's name.")
+
+
+class FirstContactMade(Frozen):
+    """At the first meeting or contact: hope and network measured, and the goals the citizen
+    sets with their peer."""
+
+    kind: Literal["first_contact"] = "first_contact"
+    hope_score: int = Field(ge=1, le=10)
+    network_size: int = Field(ge=0, le=100)
+    goals: tuple[Goal, ...] = Field(default=(), max_length=10)
+
+
+class FollowUpReview(Frozen):
+    """A follow-up done: a short review of each goal the citizen is working on."""
+
+    kind: Literal["follow_up_review"] = "follow_up_review"
+    reviews: tuple[GoalReview, ...] = Field(default=(), max_length=20)
 
 
 class ServiceConfirmed(Frozen):
@@ -80,18 +100,29 @@ class JobStatus(StrEnum):
 
 
 class OutcomeAnswers(Frozen):
-    """The closing questionnaire: recovery/hope at start and end (1-10), network, job."""
+    """The closing questionnaire: hope (1-10) and network now, job or education. The start
+    values are measured at the first contact; they are asked here only when that measurement
+    is missing (and then marked as recalled)."""
 
     kind: Literal["outcome"] = "outcome"
-    hope_score_start: int = Field(ge=1, le=10)
+    hope_score_start: int | None = Field(default=None, ge=1, le=10)
     hope_score_end: int = Field(ge=1, le=10)
-    network_size_start: int = Field(ge=0, le=100)
+    network_size_start: int | None = Field(default=None, ge=0, le=100)
     network_size_end: int = Field(ge=0, le=100)
     job_or_education: JobStatus
+    closing_note: str = Field(
+        default="", max_length=2000, description="The peer's closing words for the summary."
+    )
 
 
 TaskResult = Annotated[
-    ManualMatch | NetworkMeetingBooked | ServiceConfirmed | ReviewDecision | OutcomeAnswers,
+    ManualMatch
+    | NetworkMeetingBooked
+    | FirstContactMade
+    | FollowUpReview
+    | ServiceConfirmed
+    | ReviewDecision
+    | OutcomeAnswers,
     Field(discriminator="kind"),
 ]
 
@@ -104,6 +135,13 @@ REQUIRED_RESULT: dict[TaskKind, str] = {
     TaskKind.OUTCOME_QUESTIONNAIRE: "outcome",
 }
 
+# Results a task may carry but need not (integrations complete them without).
+OPTIONAL_RESULT: dict[TaskKind, str] = {
+    TaskKind.FIRST_MEETING: "first_contact",
+    TaskKind.FIRST_CONTACT: "first_contact",
+    TaskKind.FOLLOW_UP: "follow_up_review",
+}
+
 
 class TaskDecision(Frozen):
     """A person's answer to a task: accept or decline an offer, or complete a task."""
@@ -113,6 +151,20 @@ class TaskDecision(Frozen):
     actor: Actor
     note: str = Field(default="", max_length=2000)
     result: TaskResult | None = None
+
+
+class HandOver(Frozen):
+    """The coordinator hands the episode to another peer (illness, mismatch)."""
+
+    peer_id: str = Field(pattern=OPAQUE_ID)
+    reason: str = Field(min_length=3, max_length=500)
+    actor: Actor
+
+
+class HandOverResult(Frozen):
+    episode_id: str
+    peer_id: str
+    tasks_moved: int
 
 
 class TaskDecisionResult(Frozen):

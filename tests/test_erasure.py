@@ -247,7 +247,11 @@ async def _feed_every_input(
     confirm = await wait_for_task(caseworker, "confirm_service", timeout=20)
     done = await caseworker.post(
         f"/api/tasks/{confirm['task_id']}/complete",
-        json={"result": {"kind": "service_confirmed", "service": person.service}},
+        # The offer is a closed list now; the canary text rides in the decision note.
+        json={
+            "note": person.service,
+            "result": {"kind": "service_confirmed", "service": "housing_support"},
+        },
     )
     assert done.status_code == 200, done.text
     await wait_for_task(peer, "first_contact", timeout=20)

@@ -11,13 +11,14 @@ from schemas.episode import EpisodeState
 from schemas.tasks import Task, TaskResult
 
 # The part of a commit each refusing table stores; the episode row itself cannot be left out.
-_PART_OF_TABLE = {
-    "episode_goals": "goals",
-    "tasks": "tasks",
-    "timeline": "timeline",
-    "audit_log": "audit",
-    "events_received": "audit",
-    "outbox": "notifications",
+_PART_OF_TABLE: dict[str, tuple[str, ...]] = {
+    "episode_goals": ("goals", "goal_records", "goal_reviews"),
+    "goal_reviews": ("goal_reviews",),
+    "tasks": ("tasks",),
+    "timeline": ("timeline",),
+    "audit_log": ("audit",),
+    "events_received": ("audit",),
+    "outbox": ("notifications",),
 }
 
 
@@ -45,9 +46,15 @@ def cleaned(commit: EpisodeCommit) -> EpisodeCommit:
     goals = tuple(
         g.model_copy(update={"text": storable(g.text)}) for g in commit.goals if storable(g.text)
     )
+    goal_records = tuple(
+        g.model_copy(update={"text": storable(g.text)})
+        for g in commit.goal_records
+        if storable(g.text)
+    )
     return commit.model_copy(
         update={
             "goals": goals,
+            "goal_records": goal_records,
             "tasks": tuple(cleaned_task(t) for t in commit.tasks),
             "timeline": tuple(
                 e.model_copy(update={"summary": storable(e.summary)}) for e in commit.timeline
@@ -71,12 +78,15 @@ def cleaned_task(task: Task) -> Task:
 
 def without(commit: EpisodeCommit, table: str) -> EpisodeCommit | None:
     """The commit without the part the table stores; None when that is the episode row."""
-    part = _PART_OF_TABLE.get(table)
-    return None if part is None else commit.model_copy(update={part: ()})
+    parts = _PART_OF_TABLE.get(table)
+    return None if parts is None else commit.model_copy(update=dict.fromkeys(parts, ()))
 
 
 def clean_state(state: EpisodeState, commit: EpisodeCommit) -> None:
-    """Tasks keep no text that cannot be stored, so later commits do not carry it again."""
+    """Tasks and goals keep no text that cannot be stored, so later commits do not carry it
+    again (a goal left with no text keeps a placeholder)."""
+    for goal in state.goals.values():
+        goal.text = storable(goal.text) or "-"
     for sent in commit.tasks:
         task = state.tasks.get(sent.task_id)
         if task is None:

@@ -10,13 +10,19 @@ from datetime import datetime
 
 from temporalio.exceptions import ApplicationError
 
+from schemas.consent import SERVICE_SCOPE
 from schemas.episode import TERMINAL_PHASES, Phase
 from schemas.notifications import Template
-from schemas.people import Role
+from schemas.people import Actor, Role
 from schemas.programme import MilestoneKind
+from schemas.services import SERVICE_OFFERS, milestone_of
 from schemas.tasks import (
+    OPTIONAL_RESULT,
     REQUIRED_RESULT,
     DecisionAction,
+    FirstContactMade,
+    FollowUpReview,
+    NetworkMeetingBooked,
     OutcomeAnswers,
     ServiceConfirmed,
     Task,
@@ -24,7 +30,7 @@ from schemas.tasks import (
     TaskKind,
     TaskStatus,
 )
-from workflows import patches
+from workflows import goals, patches
 from workflows.record import EpisodeRecord
 from workflows.working_days import add_working_days
 
@@ -90,8 +96,22 @@ def _check_result(decision: TaskDecision, task: Task) -> None:
     given = decision.result.kind if decision.result is not None else None
     if needed is not None and given != needed:
         raise reject("result", f"a {task.kind.value} task is completed with a {needed} result")
-    if needed is None and given is not None:
-        raise reject("result", f"a {task.kind.value} task takes no result")
+    optional = OPTIONAL_RESULT.get(task.kind)
+    if needed is None and given is not None and given != optional:
+        raise reject("result", f"a {task.kind.value} task takes no {given} result")
+
+
+def check_content(record: EpisodeRecord, decision: TaskDecision, task: Task) -> None:
+    """Raise if what the decision says does not fit this episode: a follow-up's review covers
+    every active goal, a caseworker confirms only their own service's offers."""
+    result = decision.result
+    # A review, when given, covers every active goal once (the peer's page always asks for
+    # it; an integration may complete a follow-up without one).
+    if isinstance(result, FollowUpReview) and (why := goals.review_problem(record, result)):
+        raise reject(*why)
+    offers = SERVICE_OFFERS.get(task.assignee.service or "")
+    if isinstance(result, ServiceConfirmed) and offers and result.service not in offers:
+        raise reject("result.service", "not an offer of this caseworker's service")
 
 
 def apply_decision(
@@ -135,15 +155,55 @@ def _react(record: EpisodeRecord, task: Task) -> None:
         record.add_task(TaskKind.NETWORK_MEETING, record.ward(), due_at=due)
     elif task.kind == TaskKind.FOLLOW_UP and task.status == TaskStatus.COMPLETED:
         record.state.follow_ups_done += 1
+        if isinstance(result, FollowUpReview):
+            goals.review(record, task, result)
+    elif task.kind == TaskKind.FIRST_MEETING and isinstance(result, FirstContactMade):
+        goals.first_contact(record, result, _decider(task))
     elif task.kind == TaskKind.FIRST_CONTACT and task.status == TaskStatus.COMPLETED:
         if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
             # Also when the coordinator made it before a peer was matched.
             record.state.first_contact_at = task.decided_at
+        if isinstance(result, FirstContactMade):
+            goals.first_contact(record, result, _decider(task))
     elif task.kind == TaskKind.DEBRIEF and task.status == TaskStatus.COMPLETED:
         if record.runtime.patched(patches.DEBRIEF_AFTER_EVERY_ENDING):
             # The note is the coordinator's to read (shown with the task).
             record.notify(record.coordinator(), Template.DEBRIEF_DONE, task_id=task.task_id)
     elif isinstance(result, ServiceConfirmed):
-        record.milestone(MilestoneKind.MUNICIPAL_SERVICE, result.service, record.runtime.now())
+        # IPS, a resource course or job clarification is a job step; special educational
+        # support or education guidance an education step; the rest municipal services.
+        kind = (
+            milestone_of(result.service)
+            if record.runtime.patched(patches.SERVICE_MILESTONES)
+            else MilestoneKind.MUNICIPAL_SERVICE
+        )
+        record.milestone(kind, result.service, record.runtime.now())
     elif isinstance(result, OutcomeAnswers):
         record.state.outcome = result
+        goals.closing(record, result)
+    elif isinstance(result, NetworkMeetingBooked):
+        if record.runtime.patched(patches.NETWORK_MEETING_INVITATION):
+            _invite_to_network_meeting(record, result)
+
+
+def _decider(task: Task) -> Actor:
+    assert task.decided_by is not None, "decided before its reaction"
+    return task.decided_by
+
+
+def _invite_to_network_meeting(record: EpisodeRecord, booked: NetworkMeetingBooked) -> None:
+    """The peer and every caseworker the citizen consented to sharing with get an invitation
+    (an iCalendar file by e-mail); nothing about the citizen is in it."""
+    params = {
+        "meeting_on": booked.meeting_on.isoformat(),
+        "starts_at": booked.starts_at.strftime("%H:%M") if booked.starts_at else "",
+        "place": booked.place,
+        "duration_minutes": "60",
+    }
+    invited = [record.peer()] if record.state.peer_id is not None else []
+    for service, scope in SERVICE_SCOPE.items():
+        consent = record.state.consents.get(scope)
+        if consent is not None and consent.granted:
+            invited.append(record.caseworker(service))
+    for recipient in invited:
+        record.notify(recipient, Template.NETWORK_MEETING, params=params)

@@ -17,10 +17,12 @@ with workflow.unsafe.imports_passed_through():
         EpisodeView,
         Phase,
     )
-    from schemas.events import EpisodeEvent, EventReceipt
+    from schemas.events import EpisodeEvent, EventReceipt, GoalAdded, GoalChanged, GoalDropped
     from schemas.matching import Reservation, ReservationRelease, ReservationRequest
     from schemas.notifications import Template
     from schemas.tasks import (
+        HandOver,
+        HandOverResult,
         ManualMatch,
         ReviewDecision,
         Task,
@@ -29,9 +31,9 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from workflows import facts, first_contact, hospital_course, patches, projections
+    from workflows import facts, first_contact, goals, hospital_course, patches, projections
     from workflows.calls import DATABASE_CALL
-    from workflows.decisions import apply_decision, check_decision, reject
+    from workflows.decisions import apply_decision, check_content, check_decision, reject
     from workflows.machinery import Interrupted, Machinery
     from workflows.record import EpisodeRecord
     from workflows.runtime import InWorkflow
@@ -421,6 +423,9 @@ class EpisodeWorkflow:
     def _validate_event(self, event: EpisodeEvent) -> None:
         if self.state.phase in TERMINAL_PHASES:
             raise reject("episode_id", f"the episode has ended ({self.state.phase.value})")
+        is_goal_event = isinstance(event, GoalAdded | GoalChanged | GoalDropped)
+        if is_goal_event and (why := goals.problem(self.record, event)) is not None:  # type: ignore[arg-type]
+            raise reject(*why)
 
     @workflow.update
     async def decide_task(self, decision: TaskDecision) -> TaskDecisionResult:
@@ -434,7 +439,31 @@ class EpisodeWorkflow:
 
     @decide_task.validator
     def _validate_decision(self, decision: TaskDecision) -> None:
-        check_decision(decision, self.state.tasks.get(decision.task_id), self.state.phase)
+        task = self.state.tasks.get(decision.task_id)
+        check_decision(decision, task, self.state.phase)
+        assert task is not None
+        check_content(self.record, decision, task)
+
+    @workflow.update
+    async def hand_over(self, hand_over: HandOver) -> HandOverResult:
+        """The coordinator hands the episode to another peer; the capacity moves with it."""
+        await self._hand_over(hand_over)
+        await self.machinery.committed()
+        assert self.state.peer_id is not None
+        return HandOverResult(
+            episode_id=self.start.episode_id,
+            peer_id=self.state.peer_id,
+            tasks_moved=len(self.record.peer_tasks()),
+        )
+
+    @hand_over.validator
+    def _validate_hand_over(self, hand_over: HandOver) -> None:
+        if self.state.phase in TERMINAL_PHASES:
+            raise reject("episode_id", f"the episode has ended ({self.state.phase.value})")
+        if self.state.peer_id is None:
+            raise reject("episode_id", "no peer has taken the episode yet; match it instead")
+        if hand_over.peer_id == self.state.peer_id:
+            raise reject("peer_id", "this peer already has the episode")
 
     @workflow.query
     def view(self) -> EpisodeView:
@@ -462,7 +491,29 @@ class EpisodeWorkflow:
         self.record.assign(reservation.peer_id, reservation.offer_no)
         self.record.notify(self.record.peer(), Template.ASSIGNED)
 
-    async def _reserve(self, peer_id: str | None) -> Reservation:
+    async def _hand_over(self, hand_over: HandOver) -> None:
+        """Reserve the new peer (capacity checked, not overridden) and give back the old
+        peer's slot in the same transaction; the open peer tasks go with the episode."""
+        old_offer = self.state.assigned_offer_no
+        try:
+            reservation = await self._reserve(
+                peer_id=hand_over.peer_id, override=False, releases=old_offer
+            )
+        except ActivityError as err:
+            if isinstance(err.cause, ApplicationError) and err.cause.non_retryable:
+                raise reject("peer_id", err.cause.message.removeprefix("peer_id: ")) from None
+            raise
+        if reservation.peer_id is None:
+            await self._release(reservation.offer_no)
+            raise reject("peer_id", reservation.reason or "the peer cannot take the episode")
+        if self.state.phase in TERMINAL_PHASES:
+            await self._release(reservation.offer_no)
+            raise reject("episode_id", "the episode ended meanwhile")
+        self.record.hand_over(hand_over, reservation.offer_no)
+
+    async def _reserve(
+        self, peer_id: str | None, *, override: bool = True, releases: int | None = None
+    ) -> Reservation:
         """Hold a slot of the best peer not offered yet, or of the peer named."""
         self.state.offers_made += 1
         request = ReservationRequest(
@@ -474,7 +525,8 @@ class EpisodeWorkflow:
             languages=self.referral.languages,
             exclude_peer_ids=() if peer_id else tuple(self.state.offered_peer_ids),
             peer_id=peer_id,
-            override_capacity=peer_id is not None,
+            override_capacity=peer_id is not None and override,
+            releases_offer_no=releases,
         )
         reservation = await workflow.execute_activity_method(
             PeerMatcher.reserve_peer, request, **DATABASE_CALL

@@ -25,7 +25,10 @@ from schemas.events import (
     Discharged,
     DischargePlanned,
     EpisodeEvent,
+    GoalAdded,
     GoalArea,
+    GoalChanged,
+    GoalDropped,
     HospitalEventCancelled,
     HospitalEventRevised,
     LeaveEnded,
@@ -38,7 +41,7 @@ from schemas.events import (
 from schemas.notifications import Template
 from schemas.people import Role
 from schemas.tasks import DecisionAction, TaskDecision, TaskKind, TaskStatus
-from workflows import fact_order, first_contact, hospital_course, patches
+from workflows import fact_order, first_contact, goals, hospital_course, patches
 from workflows.decisions import apply_decision
 from workflows.record import EpisodeRecord
 from workflows.timings import CONCERN_DUE, CONFIRM_SERVICE_DUE, URGENT_CONCERN_DUE
@@ -78,7 +81,7 @@ def initial_state(start: EpisodeStart) -> EpisodeState:
 
 
 def record_referral(record: EpisodeRecord) -> None:
-    record.changes.goals = record.referral.goals
+    goals.seed(record)
     record.audit(
         record.start.referred_by,
         "episode.referred",
@@ -142,6 +145,8 @@ def apply(record: EpisodeRecord, event: EpisodeEvent) -> None:
             correct(record, event.payload.target_event_id, event.payload.occurred_at)
         case HospitalEventCancelled():
             correct(record, event.payload.target_event_id, None)
+        case GoalAdded() | GoalChanged() | GoalDropped():
+            goals.apply(record, event)
         case ReferralCreated():
             record.timeline("referral", "timeline.referral_repeated", actor=event.actor)
 

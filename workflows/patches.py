@@ -27,3 +27,9 @@ FACTS_BY_OCCURRED_AT = "facts-by-occurred-at"
 # The peer gets a debrief after every ending (withdrawn, cancelled, deceased too); the
 # coordinator hears when a debrief is done.
 DEBRIEF_AFTER_EVERY_ENDING = "debrief-after-every-ending"
+# A caseworker's confirmed offer counts as the milestone it is (IPS -> job step, special
+# educational support -> education step), not always as a municipal service.
+SERVICE_MILESTONES = "service-milestones"
+# Booking the network meeting invites the peer and the consented caseworkers (an
+# iCalendar file by e-mail).
+NETWORK_MEETING_INVITATION = "network-meeting-invitation"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from schemas.commit import AuditEntry, EpisodeCommit, EpisodeProjection, TimelineEntry
 from schemas.events import Goal
+from schemas.goals import GoalRecord, GoalReviewRecord
 from schemas.notifications import Notification
 from schemas.tasks import Task
 
@@ -19,6 +20,8 @@ class PendingChanges:
     audit: list[AuditEntry] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     goals: tuple[Goal, ...] = ()
+    goal_records: tuple[GoalRecord, ...] = ()
+    goal_reviews: list[GoalReviewRecord] = field(default_factory=list)
     projection_changed: bool = False
 
     def task(self, task_id: str) -> None:
@@ -34,6 +37,8 @@ class PendingChanges:
             or self.audit
             or self.notifications
             or self.goals
+            or self.goal_records
+            or self.goal_reviews
         )
 
     def take(
@@ -44,6 +49,8 @@ class PendingChanges:
             commit_seq=seq,
             projection=projection,
             goals=self.goals,
+            goal_records=self.goal_records,
+            goal_reviews=tuple(self.goal_reviews),
             tasks=tuple(tasks[t].model_copy() for t in self.task_ids),
             timeline=tuple(self.timeline),
             audit=tuple(self.audit),
@@ -51,5 +58,6 @@ class PendingChanges:
         )
         self.task_ids, self.timeline, self.audit, self.notifications = [], [], [], []
         self.goals = ()
+        self.goal_records, self.goal_reviews = (), []
         self.projection_changed = False
         return commit

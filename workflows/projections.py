@@ -25,6 +25,7 @@ from schemas.episode import (
     NextDue,
     Phase,
 )
+from schemas.goals import GoalStatus, MeasurementPoint, MeasurementRecord
 from workflows import hospital_course
 
 
@@ -87,6 +88,24 @@ def projection(start: EpisodeStart, state: EpisodeState, now: datetime) -> Episo
     """The episode row of the read model as of `now`."""
     first_due = next_due(state)
     outcome = state.outcome
+    first = measured(state, MeasurementPoint.START)
+    last = measured(state, MeasurementPoint.END)
+    if first is None and outcome is not None and outcome.hope_score_start is not None:
+        # Closed before measurements were kept: the questionnaire's recalled values.
+        first = MeasurementRecord(
+            point=MeasurementPoint.START,
+            hope_score=outcome.hope_score_start,
+            network_size=outcome.network_size_start or 0,
+            measured_at=state.ended_at or now,
+            recalled=True,
+        )
+    if last is None and outcome is not None:
+        last = MeasurementRecord(
+            point=MeasurementPoint.END,
+            hope_score=outcome.hope_score_end,
+            network_size=outcome.network_size_end,
+            measured_at=state.ended_at or now,
+        )
     return EpisodeProjection(
         **facts(start, state),
         citizen_id=start.referral.citizen_id,
@@ -95,12 +114,21 @@ def projection(start: EpisodeStart, state: EpisodeState, now: datetime) -> Episo
         next_due_at=first_due.due_at if first_due else None,
         next_due_kind=first_due.kind if first_due else None,
         milestones=tuple(m.kind.value for m in state.milestones),
-        hope_score_start=outcome.hope_score_start if outcome else None,
-        hope_score_end=outcome.hope_score_end if outcome else None,
+        hope_score_start=first.hope_score if first else None,
+        hope_score_end=last.hope_score if last else None,
+        network_size_start=first.network_size if first else None,
+        network_size_end=last.network_size if last else None,
+        job_or_education=outcome.job_or_education.value if outcome else None,
+        goals_total=len(state.goals),
+        goals_reached=sum(1 for g in state.goals.values() if g.status == GoalStatus.REACHED),
         # The ending's time, not the last commit's: a debrief may still follow the ending.
         closed_at=(state.ended_at or now) if state.phase in TERMINAL_PHASES else None,
         end_reason=state.end_reason,
     )
+
+
+def measured(state: EpisodeState, point: MeasurementPoint) -> MeasurementRecord | None:
+    return next((m for m in state.measurements if m.point == point), None)
 
 
 def view(start: EpisodeStart, state: EpisodeState, history_events: int) -> EpisodeView:

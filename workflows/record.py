@@ -11,7 +11,7 @@ from schemas.episode import TERMINAL_PHASES, EpisodeStart, EpisodeState, Milesto
 from schemas.notifications import Notification, Template
 from schemas.people import SYSTEM, Actor, Recipient, Role
 from schemas.programme import MilestoneKind
-from schemas.tasks import Task, TaskKind, TaskStatus
+from schemas.tasks import HandOver, Task, TaskKind, TaskStatus
 from workflows import projections
 from workflows.pending_changes import PendingChanges
 from workflows.runtime import Runtime
@@ -179,13 +179,14 @@ class EpisodeRecord:
             )
         )
 
-    def audit(self, actor: Actor, action: str, *, detail: dict[str, str]) -> None:
+    def audit(self, actor: Actor, action: str, *, detail: dict[str, str], reason: str = "") -> None:
         self.changes.audit.append(
             AuditEntry(
                 audit_id=self.new_id("a"),
                 at=self.runtime.now(),
                 actor=actor,
                 action=action,
+                reason=reason,
                 detail=detail,
             )
         )
@@ -198,6 +199,38 @@ class EpisodeRecord:
         self.state.peer_id = peer_id
         self.state.assigned_offer_no = offer_no
         self.timeline("matched", "timeline.peer_assigned")
+        self.touch()
+
+    def peer_tasks(self) -> list[Task]:
+        """The open tasks of the assigned peer."""
+        peer = self.state.peer_id
+        return [
+            t
+            for t in self.state.tasks.values()
+            if t.is_open and t.assignee.role == Role.PEER and t.assignee.id == peer
+        ]
+
+    def hand_over(self, hand_over: HandOver, offer_no: int) -> None:
+        """The episode moves to another peer: their open tasks, the reason audited (the
+        reason stays out of the timeline), both peers told."""
+        old = self.peer()
+        moving = self.peer_tasks()
+        self.state.peer_id = hand_over.peer_id
+        self.state.assigned_offer_no = offer_no
+        self.state.hand_overs += 1
+        new = self.peer()
+        for task in moving:
+            task.assignee = new
+            self.changed_task(task)
+        self.audit(
+            hand_over.actor,
+            "episode.handed_over",
+            detail={"from_peer": old.id, "to_peer": new.id},
+            reason=hand_over.reason,
+        )
+        self.timeline("matched", "timeline.handed_over", actor=hand_over.actor)
+        self.notify(old, Template.HANDED_OVER)
+        self.notify(new, Template.ASSIGNED)
         self.touch()
 
     # ------------------------------------------------------------------ phase

@@ -90,7 +90,7 @@ def test_refusals_name_the_field_and_the_reason() -> None:
     )
     assert refusal(
         decision(result=ServiceConfirmed(service="housing")), task(TaskKind.FOLLOW_UP)
-    ) == ("result: a follow_up task takes no result")
+    ) == ("result: a follow_up task takes no service_confirmed result")
 
 
 def test_an_accepted_offer_assigns_the_peer_at_once() -> None:
