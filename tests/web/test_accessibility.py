@@ -37,6 +37,7 @@ class World:
     roster: Roster
     operator: str
     episode_id: str
+    waiting_id: str
 
     def user(self, role: str) -> str:
         return {
@@ -62,9 +63,10 @@ async def _task_of_kind(pool: DatabasePool, episode_id: str, kind: str) -> bool:
 
 @pytest.fixture(scope="module")
 async def world(db_pool: DatabasePool, web_app: FastAPI) -> World:
-    """One episode for the whole module: the peer took it, the ward discharged the citizen
-    (the caseworker has a service to confirm), and the peer flagged an urgent concern (the
-    coordinator has its card, with the note and how to reach the citizen)."""
+    """Two episodes for the whole module. The peer took the first, the ward discharged the
+    citizen (the caseworker has a service to confirm) and the peer flagged an urgent concern
+    (the coordinator has its card, with the note and how to reach the citizen). The second
+    waits: the peer has its offer, the ward its discharge to plan."""
     roster = await web_roster(db_pool, peers=1)
     operator = f"operator-{uuid.uuid4().hex[:6]}"
     async with db_pool.acquire() as conn:
@@ -88,9 +90,13 @@ async def world(db_pool: DatabasePool, web_app: FastAPI) -> World:
             event_body(episode_id, "concern_flagged", {"urgent": True, "note": "Ring i dag."})
         ),
     )
+    waiting = await services.intake.submit(ward, EventIn.model_validate(referral_body(roster)))
+    await peer_offer_task(db_pool, waiting.episode_id)
     for kind in ("confirm_service", "concern"):
         await eventually(lambda kind=kind: _task_of_kind(db_pool, episode_id, kind))
-    return World(roster=roster, operator=operator, episode_id=episode_id)
+    return World(
+        roster=roster, operator=operator, episode_id=episode_id, waiting_id=waiting.episode_id
+    )
 
 
 Session = Callable[[str | None], Awaitable[Page]]
@@ -138,43 +144,54 @@ def in_lang(path: str, lang: str) -> str:
 
 
 EPISODE = "/episodes/{episode_id}"
-# Every page each role has, as its status: their own page, the inbox, the episode, the reports.
+CARD = "main .card"
+# Every page each role has: its status, and what shows there (so a page is checked with its
+# forms and cards, not empty): their own page, the inbox, the episode, the reports.
 PAGES = [
-    ("ward", "/ward", 200),
-    ("ward", "/inbox", 200),
-    ("ward", EPISODE, 200),
-    ("peer", "/peer", 200),
-    ("peer", "/inbox", 200),
-    ("peer", EPISODE, 200),
-    ("coordinator", "/coordinator", 200),
-    ("coordinator", "/inbox", 200),
-    ("coordinator", EPISODE, 200),
-    ("coordinator", "/reports", 200),
-    ("coordinator", "/reports/print", 200),
-    ("caseworker", "/caseworker", 200),
-    ("caseworker", "/inbox", 200),
-    ("caseworker", EPISODE, 200),
-    ("caseworker", "/reports", 200),
-    ("caseworker", "/reports/print", 200),
-    ("operator", "/operator", 200),
-    ("operator", "/inbox", 200),
-    (None, "/login", 200),
-    ("operator", "/ward", 403),
-    ("peer", "/episodes/episode-not-there", 404),
-    ("caseworker", "/reports?from=not-a-date", 422),
+    ("ward", "/ward", 200, 'form[action$="/discharge-planned"]'),
+    ("ward", "/inbox", 200, "main h1"),
+    ("ward", EPISODE, 200, "main h1"),
+    ("peer", "/peer", 200, "#concern-note-{episode_id}"),
+    ("peer", "/inbox", 200, "main h1"),
+    ("peer", EPISODE, 200, "main h1"),
+    ("coordinator", "/coordinator", 200, CARD),
+    ("coordinator", "/inbox", 200, "main h1"),
+    ("coordinator", EPISODE, 200, "main h1"),
+    ("coordinator", "/reports", 200, "main form"),
+    ("coordinator", "/reports/print", 200, "main table"),
+    ("caseworker", "/caseworker", 200, CARD),
+    ("caseworker", "/inbox", 200, "main h1"),
+    ("caseworker", EPISODE, 200, "main h1"),
+    ("caseworker", "/reports", 200, "main form"),
+    ("caseworker", "/reports/print", 200, "main table"),
+    ("operator", "/operator", 200, "main table"),
+    ("operator", "/inbox", 200, "main h1"),
+    (None, "/login", 200, "#password"),
+    ("operator", "/ward", 403, "main h1"),
+    ("peer", "/episodes/episode-not-there", 404, "main h1"),
+    ("caseworker", "/reports?from=not-a-date", 422, "[aria-invalid=true]"),
 ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize(("role", "path", "status"), PAGES, ids=[f"{r}:{p}" for r, p, _ in PAGES])
+@pytest.mark.parametrize(
+    ("role", "path", "status", "shows"), PAGES, ids=[f"{r}:{p}" for r, p, *_ in PAGES]
+)
 async def test_the_page_meets_wcag_2_1_aa(
-    page_of: Session, world: World, role: str | None, path: str, status: int, lang: str
+    page_of: Session,
+    world: World,
+    role: str | None,
+    path: str,
+    status: int,
+    shows: str,
+    lang: str,
 ) -> None:
     page = await page_of(role)
     response = await page.goto(in_lang(path.format(episode_id=world.episode_id), lang))
     assert response is not None
     assert response.status == status
     assert await page.locator("html").get_attribute("lang") == lang
+    assert await page.locator(shows.format(episode_id=world.episode_id)).count() >= 1, shows
     await assert_accessible(page, context=f"{path} as {role or 'nobody'} in {lang}")
 
 
@@ -235,3 +252,45 @@ async def test_the_check_names_each_rule_its_impact_and_the_elements(browser: Br
     assert "label (critical)" in said and "#unnamed" in said
     assert "color-contrast (serious)" in said and "#faint" in said
     assert "insufficient color contrast" in said
+
+
+def _contrast(first: list[float], second: list[float]) -> float:
+    def luminance(rgb: list[float]) -> float:
+        c = [v / 255 for v in rgb]
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The focused element's outline colour and the colour behind it (the nearest opaque background
+# of its parents), each as [r, g, b].
+_FOCUS_COLOURS = r"""() => {
+    const rgb = s => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const opaque = s => !s.startsWith("rgba") || !/, 0\)$/.test(s);
+    const el = document.activeElement;
+    let behind = el.parentElement;
+    while (behind && !opaque(getComputedStyle(behind).backgroundColor)) {
+        behind = behind.parentElement;
+    }
+    const bg = behind ? getComputedStyle(behind).backgroundColor : "rgb(255, 255, 255)";
+    return {tag: el.tagName, ring: rgb(getComputedStyle(el).outlineColor), behind: rgb(bg)};
+}"""
+
+
+async def test_the_keyboard_focus_ring_stands_out_in_the_header_and_on_the_page(
+    page_of: Session,
+) -> None:
+    """WCAG 1.4.11: the focus ring at 3:1 or more against what is behind it (axe does not look
+    at focus), on the header's first link and on a field of the page."""
+    ward = await page_of("ward")
+    await ward.goto(in_lang("/ward", "en"))
+    await ward.keyboard.press("Tab")  # the skip link
+    await ward.keyboard.press("Tab")  # the header's first link
+    in_header = await ward.evaluate(_FOCUS_COLOURS)
+    await ward.locator("#cpr").focus()
+    on_page = await ward.evaluate(_FOCUS_COLOURS)
+    for where, seen in (("header", in_header), ("page", on_page)):
+        ratio = _contrast(seen["ring"], seen["behind"])
+        assert ratio >= 3, f"focus ring in the {where} ({seen['tag']}) at {ratio:.2f}:1: {seen}"
