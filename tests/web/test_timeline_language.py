@@ -1,6 +1,7 @@
 """The episode page's timeline reads in the reader's language: a referral, a decided offer,
-a discharge, a task the system closed and the phases in Danish on a Danish page and in English on an English one; a line
-written before the lines had keys is shown with its stored summary in both."""
+a discharge, a task the system closed and the phases in Danish on a Danish page and in English
+on an English one; a line written before the lines had keys is shown with its stored summary
+in both."""
 
 from __future__ import annotations
 
