@@ -21,6 +21,7 @@ from schemas.services import offers_of
 from tests.api.bodies import event_body, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.conftest import eventually
+from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
 
 pytestmark = pytest.mark.browser
@@ -133,6 +134,7 @@ async def test_the_caseworker_sees_their_slice_and_confirms_only_their_own_offer
     assert cells[4].startswith("Confirm service, by "), "what is due for them"
     assert episode_id not in await row.inner_text(), "no opaque ids"
     await screenshot(caseworker, "caseworker-list")
+    await assert_accessible(caseworker, context="the caseworker's list and confirm form")
 
     # The confirm form offers only social services' offers.
     card = caseworker.locator(f"#task-{task_id}")
@@ -178,6 +180,7 @@ async def test_the_caseworker_sees_their_slice_and_confirms_only_their_own_offer
     assert "ips" not in offered, "a foreign offer is never listed, even when kept"
     assert (await confirm_task(db_pool, episode_id, "social_services"))[1] == "open"
     await screenshot(caseworker, "caseworker-refused-offer")
+    await assert_accessible(caseworker, context="a refused offer on the caseworker's page")
 
     # A choice of their own, kept when refused once, then confirmed.
     await choice.select_option("housing_support")
@@ -207,6 +210,17 @@ async def test_the_caseworker_sees_their_slice_and_confirms_only_their_own_offer
     assert await tasks.count() == 1, "only their own service's task"
     assert "Housing support" in await tasks.first.inner_text()
     await screenshot(caseworker, "caseworker-episode")
+    await assert_accessible(caseworker, context="a caseworker's slice of an episode")
+
+    # The same in Danish, from the catalog.
+    await caseworker.goto(f"/episodes/{episode_id}?lang=da")
+    await caseworker.get_by_role("heading", name="Borgerens forløb").wait_for()
+    text = await caseworker.locator("main").inner_text()
+    for shown in ("CPR-nummer", "Planlagt udskrivning", "Peer-guide (SIND)", "Bostøtte"):
+        assert shown in text, shown
+    await caseworker.goto("/caseworker?lang=da")
+    row_text = await caseworker.locator(f"#episode-{episode_id}").inner_text()
+    assert "Peer-guide (SIND)" in row_text and "Før udskrivning" in row_text
 
     # The jobcenter's caseworker sees the jobcenter's slice of the same episode.
     jobcenter = await open_as(roster.caseworkers["jobcenter"])
