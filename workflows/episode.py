@@ -267,7 +267,8 @@ class EpisodeWorkflow:
                 TaskKind.OUTCOME_QUESTIONNAIRE, record.peer(), due_in=CLOSING_DUE
             )
             record.add_task(TaskKind.DEBRIEF, record.peer(), due_in=CLOSING_DUE)
-            if facts.may_share_with(self.state, "social_services"):
+            per_service = workflow.patched(patches.CLOSING_SUMMARY_PER_SERVICE)
+            if not per_service and facts.may_share_with(self.state, "social_services"):
                 record.notify(record.caseworker("social_services"), Template.CLOSING_SUMMARY)
         debrief = record.tasks_of(TaskKind.DEBRIEF)
         await self.wait(
@@ -275,6 +276,12 @@ class EpisodeWorkflow:
             within=CLOSING_GIVE_UP,
             summary="closing tasks",
         )
+        if workflow.patched(patches.CLOSING_SUMMARY_PER_SERVICE):
+            # Once the questionnaire and the closing note are in, each service the citizen
+            # consented to sharing with gets its summary (its own slice of the episode).
+            for service in facts.SERVICE_GOALS:
+                if facts.may_share_with(self.state, service):
+                    record.notify(record.caseworker(service), Template.CLOSING_SUMMARY)
         reason = "completed" if self.state.outcome else "closed without outcome questionnaire"
         await self._finish(Phase.CLOSED, reason)
 

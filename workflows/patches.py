@@ -33,3 +33,6 @@ SERVICE_MILESTONES = "service-milestones"
 # Booking the network meeting invites the peer and the consented caseworkers (an
 # iCalendar file by e-mail).
 NETWORK_MEETING_INVITATION = "network-meeting-invitation"
+# The closing summary goes to every consented service once the questionnaire is in (it
+# went to social services only, as closing began, before there was anything to sum up).
+CLOSING_SUMMARY_PER_SERVICE = "closing-summary-per-service"
