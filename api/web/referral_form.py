@@ -17,6 +17,8 @@ from schemas.events import GoalArea
 GOAL_AREAS = (GoalArea.MUNICIPAL_SERVICES, GoalArea.JOB, GoalArea.EDUCATION, GoalArea.NETWORK)
 SCOPES = tuple(ConsentScope)
 METHODS = tuple(ConsentMethod)
+# The languages offered (names in the catalog as "language.<code>"); Danish is the default.
+LANGUAGES = ("da", "en", "de", "pl", "uk", "ro", "ar", "so", "tr", "fa", "ur", "ti")
 
 _TEXT_FIELDS = ("event_id", "programme", "municipality", "organisation", "cpr", "name", "phone")
 _WHERE = (
@@ -29,6 +31,7 @@ _WHERE = (
     ("payload.admitted_at", "admitted_at"),
     ("payload.consents", "consents"),
     ("payload.goals", "goals"),
+    ("payload.languages", "languages"),
 )
 
 
@@ -40,6 +43,7 @@ def blank(organisation_id: str | None) -> dict[str, Any]:
         organisation=organisation_id or "",
         admitted_at="",
         risk=False,
+        languages=["da"],
         goals=dict.fromkeys(GOAL_AREAS, ""),
         consents={scope: "" for scope in SCOPES},
     )
@@ -52,6 +56,7 @@ def from_form(form: FormData) -> dict[str, Any]:
     values.update(
         admitted_at=field(form, "admitted_at"),
         risk=field(form, "risk") == "on",
+        languages=[code for code in LANGUAGES if code in form.getlist("languages")],
         goals={area: field(form, f"goal_{area}") for area in GOAL_AREAS},
         consents={
             scope: field(form, f"method_{scope}") if field(form, f"consent_{scope}") else ""
@@ -74,6 +79,17 @@ def _admitted_at(raw: str) -> datetime | None:
         ) from None
 
 
+def _languages(chosen: list[str]) -> list[str]:
+    if not chosen:
+        reason = "choose at least one language"
+        raise ApiError(
+            422,
+            f"invalid input: payload.languages: {reason}",
+            [FieldError(field="payload.languages", reason=reason)],
+        )
+    return chosen
+
+
 def payload(values: dict[str, Any], ward_id: str | None, now: datetime) -> dict[str, Any]:
     """The referral as POST /api/events takes it; the ward is the user's own."""
     return {
@@ -87,6 +103,7 @@ def payload(values: dict[str, Any], ward_id: str | None, now: datetime) -> dict[
         "ward_id": ward_id,
         "organisation_id": values["organisation"],
         "risk_elevated": values["risk"],
+        "languages": _languages(values["languages"]),
         "goals": [{"area": a, "text": t} for a, t in values["goals"].items() if t],
         "consents": [
             {"scope": scope, "method": method, "recorded_at": now}

@@ -31,10 +31,23 @@ def result_for(kind: str, form: FormData) -> dict[str, Any] | None:
         case TaskKind.CONFIRM_SERVICE:
             return {"kind": "service_confirmed", "service": field(form, "service")}
         case TaskKind.NETWORK_MEETING:
-            return {"kind": "network_meeting", "meeting_on": field(form, "meeting_on")}
+            return network_meeting(form)
         case TaskKind.PROGRAMME_REVIEW:
             return {"kind": "review", "continue_episode": field(form, "continue") == "yes"}
         case TaskKind.OUTCOME_QUESTIONNAIRE:
             answers: dict[str, Any] = {name: field(form, name) for name in OUTCOME_NUMBERS}
             return {"kind": "outcome", **answers, "job_or_education": field(form, "job")}
     return None
+
+
+def network_meeting(form: FormData) -> dict[str, Any]:
+    """The meeting's date, and its time and place when given (an empty time is none)."""
+    result: dict[str, Any] = {
+        "kind": "network_meeting",
+        "meeting_on": field(form, "meeting_on"),
+        "place": field(form, "place"),
+    }
+    starts_at = field(form, "starts_at")
+    if starts_at:
+        result["starts_at"] = starts_at
+    return result

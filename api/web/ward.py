@@ -1,22 +1,32 @@
-"""The ward's page: refer a patient, plan and confirm discharge, the ward's episodes and tasks."""
+"""The ward's page: refer a patient, plan and confirm discharge, the ward's episodes (with the
+citizen's name and what is due next) and tasks; and each episode's own ward page, where the
+facts the hospital knows are recorded (consent, risk, cancellation, readmission, leave, death)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
 from api.dependencies import Intake, Pool
-from api.errors import ApiError
+from api.episode_details import read_contact
+from api.errors import ApiError, FieldError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web import referral_form
+from api.scoping import may_see_citizen, may_see_episode
+from api.web import referral_form, ward_facts
 from api.web.actions import ack_notice, act, done, new_event_id, report
 from api.web.guard import PageRoute, PostedForm, field, page_user
+from api.web.rendering import LOCAL_TIME, language, render
 from api.web.role_page import role_page
-from db import pages
+from api.web.when_words import day_words, moment_words
+from db import episode_queries, pages, ward_lists
+from db.episode_queries import EpisodeRow
 from db.pool import DatabasePool
+from schemas.episode import TERMINAL_PHASES
 from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -34,7 +44,9 @@ async def page(
     referral: dict[str, Any] | None = None,
 ) -> Response:
     async with pool.acquire() as conn:
-        episodes = await pages.ward_episodes(conn, principal.ward_id)
+        episodes = await ward_lists.ward_episodes(
+            conn, principal.ward_id, actor_role=principal.role.value, actor_id=principal.id
+        )
         programmes = await pages.programmes(conn)
         municipalities = await pages.municipalities(conn)
         organisations = await pages.organisations(conn)
@@ -51,6 +63,7 @@ async def page(
             if refused_referral and problem
             else {},
             "goal_areas": referral_form.GOAL_AREAS,
+            "languages": referral_form.LANGUAGES,
             "scopes": referral_form.SCOPES,
             "methods": referral_form.METHODS,
             "programmes": programmes,
@@ -59,6 +72,10 @@ async def page(
             "episodes": episodes,
             "tasks": await open_tasks(pool, principal),
             "event_id": new_event_id,
+            "ended": ENDED,
+            "moment_words": partial(moment_words, lang=language(request)),
+            "day_words": partial(day_words, lang=language(request)),
+            **await _refused_task(request, problem),
         },
         problem=problem,
         status=status,
@@ -116,3 +133,131 @@ async def confirm_discharge(
         return ack_notice(ack, "saved")
 
     return await act(request, principal, pool, confirm(), page)
+
+
+ENDED = frozenset(p.value for p in TERMINAL_PHASES)
+NO_SUCH_EPISODE = ApiError(404, "episode_id: no such episode")
+
+
+async def _refused_task(request: Request, problem: ApiError | None) -> dict[str, Any]:
+    """A network-meeting form the episode refused (the page comes back from POST
+    /tasks/{id}/complete): what was typed, and the reasons by field, for its task card."""
+    task_id = request.path_params.get("task_id")
+    if problem is None or request.method != "POST" or not isinstance(task_id, str):
+        return {}
+    form = await request.form()
+    typed = {name: field(form, name) for name in ("meeting_on", "starts_at", "place")}
+    errors = [e for e in problem.errors if e.field.startswith("result.")]
+    if not errors and problem.message.startswith("result."):
+        where, _, reason = problem.message.partition(": ")
+        errors = [FieldError(field=where, reason=reason)]
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        by_field.setdefault(error.field.removeprefix("result.").split(".")[0], []).append(
+            error.reason
+        )
+    return {"task_values": {task_id: typed}, "task_errors": {task_id: by_field}}
+
+
+async def _own_episode(pool: DatabasePool, principal: Principal, episode_id: str) -> EpisodeRow:
+    """The episode, if it is this ward's (404 as for one that does not exist otherwise)."""
+    async with pool.acquire() as conn:
+        row = await episode_queries.episode(conn, episode_id)
+    if row is None or not may_see_episode(principal, row):
+        raise NO_SUCH_EPISODE
+    return row
+
+
+async def episode_page(
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    episode_id: str,
+    *,
+    problem: ApiError | None = None,
+    status: int = 200,
+    refused: tuple[str, dict[str, str]] | None = None,
+) -> Response:
+    """One episode's ward page: who, where it stands, and a form per fact; a refused form
+    comes back with what was typed and the reasons next to its fields."""
+    row = await _own_episode(pool, principal, episode_id)
+    citizen = None
+    if may_see_citizen(principal, row):
+        async with pool.acquire() as conn:
+            citizen = await read_contact(conn, principal, episode_id)
+    now = datetime.now(UTC)
+    forms = {name: ward_facts.blank(name, now) for name in ward_facts.FACTS}
+    refused_name = None
+    if refused is not None:
+        refused_name, forms[refused[0]] = refused[0], refused[1]
+    lang = language(request)
+    return render(
+        request,
+        "ward_episode.html",
+        {
+            "title": "ward.episode.title",
+            "problem": problem,
+            "episode": row,
+            "citizen": citizen,
+            "ended": row.phase in ENDED,
+            "forms": forms,
+            "refused": refused_name,
+            "field_errors": ward_facts.errors_by_field(problem),
+            "scopes": ward_facts.SCOPES,
+            "methods": ward_facts.METHODS,
+            "settings": ward_facts.SETTINGS,
+            "reason_max": ward_facts.REASON_MAX,
+            "today": now.astimezone(LOCAL_TIME).date().isoformat(),
+            "referred_on": row.referred_at.astimezone(LOCAL_TIME).date().isoformat(),
+            "moment_words": partial(moment_words, lang=lang),
+            "day_words": partial(day_words, lang=lang),
+        },
+        principal=principal,
+        status=status,
+    )
+
+
+@router.get("/ward/episodes/{episode_id}")
+async def ward_episode_page(
+    episode_id: str, request: Request, principal: WardStaff, pool: Pool
+) -> Response:
+    return await episode_page(request, principal, pool, episode_id)
+
+
+@router.post("/ward/episodes/{episode_id}/facts/{fact}")
+async def record_fact(
+    episode_id: str,
+    fact: str,
+    request: Request,
+    principal: WardStaff,
+    form: PostedForm,
+    pool: Pool,
+    intake: Intake,
+) -> Response:
+    """One fact, through the same intake as POST /api/events, dated when it happened."""
+    if fact not in ward_facts.FACTS:
+        raise ApiError(404, "fact: no such form")
+    row = await _own_episode(pool, principal, episode_id)
+    values = ward_facts.from_form(fact, form)
+    lang = language(request)
+    try:
+        occurred, payload = ward_facts.checked(
+            fact, values, row.referred_at, datetime.now(UTC), lang
+        )
+        ack = await report(intake, principal, form, fact, payload, episode_id, occurred)
+    except ApiError as err:
+        if err.status in (401, 403, 404):
+            raise
+        return await episode_page(
+            request,
+            principal,
+            pool,
+            episode_id,
+            problem=err,
+            status=err.status,
+            refused=(fact, values),
+        )
+    notice = ack_notice(ack, f"ward.{fact}")
+    return RedirectResponse(
+        f"/ward/episodes/{episode_id}?notice={notice}#facts-title", status_code=303
+    )

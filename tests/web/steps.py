@@ -60,3 +60,33 @@ async def peer_offer_task(pool: DatabasePool, episode_id: str) -> str:
     task_id = await offer()
     assert task_id is not None
     return task_id
+
+
+async def open_ward_episode(page: Page, episode_id: str) -> None:
+    """The episode's own ward page, through the citizen's name in the ward's list."""
+    await page.goto("/ward")
+    await (
+        page.locator(f"#episode-{episode_id}").get_by_role("link", name=CITIZEN, exact=True).click()
+    )
+    await page.locator("#facts-title").wait_for()
+
+
+async def record_fact(
+    page: Page,
+    fact: str,
+    on: str | None = None,
+    at: str | None = None,
+    *,
+    notice: str | None = None,
+) -> None:
+    """Send one of the episode ward page's fact forms (its other fields filled already),
+    dated `on` (YYYY-MM-DD) `at` (HH:MM) when given, else now; waits for `notice` if given."""
+    form = page.locator(f"#form-{fact}")
+    if on is not None:
+        await form.get_by_label("Date").fill(on)
+    if at is not None:
+        await form.get_by_label("Time").fill(at)
+    async with page.expect_navigation():
+        await form.locator("button[type=submit]").click()
+    if notice is not None:
+        await page.get_by_text(notice).wait_for()
