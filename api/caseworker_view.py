@@ -58,6 +58,7 @@ class CaseworkerCitizen(Frozen):
 class CaseworkerGoal(Frozen):
     area: str
     text: str = Field(repr=False, description="In the citizen's own words")
+    status: str = Field(description="active, reached or dropped")
 
 
 class CaseworkerMilestone(Frozen):
@@ -186,7 +187,7 @@ async def _view(conn: PooledConnection, principal: Principal, row: EpisodeRow) -
         discharged_at=row.discharged_at,
         peer_name=facts.peer_name if row.peer_id else None,
         citizen=CaseworkerCitizen(name=facts.citizen_name, cpr=facts.cpr),
-        goals=[CaseworkerGoal(area=g.area, text=g.text) for g in goals],
+        goals=[CaseworkerGoal(area=g.area, text=g.text, status=g.status) for g in goals],
         milestones=sorted(milestones, key=lambda m: m.reached_at),
         tasks=[
             CaseworkerTask(

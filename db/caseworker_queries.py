@@ -29,6 +29,7 @@ class CaseworkerFacts(Frozen):
 class AreaGoal(Frozen):
     area: str
     text: str = Field(repr=False)
+    status: str = Field(description="active, reached or dropped")
 
 
 class ReportedMilestone(Frozen):
@@ -81,7 +82,8 @@ _FACTS = (
     " WHERE e.episode_id = $1"
 )
 _AREA_GOALS = (
-    "SELECT area, text FROM episode_goals WHERE episode_id = $1 AND area = $2 ORDER BY goal_no"
+    "SELECT area, text, status FROM episode_goals WHERE episode_id = $1 AND area = $2"
+    " ORDER BY goal_no"
 )
 _MILESTONES = (
     "SELECT body #>> '{payload,kind}' AS kind, coalesce(body #>> '{payload,detail}', '') AS detail,"

@@ -171,7 +171,9 @@ def assert_slice(
     assert seen["discharged_at"] is not None
     assert seen["peer_name"] == peer_name
     assert seen["citizen"] == {"name": NAME, "cpr": cpr}, "name and CPR, never how to reach"
-    assert seen["goals"] == [{"area": area, "text": GOALS[area]}], "only the service's area"
+    assert seen["goals"] == [{"area": area, "text": GOALS[area], "status": "active"}], (
+        "only the service's area"
+    )
     expected = [REPORTED[kind]] + ([confirmed] if confirmed else [])
     assert sorted(m["detail"] for m in seen["milestones"]) == sorted(expected)
     assert {m["kind"] for m in seen["milestones"]} == {kind}
