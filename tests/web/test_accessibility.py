@@ -151,6 +151,8 @@ PAGES = [
     ("ward", "/ward", 200, 'form[action$="/discharge-planned"]'),
     ("ward", "/inbox", 200, "main h1"),
     ("ward", EPISODE, 200, "main h1"),
+    ("ward", "/ward/episodes/{episode_id}", 200, "main h1"),
+    ("ward", "/ward/episodes/{waiting_id}", 200, "main form"),
     ("peer", "/peer", 200, "#concern-note-{episode_id}"),
     ("peer", "/inbox", 200, "main h1"),
     ("peer", EPISODE, 200, "main h1"),
@@ -187,11 +189,12 @@ async def test_the_page_meets_wcag_2_1_aa(
     lang: str,
 ) -> None:
     page = await page_of(role)
-    response = await page.goto(in_lang(path.format(episode_id=world.episode_id), lang))
+    ids = {"episode_id": world.episode_id, "waiting_id": world.waiting_id}
+    response = await page.goto(in_lang(path.format(**ids), lang))
     assert response is not None
     assert response.status == status
     assert await page.locator("html").get_attribute("lang") == lang
-    assert await page.locator(shows.format(episode_id=world.episode_id)).count() >= 1, shows
+    assert await page.locator(shows.format(**ids)).count() >= 1, shows
     await assert_accessible(page, context=f"{path} as {role or 'nobody'} in {lang}")
 
 
