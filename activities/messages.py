@@ -90,9 +90,14 @@ class Message:
     sms: str
 
 
-def link(public_url: str, episode_id: str, task_id: str | None) -> str:
-    """Where the reader logs in to see the details: the task if there is one."""
+def link(
+    public_url: str, episode_id: str, task_id: str | None, template: Template | None = None
+) -> str:
+    """Where the reader logs in to see the details: the task if there is one; the closing
+    summary for CLOSING_SUMMARY."""
     base = public_url.rstrip("/")
+    if template == Template.CLOSING_SUMMARY:
+        return f"{base}/episodes/{episode_id}/summary"
     return f"{base}/tasks/{task_id}" if task_id else f"{base}/episodes/{episode_id}"
 
 

@@ -63,7 +63,7 @@ class Notifier:
 
     @activity.defn
     async def deliver_notification(self, n: Notification) -> Delivery:
-        url = link(self._public_url, n.episode_id, n.task_id)
+        url = link(self._public_url, n.episode_id, n.task_id, n.template)
         meeting = meeting_for(n)
         message = render(n.template, url, meeting)
         deliveries: list[ChannelDelivery] = []

@@ -20,7 +20,17 @@ from api.errors import (
     unavailable_handler,
     validation_error_handler,
 )
-from api.routes import episodes, events, hand_over, health, inbox, medcom, metrics, tasks
+from api.routes import (
+    closing_summary,
+    episodes,
+    events,
+    hand_over,
+    health,
+    inbox,
+    medcom,
+    metrics,
+    tasks,
+)
 from db.connection import CONNECTION_LOST
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.settings import Settings
@@ -89,5 +99,6 @@ def create_app(
         app.add_exception_handler(unavailable, unavailable_handler)
     for module in (health, metrics, events, episodes, hand_over, tasks, inbox, medcom):
         app.include_router(module.router)
+    app.include_router(closing_summary.router)
     web.install(app)
     return app
