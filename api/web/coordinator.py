@@ -1,28 +1,96 @@
-"""The coordinator's page: unmatched and escalated episodes, manual matching, peer load."""
+"""The coordinator's page: unmatched and escalated episodes, manual matching, the episodes by
+the citizen's name with their peer, handing an episode to another peer, overdue work by who
+holds it, and the peers' load."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
 
-from api.dependencies import Pool
-from api.errors import ApiError
+from api.dependencies import Pool, Temporal
+from api.errors import ApiError, invalid
+from api.hand_over import HandOverIn, hand_over
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web.guard import PageRoute, page_user
+from api.web.actions import act
+from api.web.guard import PageRoute, PostedForm, page_user
+from api.web.guard import field as form_field
 from api.web.role_page import role_page
 from api.web.task_cards import card_notes
-from db import pages
+from db import coordinator_lists, pages
+from db.coordinator_lists import CoordinatorEpisode, EligiblePeer, OverdueTask
 from db.pool import DatabasePool
+from schemas.episode import TERMINAL_PHASES
 from schemas.people import Role
 from schemas.tasks import TaskKind
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 ATTENTION = frozenset({TaskKind.MANUAL_MATCH, TaskKind.FIRST_CONTACT_ESCALATION, TaskKind.CONCERN})
+ENDED = frozenset(p.value for p in TERMINAL_PHASES)
+# The hand-over form's fields, as the API names them.
+HAND_FIELDS = ("peer_id", "reason")
 
 Coordinator = Annotated[Principal, Depends(page_user(Role.COORDINATOR))]
+
+
+@dataclass
+class Holder:
+    """Who holds overdue work: a peer, a ward, a municipality's service or a coordinator
+    team; their overdue tasks, oldest due first."""
+
+    role: str
+    holder_id: str
+    service: str | None
+    name: str | None
+    tasks: list[OverdueTask] = field(default_factory=list)
+
+    @property
+    def oldest_due(self) -> datetime | None:
+        return self.tasks[0].due_at if self.tasks else None
+
+
+def by_holder(tasks: list[OverdueTask]) -> list[Holder]:
+    """Overdue tasks grouped by who holds them; the holder with the oldest due work first."""
+    holders: dict[tuple[str, str, str | None], Holder] = {}
+    for task in tasks:
+        key = (task.assignee_role, task.assignee_id, task.assignee_service)
+        holder = holders.get(key)
+        if holder is None:
+            holder = holders[key] = Holder(*key, name=task.holder_name)
+        holder.tasks.append(task)
+    return list(holders.values())
+
+
+def peer_choices(episode: CoordinatorEpisode, peers: list[EligiblePeer]) -> list[EligiblePeer]:
+    """The peers this episode may go to: serving its programme and municipality, not its
+    own peer (full peers are listed, marked, so the coordinator sees why not them)."""
+    return [
+        p
+        for p in peers
+        if p.peer_id != episode.peer_id
+        and episode.programme in p.programmes
+        and episode.municipality_code in p.municipalities
+    ]
+
+
+def hand_over_errors(problem: ApiError | None) -> dict[str, list[str]]:
+    """A refused hand-over's reasons by form field (peer_id, reason), as the API names them."""
+    if problem is None:
+        return {}
+    found: dict[str, list[str]] = {}
+    for error in problem.errors:
+        if error.field in HAND_FIELDS:
+            found.setdefault(error.field, []).append(error.reason)
+    if not found:
+        name, _, reason = problem.message.partition(":")
+        if name in HAND_FIELDS and reason:
+            found[name] = [reason.strip()]
+    return found
 
 
 async def page(
@@ -38,10 +106,27 @@ async def page(
     for task in tasks:
         if task.kind in ATTENTION:
             reasons.setdefault(task.episode_id, []).append(task.kind)
+    escalated = sorted(principal.escalated_episodes)
     async with pool.acquire() as conn:
-        episodes = await pages.organisation_episodes(conn, principal.organisation_id)
+        episodes = await coordinator_lists.episodes(
+            conn,
+            principal.organisation_id,
+            escalated,
+            actor_role=principal.role.value,
+            actor_id=principal.id,
+        )
+        eligible = await coordinator_lists.eligible_peers(conn, principal.organisation_id)
+        overdue = await coordinator_lists.overdue_tasks(conn, principal.organisation_id, escalated)
         peers = await pages.peer_load(conn, principal.organisation_id)
     attention = [e for e in episodes if e.phase == "unmatched" or e.episode_id in reasons]
+    # Only the coordinator's own organisation's active episodes with a peer can be handed over.
+    handable = [
+        e
+        for e in episodes
+        if e.peer_id is not None
+        and e.phase not in ENDED
+        and e.organisation_id == principal.organisation_id
+    ]
     return role_page(
         request,
         principal,
@@ -50,15 +135,59 @@ async def page(
         context={
             "attention": attention,
             "reasons": reasons,
+            "episodes": episodes,
+            "names": {e.episode_id: e.citizen_name for e in episodes},
+            "handable": [(e, peer_choices(e, eligible)) for e in handable],
+            "holders": by_holder(overdue),
             "tasks": tasks,
             "peers": peers,
             "card_notes": await card_notes(pool, principal, tasks),
+            "kept": await kept_hand_over(request, problem),
         },
         problem=problem,
         status=status,
     )
 
 
+async def kept_hand_over(request: Request, problem: ApiError | None) -> dict[str, object]:
+    """A refused hand-over form: which episode, what was chosen and typed, and the reasons by
+    field, to show them again on its card."""
+    if problem is None or request.method != "POST":
+        return {}
+    form = await request.form()
+    return {
+        "episode_id": str(request.path_params.get("episode_id", "")),
+        "peer_id": form_field(form, "peer_id"),
+        "reason": form_field(form, "reason"),
+        "errors": hand_over_errors(problem),
+    }
+
+
 @router.get("/coordinator")
 async def coordinator_page(request: Request, principal: Coordinator, pool: Pool) -> Response:
     return await page(request, principal, pool)
+
+
+@router.post("/coordinator/episodes/{episode_id}/hand-over")
+async def hand_over_episode(
+    episode_id: str,
+    request: Request,
+    principal: Coordinator,
+    form: PostedForm,
+    pool: Pool,
+    temporal: Temporal,
+) -> Response:
+    """The same code as POST /api/episodes/{id}/hand-over; a refusal shows the page again with
+    the field named and what was typed kept."""
+
+    async def move() -> str:
+        try:
+            body = HandOverIn(
+                peer_id=form_field(form, "peer_id"), reason=form_field(form, "reason")
+            )
+        except ValidationError as err:
+            raise invalid(err) from None
+        await hand_over(pool, temporal, principal, episode_id, body)
+        return "handed_over"
+
+    return await act(request, principal, pool, move(), page)
