@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import (
     caseworker,
+    closing_summary_page,
     coordinator,
     episode_page,
     inbox,
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
         coordinator,
         operator,
         episode_page,
+        closing_summary_page,
         tasks,
         reports,
         inbox,
