@@ -190,3 +190,6 @@ class EpisodeView(Frozen):
     readmissions: int
     history_events: int
     consented: dict[str, ConsentGrant] = Field(default_factory=dict)
+    active_goal_ids: tuple[str, ...] = Field(
+        default=(), description="Ids only: the goals' words stay in the read model."
+    )

@@ -139,6 +139,7 @@ def view(start: EpisodeStart, state: EpisodeState, history_events: int) -> Episo
         open_tasks=tuple(t.model_copy() for t in state.tasks.values() if t.is_open),
         next_due=next_due(state),
         history_events=history_events,
+        active_goal_ids=tuple(g.goal_id for g in state.goals.values() if g.is_active),
     )
 
 

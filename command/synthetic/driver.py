@@ -23,9 +23,12 @@ from schemas.events import (
     EpisodeEvent,
     ReferralCreated,
 )
+from schemas.goals import Goal, GoalArea, GoalProgress, GoalReview
 from schemas.people import Actor, Role
 from schemas.tasks import (
     DecisionAction,
+    FirstContactMade,
+    FollowUpReview,
     JobStatus,
     NetworkMeetingBooked,
     OutcomeAnswers,
@@ -39,13 +42,27 @@ from schemas.tasks import (
 from workers.starter import start_episode
 from workflows.episode import EpisodeWorkflow
 
+# Measured at the first contact; the questionnaire asks only how it is now.
+FIRST_CONTACT = FirstContactMade(
+    hope_score=3,
+    network_size=1,
+    goals=(Goal(area=GoalArea.JOB, text="Find work I can manage"),),
+)
 OUTCOME = OutcomeAnswers(
-    hope_score_start=3,
     hope_score_end=7,
-    network_size_start=1,
     network_size_end=4,
     job_or_education=JobStatus.IN_PROCESS,
+    closing_note="Went well",
 )
+
+
+def reviewed(view: EpisodeView) -> FollowUpReview:
+    """A follow-up's review: some progress on every goal the citizen is working on."""
+    return FollowUpReview(
+        reviews=tuple(
+            GoalReview(goal_id=g, progress=GoalProgress.SOME) for g in view.active_goal_ids
+        )
+    )
 
 
 def _planned_more_than(planned: int) -> Callable[[EpisodeView], bool]:
@@ -172,6 +189,10 @@ class EpisodeDriver:
         )
         await self.phase(Phase.DISCHARGED)
 
+    async def first_contact(self) -> None:
+        """The peer meets the citizen: hope and network measured, a goal set together."""
+        await self.decide(TaskKind.FIRST_CONTACT, result=FIRST_CONTACT)
+
     async def follow_up_to_the_end(self) -> None:
         """Do every follow-up as it falls due, until the episode reaches closing or asks
         for a programme review."""
@@ -182,7 +203,7 @@ class EpisodeDriver:
                 return
             for task in view.open_tasks:
                 if task.kind == TaskKind.FOLLOW_UP:
-                    await self.decide(TaskKind.FOLLOW_UP)
+                    await self.decide(TaskKind.FOLLOW_UP, result=reviewed(view))
                 if task.kind == TaskKind.PROGRAMME_REVIEW:
                     return
             await self.env.sleep(timedelta(days=7))
@@ -199,7 +220,7 @@ class EpisodeDriver:
         await self.phase(Phase.PRE_DISCHARGE)
         await self.prepare()
         await self.discharge()
-        await self.decide(TaskKind.FIRST_CONTACT)
+        await self.first_contact()
         await self.phase(Phase.FOLLOW_UP)
         for review in range(reviews_continuing + 1):
             await self.follow_up_to_the_end()

@@ -53,7 +53,7 @@ async def test_each_programme_runs_from_referral_to_closed(
     await episode.phase(Phase.PRE_DISCHARGE)
     await episode.prepare()
     await episode.discharge()
-    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.first_contact()
     await episode.phase(Phase.FOLLOW_UP)
     await episode.follow_up_to_the_end()
     if (await episode.view()).phase == Phase.FOLLOW_UP:
@@ -79,7 +79,24 @@ async def test_each_programme_runs_from_referral_to_closed(
         assert row is not None
         assert row["phase"] == "closed"
         assert row["peer_id"] == peer
+        # Measured at the first contact and at closing, not recalled at the end.
         assert row["hope_score_start"] == 3 and row["hope_score_end"] == 7
+        assert row["network_size_start"] == 1 and row["network_size_end"] == 4
+        assert row["job_or_education"] == "in_process"
+        # The referral's goal and the one set at the first contact, each reviewed at every
+        # follow-up.
+        assert row["goals_total"] == 2
+        goals = await conn.fetch(
+            "SELECT goal_id, area, status, reviews FROM episode_goals WHERE episode_id = $1"
+            " ORDER BY goal_no",
+            episode.id,
+        )
+        assert [(g["goal_id"], g["area"]) for g in goals] == [("g1", "network"), ("g2", "job")]
+        assert all(g["reviews"] == outcome.follow_ups_done for g in goals)
+        reviews = await conn.fetchval(
+            "SELECT count(*) FROM goal_reviews WHERE episode_id = $1", episode.id
+        )
+        assert reviews == 2 * outcome.follow_ups_done
         assert row["follow_ups_done"] == outcome.follow_ups_done
         load = await conn.fetchval("SELECT active_load FROM peers WHERE peer_id = $1", peer)
         assert load == 0, "the peer's capacity slot is given back at closing"
@@ -109,7 +126,7 @@ async def test_open_ended_programme_continues_as_new_after_a_review(
     )
     await episode.accept_offer()
     await episode.discharge()
-    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.first_contact()
     await episode.follow_up_to_the_end()
     first_run = (await episode.handle.describe()).run_id
     await episode.decide(TaskKind.PROGRAMME_REVIEW, result=ReviewDecision(continue_episode=True))
@@ -138,7 +155,7 @@ async def test_an_open_ended_programme_is_reviewed_at_its_configured_week(
     episode = await started(time_skipping_env, task_queue, roster, start_input)
     await episode.accept_offer()
     await episode.discharge()
-    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.first_contact()
     await episode.follow_up_to_the_end()
 
     review = await episode.task(TaskKind.PROGRAMME_REVIEW)
@@ -212,7 +229,7 @@ async def test_a_long_history_continues_as_new_without_losing_tasks_or_events(
     await episode.accept_offer()
     await episode.prepare()
     await episode.discharge()
-    await episode.decide(TaskKind.FIRST_CONTACT)
+    await episode.first_contact()
     first_run = (await episode.handle.describe()).run_id
     await episode.follow_up_to_the_end()
     outcome = await episode.close_out()
