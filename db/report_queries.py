@@ -14,7 +14,8 @@ _EPISODE_FACTS = """
 SELECT e.citizen_id, e.programme, e.municipality_code, e.organisation_id,
        e.referred_at, e.discharged_at, e.first_contact_at, e.follow_ups_done,
        e.follow_ups_planned, e.readmissions, e.milestones, e.hope_score_start,
-       e.hope_score_end, e.closed_at,
+       e.hope_score_end, e.network_size_start, e.network_size_end, e.job_or_education,
+       e.goals_total, e.goals_reached, e.closed_at,
        (SELECT min(t.decided_at) FROM tasks t WHERE t.episode_id = e.episode_id
           AND t.kind = 'peer_offer' AND t.status = 'accepted') AS matched_at,
        (SELECT count(*) FROM tasks t WHERE t.episode_id = e.episode_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from api.reports.distributions import contact_buckets, hope_buckets
+from api.reports.distributions import contact_buckets, hope_buckets, network_buckets
 from api.reports.facts import EpisodeFacts, PeerFacts
 from api.reports.measures import (
     CONTACT_TARGET_PERCENT,
@@ -110,6 +110,7 @@ def build_report(
         breakdowns=breakdowns,
         contact_buckets=contact_buckets(facts, as_of),
         hope_buckets=hope_buckets(facts),
+        network_buckets=network_buckets(facts),
         peer_load=peer_load(peers),
         contact_target_pct=CONTACT_TARGET_PERCENT,
     )

@@ -81,6 +81,16 @@ def hope_chart(report: Report, t: Translate, lang: str) -> Chart:
     )
 
 
+def network_chart(report: Report, t: Translate, lang: str) -> Chart:
+    mean = measure_text(report.overall, Measure.NETWORK_CHANGE_MEAN, lang)
+    return Chart(
+        chart_id="chart-network",
+        title=t("report.chart.network"),
+        desc=f"{t('report.chart.network.desc')} {t('report.m.network_change_mean')}: {mean}.",
+        bars=_bucket_bars(report.network_buckets, t, lang),
+    )
+
+
 @dataclass(frozen=True)
 class Figure:
     """A chart and its drawing; the page puts the chart's numbers in a table beside it."""
@@ -95,5 +105,6 @@ def figures(report: Report, t: Translate, lang: str, names: Names) -> list[Figur
         (within_72h_chart(report, t, lang, names), horizontal),
         (closing_chart(report, t, lang), horizontal),
         (hope_chart(report, t, lang), vertical),
+        (network_chart(report, t, lang), vertical),
     ]
     return [Figure(chart=chart, svg=draw(chart)) for chart, draw in drawn]

@@ -27,6 +27,7 @@ def _lines(report: Report) -> list[tuple[str, str, str, str]]:
 
     buckets("contact_hours", report.contact_buckets)
     buckets("hope_change", report.hope_buckets)
+    buckets("network_change", report.network_buckets)
     load = report.peer_load
     lines.extend(
         [

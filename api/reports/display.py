@@ -74,8 +74,34 @@ SECTIONS: tuple[tuple[str, tuple[Measure, ...]], ...] = (
         ),
     ),
     (
+        "report.section.goals",
+        (
+            Measure.GOAL_EPISODES,
+            Measure.GOALS_SET,
+            Measure.GOALS_REACHED,
+            Measure.GOALS_REACHED_PCT,
+            Measure.GOAL_REACHED_EPISODES,
+            Measure.GOAL_REACHED_EPISODES_PCT,
+        ),
+    ),
+    (
+        "report.section.job_education",
+        (
+            Measure.JOB_OR_EDUCATION_STEP,
+            Measure.CLOSED_ANSWERED,
+            Measure.CLOSED_WORKING_OR_STUDYING,
+            Measure.CLOSED_WORKING_OR_STUDYING_PCT,
+            Measure.CLOSED_IN_PROCESS,
+            Measure.CLOSED_IN_PROCESS_PCT,
+        ),
+    ),
+    (
         "report.section.hope",
         (Measure.HOPE_N, Measure.HOPE_CHANGE_MEAN, Measure.HOPE_CHANGE_MEDIAN),
+    ),
+    (
+        "report.section.network",
+        (Measure.NETWORK_N, Measure.NETWORK_CHANGE_MEAN, Measure.NETWORK_CHANGE_MEDIAN),
     ),
     (
         "report.section.peers",
@@ -91,6 +117,7 @@ BREAKDOWN_COLUMNS = (
     Measure.ADHERENCE_PCT,
     Measure.READMITTED,
     Measure.CLOSED,
+    Measure.GOALS_REACHED_PCT,
     Measure.HOPE_CHANGE_MEAN,
     Measure.ESCALATIONS_MANUAL_MATCH,
     Measure.ESCALATIONS_FIRST_CONTACT,

@@ -1,4 +1,5 @@
-"""Histogram buckets: hours from discharge to first contact, and change in hope score."""
+"""Histogram buckets: hours from discharge to first contact, and change in hope score and in
+network size (from the first contact's measurement to the closing one)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ HOPE_BUCKETS: tuple[tuple[str, float | None], ...] = (
     ("hope_same", 0),
     ("hope_up_1", 2),
     ("hope_up_3", None),
+)
+# Network size is a number of people; its change is bucketed like hope's.
+NETWORK_BUCKETS: tuple[tuple[str, float | None], ...] = (
+    ("network_down_3", -3),
+    ("network_down_1", -1),
+    ("network_same", 0),
+    ("network_up_1", 2),
+    ("network_up_3", None),
 )
 NO_CONTACT = "no_contact"
 
@@ -67,3 +76,8 @@ def contact_buckets(facts: Sequence[EpisodeFacts], as_of: datetime) -> tuple[Buc
 def hope_buckets(facts: Sequence[EpisodeFacts]) -> tuple[Bucket, ...]:
     pairs = [(f, float(c)) for f in facts if (c := f.hope_change()) is not None]
     return _finish(_buckets(pairs, HOPE_BUCKETS))
+
+
+def network_buckets(facts: Sequence[EpisodeFacts]) -> tuple[Bucket, ...]:
+    pairs = [(f, float(c)) for f in facts if (c := f.network_change()) is not None]
+    return _finish(_buckets(pairs, NETWORK_BUCKETS))

@@ -29,6 +29,13 @@ class EpisodeFacts(Frozen):
     milestones: tuple[str, ...] = ()
     hope_score_start: int | None = None
     hope_score_end: int | None = None
+    network_size_start: int | None = Field(default=None, description="measured at first contact")
+    network_size_end: int | None = Field(default=None, description="measured at closing")
+    job_or_education: str | None = Field(
+        default=None, description="the closing questionnaire's answer (schemas.tasks.JobStatus)"
+    )
+    goals_total: int = Field(default=0, ge=0, description="goals set, whatever became of them")
+    goals_reached: int = Field(default=0, ge=0)
     closed_at: AwareDatetime | None = None
     manual_matches: int = 0
     contact_escalations: int = 0
@@ -47,6 +54,11 @@ class EpisodeFacts(Frozen):
         if self.hope_score_start is None or self.hope_score_end is None:
             return None
         return self.hope_score_end - self.hope_score_start
+
+    def network_change(self) -> int | None:
+        if self.network_size_start is None or self.network_size_end is None:
+            return None
+        return self.network_size_end - self.network_size_start
 
     def contact_is_due(self, as_of: datetime, within_hours: float) -> bool:
         """Discharged, and either contacted or past the deadline: counts for the 72 h share."""

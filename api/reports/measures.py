@@ -9,11 +9,14 @@ from enum import StrEnum
 from api.reports import stats
 from api.reports.facts import EpisodeFacts
 from api.reports.suppression import Tally
+from schemas.tasks import JobStatus
 
 MATCH_WITHIN_HOURS = 24.0
 CONTACT_WITHIN_HOURS = 72.0
 CONTACT_TARGET_PERCENT = 80.0
 JOB_OR_EDUCATION = frozenset({"job_step", "education_step"})
+# The closing questionnaire's answers that count as working or studying at closing.
+WORKING_OR_STUDYING = frozenset({JobStatus.WORKING.value, JobStatus.STUDYING.value})
 
 
 class Measure(StrEnum):
@@ -43,6 +46,21 @@ class Measure(StrEnum):
     HOPE_N = "hope_n"
     HOPE_CHANGE_MEAN = "hope_change_mean"
     HOPE_CHANGE_MEDIAN = "hope_change_median"
+    NETWORK_N = "network_n"
+    NETWORK_CHANGE_MEAN = "network_change_mean"
+    NETWORK_CHANGE_MEDIAN = "network_change_median"
+    GOAL_EPISODES = "goal_episodes"
+    GOALS_SET = "goals_set"
+    GOALS_REACHED = "goals_reached"
+    GOALS_REACHED_PCT = "goals_reached_pct"
+    GOAL_REACHED_EPISODES = "goal_reached_episodes"
+    GOAL_REACHED_EPISODES_PCT = "goal_reached_episodes_pct"
+    JOB_OR_EDUCATION_STEP = "job_or_education_step"
+    CLOSED_ANSWERED = "closed_answered"
+    CLOSED_WORKING_OR_STUDYING = "closed_working_or_studying"
+    CLOSED_WORKING_OR_STUDYING_PCT = "closed_working_or_studying_pct"
+    CLOSED_IN_PROCESS = "closed_in_process"
+    CLOSED_IN_PROCESS_PCT = "closed_in_process_pct"
     ESCALATIONS_MANUAL_MATCH = "escalations_manual_match"
     ESCALATIONS_FIRST_CONTACT = "escalations_first_contact"
 
@@ -56,6 +74,13 @@ PERCENTS: dict[Measure, tuple[Measure, Measure]] = {
     Measure.CLOSED_MUNICIPAL_SERVICE_PCT: (Measure.CLOSED_MUNICIPAL_SERVICE, Measure.CLOSED),
     Measure.CLOSED_JOB_OR_EDUCATION_PCT: (Measure.CLOSED_JOB_OR_EDUCATION, Measure.CLOSED),
     Measure.CLOSED_NETWORK_ACTIVITY_PCT: (Measure.CLOSED_NETWORK_ACTIVITY, Measure.CLOSED),
+    Measure.GOALS_REACHED_PCT: (Measure.GOALS_REACHED, Measure.GOALS_SET),
+    Measure.GOAL_REACHED_EPISODES_PCT: (Measure.GOAL_REACHED_EPISODES, Measure.GOAL_EPISODES),
+    Measure.CLOSED_WORKING_OR_STUDYING_PCT: (
+        Measure.CLOSED_WORKING_OR_STUDYING,
+        Measure.CLOSED_ANSWERED,
+    ),
+    Measure.CLOSED_IN_PROCESS_PCT: (Measure.CLOSED_IN_PROCESS, Measure.CLOSED_ANSWERED),
 }
 STATISTICS = frozenset(
     {
@@ -63,6 +88,8 @@ STATISTICS = frozenset(
         Measure.CONTACT_P80_H,
         Measure.HOPE_CHANGE_MEAN,
         Measure.HOPE_CHANGE_MEDIAN,
+        Measure.NETWORK_CHANGE_MEAN,
+        Measure.NETWORK_CHANGE_MEDIAN,
     }
 )
 # Counts and sums: they add up across groups, so they get complementary suppression.
@@ -103,7 +130,10 @@ def tallies(facts: Sequence[EpisodeFacts], as_of: datetime) -> dict[Measure, Tal
     """Every counted and statistical measure for these episodes (percentages come later)."""
     contact = [(f, h) for f in facts if (h := f.hours_to_first_contact()) is not None]
     hope = [(f, float(c)) for f in facts if (c := f.hope_change()) is not None]
+    network = [(f, float(c)) for f in facts if (c := f.network_change()) is not None]
     closed = [f for f in facts if f.closed_at is not None]
+    # Closed with the closing questionnaire answered: the whole for the job-status shares.
+    answered = [f for f in closed if f.job_or_education is not None]
 
     def match_due(f: EpisodeFacts) -> bool:
         waited = (as_of - f.referred_at).total_seconds() / 3600
@@ -135,6 +165,23 @@ def tallies(facts: Sequence[EpisodeFacts], as_of: datetime) -> dict[Measure, Tal
         Measure.HOPE_N: _count([f for f, _ in hope], lambda f: True),
         Measure.HOPE_CHANGE_MEAN: _statistic(hope, stats.mean),
         Measure.HOPE_CHANGE_MEDIAN: _statistic(hope, stats.median),
+        Measure.NETWORK_N: _count([f for f, _ in network], lambda f: True),
+        Measure.NETWORK_CHANGE_MEAN: _statistic(network, stats.mean),
+        Measure.NETWORK_CHANGE_MEDIAN: _statistic(network, stats.median),
+        Measure.GOAL_EPISODES: _count(facts, lambda f: f.goals_total > 0),
+        Measure.GOALS_SET: _sum(facts, lambda f: f.goals_total),
+        Measure.GOALS_REACHED: _sum(facts, lambda f: f.goals_reached),
+        Measure.GOAL_REACHED_EPISODES: _count(facts, lambda f: f.goals_reached > 0),
+        Measure.JOB_OR_EDUCATION_STEP: _count(
+            facts, lambda f: not JOB_OR_EDUCATION.isdisjoint(f.milestones)
+        ),
+        Measure.CLOSED_ANSWERED: _count(answered, lambda f: True),
+        Measure.CLOSED_WORKING_OR_STUDYING: _count(
+            answered, lambda f: f.job_or_education in WORKING_OR_STUDYING
+        ),
+        Measure.CLOSED_IN_PROCESS: _count(
+            answered, lambda f: f.job_or_education == JobStatus.IN_PROCESS.value
+        ),
         Measure.ESCALATIONS_MANUAL_MATCH: _sum(facts, lambda f: f.manual_matches),
         Measure.ESCALATIONS_FIRST_CONTACT: _sum(facts, lambda f: f.contact_escalations),
     }

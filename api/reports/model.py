@@ -50,5 +50,6 @@ class Report(Frozen):
     breakdowns: dict[str, tuple[GroupRow, ...]]
     contact_buckets: tuple[Bucket, ...]
     hope_buckets: tuple[Bucket, ...]
+    network_buckets: tuple[Bucket, ...]
     peer_load: PeerLoad
     contact_target_pct: float

@@ -92,7 +92,10 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "report.section.contact": ("Første kontakt efter udskrivning", "First contact after discharge"),
     "report.section.follow_up": ("Opfølgning og genindlæggelser", "Follow-up and readmissions"),
     "report.section.closing": ("Ved afslutning", "At closing"),
+    "report.section.goals": ("Borgerens mål", "The citizen's goals"),
+    "report.section.job_education": ("Job og uddannelse", "Job and education"),
     "report.section.hope": ("Håb (recovery)", "Hope (recovery)"),
+    "report.section.network": ("Netværk", "Network"),
     "report.section.peers": ("Peer-belastning og eskaleringer", "Peer load and escalations"),
     "report.target": ("Mål: 80 % inden for 72 timer", "Target: 80% within 72 hours"),
     "report.target.met": ("Målet er nået", "Target met"),
@@ -129,6 +132,16 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "Antal borgere efter ændring i håbsscore (1-10).",
         "Number of citizens by change in hope score (1-10).",
     ),
+    "report.chart.network": (
+        "Ændring i netværk fra start til slut",
+        "Change in network from start to end",
+    ),
+    "report.chart.network.desc": (
+        "Antal borgere efter ændring i antal personer i netværket, målt ved første kontakt "
+        "og ved afslutning.",
+        "Number of citizens by change in the number of people in their network, measured at "
+        "the first contact and at closing.",
+    ),
     "report.chart.data": ("Tal bag grafen", "Data behind the chart"),
     "report.group": ("Gruppe", "Group"),
     "report.by.programme": ("Pr. program", "By programme"),
@@ -145,6 +158,11 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "report.b.hope_same": ("uændret", "unchanged"),
     "report.b.hope_up_1": ("+1 til +2", "+1 to +2"),
     "report.b.hope_up_3": ("+3 el. mere", "+3 or more"),
+    "report.b.network_down_3": ("-3 el. færre", "-3 or fewer"),
+    "report.b.network_down_1": ("-2 til -1", "-2 to -1"),
+    "report.b.network_same": ("uændret", "unchanged"),
+    "report.b.network_up_1": ("+1 til +2", "+1 to +2"),
+    "report.b.network_up_3": ("+3 el. flere", "+3 or more"),
     "report.peers": ("Peer-medarbejdere", "Peer guides"),
     "report.capacity": ("Samlet kapacitet", "Total capacity"),
     "report.active_load": ("Aktive forløb", "Active episodes"),
@@ -203,6 +221,54 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "report.m.hope_n": ("Med håbsscore ved start og slut", "With hope score at start and end"),
     "report.m.hope_change_mean": ("Gennemsnitlig ændring i håb", "Mean change in hope"),
     "report.m.hope_change_median": ("Median ændring i håb", "Median change in hope"),
+    "report.m.network_n": (
+        "Med netværk målt ved start og slut",
+        "With network measured at start and end",
+    ),
+    "report.m.network_change_mean": (
+        "Gennemsnitlig ændring i netværk (personer)",
+        "Mean change in network (people)",
+    ),
+    "report.m.network_change_median": (
+        "Median ændring i netværk (personer)",
+        "Median change in network (people)",
+    ),
+    "report.m.goal_episodes": ("Forløb med mål", "Episodes with goals"),
+    "report.m.goals_set": ("Mål sat i alt", "Goals set in total"),
+    "report.m.goals_reached": ("Mål nået", "Goals reached"),
+    "report.m.goals_reached_pct": ("Mål nået (% af satte mål)", "Goals reached (% of goals set)"),
+    "report.m.goal_reached_episodes": (
+        "Forløb med mindst ét mål nået",
+        "Episodes with at least one goal reached",
+    ),
+    "report.m.goal_reached_episodes_pct": (
+        "Forløb med mindst ét mål nået (% af forløb med mål)",
+        "Episodes with at least one goal reached (% of episodes with goals)",
+    ),
+    "report.m.job_or_education_step": (
+        "Forløb med skridt mod job eller uddannelse (fx IPS, ressourceforløb)",
+        "Episodes with a job or education step (e.g. IPS, resource course)",
+    ),
+    "report.m.closed_answered": (
+        "Afsluttede forløb med afslutningsskema",
+        "Closed episodes with the closing questionnaire",
+    ),
+    "report.m.closed_working_or_studying": (
+        "I job eller uddannelse ved afslutning",
+        "Working or studying at closing",
+    ),
+    "report.m.closed_working_or_studying_pct": (
+        "I job eller uddannelse ved afslutning (%)",
+        "Working or studying at closing (%)",
+    ),
+    "report.m.closed_in_process": (
+        "I gang med at komme i job eller uddannelse ved afslutning",
+        "In process towards a job or education at closing",
+    ),
+    "report.m.closed_in_process_pct": (
+        "I gang mod job eller uddannelse ved afslutning (%)",
+        "In process towards a job or education at closing (%)",
+    ),
     "report.m.escalations_manual_match": (
         "Eskaleringer: manuelt match",
         "Escalations: manual match",

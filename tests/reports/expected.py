@@ -19,8 +19,19 @@ PERCENT_OF = {
     "closed_municipal_service_pct": ("closed_municipal_service", "closed"),
     "closed_job_or_education_pct": ("closed_job_or_education", "closed"),
     "closed_network_activity_pct": ("closed_network_activity", "closed"),
+    "goals_reached_pct": ("goals_reached", "goals_set"),
+    "goal_reached_episodes_pct": ("goal_reached_episodes", "goal_episodes"),
+    "closed_working_or_studying_pct": ("closed_working_or_studying", "closed_answered"),
+    "closed_in_process_pct": ("closed_in_process", "closed_answered"),
 }
-STATISTICS = ("contact_median_h", "contact_p80_h", "hope_change_mean", "hope_change_median")
+STATISTICS = (
+    "contact_median_h",
+    "contact_p80_h",
+    "hope_change_mean",
+    "hope_change_median",
+    "network_change_mean",
+    "network_change_median",
+)
 
 
 def rounds(shown: float, raw: float) -> bool:
@@ -108,6 +119,12 @@ def overall(eps: list[Ep], as_of: datetime) -> dict[str, Any]:
         for e in eps
         if e.hope_start is not None and e.hope_end is not None
     ]
+    network = [
+        (e, float(e.network_end - e.network_start))
+        for e in eps
+        if e.network_start is not None and e.network_end is not None
+    ]
+    answered = [e for e in closed if e.job_or_education is not None]
     got: dict[str, Any] = {
         "referrals": _count(eps),
         "match_due": _count(match_due),
@@ -134,6 +151,21 @@ def overall(eps: list[Ep], as_of: datetime) -> dict[str, Any]:
         "hope_n": _count([e for e, _ in hope]),
         "hope_change_mean": _statistic(hope, "mean"),
         "hope_change_median": _statistic(hope, "median"),
+        "network_n": _count([e for e, _ in network]),
+        "network_change_mean": _statistic(network, "mean"),
+        "network_change_median": _statistic(network, "median"),
+        "goal_episodes": _count([e for e in eps if e.goals_total > 0]),
+        "goals_set": _total(eps, lambda e: e.goals_total),
+        "goals_reached": _total(eps, lambda e: e.goals_reached),
+        "goal_reached_episodes": _count([e for e in eps if e.goals_reached > 0]),
+        "job_or_education_step": _count(
+            [e for e in eps if "job_step" in e.milestones or "education_step" in e.milestones]
+        ),
+        "closed_answered": _count(answered),
+        "closed_working_or_studying": _count(
+            [e for e in answered if e.job_or_education in ("working", "studying")]
+        ),
+        "closed_in_process": _count([e for e in answered if e.job_or_education == "in_process"]),
         "escalations_manual_match": _total(eps, lambda e: e.manual_matches),
         "escalations_first_contact": _total(eps, lambda e: e.contact_escalations),
     }
@@ -143,7 +175,43 @@ def overall(eps: list[Ep], as_of: datetime) -> dict[str, Any]:
     got["readmitted_pct"] = _percent(got["readmitted"], got["referrals"])
     for kind in ("municipal_service", "job_or_education", "network_activity"):
         got[f"closed_{kind}_pct"] = _percent(got[f"closed_{kind}"], got["closed"])
+    got["goals_reached_pct"] = _percent(got["goals_reached"], got["goals_set"])
+    got["goal_reached_episodes_pct"] = _percent(got["goal_reached_episodes"], got["goal_episodes"])
+    for status in ("working_or_studying", "in_process"):
+        got[f"closed_{status}_pct"] = _percent(got[f"closed_{status}"], got["closed_answered"])
     return got
+
+
+def change_histogram(changes: list[int], prefix: str) -> dict[str, int]:
+    """Counts per change bucket (upper bound included), before complementary suppression:
+    -3 or less, -2 to -1, none, +1 to +2, +3 or more."""
+    names = ("down_3", "down_1", "same", "up_1", "up_3")
+    got = dict.fromkeys((f"{prefix}_{n}" for n in names), 0)
+    for change in changes:
+        name = (
+            "down_3"
+            if change <= -3
+            else "down_1"
+            if change < 0
+            else "same"
+            if change == 0
+            else "up_1"
+            if change <= 2
+            else "up_3"
+        )
+        got[f"{prefix}_{name}"] += 1
+    return got
+
+
+def network_histogram(eps: list[Ep]) -> dict[str, int]:
+    return change_histogram(
+        [
+            e.network_end - e.network_start
+            for e in eps
+            if e.network_start is not None and e.network_end is not None
+        ],
+        "network",
+    )
 
 
 def contact_histogram(eps: list[Ep], as_of: datetime) -> dict[str, Any]:

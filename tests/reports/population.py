@@ -38,6 +38,11 @@ class Ep:
     milestones: list[str] = field(default_factory=list)
     hope_start: int | None = None
     hope_end: int | None = None
+    network_start: int | None = None
+    network_end: int | None = None
+    job_or_education: str | None = None
+    goals_total: int = 0
+    goals_reached: int = 0
     closed_at: datetime | None = None
     manual_matches: int = 0
     contact_escalations: int = 0
@@ -94,6 +99,31 @@ def _random_episode(rng: random.Random, programme: str, municipality: str) -> Ep
             ep.hope_start = rng.randint(1, 7)
             ep.hope_end = max(1, min(10, ep.hope_start + rng.randint(-3, 5)))
     return ep
+
+
+def _add_outcomes(rng: random.Random, ep: Ep) -> None:
+    """Goals, measurements and the closing questionnaire, as the workflow would leave them:
+    goals and the start measurement come with the first contact, the end measurement and the
+    job status with the closing questionnaire. Drawn from a generator of their own, so the
+    episodes' other facts stay what they were."""
+    if ep.first_contact_at is None:
+        return
+    if rng.random() < 0.8:
+        ep.goals_total = rng.randint(1, 4)
+        ep.goals_reached = rng.choice([0, 0, *range(ep.goals_total + 1)])
+    if ep.hope_start is None and ep.closed_at is None and rng.random() < 0.7:
+        ep.hope_start = rng.randint(1, 7)
+    if ep.hope_start is not None and rng.random() < 0.9:
+        ep.network_start = rng.randint(0, 12)
+    if ep.closed_at is None:
+        if rng.random() < 0.25:
+            # A job centre's IPS or an education guidance confirmed during the follow-up.
+            ep.milestones = [rng.choice(["job_step", "education_step"])]
+        return
+    if ep.hope_end is not None and ep.network_start is not None:
+        ep.network_end = max(0, ep.network_start + rng.randint(-4, 6))
+    if rng.random() < 0.9:
+        ep.job_or_education = rng.choice(["none", "in_process", "working", "studying"])
 
 
 def edge_cases(municipality: str) -> list[Ep]:
@@ -155,6 +185,9 @@ def population(seed: int, municipalities: tuple[str, str]) -> list[Ep]:
     eps = [_random_episode(rng, BIG, first) for _ in range(30)]
     eps += [_random_episode(rng, MID, second) for _ in range(12)]
     eps += [_random_episode(rng, SMALL, first) for _ in range(3)]
+    outcomes = random.Random(seed * 7919 + 15)
+    for ep in eps:
+        _add_outcomes(outcomes, ep)
     return eps + edge_cases(first)
 
 
@@ -195,9 +228,10 @@ async def insert(pool: DatabasePool, roster: Roster, eps: list[Ep]) -> None:
                 " municipality_code, ward_id, organisation_id, risk_elevated, consents,"
                 " referred_at, discharged_at, first_contact_at, follow_ups_done,"
                 " follow_ups_planned, readmissions, milestones, hope_score_start,"
-                " hope_score_end, closed_at, end_reason, commit_seq)"
+                " hope_score_end, closed_at, network_size_start, network_size_end,"
+                " job_or_education, goals_total, goals_reached, end_reason, commit_seq)"
                 " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,false,$9,$10,$11,$12,$13,$14,$15,$16,$17,"
-                "$18,$19,'',1)",
+                "$18,$19,$20,$21,$22,$23,$24,'',1)",
                 episode_id,
                 ep.citizen,
                 ep.programme,
@@ -217,6 +251,11 @@ async def insert(pool: DatabasePool, roster: Roster, eps: list[Ep]) -> None:
                 ep.hope_start,
                 ep.hope_end,
                 ep.closed_at,
+                ep.network_start,
+                ep.network_end,
+                ep.job_or_education,
+                ep.goals_total,
+                ep.goals_reached,
             )
             tasks = [("peer_offer", status, at) for status, at in ep.offers]
             tasks += [("manual_match", "open", None)] * ep.manual_matches

@@ -26,12 +26,13 @@ async def test_a_coordinator_opens_the_quarter_sees_the_charts_and_downloads_the
     await page.wait_for_url("**/reports?quarter=2026-Q3*")
 
     assert await page.get_by_role("heading", name="Outcomes: did the bridge hold?").count() == 1
-    assert await page.locator("svg.chart").count() == 4
+    assert await page.locator("svg.chart").count() == 5
     for title in (
         "Time from discharge to first peer contact",
         "First contact within 72 hours, by programme",
         "Closed episodes with milestones",
         "Change in hope from start to end",
+        "Change in network from start to end",
     ):
         chart = page.get_by_role("img", name=title)
         assert await chart.count() == 1, title
@@ -54,7 +55,7 @@ async def test_a_coordinator_opens_the_quarter_sees_the_charts_and_downloads_the
     await page.get_by_role("link", name="Printable quarterly report").click()
     await page.wait_for_url("**/reports/print?quarter=2026-Q3*")
     await page.emulate_media(media="print")
-    assert await page.locator("svg.chart").count() == 4
+    assert await page.locator("svg.chart").count() == 5
     assert not await page.get_by_role("button", name="Log out").is_visible()
     await screenshot(page, "report-print")
 

@@ -140,8 +140,8 @@ async def test_the_print_page_is_the_quarter_with_print_styles(
     page = await client.get("/reports/print?quarter=2026-Q3&lang=da")
     assert page.status_code == 200
     assert "Kvartalsrapport 2026-Q3" in page.text
-    assert page.text.count("<svg") == 4
-    assert page.text.count("<title id=") == 4
+    assert page.text.count("<svg") == 5
+    assert page.text.count("<title id=") == 5
     css = await client.get("/reports/report.css")
     assert css.headers["content-type"].startswith("text/css")
     assert "@media print" in css.text
