@@ -117,3 +117,73 @@ async def test_a_peer_cannot_read_or_change_another_peers_episode_by_guessing_id
     assert (await intruder.post(f"/api/tasks/{guessed}/accept", json={})).status_code == 404
     contact = event_body(episode_id, "contact_logged", {"note": "x"})
     assert (await intruder.post("/api/events", json=contact)).status_code == 404
+
+
+async def test_authorisation_matrix_of_the_actions_each_role_does_in_the_browser(
+    as_user: Caller, as_token: TokenCaller, anonymous: httpx.AsyncClient, db_pool: DatabasePool
+) -> None:
+    """Goals, steps, closing requests, ward facts and the hand-over: who may do each, on
+    their own episode and on a foreign one (the pages post through the same code)."""
+    home = await make_roster(db_pool, peers=2)
+    away = await make_roster(db_pool, peers=1)
+    ward = await as_user(home.ward_nurse)
+    episode_id = (await ward.post("/api/events", json=referral_body(home))).json()["episode_id"]
+    offered = None
+    for peer_id in home.peers:
+        client = await as_user(peer_id)
+        if tasks := (await client.get("/api/tasks")).json():
+            offered, peer = tasks[0], client
+            other_peer = next(p for p in home.peers if p != peer_id)
+    if offered is None:
+        peer = await as_user(home.peers[0])
+        offered = await wait_for_task(peer, "peer_offer")
+        other_peer = home.peers[1]
+    assert (await peer.post(f"/api/tasks/{offered['task_id']}/accept", json={})).status_code == 200
+
+    callers: dict[str, httpx.AsyncClient] = {
+        "ward": ward,
+        "peer": peer,
+        "other peer": await as_user(other_peer),
+        "caseworker with consent": await as_user(home.caseworkers["social_services"]),
+        "operator": await as_user(await add_user(db_pool, "operator", home)),
+        "foreign ward": await as_user(away.ward_nurse),
+        "foreign peer": await as_user(away.peers[0]),
+        "foreign coordinator": await as_user(away.coordinator),
+        "integration token": await as_token("integration", organisations=[home.organisation_id]),
+        "anonymous": anonymous,
+        "coordinator": await as_user(home.coordinator),
+    }
+    actions = {
+        "goal_added": {"area": "job", "text": "Work two days a week"},
+        "goal_changed": {"goal_id": "g1", "area": "network", "text": "Call a friend weekly"},
+        "milestone_reached": {"kind": "job_step", "detail": "interview"},
+        "consent_granted": {
+            "scope": "share_with_jobcenter",
+            "recorded_at": "2026-01-05T10:00:00+00:00",
+            "method": "verbal",
+        },
+        "risk_changed": {"elevated": True},
+        "admitted": {"setting": "emergency"},
+    }
+    # caller -> status per action above, then the hand-over
+    expected = {
+        "ward": (403, 403, 403, 202, 202, 202, 403),
+        "peer": (202, 202, 202, 202, 403, 403, 403),
+        "other peer": (404, 404, 404, 404, 403, 403, 403),
+        "caseworker with consent": (403, 403, 202, 403, 403, 403, 403),
+        "operator": (403, 403, 403, 403, 403, 403, 403),
+        "foreign ward": (403, 403, 403, 404, 404, 404, 403),
+        "foreign peer": (404, 404, 404, 404, 403, 403, 403),
+        "foreign coordinator": (404, 404, 404, 404, 404, 403, 404),
+        "integration token": (403, 403, 202, 202, 202, 202, 403),
+        "anonymous": (401, 401, 401, 401, 401, 401, 401),
+        "coordinator": (202, 202, 202, 202, 202, 403, 200),
+    }
+    hand_over = {"peer_id": other_peer, "reason": "The peer is ill"}
+    for name, client in callers.items():
+        *statuses, handed = expected[name]
+        for (type_, payload), status in zip(actions.items(), statuses, strict=True):
+            response = await client.post("/api/events", json=event_body(episode_id, type_, payload))
+            assert response.status_code == status, (name, type_, response.text)
+        response = await client.post(f"/api/episodes/{episode_id}/hand-over", json=hand_over)
+        assert response.status_code == handed, (name, "hand-over", response.text)
