@@ -90,3 +90,60 @@ async def record_fact(
         await form.locator("button[type=submit]").click()
     if notice is not None:
         await page.get_by_text(notice).wait_for()
+
+
+async def open_task_of(pool: DatabasePool, episode_id: str, kind: str) -> str:
+    """The id of the episode's open task of this kind, once the read model has it."""
+
+    async def found() -> str | None:
+        async with pool.acquire() as conn:
+            task_id: str | None = await conn.fetchval(
+                "SELECT task_id FROM tasks WHERE episode_id = $1 AND kind = $2"
+                " AND status = 'open' ORDER BY created_at DESC LIMIT 1",
+                episode_id,
+                kind,
+            )
+        return task_id
+
+    await eventually(found, timeout=20.0)
+    task_id = await found()
+    assert task_id is not None
+    return task_id
+
+
+async def without_browser_checks(page: Page) -> None:
+    """Let the page's forms send what the browser would refuse (required, min, max), so the
+    server's own refusal shows, as it would for an older browser or a crafted request."""
+    await page.evaluate("document.querySelectorAll('form').forEach(f => { f.noValidate = true; })")
+
+
+async def send_form(page: Page, form: str, button: str) -> int:
+    """Press the button of the form `form` (a selector); the status of the page that comes
+    back (200 after a change, 422 when refused)."""
+    async with page.expect_navigation() as sent:
+        await page.locator(form).get_by_role("button", name=button, exact=True).click()
+    response = await sent.value
+    assert response is not None
+    status: int = response.status
+    return status
+
+
+async def refer_and_wait(page: Page, roster: Roster, pool: DatabasePool) -> str:
+    """Refer through the page and wait for the episode's first commit (its read-model row);
+    returns the new episode's id."""
+    await fill_referral(page, roster)
+    await page.get_by_role("button", name="Send referral").click()
+    await page.get_by_text("The referral has been received.").wait_for()
+
+    async def committed() -> str | None:
+        async with pool.acquire() as conn:
+            found: str | None = await conn.fetchval(
+                "SELECT episode_id FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC",
+                roster.ward_id,
+            )
+        return found
+
+    await eventually(committed)
+    episode_id = await committed()
+    assert episode_id is not None
+    return episode_id

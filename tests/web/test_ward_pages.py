@@ -17,13 +17,14 @@ from api.web.rendering import LOCAL_TIME
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
 from tests.conftest import eventually
+from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
 from tests.web.steps import (
     CITIZEN,
     fill_referral,
     open_ward_episode,
     record_fact,
-    refer,
+    refer_and_wait,
 )
 
 pytestmark = pytest.mark.browser
@@ -133,7 +134,7 @@ async def test_consent_risk_readmission_and_leave_each_with_when_it_happened(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer(ward, roster, db_pool)
+    episode_id = await refer_and_wait(ward, roster, db_pool)
     await open_ward_episode(ward, episode_id)
     assert await ward.locator("dd.risk").inner_text() == "Not elevated"
 
@@ -146,6 +147,7 @@ async def test_consent_risk_readmission_and_leave_each_with_when_it_happened(
     assert await form.get_by_label("Time").input_value() == "09:15"
     assert await form.get_by_label("Date").get_attribute("aria-invalid") == "true"
     assert not await fact_count(db_pool, episode_id, "risk_changed")
+    await assert_accessible(ward, context="an episode's ward page with a refused form")
     await record_fact(ward, "risk_changed", *now(), notice="The risk has been recorded.")
     assert await ward.locator("dd.risk").inner_text() == "Elevated risk"
 
@@ -212,7 +214,7 @@ async def test_a_cancelled_referral_needs_a_reason_and_a_confirmation(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer(ward, roster, db_pool)
+    episode_id = await refer_and_wait(ward, roster, db_pool)
     await open_ward_episode(ward, episode_id)
 
     # Neither reason nor confirmation: both named, nothing sent.
@@ -242,7 +244,7 @@ async def test_a_death_is_confirmed_and_another_wards_nurse_cannot_record_facts(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer(ward, roster, db_pool)
+    episode_id = await refer_and_wait(ward, roster, db_pool)
 
     other = await web_roster(db_pool, peers=0)
     stranger = await open_as(other.ward_nurse)
@@ -296,7 +298,7 @@ async def test_the_network_meeting_card_books_date_time_and_place_by_the_deadlin
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer(ward, roster, db_pool)
+    episode_id = await refer_and_wait(ward, roster, db_pool)
     await accept_offer(open_as, roster)
 
     await reload_until(ward, "li.card >> text=Coordination plan")
