@@ -215,6 +215,13 @@ async def test_a_cancelled_referral_needs_a_reason_and_a_confirmation(
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
     episode_id = await refer_and_wait(ward, roster, db_pool)
+    # In Danish too.
+    await ward.goto(f"/ward/episodes/{episode_id}?lang=da")
+    assert await ward.get_by_role("heading", name="Annullér henvisningen").count() >= 1
+    assert await ward.locator("#form-referral_cancelled legend").inner_text() == (
+        "Hvornår skete det"
+    )
+    await ward.goto("/ward?lang=en")
     await open_ward_episode(ward, episode_id)
 
     # Neither reason nor confirmation: both named, nothing sent.
