@@ -10,6 +10,7 @@ from api.caseworker_view import CaseworkerView
 from api.dependencies import Pool
 from api.episode_details import episode_for
 from api.web.guard import PageRoute, SignedIn, home_of
+from api.web.peer_episode import peer_section
 from api.web.rendering import language, render
 from api.web.timeline_lines import line_text
 
@@ -31,6 +32,7 @@ async def episode_page(
             "episode": episode,
             "home": home_of(principal),
             "timeline_line": partial(line_text, lang=language(request)),
+            **await peer_section(request, pool, principal, episode),
         },
         principal=principal,
     )
