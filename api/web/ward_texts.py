@@ -54,6 +54,7 @@ WARD_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "ward.when.date": ("Dato", "Date"),
     "ward.when.time": ("Klokkeslæt", "Time"),
+    "ward.choose": ("Vælg …", "Choose …"),
     "ward.scope": ("Samtykke til", "Consent to"),
     "ward.consent_granted": ("Samtykke givet", "Consent given"),
     "ward.consent_granted.submit": ("Registrér samtykke", "Record the consent"),
