@@ -329,13 +329,13 @@ async def test_each_consented_service_reads_exactly_its_slice_of_the_closing_sum
     assert await summary_reads(db_pool, episode_id, roster.coordinator) == 1
 
     # The peer, the ward and another municipality's caseworker: no summary.
-    other = await make_roster(db_pool, peers=1)
-    for user in (roster.peers[0], roster.ward_nurse, other.caseworkers["social_services"]):
+    stranger = await make_roster(db_pool, peers=1)
+    for user in (roster.peers[0], roster.ward_nurse, stranger.caseworkers["social_services"]):
         answer = await (await as_user(user)).get(f"/api/episodes/{episode_id}/closing-summary")
         assert answer.status_code == 404, answer.text
         assert NAME not in answer.text and CLOSING_NOTE not in answer.text
         assert await summary_reads(db_pool, episode_id, user) == 0
-    other_coordinator = await as_user(other.coordinator)
+    other_coordinator = await as_user(stranger.coordinator)
     answer = await other_coordinator.get(f"/api/episodes/{episode_id}/closing-summary")
     assert answer.status_code == 404
 
