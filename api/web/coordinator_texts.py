@@ -10,10 +10,7 @@ COORDINATOR_TEXTS: dict[str, tuple[str, str]] = {
     "coordinator.no_name": ("(navn slettet)", "(name erased)"),
     "coordinator.no_peer": ("Ingen endnu", "None yet"),
     # Handing an episode over to another peer.
-    "coordinator.hand.title": (
-        "Giv et forløb videre til en anden peer-medarbejder",
-        "Hand an episode over to another peer guide",
-    ),
+    "coordinator.hand.title": ("Giv et forløb videre", "Hand an episode over"),
     "coordinator.hand.help": (
         "Ved sygdom, eller når matchet ikke fungerer. Den nye peer-medarbejder overtager de "
         "åbne opgaver; begge får besked, og begrundelsen gemmes i loggen.",

@@ -141,7 +141,9 @@ async def test_a_hand_over_the_peer_cannot_take_is_refused_naming_peer_id(
 
     assert await loads(db_pool, roster) == [1, 0, 1], "nothing moved"
     async with db_pool.acquire() as conn:
-        assert await conn.fetchval("SELECT active_load FROM peers WHERE peer_id = $1", stranger) == 0
+        assert (
+            await conn.fetchval("SELECT active_load FROM peers WHERE peer_id = $1", stranger) == 0
+        )
         held = await conn.fetchval(
             "SELECT count(*) FROM peer_reservations WHERE episode_id = $1 AND status = 'held'",
             episode_id,

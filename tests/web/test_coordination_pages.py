@@ -27,7 +27,7 @@ async def test_coordinator_matches_an_unmatched_episode_by_hand(
     assert coordinator.url.endswith("/coordinator")
     await reload_until(coordinator, "text=Match manually")
     attention = coordinator.locator("section", has_text="Unmatched and escalated episodes")
-    assert await attention.get_by_role("link", name=episode_id).count() == 1
+    assert await attention.locator(f'a[href="/episodes/{episode_id}"]').count() == 1
     assert await attention.get_by_text("Unmatched").count() >= 1
     load = coordinator.locator("section", has_text="Peer load")
     assert await load.get_by_role("row", name="Test peer 0").count() == 1
