@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from email.message import Message
 from typing import Any
 
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.messages import link
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
+from schemas.notifications import Template
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import until_applied, wait_for_task
+from tests.conftest import SmtpServer, eventually
 from workflows.episode import EpisodeWorkflow
 
 NAME = "Summa Borger"
@@ -340,8 +344,28 @@ async def test_each_consented_service_reads_exactly_its_slice_of_the_closing_sum
     assert answer.status_code == 404
 
 
+def text_of(mail: Message) -> str:
+    """The plain text of a mail, whether or not it carries an attachment."""
+    for part in mail.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text part")
+
+
+def test_the_closing_summary_notification_links_the_summary_page() -> None:
+    base = "https://bro.example"
+    assert link(base, "ep-1", None, Template.CLOSING_SUMMARY) == f"{base}/episodes/ep-1/summary"
+    assert link(base, "ep-1", None, Template.EPISODE_ENDED) == f"{base}/episodes/ep-1"
+    assert link(base, "ep-1", "t-1", Template.NEW_TASK) == f"{base}/tasks/t-1"
+
+
 async def test_a_service_without_consent_is_neither_told_nor_shown_the_summary(
-    as_user: Caller, db_pool: DatabasePool, time_skipping_env: WorkflowEnvironment
+    as_user: Caller,
+    db_pool: DatabasePool,
+    time_skipping_env: WorkflowEnvironment,
+    smtp_server: SmtpServer,
 ) -> None:
     roster = await make_roster(db_pool, peers=1)
     episode_id = await refer(
@@ -372,6 +396,18 @@ async def test_a_service_without_consent_is_neither_told_nor_shown_the_summary(
 
     rows = await closing_summary_rows(db_pool, episode_id)
     assert rows == {("caseworker", "education", roster.caseworkers["education"])}
+    # The e-mail links the summary page.
+    async with db_pool.acquire() as conn:
+        address = await conn.fetchval(
+            "SELECT email FROM users WHERE user_id = $1", roster.caseworkers["education"]
+        )
+    assert address, "the caseworker has an e-mail address"
+    summary_url = f"/episodes/{episode_id}/summary"
+
+    async def mailed() -> bool:
+        return any(summary_url in text_of(m) for m in smtp_server.mailbox.to(address))
+
+    await eventually(mailed)
 
     education = await summary_of(await as_user(roster.caseworkers["education"]), episode_id)
     assert [(g["text"], g["status"]) for g in education["goals"]] == [
