@@ -18,10 +18,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Page
+from starlette.datastructures import FormData
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
+from api.web.task_forms import outcome
 from db.pool import DatabasePool
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
@@ -208,6 +210,11 @@ async def test_the_peer_carries_the_citizens_goals_from_offer_to_closing(
     table = peer.locator("#goals-title ~ table")
     assert "Spille fodbold hver uge" in await table.inner_text()
     assert "Dropped" in await table.locator("#goal-g1").inner_text()
+    await peer.goto(f"/episodes/{episode_id}?lang=da")
+    danish = await peer.locator("#peer-title ~ *").all_inner_texts()
+    for words in ("Borgerens mål", "Droppet", "Meld et skridt", "Bed om at afslutte forløbet"):
+        assert any(words in part for part in danish), words
+    await peer.goto(f"/episodes/{episode_id}?lang=en")
 
     # Discharged; the first contact; a week on, the first follow-up.
     await ward.reload()
@@ -256,8 +263,8 @@ async def test_the_peer_carries_the_citizens_goals_from_offer_to_closing(
     await peer.get_by_label("Which step").select_option("job_step:interview")
     assert await send_form(peer, "#form-step", "Report the step") == 200
     await peer.get_by_text("The step has been recorded.").wait_for()
-    table = await peer.locator("#goals-title ~ table").inner_text()
-    assert "Reached" in table and "Much progress" in table
+    reviewed = await peer.locator("#goals-title ~ table").inner_text()
+    assert "Reached" in reviewed and "Much progress" in reviewed
 
     # Ask to close: without a reason refused, the confirmation kept.
     await peer.get_by_label("I confirm that the episode should be closed").check()
@@ -299,6 +306,7 @@ async def test_the_peer_carries_the_citizens_goals_from_offer_to_closing(
             " milestones FROM episodes WHERE episode_id = $1",
             episode_id,
         )
+        assert episode is not None
         statuses = {
             r["goal_id"]: (r["status"], r["text"])
             for r in await conn.fetch(
@@ -315,3 +323,14 @@ async def test_the_peer_carries_the_citizens_goals_from_offer_to_closing(
     assert statuses["g1"][0] == "dropped"
     assert statuses["g4"][0] == "dropped", "no longer relevant"
     assert statuses["g3"][0] == "active" and statuses["g5"][0] == "active"
+
+
+def test_the_questionnaire_sends_start_values_only_when_it_asked_for_them() -> None:
+    asked = FormData(
+        [("hope_score_start", "3"), ("network_size_start", "1"), ("hope_score_end", "7")]
+    )
+    not_asked = FormData([("hope_score_end", "7"), ("network_size_end", "2"), ("job", "none")])
+    assert outcome(asked)["hope_score_start"] == "3"
+    assert outcome(asked)["network_size_start"] == "1"
+    assert "hope_score_start" not in outcome(not_asked)
+    assert "network_size_start" not in outcome(not_asked)
