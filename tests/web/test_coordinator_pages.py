@@ -154,6 +154,18 @@ async def test_a_hand_over_to_a_full_peer_or_without_a_reason_is_refused_keeping
     assert await card.get_by_label("Reason (3-500 characters)").input_value() == "x"
     await screenshot(coordinator, "coordinator-hand-over-refused")
 
+    # Another partnership's peer, added to the list by hand: refused, naming the field.
+    stranger = (await web_roster(db_pool, peers=1)).peers[0]
+    choice = card.get_by_label("Hand over to")
+    await choice.evaluate("(select, id) => select.add(new Option('Stranger', id))", stranger)
+    await choice.select_option(stranger)
+    await card.get_by_label("Reason (3-500 characters)").fill(REASON)
+    assert await send_hand_over(coordinator, episode_id) == 422
+    error = coordinator.locator(f"#err-peer-{episode_id}")
+    assert "partnership" in await error.inner_text()
+    kept = coordinator.locator(f"#hand-reason-{episode_id}")
+    assert await kept.input_value() == REASON
+
     assert await loads(db_pool, roster) == [1, 0, 1], "nothing moved"
     assert (await open_tasks(db_pool, episode_id))["first_meeting"] == ("peer", roster.peers[0])
 
@@ -197,6 +209,13 @@ async def test_overdue_work_is_listed_by_who_holds_it(
     )
     await assert_accessible(coordinator, context="the coordinator's overdue work by person")
     await screenshot(coordinator, "coordinator-overdue-by-person")
+
+    await coordinator.goto("/coordinator?lang=da")
+    overdue = coordinator.locator("section#overdue")
+    await overdue.get_by_role("heading", name="Forfaldent arbejde pr. person").wait_for()
+    ward_da = await overdue.locator(f"#holder-ward-{roster.ward_id}").inner_text()
+    assert f"{ward_name} (afdeling)" in ward_da and "2 forfaldne opgaver" in ward_da
+    assert "Koordinationsplan" in ward_da
 
     async with db_pool.acquire() as conn:
         listed = await conn.fetchval(
