@@ -10,9 +10,10 @@ from playwright.async_api import Page
 
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
+from tests.api.test_partnership_escalation import coordinator_of_a_new_organisation
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
+from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster, with_passwords
 from tests.web.steps import CITIZEN, refer
 
 pytestmark = pytest.mark.browser
@@ -216,6 +217,15 @@ async def test_overdue_work_is_listed_by_who_holds_it(
     ward_da = await overdue.locator(f"#holder-ward-{roster.ward_id}").inner_text()
     assert f"{ward_name} (afdeling)" in ward_da and "2 forfaldne opgaver" in ward_da
     assert "Koordinationsplan" in ward_da
+
+    # A coordinator of another organisation, even of the same partnership, sees none of it
+    # (until an escalation calls them to the episode).
+    partner = await coordinator_of_a_new_organisation(db_pool, partner_of=roster)
+    await with_passwords(db_pool, roster, partner)
+    other = await open_as(partner)
+    assert await other.locator(f"#holder-ward-{roster.ward_id}").count() == 0
+    assert await other.locator(f"#holder-peer-{roster.peers[0]}").count() == 0
+    assert CITIZEN not in await other.locator("main").inner_text()
 
     async with db_pool.acquire() as conn:
         listed = await conn.fetchval(
