@@ -177,7 +177,10 @@ def _hospital_fact(
     after_discharge = state.discharged_at is not None
     if setting == CareSetting.EMERGENCY and fact == HospitalFact.ADMITTED and after_discharge:
         state.emergency_visits += 1
-        record.notify(record.peer(), Template.EMERGENCY_VISIT)
+        # Discharged before a peer was matched: nobody to tell yet (the coordinator holds
+        # the episode). This used to fail the workflow task over and over.
+        if state.peer_id is not None:
+            record.notify(record.peer(), Template.EMERGENCY_VISIT)
     readmitted_now = hospital_course.is_readmitted(state.hospital)
     if readmitted_now and not was_readmitted and state.peer_id is not None:
         record.notify(record.peer(), Template.READMITTED)

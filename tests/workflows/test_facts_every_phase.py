@@ -16,6 +16,9 @@ from db.pool import DatabasePool
 from schemas.consent import ConsentScope
 from schemas.episode import EpisodeView, Phase
 from schemas.events import (
+    Admitted,
+    AdmittedPayload,
+    CareSetting,
     ConsentWithdrawn,
     ConsentWithdrawnPayload,
     Deceased,
@@ -28,6 +31,7 @@ from schemas.events import (
 from schemas.people import Actor, Role
 from schemas.tasks import DecisionAction, Task, TaskKind, TaskStatus
 from tests.conftest import eventually
+from workflows.episode import EpisodeWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -301,3 +305,23 @@ async def test_after_the_ending_only_the_debrief_can_be_decided(new_episode) -> 
     assert "task_id: the episode has ended (cancelled)" in str(refused.value.cause)
     result = await episode.decide(TaskKind.DEBRIEF, actor=Actor(role=Role.PEER, id=peer))
     assert result.status == TaskStatus.COMPLETED
+
+
+async def test_an_emergency_visit_before_a_peer_is_matched_is_recorded_and_the_episode_goes_on(
+    new_episode,
+) -> None:
+    """Nobody to tell yet: the visit is counted and the episode keeps answering (it used to
+    fail its workflow task over and over)."""
+    episode = await new_episode(peers=0)
+    await discharge_now(episode)
+    await episode.handle.execute_update(
+        EpisodeWorkflow.submit_event,
+        Admitted(
+            event_id=eid(),
+            occurred_at=await episode.now(),
+            actor=episode.ward(),
+            payload=AdmittedPayload(setting=CareSetting.EMERGENCY),
+        ),
+    )
+    view = await episode.view()
+    assert view.phase == Phase.UNMATCHED and view.peer_id is None
