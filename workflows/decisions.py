@@ -181,9 +181,10 @@ def _react(record: EpisodeRecord, task: Task) -> None:
     elif isinstance(result, OutcomeAnswers):
         record.state.outcome = result
         goals.closing(record, result)
-    elif isinstance(result, NetworkMeetingBooked):
-        if record.runtime.patched(patches.NETWORK_MEETING_INVITATION):
-            _invite_to_network_meeting(record, result)
+    elif isinstance(result, NetworkMeetingBooked) and record.runtime.patched(
+        patches.NETWORK_MEETING_INVITATION
+    ):
+        _invite_to_network_meeting(record, result)
 
 
 def _decider(task: Task) -> Actor:
