@@ -12,7 +12,8 @@ PostgreSQL
 - tasks.note (decision notes) and tasks.result (jsonb: service text, meeting date, outcome
   questionnaire): emptied; open tasks are cancelled.
 - episodes: hope scores and network sizes (the two measurements) and job or education set
-  NULL, open episodes withdrawn; the rest (ward, municipality, dates, phase) stays for the figures, tied only to the citizen_id.
+  NULL, open episodes withdrawn; the rest (ward, municipality, dates, phase) stays for the
+  figures, tied only to the citizen_id.
 - outbox.params (jsonb) and outbox.last_error: emptied for the episodes' notifications.
 - events_received.body (jsonb: referral with CPR, name, contact data, notes, MedCom facts):
   emptied.
