@@ -68,7 +68,7 @@ class PeerMatcher:
     ) -> Reservation:
         """A coordinator's manual match: only this peer, who must be trained, active and of
         the episode's partnership (a coordinator cannot hand the citizen to a stranger)."""
-        peer = await reservations.named_peer_load(conn, peer_id, req.organisation_id)
+        peer = await reservations.named_peer_load(conn, peer_id, req)
         if peer is None:
             raise ApplicationError(
                 "peer_id: not an active, trained peer on the roster",
@@ -78,6 +78,13 @@ class PeerMatcher:
         if not peer.in_partnership:
             raise ApplicationError(
                 "peer_id: the peer's organisation is not in the episode's partnership",
+                type="PeerNotEligible",
+                non_retryable=True,
+            )
+        if req.releases_offer_no is not None and not (peer.available and peer.serves):
+            # A hand-over goes to a peer who could have been offered the episode.
+            raise ApplicationError(
+                "peer_id: the peer is not available for this programme and municipality",
                 type="PeerNotEligible",
                 non_retryable=True,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from db.connection import PooledConnection
 from schemas.base import Frozen
 from schemas.matching import ReservationRequest
@@ -55,7 +57,9 @@ _NAMED_PEER = """
 SELECT p.capacity, p.active_load,
        COALESCE(p.organisation_id = $2
                 OR o.partnership_id = (SELECT partnership_id FROM organisations
-                                       WHERE organisation_id = $2), false) AS in_partnership
+                                       WHERE organisation_id = $2), false) AS in_partnership,
+       p.available,
+       COALESCE($3 = ANY (p.programmes) AND $4 = ANY (p.municipalities), false) AS serves
 FROM peers p
 JOIN users u ON u.user_id = p.peer_id
 JOIN organisations o ON o.organisation_id = p.organisation_id
@@ -85,6 +89,10 @@ class PeerLoad(Frozen):
     capacity: int
     active_load: int
     in_partnership: bool
+    available: bool = True
+    serves: bool = Field(
+        default=True, description="Serves the episode's programme and municipality."
+    )
 
     @property
     def full(self) -> bool:
@@ -121,11 +129,14 @@ async def take_slot(conn: PooledConnection, peer_id: str) -> bool:
 
 
 async def named_peer_load(
-    conn: PooledConnection, peer_id: str, organisation_id: str
+    conn: PooledConnection, peer_id: str, req: ReservationRequest
 ) -> PeerLoad | None:
-    """A trained, active peer's capacity and load, locked, and whether they belong to the
-    partnership of `organisation_id` (the episode's); None for anyone else."""
-    row = await conn.fetchrow(_NAMED_PEER, peer_id, organisation_id)
+    """A trained, active peer's capacity and load, locked, whether they belong to the
+    partnership of the episode's organisation, are available, and serve its programme and
+    municipality; None for anyone else."""
+    row = await conn.fetchrow(
+        _NAMED_PEER, peer_id, req.organisation_id, req.programme, req.municipality_code
+    )
     return None if row is None else PeerLoad.model_validate(dict(row))
 
 

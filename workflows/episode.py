@@ -63,6 +63,7 @@ class EpisodeWorkflow:
         self.machinery = Machinery(self.record)
         # Every wait of the process ends early (Interrupted) when the episode must end.
         self.wait = self.machinery.wait
+        self.handing_over = False  # a hand-over update is between its reservation and its end
 
     # ------------------------------------------------------------------ the process
 
@@ -471,6 +472,8 @@ class EpisodeWorkflow:
             raise reject("episode_id", "no peer has taken the episode yet; match it instead")
         if hand_over.peer_id == self.state.peer_id:
             raise reject("peer_id", "this peer already has the episode")
+        if self.handing_over:
+            raise reject("episode_id", "another hand-over of this episode is under way")
 
     @workflow.query
     def view(self) -> EpisodeView:
@@ -500,7 +503,17 @@ class EpisodeWorkflow:
 
     async def _hand_over(self, hand_over: HandOver) -> None:
         """Reserve the new peer (capacity checked, not overridden) and give back the old
-        peer's slot in the same transaction; the open peer tasks go with the episode."""
+        peer's slot in the same transaction; the open peer tasks go with the episode.
+        One hand-over at a time: a second one that arrives meanwhile is refused."""
+        if self.handing_over:
+            raise reject("episode_id", "another hand-over of this episode is under way")
+        self.handing_over = True
+        try:
+            await self._hand_over_now(hand_over)
+        finally:
+            self.handing_over = False
+
+    async def _hand_over_now(self, hand_over: HandOver) -> None:
         old_offer = self.state.assigned_offer_no
         try:
             reservation = await self._reserve(

