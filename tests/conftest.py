@@ -31,6 +31,9 @@ from tests.temporal_servers import TEST_SERVER
 from tests.test_keys import TEST_CONVERTER
 from workers.worker import build_worker, episode_activities
 
+# Fixtures a module asks for when it needs a Temporal server of its own (own_env, ...).
+pytest_plugins = ("tests.own_temporal",)
+
 ADMIN_URL = os.environ.get(
     "HVERDAGSBRO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

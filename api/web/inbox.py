@@ -61,7 +61,8 @@ def where_to_open(principal: Principal, entry: InboxEntry) -> tuple[str | None, 
     if task is not None and task.status == "open" and may_act_on_task(principal, task, episode):
         return link("", entry.episode_id, entry.task_id), "inbox.open_task"
     if may_see_episode(principal, episode):
-        return link("", entry.episode_id, None), "inbox.open_episode"
+        template = Template(entry.template) if entry.template in set(Template) else None
+        return link("", entry.episode_id, None, template), "inbox.open_episode"
     return None, "inbox.not_yours"
 
 

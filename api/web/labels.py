@@ -265,6 +265,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "job": ("Job", "Job"),
         "education": ("Uddannelse", "Education"),
         "network": ("Netværk", "Network"),
+        "other": ("Andet", "Other"),
     },
     "scope": {
         "peer_support": ("Peer-støtte", "Peer support"),

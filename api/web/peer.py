@@ -4,6 +4,7 @@ an episode page (the citizen's goals, a step, asking to close)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -133,7 +134,7 @@ async def page(
         measured = await peer_lists.start_measured(
             conn, [t.episode_id for t in tasks if t.kind in _OUTCOME_CARDS]
         )
-        goals = await _active_goals(conn, tasks)
+        goals = await _active_goals(conn, principal, tasks)
     offer_facts = {e: offer_lines(f, lang) for e, f in facts.items()}
     return role_page(
         request,
@@ -156,12 +157,24 @@ async def page(
     )
 
 
-async def _active_goals(conn: PooledConnection, tasks: list[OpenTask]) -> dict[str, list[GoalRow]]:
-    """episode id -> its active goals, for the follow-up cards' reviews."""
+async def _active_goals(
+    conn: PooledConnection, principal: Principal, tasks: list[OpenTask]
+) -> dict[str, list[GoalRow]]:
+    """episode id -> its active goals, for the follow-up cards' reviews. The goals are the
+    citizen's words: each episode's read is audited."""
     found: dict[str, list[GoalRow]] = {}
     for episode_id in sorted({t.episode_id for t in tasks if t.kind in _GOAL_CARDS}):
         goals = await episode_queries.goals(conn, episode_id)
         found[episode_id] = [g for g in goals if g.status == GoalStatus.ACTIVE]
+        if found[episode_id]:
+            await episode_queries.audit_read(
+                conn,
+                audit_id=f"read-{uuid.uuid4().hex}",
+                actor_role=principal.role.value,
+                actor_id=principal.id,
+                episode_id=episode_id,
+                what="read.goals",
+            )
     return found
 
 

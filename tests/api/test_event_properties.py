@@ -148,6 +148,19 @@ def payloads(event_type: str, roster: Roster) -> st.SearchStrategy[dict[str, Any
         "concern_flagged": payload(urgent=st.booleans(), note=texts(2000)),
         "hospital_event_revised": payload({**target, "occurred_at": instants()}),
         "hospital_event_cancelled": payload(target),
+        # A change to a goal the episode does not have is applied as "not applied" (a line
+        # on the timeline); the page's update answers 409 instead.
+        "goal_added": payload({"area": enum(GoalArea), "text": texts(500, 1)}),
+        "goal_changed": payload(
+            {
+                "goal_id": st.from_regex(r"g[0-9]{1,4}", fullmatch=True),
+                "area": enum(GoalArea),
+                "text": texts(500, 1),
+            }
+        ),
+        "goal_dropped": payload(
+            {"goal_id": st.from_regex(r"g[0-9]{1,4}", fullmatch=True)}, reason=texts(500)
+        ),
     }[event_type]
 
 
@@ -211,6 +224,7 @@ def instant(*, required: bool = False, optional: bool = False) -> Spec:
 FLAG = Spec(wrong=("maybe", 2, 1.5, [], {}, None))
 DAY = Spec(wrong=(True, "soon", [], {}, None), outside=("1899-12-31", "2100-01-01", "2026-02-30"))
 EVENT_REF = code("", "-x", "has space", "x" * 201, required=True)
+GOAL_REF = code("", "g", "1", "G1", "g12345", "g1 ", required=True)
 # Optional: left out, the caller is who recorded it; anyone else named is refused.
 ACTOR = Spec(
     wrong=("ward", 1, [], None),
@@ -286,6 +300,13 @@ PAYLOAD_FIELDS: dict[str, dict[str, Spec]] = {
     "concern_flagged": {"urgent": FLAG, "note": text(2000)},
     "hospital_event_revised": {"target_event_id": EVENT_REF, "occurred_at": instant(required=True)},
     "hospital_event_cancelled": {"target_event_id": EVENT_REF},
+    "goal_added": {"area": choice(required=True), "text": text(500, min_length=1, required=True)},
+    "goal_changed": {
+        "goal_id": GOAL_REF,
+        "area": choice(required=True),
+        "text": text(500, min_length=1, required=True),
+    },
+    "goal_dropped": {"goal_id": GOAL_REF, "reason": text(500)},
 }
 DROP = object()
 

@@ -9,11 +9,9 @@ and app of its own, so skipping time here moves no other module's clock."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -25,11 +23,8 @@ from temporalio.worker import Worker
 from api.app import create_app
 from api.web.task_forms import outcome
 from db.pool import DatabasePool
-from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
 from tests.conftest import eventually, free_port
-from tests.temporal_servers import TEST_SERVER
-from tests.test_keys import TEST_CONVERTER
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, reload_until, web_roster
 from tests.web.steps import (
@@ -39,43 +34,15 @@ from tests.web.steps import (
     send_form,
     without_browser_checks,
 )
-from workers.worker import build_worker, episode_activities
 
 pytestmark = pytest.mark.browser
 
-QUEUE = f"episodes-peer-pages-{uuid.uuid4().hex[:8]}"
-
 
 @pytest.fixture(scope="module")
-async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=TEST_CONVERTER, test_server_existing_path=TEST_SERVER
-    )
-    await register_search_attributes(env.client)
-    try:
-        yield env
-    finally:
-        await env.shutdown()
-
-
-@pytest.fixture(scope="module")
-async def own_worker(
-    own_env: WorkflowEnvironment, db_pool: DatabasePool, worker_settings: Settings
-) -> AsyncIterator[Worker]:
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        worker = build_worker(
-            own_env.client,
-            task_queue=QUEUE,
-            activities=episode_activities(db_pool, worker_settings, http),
-            max_cached_workflows=20,
-        )
-        async with worker:
-            yield worker
-
-
-@pytest.fixture(scope="module")
-def web_app(db_pool: DatabasePool, own_env: WorkflowEnvironment, own_worker: Worker) -> FastAPI:
-    return create_app(Settings(task_queue=QUEUE), pool=db_pool, temporal=own_env.client)
+def web_app(
+    db_pool: DatabasePool, own_env: WorkflowEnvironment, own_queue: str, own_worker: Worker
+) -> FastAPI:
+    return create_app(Settings(task_queue=own_queue), pool=db_pool, temporal=own_env.client)
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,7 @@ async def test_the_list_names_the_citizen_and_what_is_due_and_the_referral_keeps
     assert json.loads(body)["payload"]["languages"] == ["da", "ar"]
 
     # The list: the citizen's name, and what is due next in words (not ids).
-    await reload_until(ward, f"#episode-{episode_id} .next-due >> text=due")
+    await reload_until(ward, f"#episode-{episode_id} .next-due >> text=Offer of an episode due")
     row = ward.locator(f"#episode-{episode_id}")
     assert await row.get_by_role("link", name=CITIZEN, exact=True).count() == 1
     due = await row.locator(".next-due").inner_text()
