@@ -16,7 +16,8 @@ from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.conftest import Caller
-from tests.api.test_events_api import until_applied, wait_for_task
+from tests.api.steps import post
+from tests.api.test_events_api import wait_for_task
 from tests.conftest import eventually
 
 NAME = "Testa Borger"
@@ -80,12 +81,6 @@ NEVER = {
     "peer_id",
     "referred_at",
 }
-
-
-async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
-    response = await client.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    await until_applied(client, body["event_id"])
 
 
 async def view_of(client: httpx.AsyncClient, episode_id: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from hverdagsbro.settings import Settings
 from schemas.notifications import Template
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.conftest import Caller
-from tests.api.test_events_api import until_applied, wait_for_task
+from tests.api.steps import complete, post
+from tests.api.test_events_api import wait_for_task
 from tests.conftest import SmtpServer, eventually
 from workflows.episode import EpisodeWorkflow
 
@@ -98,17 +99,6 @@ ALL_CONSENTS = [
     {"scope": "share_with_jobcenter", "method": "verbal"},
     {"scope": "share_with_education", "method": "written"},
 ]
-
-
-async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
-    response = await client.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    await until_applied(client, body["event_id"])
-
-
-async def complete(client: httpx.AsyncClient, task_id: str, **body: Any) -> None:
-    response = await client.post(f"/api/tasks/{task_id}/complete", json=body)
-    assert response.status_code == 200, response.text
 
 
 async def summary_of(client: httpx.AsyncClient, episode_id: str) -> dict[str, Any]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -15,8 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
+from api.auth import SESSION_COOKIE
 from api.passwords import hash_password
 from command.synthetic.roster import Roster, make_roster
+from db.access import create_session
 from db.pool import DatabasePool
 from hverdagsbro.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
@@ -36,6 +40,7 @@ PASSWORD = "rigtig-hest-batteri-haefteklamme"
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
 OpenAs = Callable[[str], Awaitable[Page]]
+ApiAs = Callable[[str], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +101,24 @@ async def new_page(browser: Browser, web_url: str) -> AsyncIterator[Callable[[],
     yield make
     for context in contexts:
         await context.close()
+
+
+@pytest.fixture
+async def api_as(web_url: str, db_pool: DatabasePool) -> AsyncIterator[ApiAs]:
+    """A JSON API client logged in as the user, against the pages' server (to set the scene
+    for a browser test, not to test the API)."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(user_id: str) -> httpx.AsyncClient:
+        async with db_pool.acquire() as conn:
+            secret, _ = await create_session(conn, user_id, timedelta(hours=1))
+        client = httpx.AsyncClient(base_url=web_url, cookies={SESSION_COOKIE: secret})
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
 
 
 async def log_in(page: Page, user_id: str, password: str = PASSWORD) -> None:

@@ -6,23 +6,19 @@ the choice kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
 
-from api.auth import SESSION_COOKIE
 from command.synthetic.roster import Roster
-from db.access import create_session
 from db.pool import DatabasePool
 from schemas.services import offers_of
 from tests.api.bodies import event_body, referral_body
-from tests.api.test_events_api import until_applied, wait_for_task
+from tests.api.steps import post
+from tests.api.test_events_api import wait_for_task
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
+from tests.web.conftest import ApiAs, OpenAs, reload_until, screenshot, web_roster
 
 pytestmark = pytest.mark.browser
 
@@ -34,33 +30,8 @@ JOB_GOAL = "Arbejde i en butik"
 NETWORK_GOAL = "Spille fodbold igen"
 NOTE = "Startet i dag"
 
-Client = Callable[[str], Awaitable[httpx.AsyncClient]]
 
-
-@pytest.fixture
-async def api_as(web_url: str, db_pool: DatabasePool) -> AsyncIterator[Client]:
-    """A JSON API client logged in as the user (to set the scene, not to test it)."""
-    clients: list[httpx.AsyncClient] = []
-
-    async def make(user_id: str) -> httpx.AsyncClient:
-        async with db_pool.acquire() as conn:
-            secret, _ = await create_session(conn, user_id, timedelta(hours=1))
-        client = httpx.AsyncClient(base_url=web_url, cookies={SESSION_COOKIE: secret})
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
-
-async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
-    response = await client.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    await until_applied(client, body["event_id"])
-
-
-async def episode_for_social_services(api_as: Client, roster: Roster) -> tuple[str, str]:
+async def episode_for_social_services(api_as: ApiAs, roster: Roster) -> tuple[str, str]:
     """A matched episode with a concern, goals of three areas and a planned discharge, shared
     with the municipality's social services and the jobcenter; returns (episode id,
     planned discharge date)."""
@@ -117,7 +88,7 @@ async def confirm_task(pool: DatabasePool, episode_id: str, service: str) -> tup
 
 
 async def test_the_caseworker_sees_their_slice_and_confirms_only_their_own_offers(
-    open_as: OpenAs, api_as: Client, db_pool: DatabasePool
+    open_as: OpenAs, api_as: ApiAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     episode_id, planned = await episode_for_social_services(api_as, roster)

@@ -6,22 +6,16 @@ service sees its own slice; a service without consent gets the 404 page."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
-from typing import Any
-
-import httpx
 import pytest
 
-from api.auth import SESSION_COOKIE
 from command.synthetic.roster import Roster
-from db.access import create_session
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, new_cpr, referral_body
-from tests.api.test_events_api import until_applied, wait_for_task
+from tests.api.steps import complete, post
+from tests.api.test_events_api import wait_for_task
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OpenAs, reload_until, screenshot, web_roster
+from tests.web.conftest import ApiAs, OpenAs, reload_until, screenshot, web_roster
 
 pytestmark = pytest.mark.browser
 
@@ -33,38 +27,8 @@ NETWORK_GOAL = "Spille fodbold igen"
 CONCERN_NOTE = "Sover dårligt, ring hende op"
 CLOSING_NOTE = "Hun ved nu, hvor hun kan hente hjælp, og har en fast plan for ugen."
 
-Client = Callable[[str], Awaitable[httpx.AsyncClient]]
 
-
-@pytest.fixture
-async def api_as(web_url: str, db_pool: DatabasePool) -> AsyncIterator[Client]:
-    """A JSON API client logged in as the user (to set the scene, not to test it)."""
-    clients: list[httpx.AsyncClient] = []
-
-    async def make(user_id: str) -> httpx.AsyncClient:
-        async with db_pool.acquire() as conn:
-            secret, _ = await create_session(conn, user_id, timedelta(hours=1))
-        client = httpx.AsyncClient(base_url=web_url, cookies={SESSION_COOKIE: secret})
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
-
-async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
-    response = await client.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    await until_applied(client, body["event_id"])
-
-
-async def complete(client: httpx.AsyncClient, task_id: str, **body: Any) -> None:
-    response = await client.post(f"/api/tasks/{task_id}/complete", json=body)
-    assert response.status_code == 200, response.text
-
-
-async def closed_episode(api_as: Client, roster: Roster) -> str:
+async def closed_episode(api_as: ApiAs, roster: Roster) -> str:
     """An episode shared with social services and the jobcenter, run to closed: goals of
     three areas (the job goal dropped), a municipal milestone and an IPS step, housing
     support confirmed started, a concern, hope and network measured, the closing words."""
@@ -132,7 +96,7 @@ async def closed_episode(api_as: Client, roster: Roster) -> str:
 
 
 async def test_the_caseworker_opens_their_slice_of_the_closing_summary_in_both_languages(
-    open_as: OpenAs, api_as: Client, db_pool: DatabasePool
+    open_as: OpenAs, api_as: ApiAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     episode_id = await closed_episode(api_as, roster)
