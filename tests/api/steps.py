@@ -1,13 +1,15 @@
-"""What a test does through the JSON API to set the scene: report a fact and wait until it is
-applied, complete a task."""
+"""What a test does through the JSON API to set the scene: refer and wait for the episode,
+report a fact and wait until it is applied, complete a task."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
 
 from tests.api.test_events_api import until_applied
+from tests.conftest import eventually
 
 
 async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
@@ -21,3 +23,17 @@ async def complete(client: httpx.AsyncClient, task_id: str, **body: Any) -> None
     """POST /api/tasks/{id}/complete with `note`/`result`, which must succeed."""
     response = await client.post(f"/api/tasks/{task_id}/complete", json=body)
     assert response.status_code == 200, response.text
+
+
+async def referred(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
+    """POST a referral; the episode it started, once the caller sees it in the read model."""
+    answer = await client.post("/api/events", json=body)
+    assert answer.status_code == 202, answer.text
+    episode_id: str = answer.json()["episode_id"]
+    await eventually(functools.partial(shown, client, episode_id))
+    return episode_id
+
+
+async def shown(client: httpx.AsyncClient, episode_id: str) -> bool:
+    """The caller sees the episode (it is in the read model and theirs to see)."""
+    return (await client.get(f"/api/episodes/{episode_id}")).status_code == 200

@@ -20,6 +20,7 @@ from hverdagsbro.settings import Settings
 from schemas.medcom import SOR_SYSTEM
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller, TokenCaller
+from tests.api.steps import referred
 from tests.api.test_medcom_api import (
     URL,
     as_new_message,
@@ -35,15 +36,8 @@ SENDER_FIELD = "Bundle.entry[MessageHeader].sender"
 
 async def refer(as_user: Caller, pool: DatabasePool, roster: Roster) -> tuple[str, str]:
     """(episode id, CPR) of a new episode at the roster's ward, committed to the read model."""
-    ward = await as_user(roster.ward_nurse)
     body = referral_body(roster, admitted_at=None)
-    answer = await ward.post("/api/events", json=body)
-    assert answer.status_code == 202, answer.text
-    episode_id: str = answer.json()["episode_id"]
-    for _ in range(200):
-        if await phase_of(pool, episode_id) != "None":
-            break
-        await asyncio.sleep(0.05)
+    episode_id = await referred(await as_user(roster.ward_nurse), body)
     return episode_id, body["payload"]["citizen"]["cpr"]
 
 

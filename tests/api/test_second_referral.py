@@ -10,7 +10,6 @@ import functools
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 
 from api.dependencies import services_of
@@ -20,6 +19,7 @@ from command.synthetic.roster import make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import new_cpr, referral_body
 from tests.api.conftest import Caller
+from tests.api.steps import referred, shown
 from tests.api.test_episode_contacts import phase_is
 from tests.conftest import eventually
 
@@ -30,19 +30,6 @@ def referral_for(roster: Any, cpr: str, **payload: Any) -> dict[str, Any]:
     body = referral_body(roster, **payload)
     body["payload"]["citizen"]["cpr"] = cpr
     return body
-
-
-async def referred(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
-    """The episode a referral started, once it is in the read model."""
-    answer = await client.post("/api/events", json=body)
-    assert answer.status_code == 202, answer.text
-    episode_id: str = answer.json()["episode_id"]
-    await eventually(functools.partial(shown, client, episode_id))
-    return episode_id
-
-
-async def shown(client: httpx.AsyncClient, episode_id: str) -> bool:
-    return (await client.get(f"/api/episodes/{episode_id}")).status_code == 200
 
 
 async def open_episodes(pool: DatabasePool, cpr: str) -> dict[str, str]:

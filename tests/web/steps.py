@@ -33,15 +33,23 @@ async def fill_referral(page: Page, roster: Roster, *, cpr: str | None = None) -
 
 
 async def refer(page: Page, roster: Roster, pool: DatabasePool, *, cpr: str | None = None) -> str:
-    """Refer through the page; returns the new episode's id."""
+    """Refer through the page and wait for the episode's first commit (its read-model row);
+    returns the new episode's id."""
     await fill_referral(page, roster, cpr=cpr)
     await page.get_by_role("button", name="Send referral").click()
     await page.get_by_text("The referral has been received.").wait_for()
-    async with pool.acquire() as conn:
-        episode_id: str = await conn.fetchval(
-            "SELECT episode_id FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC",
-            roster.ward_id,
-        )
+
+    async def committed() -> str | None:
+        async with pool.acquire() as conn:
+            found: str | None = await conn.fetchval(
+                "SELECT episode_id FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC",
+                roster.ward_id,
+            )
+        return found
+
+    await eventually(committed)
+    episode_id = await committed()
+    assert episode_id is not None
     return episode_id
 
 
@@ -126,24 +134,3 @@ async def send_form(page: Page, form: str, button: str) -> int:
     assert response is not None
     status: int = response.status
     return status
-
-
-async def refer_and_wait(page: Page, roster: Roster, pool: DatabasePool) -> str:
-    """Refer through the page and wait for the episode's first commit (its read-model row);
-    returns the new episode's id."""
-    await fill_referral(page, roster)
-    await page.get_by_role("button", name="Send referral").click()
-    await page.get_by_text("The referral has been received.").wait_for()
-
-    async def committed() -> str | None:
-        async with pool.acquire() as conn:
-            found: str | None = await conn.fetchval(
-                "SELECT episode_id FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC",
-                roster.ward_id,
-            )
-        return found
-
-    await eventually(committed)
-    episode_id = await committed()
-    assert episode_id is not None
-    return episode_id

@@ -24,7 +24,7 @@ from tests.web.steps import (
     fill_referral,
     open_ward_episode,
     record_fact,
-    refer_and_wait,
+    refer,
 )
 
 pytestmark = pytest.mark.browser
@@ -134,7 +134,7 @@ async def test_consent_risk_readmission_and_leave_each_with_when_it_happened(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer_and_wait(ward, roster, db_pool)
+    episode_id = await refer(ward, roster, db_pool)
     await open_ward_episode(ward, episode_id)
     assert await ward.locator("dd.risk").inner_text() == "Not elevated"
 
@@ -214,7 +214,7 @@ async def test_a_cancelled_referral_needs_a_reason_and_a_confirmation(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer_and_wait(ward, roster, db_pool)
+    episode_id = await refer(ward, roster, db_pool)
     # In Danish too.
     await ward.goto(f"/ward/episodes/{episode_id}?lang=da")
     assert await ward.get_by_role("heading", name="Annullér henvisningen").count() >= 1
@@ -251,7 +251,7 @@ async def test_a_death_is_confirmed_and_another_wards_nurse_cannot_record_facts(
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer_and_wait(ward, roster, db_pool)
+    episode_id = await refer(ward, roster, db_pool)
 
     other = await web_roster(db_pool, peers=0)
     stranger = await open_as(other.ward_nurse)
@@ -305,7 +305,7 @@ async def test_the_network_meeting_card_books_date_time_and_place_by_the_deadlin
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     ward = await open_as(roster.ward_nurse)
-    episode_id = await refer_and_wait(ward, roster, db_pool)
+    episode_id = await refer(ward, roster, db_pool)
     await accept_offer(open_as, roster)
 
     await reload_until(ward, "li.card >> text=Coordination plan")
