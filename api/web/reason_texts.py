@@ -10,6 +10,7 @@ summary; what is not in the catalog is shown as it is."""
 from __future__ import annotations
 
 import re
+
 from api.web import labels
 
 # English reason (as produced) -> (Danish, English)
