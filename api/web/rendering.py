@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from api.principal import Principal
-from api.web import labels
+from api.web import labels, reason_texts
 
 LANG_COOKIE = "hb_lang"
 LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
@@ -47,6 +48,24 @@ def when(moment: datetime | date | None) -> str:
 
 
 _ENV.filters["when"] = when
+
+
+@pass_context
+def reason(context: Context, text: str) -> str:
+    """A refusal's reason (or its "field: reason" message) in the page's language, from the
+    reason catalog; text the catalog does not know is shown as it is."""
+    return reason_texts.say(str(text), str(context.get("lang", "da")))
+
+
+@pass_context
+def field_label(context: Context, name: str) -> str | None:
+    """The label the pages give a field the API names (`field.<name>`), if they give one."""
+    return reason_texts.field_label(str(name), str(context.get("lang", "da")))
+
+
+_ENV.filters["reason"] = reason
+_ENV.globals["reason"] = reason
+_ENV.globals["field_label"] = field_label
 
 
 def render(
