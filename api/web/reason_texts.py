@@ -231,6 +231,14 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     # --- pydantic's fixed messages ----------------------------------------------------------
     "Field required": ("Feltet skal udfyldes", "Field required"),
+    "String should have at least 1 character": (
+        "Feltet skal udfyldes",
+        "String should have at least 1 character",
+    ),
+    "String should have at most 1 character": (
+        "Skriv højst ét tegn",
+        "String should have at most 1 character",
+    ),
     "Input should be a valid string": ("Skriv en tekst", "Input should be a valid string"),
     "Input should be a valid integer": ("Skriv et helt tal", "Input should be a valid integer"),
     "Input should be a valid integer, unable to parse string as an integer": (
@@ -682,7 +690,8 @@ def _choices(values: list[str], lang: str) -> str:
 
 
 def _inline(label: str) -> str:
-    """A label inside a sentence: "Closed" -> "closed", but "IPS" stays "IPS"."""
-    if len(label) > 1 and label[0].isupper() and label[1].islower():
+    """A label inside a sentence: "Closed" -> "closed", "I forløb" -> "i forløb", but "IPS"
+    stays "IPS"."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
         return label[0].lower() + label[1:]
     return label
