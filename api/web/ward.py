@@ -182,8 +182,9 @@ async def episode_page(
     comes back with what was typed and the reasons next to its fields."""
     row = await _own_episode(pool, principal, episode_id)
     citizen = None
-    if may_see_citizen(principal, row):
-        async with pool.acquire() as conn:
+    async with pool.acquire() as conn:
+        programmes = await pages.programmes(conn)
+        if may_see_citizen(principal, row):
             citizen = await read_contact(conn, principal, episode_id)
     now = datetime.now(UTC)
     forms = {name: ward_facts.blank(name, now) for name in ward_facts.FACTS}
@@ -198,6 +199,7 @@ async def episode_page(
             "title": "ward.episode.title",
             "problem": problem,
             "episode": row,
+            "programmes": programmes,
             "citizen": citizen,
             "ended": row.phase in ENDED,
             "forms": forms,
