@@ -60,24 +60,10 @@ class PhaseCount(Frozen):
     episodes: int
 
 
-# One fixed statement per role, newest referral first, at most 500 rows.
-_WARD_EPISODES = (
-    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
-    " overdue_tasks FROM episodes WHERE ward_id = $1 ORDER BY referred_at DESC LIMIT 500"
-)
+# The peer's own episodes, newest referral first, at most 500 rows.
 _PEER_EPISODES = (
     "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
     " overdue_tasks FROM episodes WHERE peer_id = $1 ORDER BY referred_at DESC LIMIT 500"
-)
-_ORGANISATION_EPISODES = (
-    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
-    " overdue_tasks FROM episodes WHERE organisation_id = $1 ORDER BY referred_at DESC LIMIT 500"
-)
-# A caseworker sees an episode only where the citizen consented to sharing with their service.
-_SHARED_EPISODES = (
-    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
-    " overdue_tasks FROM episodes WHERE municipality_code = $1 AND $2 = ANY (consents)"
-    " ORDER BY referred_at DESC LIMIT 500"
 )
 _PROGRAMMES = (
     "SELECT code, definition->>'name' AS name, definition->>'name_da' AS name_da"
@@ -96,31 +82,14 @@ _REFUSED_COMMITS = (
     "SELECT episode_id, created_at, overdue FROM tasks"
     " WHERE kind = 'commit_failed' AND status = 'open' ORDER BY created_at LIMIT 200"
 )
-_PROGRAMME_OF = "SELECT episode_id, programme FROM episodes WHERE episode_id = ANY ($1::text[])"
 
 
 async def _listings(conn: PooledConnection, query: str, *args: object) -> list[EpisodeListing]:
     return [EpisodeListing.model_validate(dict(r)) for r in await conn.fetch(query, *args)]
 
 
-async def ward_episodes(conn: PooledConnection, ward_id: str | None) -> list[EpisodeListing]:
-    return await _listings(conn, _WARD_EPISODES, ward_id)
-
-
 async def peer_episodes(conn: PooledConnection, peer_id: str) -> list[EpisodeListing]:
     return await _listings(conn, _PEER_EPISODES, peer_id)
-
-
-async def organisation_episodes(
-    conn: PooledConnection, organisation_id: str | None
-) -> list[EpisodeListing]:
-    return await _listings(conn, _ORGANISATION_EPISODES, organisation_id)
-
-
-async def shared_episodes(
-    conn: PooledConnection, municipality_code: str | None, consent_scope: str
-) -> list[EpisodeListing]:
-    return await _listings(conn, _SHARED_EPISODES, municipality_code, consent_scope)
 
 
 async def programmes(conn: PooledConnection) -> list[ProgrammeName]:
@@ -152,9 +121,3 @@ async def phase_counts(conn: PooledConnection) -> list[PhaseCount]:
 async def refused_commits(conn: PooledConnection) -> list[RefusedCommit]:
     """Episodes whose commit was refused and nobody has looked at yet (ids only), oldest first."""
     return [RefusedCommit.model_validate(dict(r)) for r in await conn.fetch(_REFUSED_COMMITS)]
-
-
-async def programme_of(conn: PooledConnection, episode_ids: list[str]) -> dict[str, str]:
-    """The programme of each episode (no personal data): what a peer is being offered."""
-    rows = await conn.fetch(_PROGRAMME_OF, episode_ids)
-    return {r["episode_id"]: r["programme"] for r in rows}
