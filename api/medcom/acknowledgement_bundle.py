@@ -113,7 +113,6 @@ class _Received:
     source_endpoint: str | None = None
     sender: _Org | None = None
     receiver: _Org | None = None
-    fingerprint: str = ""
 
 
 def _safe_id(value: object) -> str | None:
@@ -162,14 +161,13 @@ def _organization(entries: Sequence[tuple[object, Mapping[str, Any]]], ref: obje
 
 def _read(raw: object) -> _Received:
     """Best effort: the ids, endpoints and organisations of a message that may be malformed."""
-    fingerprint = _fingerprint(raw)
     if isinstance(raw, str | bytes | bytearray):
         try:
             raw = json.loads(raw)
         except (ValueError, RecursionError):
-            return _Received(fingerprint=fingerprint)
+            return _Received()
     if not isinstance(raw, Mapping):
-        return _Received(fingerprint=fingerprint)
+        return _Received()
     entries = raw.get("entry")
     found = [
         (e.get("fullUrl"), e["resource"])
@@ -179,7 +177,7 @@ def _read(raw: object) -> _Received:
     resources = [r for _, r in found]
     header = next((r for r in resources if r.get("resourceType") == "MessageHeader"), None)
     if header is None:
-        return _Received(bundle_id=_safe_id(raw.get("id")), fingerprint=fingerprint)
+        return _Received(bundle_id=_safe_id(raw.get("id")))
     source = header.get("source")
     destinations = header.get("destination")
     first = destinations[0] if isinstance(destinations, list) and destinations else None
@@ -193,7 +191,6 @@ def _read(raw: object) -> _Received:
         receiver=_organization(found, first.get("receiver"))
         if isinstance(first, Mapping)
         else None,
-        fingerprint=fingerprint,
     )
 
 
@@ -258,7 +255,7 @@ def acknowledgement_bundle(
         (
             bundle_id_received or "",
             header_id_received or "",
-            got.fingerprint if not (bundle_id_received or header_id_received) else "",
+            "" if bundle_id_received or header_id_received else _fingerprint(raw),
             ack.outcome,
         )
     )
