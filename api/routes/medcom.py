@@ -55,7 +55,7 @@ async def hospital_notification(
     if not wants_fhir(request.headers.get("accept")):
         return JSONResponse(ack.model_dump(), status_code=STATUS[ack.outcome])
     # A body that is not JSON is still told apart from another by its bytes (ids from a hash).
-    return _fhir(ack, body if raw is None else raw, received_at, medcom.receivers)
+    return _fhir(ack, body[:MAX_BYTES] if raw is None else raw, received_at, medcom.receivers)
 
 
 def _fhir(
