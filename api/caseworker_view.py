@@ -156,10 +156,10 @@ async def _view(conn: PooledConnection, principal: Principal, row: EpisodeRow) -
     if facts is None:
         raise NOT_YOURS
     kind = SERVICE_MILESTONE[service]
-    goals = await caseworker_queries.area_goals(conn, row.episode_id, SERVICE_GOAL_AREA[service])
+    goals = await episode_queries.goals(conn, row.episode_id, [SERVICE_GOAL_AREA[service]])
     milestones = [
         CaseworkerMilestone(kind=m.kind, detail=m.detail, reached_at=m.reached_at)
-        for m in await caseworker_queries.reported_milestones(conn, row.episode_id, kind.value)
+        for m in await episode_queries.reported_milestones(conn, row.episode_id, [kind.value])
     ]
     tasks = await episode_queries.episode_tasks(conn, row.episode_id)
     for task in tasks:

@@ -184,10 +184,8 @@ async def closing_summary(
         facts = await closing_summaries.facts(conn, episode_id)
         if facts is None:
             raise NOT_YOURS
-        goals = await closing_summaries.goals(conn, episode_id, part.areas)
-        reported = await closing_summaries.reported_milestones(
-            conn, episode_id, part.milestone_kinds
-        )
+        goals = await episode_queries.goals(conn, episode_id, part.areas)
+        reported = await episode_queries.reported_milestones(conn, episode_id, part.milestone_kinds)
         rows = await closing_summaries.confirmed_services(conn, episode_id)
         confirmed = [s for s in map(_started, rows) if s is not None and _is_of(s, part)]
         outcome = await closing_summaries.outcome(conn, episode_id)

@@ -1,7 +1,7 @@
 """What a caseworker's view of an episode reads besides the episode's row and tasks: the
 citizen's name and CPR number, the peer guide's name, the programme's names, the planned
-discharge date, the goals of one area, the milestones reported as events; and the
-caseworker's list of shared episodes. Personal data is kept out of every repr."""
+discharge date; and the caseworker's list of shared episodes (goals and reported milestones
+come from db/episode_queries). Personal data is kept out of every repr."""
 
 from __future__ import annotations
 
@@ -24,20 +24,6 @@ class CaseworkerFacts(Frozen):
     programme_name: str | None
     programme_name_da: str | None
     planned_discharge_on: date | None
-
-
-class AreaGoal(Frozen):
-    area: str
-    text: str = Field(repr=False)
-    status: str = Field(description="active, reached or dropped")
-
-
-class ReportedMilestone(Frozen):
-    """A milestone_reached event the episode applied."""
-
-    kind: str
-    detail: str
-    reached_at: datetime
 
 
 class SharedEpisode(Frozen):
@@ -81,16 +67,6 @@ _FACTS = (
     " LEFT JOIN programmes p ON p.code = e.programme"
     " WHERE e.episode_id = $1"
 )
-_AREA_GOALS = (
-    "SELECT area, text, status FROM episode_goals WHERE episode_id = $1 AND area = $2"
-    " ORDER BY goal_no"
-)
-_MILESTONES = (
-    "SELECT body #>> '{payload,kind}' AS kind, coalesce(body #>> '{payload,detail}', '') AS detail,"
-    " (body ->> 'occurred_at')::timestamptz AS reached_at FROM events_received"
-    " WHERE episode_id = $1 AND event_type = 'milestone_reached' AND status = 'applied'"
-    " AND body #>> '{payload,kind}' = $2 ORDER BY reached_at"
-)
 # A caseworker sees an episode only where the citizen consented to sharing with their service.
 _SHARED = (
     "SELECT e.episode_id, e.programme, p.definition->>'name' AS programme_name,"
@@ -117,21 +93,6 @@ _DUE = (
 async def facts(conn: PooledConnection, episode_id: str) -> CaseworkerFacts | None:
     row = await conn.fetchrow(_FACTS, episode_id)
     return None if row is None else CaseworkerFacts.model_validate(dict(row))
-
-
-async def area_goals(conn: PooledConnection, episode_id: str, area: str) -> list[AreaGoal]:
-    """The citizen's goals in one area, in the order they were set (columns by name: the
-    table grows)."""
-    rows = await conn.fetch(_AREA_GOALS, episode_id, area)
-    return [AreaGoal.model_validate(dict(r)) for r in rows]
-
-
-async def reported_milestones(
-    conn: PooledConnection, episode_id: str, kind: str
-) -> list[ReportedMilestone]:
-    """Milestones of one kind reported as events and applied by the episode, oldest first."""
-    rows = await conn.fetch(_MILESTONES, episode_id, kind)
-    return [ReportedMilestone.model_validate(dict(r)) for r in rows]
 
 
 async def shared_episodes(

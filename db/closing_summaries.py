@@ -1,8 +1,8 @@
 """What an episode's closing summary reads besides its read-model row: the programme's names,
-the citizen's name and CPR number, the goals with their status, the milestones reported as
-events, the completed confirm_service tasks and the outcome questionnaire's answers; and the
-audit line of every read. Personal data (names, CPR, goal texts, the closing note) is kept out
-of every repr."""
+the citizen's name and CPR number, the completed confirm_service tasks and the outcome
+questionnaire's answers; and the audit line of every read (goals and reported milestones come
+from db/episode_queries). Personal data (names, CPR, the closing note) is kept out of every
+repr."""
 
 from __future__ import annotations
 
@@ -24,23 +24,6 @@ class SummaryFacts(Frozen):
     programme_name_da: str | None
     citizen_name: str | None = Field(repr=False)
     cpr: str | None = Field(repr=False)
-
-
-class SummaryGoalRow(Frozen):
-    goal_id: str
-    area: str
-    text: str = Field(repr=False)
-    status: str
-    reviews: int
-    last_progress: str | None
-
-
-class SummaryMilestoneRow(Frozen):
-    """A milestone_reached event the episode applied."""
-
-    kind: str
-    detail: str
-    reached_at: datetime
 
 
 class ConfirmedServiceRow(Frozen):
@@ -73,18 +56,6 @@ _FACTS = (
     " WHERE e.episode_id = $1"
 )
 # Goals of the given areas (all areas when $2 is NULL), in the order they were set.
-_GOALS = (
-    "SELECT goal_id, area, text, status, reviews, last_progress FROM episode_goals"
-    " WHERE episode_id = $1 AND ($2::text[] IS NULL OR area = ANY ($2::text[]))"
-    " ORDER BY goal_no"
-)
-_MILESTONES = (
-    "SELECT body #>> '{payload,kind}' AS kind, coalesce(body #>> '{payload,detail}', '') AS detail,"
-    " (body ->> 'occurred_at')::timestamptz AS reached_at FROM events_received"
-    " WHERE episode_id = $1 AND event_type = 'milestone_reached' AND status = 'applied'"
-    " AND ($2::text[] IS NULL OR body #>> '{payload,kind}' = ANY ($2::text[]))"
-    " ORDER BY reached_at"
-)
 _CONFIRMED = (
     "SELECT task_id, assignee_service, decided_at, result::text AS result FROM tasks"
     " WHERE episode_id = $1 AND kind = 'confirm_service' AND status = 'completed'"
@@ -100,22 +71,6 @@ _OUTCOME = (
 async def facts(conn: PooledConnection, episode_id: str) -> SummaryFacts | None:
     row = await conn.fetchrow(_FACTS, episode_id)
     return None if row is None else SummaryFacts.model_validate(dict(row))
-
-
-async def goals(
-    conn: PooledConnection, episode_id: str, areas: list[str] | None
-) -> list[SummaryGoalRow]:
-    """The citizen's goals in `areas` (every area when None), in the order they were set."""
-    rows = await conn.fetch(_GOALS, episode_id, areas)
-    return [SummaryGoalRow.model_validate(dict(r)) for r in rows]
-
-
-async def reported_milestones(
-    conn: PooledConnection, episode_id: str, kinds: list[str] | None
-) -> list[SummaryMilestoneRow]:
-    """Milestones of `kinds` (every kind when None) reported and applied, oldest first."""
-    rows = await conn.fetch(_MILESTONES, episode_id, kinds)
-    return [SummaryMilestoneRow.model_validate(dict(r)) for r in rows]
 
 
 async def confirmed_services(conn: PooledConnection, episode_id: str) -> list[ConfirmedServiceRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import Field, field_validator
@@ -135,14 +136,45 @@ async def timeline(conn: PooledConnection, episode_id: str) -> list[TimelineRow]
     return [TimelineRow.model_validate(dict(r)) for r in rows]
 
 
-async def goals(conn: PooledConnection, episode_id: str) -> list[GoalRow]:
-    """The citizen's own goals (personal data: shown only with the citizen's details)."""
+async def goals(
+    conn: PooledConnection, episode_id: str, areas: Sequence[str] | None = None
+) -> list[GoalRow]:
+    """The citizen's own goals (personal data: shown only with the citizen's details), in the
+    order they were set; only those of `areas` when given."""
     rows = await conn.fetch(
         "SELECT goal_id, area, text, status, reviews, last_progress FROM episode_goals"
-        " WHERE episode_id = $1 ORDER BY goal_no",
+        " WHERE episode_id = $1 AND ($2::text[] IS NULL OR area = ANY ($2::text[]))"
+        " ORDER BY goal_no",
         episode_id,
+        None if areas is None else list(areas),
     )
     return [GoalRow.model_validate(dict(r)) for r in rows]
+
+
+class ReportedMilestone(Frozen):
+    """A milestone_reached event the episode applied."""
+
+    kind: str
+    detail: str
+    reached_at: datetime
+
+
+async def reported_milestones(
+    conn: PooledConnection, episode_id: str, kinds: Sequence[str] | None = None
+) -> list[ReportedMilestone]:
+    """Milestones reported as events and applied by the episode, oldest first; only those of
+    `kinds` when given."""
+    rows = await conn.fetch(
+        "SELECT body #>> '{payload,kind}' AS kind,"
+        " coalesce(body #>> '{payload,detail}', '') AS detail,"
+        " (body ->> 'occurred_at')::timestamptz AS reached_at FROM events_received"
+        " WHERE episode_id = $1 AND event_type = 'milestone_reached' AND status = 'applied'"
+        " AND ($2::text[] IS NULL OR body #>> '{payload,kind}' = ANY ($2::text[]))"
+        " ORDER BY reached_at",
+        episode_id,
+        None if kinds is None else list(kinds),
+    )
+    return [ReportedMilestone.model_validate(dict(r)) for r in rows]
 
 
 async def citizen(conn: PooledConnection, episode_id: str) -> CitizenContact | None:

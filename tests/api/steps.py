@@ -1,5 +1,5 @@
 """What a test does through the JSON API to set the scene: refer and wait for the episode,
-report a fact and wait until it is applied, complete a task."""
+refer and have the peer accept, report a fact and wait until it is applied, complete a task."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.test_events_api import until_applied
+from tests.api.test_events_api import until_applied, wait_for_task
 from tests.conftest import eventually
 
 
@@ -37,3 +37,16 @@ async def referred(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
 async def shown(client: httpx.AsyncClient, episode_id: str) -> bool:
     """The caller sees the episode (it is in the read model and theirs to see)."""
     return (await client.get(f"/api/episodes/{episode_id}")).status_code == 200
+
+
+async def matched(
+    ward: httpx.AsyncClient, peer: httpx.AsyncClient, body: dict[str, Any], note: str = ""
+) -> str:
+    """The ward refers (`body`), the peer accepts the offer (with `note`); the episode id."""
+    answer = await ward.post("/api/events", json=body)
+    assert answer.status_code == 202, answer.text
+    episode_id: str = answer.json()["episode_id"]
+    offer = await wait_for_task(peer, "peer_offer")
+    accepted = await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={"note": note})
+    assert accepted.status_code == 200, accepted.text
+    return episode_id

@@ -16,7 +16,7 @@ from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.conftest import Caller
-from tests.api.steps import post
+from tests.api.steps import matched, post
 from tests.api.test_events_api import wait_for_task
 from tests.conftest import eventually
 
@@ -108,11 +108,7 @@ async def full_episode(as_user: Caller, roster: Roster, cpr: str) -> tuple[str, 
             {"scope": "share_with_jobcenter", "method": "verbal"},
         ],
     )
-    response = await ward.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-    offer = await wait_for_task(peer, "peer_offer")
-    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})).status_code == 200
+    episode_id = await matched(ward, peer, body)
 
     await post(ward, event_body(episode_id, "risk_changed", {"elevated": True}))
     await post(ward, event_body(episode_id, "discharge_planned", {"planned_for": PLANNED}))

@@ -28,7 +28,7 @@ from hverdagsbro.settings import Settings
 from schemas.notifications import Template
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.conftest import Caller
-from tests.api.steps import complete, post
+from tests.api.steps import complete, matched, post
 from tests.api.test_events_api import wait_for_task
 from tests.conftest import SmtpServer, eventually
 from workflows.episode import EpisodeWorkflow
@@ -142,11 +142,7 @@ async def summary_reads(pool: DatabasePool, episode_id: str, user: str) -> int:
 async def refer(as_user: Caller, roster: Roster, **payload: Any) -> str:
     ward = await as_user(roster.ward_nurse)
     peer = await as_user(roster.peers[0])
-    response = await ward.post("/api/events", json=referral_body(roster, **payload))
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-    offer = await wait_for_task(peer, "peer_offer")
-    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})).status_code == 200
+    episode_id = await matched(ward, peer, referral_body(roster, **payload))
     return episode_id
 
 

@@ -12,6 +12,7 @@ from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
+from tests.api.steps import matched
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_partnership_escalation import coordinator_of_a_new_organisation
 from tests.conftest import eventually
@@ -23,12 +24,7 @@ async def matched_episode(as_user: Caller, roster: Roster) -> str:
     """A referral the roster's first peer accepted (the others have their capacity free)."""
     ward = await as_user(roster.ward_nurse)
     peer = await as_user(roster.peers[0])
-    response = await ward.post("/api/events", json=referral_body(roster))
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-    offer = await wait_for_task(peer, "peer_offer")
-    accepted = await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})
-    assert accepted.status_code == 200, accepted.text
+    episode_id = await matched(ward, peer, referral_body(roster))
     return episode_id
 
 

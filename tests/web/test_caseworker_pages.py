@@ -14,8 +14,7 @@ from command.synthetic.roster import Roster
 from db.pool import DatabasePool
 from schemas.services import offers_of
 from tests.api.bodies import event_body, referral_body
-from tests.api.steps import post
-from tests.api.test_events_api import wait_for_task
+from tests.api.steps import matched, post
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.conftest import ApiAs, OpenAs, reload_until, screenshot, web_roster
@@ -50,11 +49,7 @@ async def episode_for_social_services(api_as: ApiAs, roster: Roster) -> tuple[st
             {"scope": "share_with_jobcenter", "method": "written"},
         ],
     )
-    response = await ward.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-    offer = await wait_for_task(peer, "peer_offer")
-    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})).status_code == 200
+    episode_id = await matched(ward, peer, body)
     await post(peer, event_body(episode_id, "concern_flagged", {"note": CONCERN_NOTE}))
     planned = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     await post(ward, event_body(episode_id, "discharge_planned", {"planned_for": planned}))

@@ -11,7 +11,7 @@ import pytest
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
 from tests.api.bodies import event_body, new_cpr, referral_body
-from tests.api.steps import complete, post
+from tests.api.steps import complete, matched, post
 from tests.api.test_events_api import wait_for_task
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
@@ -50,11 +50,7 @@ async def closed_episode(api_as: ApiAs, roster: Roster) -> str:
             {"scope": "share_with_jobcenter", "method": "written"},
         ],
     )
-    response = await ward.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-    offer = await wait_for_task(peer, "peer_offer")
-    assert (await peer.post(f"/api/tasks/{offer['task_id']}/accept", json={})).status_code == 200
+    episode_id = await matched(ward, peer, body)
     await post(peer, event_body(episode_id, "concern_flagged", {"note": CONCERN_NOTE}))
     await post(ward, event_body(episode_id, "discharged"))
     confirm = await wait_for_task(social, "confirm_service")
