@@ -8,9 +8,11 @@ import asyncio
 import base64
 import contextlib
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import sys
 import time
 import uuid
@@ -41,6 +43,25 @@ from workflows.episode import EpisodeWorkflow
 
 HVERDAGSBRO = str(Path(sys.executable).parent / "hverdagsbro")
 SENDER = "hverdagsbro@faults.test"
+
+
+def restartable_port() -> int:
+    """A free port below the kernel's ephemeral range, for a server that is killed and started
+    again on the same port: while it is down, no client socket can be handed that port as its
+    own local port and keep the restart from binding it (a dev server restart once failed
+    with "address already in use" on a port from the ephemeral range)."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(10_000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port between 10000 and {low}")
 
 
 def mail_id(row: asyncpg.Record) -> str:
@@ -338,7 +359,7 @@ class ApiProcess:
     it is started again), its output in system.api_log."""
 
     def __init__(self, system: LiveSystem) -> None:
-        self.port = free_port()
+        self.port = restartable_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**system.env, "HVERDAGSBRO_API_PORT": str(self.port)}
         self.log = system.api_log
@@ -460,7 +481,7 @@ async def live_system(
     keys = f"test1:{base64.b64encode(TEST_KEYS.current.secret).decode()}"
     settings = Settings(
         data_dir=data_dir,
-        temporal_address=f"127.0.0.1:{free_port()}",
+        temporal_address=f"127.0.0.1:{restartable_port()}",
         temporal_ui_port=free_port(),
         task_queue=f"faults-{uuid.uuid4().hex[:6]}",
         encryption_keys=keys,
