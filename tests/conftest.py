@@ -197,7 +197,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 def task_queue() -> str:
-    return f"episodes-test-{uuid.uuid4().hex[:8]}"
+    return f"episodes-test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(scope="session")

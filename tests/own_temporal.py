@@ -26,7 +26,7 @@ from workers.worker import build_worker, episode_activities
 @pytest.fixture(scope="module")
 def own_queue(request: pytest.FixtureRequest) -> str:
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    return f"episodes-{module.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+    return f"episodes-{module.replace('_', '-')}-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,7 @@ async def make_roster(
     caseworker per municipal service and `peers` trained peers with room for `capacity`
     episodes each. Peer n speaks `languages[n]` (Danish when not given). `label` goes into
     every id (e.g. "bench"), so rows are easy to tell apart."""
-    key = f"{label}-{uuid.uuid4().hex[:8]}" if label else uuid.uuid4().hex[:8]
+    key = f"{label}-{uuid.uuid4().hex[:12]}" if label else uuid.uuid4().hex[:12]
     org, ward, code = f"org-{key}", f"ward-{key}", str(next(_codes))
     roster = Roster(
         organisation_id=org,

@@ -62,7 +62,7 @@ async def test_workflow_lines_carry_workflow_id_run_id_and_type(
     captured_logs: CapturedLogs, time_skipping_env: WorkflowEnvironment
 ) -> None:
     captured_logs.configure("json")
-    task_queue = f"logging-{uuid.uuid4().hex[:8]}"
+    task_queue = f"logging-{uuid.uuid4().hex[:12]}"
     workflow_id = f"episode-{uuid.uuid4().hex[:24]}"
     async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[LoggingWorkflow]):
         handle = await time_skipping_env.client.start_workflow(
