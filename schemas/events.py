@@ -58,6 +58,8 @@ class ReferralCreated(_Event):
 
 class AdmittedPayload(Frozen):
     setting: CareSetting = CareSetting.INPATIENT
+    # False when the admitting ward is not psychiatric (a somatic ward by its SOR code).
+    psychiatric: bool = True
 
 
 class Admitted(_Event):

@@ -27,6 +27,8 @@ class TaskKind(StrEnum):
     PROGRAMME_REVIEW = "programme_review"
     CONCERN = "concern"
     NOTIFICATION_FAILED = "notification_failed"
+    # A CareCommunication to the municipality was refused or never acknowledged.
+    MEDCOM_UNDELIVERED = "medcom_undelivered"
     # The read model refused a change for good; it was stored without what it could not hold.
     COMMIT_FAILED = "commit_failed"
     OUTCOME_QUESTIONNAIRE = "outcome_questionnaire"

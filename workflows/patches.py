@@ -36,3 +36,10 @@ NETWORK_MEETING_INVITATION = "network-meeting-invitation"
 # The closing summary goes to every consented service once the questionnaire is in (it
 # went to social services only, as closing began, before there was anything to sum up).
 CLOSING_SUMMARY_PER_SERVICE = "closing-summary-per-service"
+# A discharge (with consent to share), the network-meeting booking and the closing summary
+# each send the municipality a MedCom CareCommunication, delivered by a child workflow that
+# waits for its Acknowledgement; a failed delivery becomes a coordinator task.
+CARE_COMMUNICATION_OUT = "care-communication-out"
+# An admission to a ward outside psychiatry (a somatic ward, by its SOR code) is recorded but
+# pauses the follow-up only when the programme says so.
+SOMATIC_ADMISSION_KEPT = "somatic-admission-kept"

@@ -1,0 +1,1 @@
+"""How MedCom messages leave: a port (`MedcomTransport`) and its adapters."""
