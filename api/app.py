@@ -28,6 +28,8 @@ from api.routes import (
     health,
     inbox,
     medcom,
+    medcom_acknowledgements,
+    medcom_replies,
     metrics,
     tasks,
 )
@@ -97,7 +99,18 @@ def create_app(
     )
     for unavailable in unavailable_errors:
         app.add_exception_handler(unavailable, unavailable_handler)
-    for module in (health, metrics, events, episodes, hand_over, tasks, inbox, medcom):
+    for module in (
+        health,
+        metrics,
+        events,
+        episodes,
+        hand_over,
+        tasks,
+        inbox,
+        medcom,
+        medcom_acknowledgements,
+        medcom_replies,
+    ):
         app.include_router(module.router)
     app.include_router(closing_summary.router)
     web.install(app)

@@ -1,0 +1,7 @@
+"""POST /api/medcom/acknowledgements: filled in by issue 16's work in progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/medcom", tags=["medcom"])
