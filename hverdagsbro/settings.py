@@ -7,11 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+
+MedcomTransportKind = Literal["none", "http", "directory"]
 
 # Workflow tasks one worker runs at once (see Settings.workflow_task_slots).
 WORKFLOW_TASK_SLOTS = 8
@@ -68,6 +70,97 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data",
         description="Folder for local state: Temporal dev server file, embedded PostgreSQL.",
     )
+    medcom_transport: MedcomTransportKind = Field(
+        default=None,  # resolved from the environment below
+        validate_default=True,
+        description="How MedCom messages leave: 'http' (POST to HVERDAGSBRO_MEDCOM_GATEWAY_URL), "
+        "'directory' (files in HVERDAGSBRO_MEDCOM_DIRECTORY/out, picked up from its in/ by "
+        "`hverdagsbro medcom-pickup`) or 'none' (not sent). Unset: 'directory' in "
+        "development, 'none' in production.",
+    )
+    medcom_gateway_url: str | None = Field(
+        default=None,
+        validate_default=True,
+        pattern=r"^https?://\S+$",
+        description="URL of the MedCom gateway/VANS endpoint the 'http' transport POSTs each "
+        "message to (required with it).",
+    )
+    medcom_gateway_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for the MedCom gateway. Set this or the user and password, "
+        "not both.",
+    )
+    medcom_gateway_user: str | None = Field(
+        default=None, description="User name for the MedCom gateway (HTTP basic auth)."
+    )
+    medcom_gateway_password: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="Password for the MedCom gateway (HTTP basic auth, with the user).",
+    )
+    medcom_gateway_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds the MedCom gateway may take to take a message; after it the "
+        "sending is tried again later.",
+    )
+    medcom_directory: Path | None = Field(
+        default=None,
+        validate_default=True,
+        description="Folder of the 'directory' transport: out/ (we write), in/ (we pick up), "
+        "done/ and failed/ (picked-up files end there). Unset in development: "
+        "<data_dir>/medcom.",
+    )
+    medcom_pickup_api_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="Base URL of the API that `hverdagsbro medcom-pickup` delivers picked-up "
+        "messages to. Unset: http://<api_host>:<api_port>.",
+    )
+    medcom_pickup_token: SecretStr | None = Field(
+        default=None,
+        description="API token (role allowed to post MedCom messages) `hverdagsbro "
+        "medcom-pickup` sends; required by that command.",
+    )
+    medcom_pickup_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds `hverdagsbro medcom-pickup` waits between looks into in/.",
+    )
+
+    @field_validator("medcom_transport", mode="before")
+    @classmethod
+    def _transport_default(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return "directory" if info.data.get("environment") == "development" else "none"
+        return value
+
+    @field_validator("medcom_gateway_url")
+    @classmethod
+    def _gateway_needs_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("medcom_transport") == "http":
+            raise ValueError("required when HVERDAGSBRO_MEDCOM_TRANSPORT is 'http'")
+        return value
+
+    @field_validator("medcom_gateway_password")
+    @classmethod
+    def _one_way_to_log_in(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is None) != (info.data.get("medcom_gateway_user") is None):
+            raise ValueError("the MedCom gateway user and password come together")
+        if value is not None and info.data.get("medcom_gateway_token") is not None:
+            raise ValueError("set the MedCom gateway token or the user and password, not both")
+        return value
+
+    @field_validator("medcom_directory")
+    @classmethod
+    def _directory_default(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None or info.data.get("medcom_transport") != "directory":
+            return value
+        data_dir = info.data.get("data_dir")
+        if info.data.get("environment") == "development" and isinstance(data_dir, Path):
+            return data_dir / "medcom"
+        raise ValueError("required when HVERDAGSBRO_MEDCOM_TRANSPORT is 'directory'")
+
     temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend.")
     temporal_namespace: str = Field(default="default", description="Temporal namespace.")
     temporal_ui_port: int = Field(default=8233, description="Port of the dev server's web UI.")
