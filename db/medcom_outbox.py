@@ -61,6 +61,8 @@ async def prepare(
         f"SELECT {_COLUMNS} FROM medcom_outbox WHERE message_id = $1",  # noqa: S608
         message_id,
     )
+    if row is None:  # pragma: no cover - inserted or found just above
+        raise LookupError("outbox row vanished")
     return OutboxMessage.model_validate(dict(row))
 
 
