@@ -1,0 +1,1 @@
+"""Outgoing MedCom CareCommunications: the FHIR Bundle, its delivery and the answers."""
