@@ -165,7 +165,9 @@ async def unknown_senders(
 
 
 # One statement per authentication: the token and whom it speaks for. A ward is covered when
-# the token is bound to its SOR code or to its organisation (a region covers its wards).
+# the token is bound to its SOR code or to its organisation (a region covers its wards); a
+# token bound to a municipality's organisation speaks for that municipality's SOR code (its
+# Acknowledgements and replies to what we sent it).
 _TOKEN_RECORD = """
 WITH t AS (
     SELECT token_id, name, role, expires_at FROM api_tokens
@@ -183,7 +185,9 @@ SELECT t.token_id, t.name, t.role, t.expires_at,
        ARRAY(SELECT organisation_id FROM bound WHERE organisation_id IS NOT NULL)
            AS organisations,
        ARRAY(SELECT ward_id FROM covered) AS wards,
-       ARRAY(SELECT sor_code FROM covered WHERE sor_code IS NOT NULL) AS sor_codes
+       ARRAY(SELECT sor_code FROM covered WHERE sor_code IS NOT NULL
+             UNION SELECT m.sor_code FROM municipalities m JOIN bound b USING (organisation_id)
+             WHERE m.sor_code IS NOT NULL) AS sor_codes
 FROM t
 """
 
