@@ -16,7 +16,8 @@ from api.session_csrf import check_session_csrf, is_json_media_type
 from api.web.guard import boundary_page
 
 MAX_BODY_BYTES = 2_000_000
-MEDCOM_PATH = "/api/medcom/hospital-notifications"
+# The MedCom routes that take a message and answer with an acknowledgement.
+MEDCOM_PATHS = frozenset({"/api/medcom/hospital-notifications", "/api/medcom/care-communications"})
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -147,14 +148,14 @@ def _check_api_body(scope: Scope, body: bytes) -> None:
             "must be application/json (or a JSON type such as application/fhir+json)",
         )
     # MedCom text is checked by its parser, and only checked codes and ids are kept.
-    check_json(body, check_text=scope["path"] != MEDCOM_PATH)
+    check_json(body, check_text=scope["path"] not in MEDCOM_PATHS)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
     if not scope["path"].startswith("/api/"):
         await boundary_page(scope, refusal.status, refusal.field)(scope, receive, send)
         return
-    if scope["path"] == MEDCOM_PATH and refusal.status == 422:
+    if scope["path"] in MEDCOM_PATHS and refusal.status == 422:
         # The gateway reads a MedCom acknowledgement, not our error shape.
         content: dict[str, Any] = fatal_error(MedcomError("Bundle", refusal.reason)).model_dump()
     else:

@@ -22,6 +22,8 @@ PostgreSQL
   the audit of reading them ('read.notes') holds counts only.
 - medcom_messages: ids, the activity code and times only (the bundle's body is in
   events_received); kept so a repeated message is still recognised.
+- medcom_replies.topic/text (what the municipality wrote back to our CareCommunications):
+  emptied; the ids, category code and times stay, so a repeated reply is still recognised.
 - timeline.summary: texts from a fixed vocabulary written by the workflow ("Contact logged
   (phone)"), never input text; kept.
 - audit_log (append-only): reason and detail hold ids and codes only, never input text;
@@ -70,6 +72,7 @@ PERSONAL_DATA: dict[str, str] = {
     "outbox.params/last_error": "emptied",
     "events_received.body": "emptied",
     "medcom_messages": "ids and activity codes only; kept",
+    "medcom_replies.topic/text": "emptied; ids, category and times kept",
     "timeline.summary": "fixed vocabulary only; kept",
     "audit_log.reason/detail": "ids and codes only; append-only, kept",
     "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
@@ -155,6 +158,10 @@ async def erase(
             "UPDATE events_received SET body = '{}'::jsonb"
             " WHERE citizen_id = $1 OR episode_id = ANY($2)",
             citizen_id,
+            episode_ids,
+        )
+        await conn.execute(
+            "UPDATE medcom_replies SET topic = '', text = '' WHERE episode_id = ANY($1)",
             episode_ids,
         )
         await conn.execute(
