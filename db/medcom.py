@@ -1,11 +1,15 @@
-"""The medcom_messages table: every HospitalNotification taken in, keyed by its transmission;
-which episode a sender may speak for; refused messages in the audit log."""
+"""The medcom_messages table: every HospitalNotification taken in, keyed by its transmission
+(Bundle.id, MessageHeader.id), with its stay (sender SOR code, citizen id, episode-of-care
+tokens), its event id and a digest of what it said; received messages an operator should look
+at (medcom_attention: ids, codes and digests, never the citizen); which episode a sender may
+speak for and whether a ward is psychiatric; refused messages in the audit log."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Literal
 
 from db.connection import PooledConnection
@@ -47,14 +51,52 @@ class OpenEpisode(Frozen):
     spoken_for: bool
 
 
-async def was_received(conn: PooledConnection, bundle_id: str, message_header_id: str) -> bool:
-    """Whether this transmission (Bundle.id, MessageHeader.id) was taken in before."""
-    found = await conn.fetchval(
-        "SELECT 1 FROM medcom_messages WHERE bundle_id = $1 AND message_header_id = $2",
+class Transmission(Frozen):
+    """A transmission taken in before; `content_digest` is None on rows from before the
+    digest was kept (migration 0012)."""
+
+    status: str
+    content_digest: str | None
+
+
+async def received_transmission(
+    conn: PooledConnection, bundle_id: str, message_header_id: str
+) -> Transmission | None:
+    """The transmission (Bundle.id, MessageHeader.id) if it was taken in before."""
+    row = await conn.fetchrow(
+        "SELECT status, content_digest FROM medcom_messages"
+        " WHERE bundle_id = $1 AND message_header_id = $2",
         bundle_id,
         message_header_id,
     )
-    return found is not None
+    return None if row is None else Transmission.model_validate(dict(row))
+
+
+class StayMessage(Frozen):
+    """A message taken in before from the same sender about the same citizen under the same
+    MessageHeader.id; `event_id` is None on rows from before stays were told apart."""
+
+    bundle_id: str
+    status: str
+    episode_of_care: list[str]
+    event_id: str | None
+    content_digest: str | None
+
+
+async def messages_under_header(
+    conn: PooledConnection, sender_sor: str, citizen_id: str, message_header_id: str
+) -> list[StayMessage]:
+    """Every message this sender sent about this citizen with this MessageHeader.id, oldest
+    first (whether they are about one stay is the caller's to judge, from the tokens)."""
+    rows = await conn.fetch(
+        "SELECT bundle_id, status, episode_of_care, event_id, content_digest"
+        " FROM medcom_messages WHERE sender_sor = $1 AND citizen_id = $2"
+        " AND message_header_id = $3 ORDER BY received_at, bundle_id",
+        sender_sor,
+        citizen_id,
+        message_header_id,
+    )
+    return [StayMessage.model_validate(dict(r)) for r in rows]
 
 
 async def open_episodes_for_sender(
@@ -81,15 +123,20 @@ async def remember_message(
     activity: str,
     refers_to_header: str | None,
     episode_id: str | None,
-    status: Literal["applied", "waiting"],
+    status: Literal["applied", "waiting", "unmatched", "collision"],
     sender_sor: str,
+    episode_of_care: Sequence[str],
+    event_id: str | None,
+    content_digest: str,
 ) -> None:
     """Keep the transmission once; a repeat of the same (Bundle.id, MessageHeader.id) changes
-    nothing. 'waiting' means kept until a referral for the citizen starts an episode."""
+    nothing. 'waiting' means kept until a referral for the citizen starts an episode;
+    'unmatched' and 'collision' mean kept, not applied, and listed for an operator."""
     await conn.execute(
         "INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,"
-        " refers_to_header, episode_id, status, sender_sor)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        " refers_to_header, episode_id, status, sender_sor, episode_of_care, event_id,"
+        " content_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11)"
+        " ON CONFLICT DO NOTHING",
         bundle_id,
         message_header_id,
         citizen_id,
@@ -98,7 +145,76 @@ async def remember_message(
         episode_id,
         status,
         sender_sor,
+        list(episode_of_care),
+        event_id,
+        content_digest,
     )
+
+
+AttentionReason = Literal["collision", "header_reused_in_stay", "target_not_found"]
+
+
+async def needs_a_look(
+    conn: PooledConnection,
+    *,
+    reason: AttentionReason,
+    bundle_id: str,
+    message_header_id: str,
+    sender_sor: str,
+    activity: str,
+    refers_to_header: str | None,
+    content_digest: str,
+    earlier_digest: str | None = None,
+) -> None:
+    """List a received message for an operator, once per (transmission, content, reason):
+    'collision' (a transmission's ids repeated with other content), 'header_reused_in_stay'
+    (another message of the stay under a MessageHeader.id already used there),
+    'target_not_found' (a revise/cancel of a message we do not have for the stay)."""
+    await conn.execute(
+        "INSERT INTO medcom_attention (attention_id, reason, bundle_id, message_header_id,"
+        " sender_sor, activity, refers_to_header, content_digest, earlier_digest)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        f"medcom-look-{uuid.uuid4().hex}",
+        reason,
+        bundle_id,
+        message_header_id,
+        sender_sor,
+        activity,
+        refers_to_header,
+        content_digest,
+        earlier_digest,
+    )
+
+
+class MedcomAttention(Frozen):
+    """A received message an operator should look at: ids and codes, never the citizen."""
+
+    received_at: datetime
+    reason: AttentionReason
+    bundle_id: str
+    message_header_id: str
+    sender_sor: str
+    activity: str
+    refers_to_header: str | None
+
+
+async def messages_needing_a_look(conn: PooledConnection, limit: int = 50) -> list[MedcomAttention]:
+    """The newest `limit` messages listed for an operator, newest first."""
+    rows = await conn.fetch(
+        "SELECT received_at, reason, bundle_id, message_header_id, sender_sor, activity,"
+        " refers_to_header FROM medcom_attention"
+        " ORDER BY received_at DESC, attention_id LIMIT $1",
+        limit,
+    )
+    return [MedcomAttention.model_validate(dict(r)) for r in rows]
+
+
+async def ward_is_psychiatric(conn: PooledConnection, sor_code: str) -> bool | None:
+    """Whether the ward with this SOR code is psychiatric; None when no ward has the code."""
+    psychiatric: bool | None = await conn.fetchval(
+        "SELECT psychiatric FROM wards WHERE sor_code = $1", sor_code
+    )
+    return psychiatric
 
 
 async def assign_waiting(

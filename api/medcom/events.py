@@ -1,7 +1,19 @@
-"""What a HospitalNotification means for the episode: the episode events it stands for."""
+"""What a HospitalNotification means for the episode: the episode events it stands for, under
+an identity scoped to the hospital stay.
+
+MessageHeader ids are not unique across stays (MedCom's own test set reuses them), so the
+identity of a hospital fact is the stay's scope (sender SOR code, our opaque citizen id, the
+Encounter's episode-of-care identifiers) plus the MessageHeader.id. The scope goes into the
+event id as a hash: the id reaches Temporal histories, and an episode-of-care URL does not fit
+the event-id pattern. Which earlier message a `revise-*`/`cancel-*` means is looked up in the
+stay (`api.medcom.intake`); `to_episode_events` is given the result.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from schemas.events import (
@@ -20,15 +32,72 @@ from schemas.events import (
 from schemas.medcom import ActivityCode, HospitalNotification
 from schemas.people import Actor
 
+_SCOPE_HEX = 24
 
-def event_id_for(message_header_id: str, suffix: str | None = None) -> str:
-    """The deterministic event id of what one MedCom message says.
 
-    A later `revise-*`/`cancel-*` message refers to the earlier MessageHeader, so its target is
-    `event_id_for(earlier_header_id)`. Should one message ever yield a second event, that event
-    gets `suffix` (`medcom:<header id>:<suffix>`); the first keeps the bare id."""
-    base = f"medcom:{message_header_id}"
-    return base if suffix is None else f"{base}:{suffix}"
+def episode_of_care_tokens(identifiers: Iterable[tuple[str, str]]) -> list[str]:
+    """The episode-of-care identifiers as sorted FHIR tokens, `system|value`."""
+    return sorted({f"{system}|{value}" for system, value in identifiers})
+
+
+def same_stay(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """Whether two messages' episode-of-care tokens may name one stay: they do not contradict
+    (no system with different values). None given on either side does not contradict."""
+    mine = _by_system(ours)
+    other = _by_system(theirs)
+    return all(mine[s] & other[s] for s in mine.keys() & other.keys())
+
+
+def shares_an_episode_of_care(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    return bool(set(ours) & set(theirs))
+
+
+def _by_system(tokens: Iterable[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for token in tokens:
+        system, _, value = token.partition("|")
+        found.setdefault(system, set()).add(value)
+    return found
+
+
+def stay_scope(n: HospitalNotification, citizen_id: str) -> str:
+    """The stay a message speaks about, as sha256 hex (24 digits) of sender SOR code, citizen
+    id and episode-of-care identifiers: never the CPR, and the same for every repeat."""
+    scope = [n.sender_sor, citizen_id, *episode_of_care_tokens(n.episode_of_care)]
+    return hashlib.sha256(json.dumps(scope).encode("utf-8")).hexdigest()[:_SCOPE_HEX]
+
+
+def event_id_for(scope: str, message_header_id: str) -> str:
+    """The deterministic event id of what one MedCom message says about one stay:
+    `medcom:<scope>:<MessageHeader.id>`."""
+    return f"medcom:{scope}:{message_header_id}"
+
+
+def legacy_event_id(message_header_id: str) -> str:
+    """The id a message's event was given before identities were scoped to the stay; a
+    revise/cancel of such a message still targets it."""
+    return f"medcom:{message_header_id}"
+
+
+def content_digest(n: HospitalNotification, citizen_id: str | None) -> str:
+    """sha256 of what a message says (who, from whom, what, when), to tell a repeat of a
+    transmission from another message sent under the same ids. Ids and times only: the
+    citizen is our opaque id, never the CPR (None when the CPR is not known to us)."""
+    said = {
+        "citizen": citizen_id,
+        "sender": n.sender_sor,
+        "activity": n.activity.value,
+        "deceased": n.deceased,
+        "episode_of_care": episode_of_care_tokens(n.episode_of_care),
+        "earlier": n.earlier_message_header_id,
+        "period": [_iso(n.period_start), _iso(n.period_end)],
+        "leave": [_iso(n.leave_start), _iso(n.leave_end)],
+    }
+    return hashlib.sha256(json.dumps(said, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
 
 
 def _clinical_time(n: HospitalNotification) -> datetime:
@@ -46,27 +115,34 @@ def _clinical_time(n: HospitalNotification) -> datetime:
     return when
 
 
-def to_episode_events(n: HospitalNotification, *, actor: Actor) -> list[EpisodeEvent]:
-    """The episode events one HospitalNotification stands for.
+def to_episode_events(
+    n: HospitalNotification,
+    *,
+    actor: Actor,
+    event_id: str,
+    target_event_id: str | None = None,
+    psychiatric: bool = True,
+) -> list[EpisodeEvent]:
+    """The episode events one HospitalNotification stands for, under `event_id`.
 
-    Death (`Patient.deceasedBoolean`) wins over the activity code, which MORS leaves unchanged:
-    only `Deceased` is produced. A cancellation is timed at `Provenance.recorded`; every other
-    event at its clinical time (Encounter period or leave period)."""
-    event_id = event_id_for(n.message_header_id)
+    A `revise-*`/`cancel-*` needs `target_event_id`, the event of the earlier message in the
+    same stay. Death (`Patient.deceasedBoolean`) wins over the activity code, which MORS leaves
+    unchanged: only `Deceased` is produced. A cancellation is timed at `Provenance.recorded`;
+    every other event at its clinical time (Encounter period or leave period). An admission to
+    a ward that is not psychiatric carries `psychiatric=False`."""
     if n.deceased:
         return [Deceased(event_id=event_id, occurred_at=n.period_end or n.recorded_at, actor=actor)]
     activity = n.activity
     if activity.is_cancellation or activity.is_revision:
-        if n.earlier_message_header_id is None:
-            raise ValueError(f"{activity.value} without the earlier MessageHeader")
-        target = event_id_for(n.earlier_message_header_id)
+        if target_event_id is None:
+            raise ValueError(f"{activity.value} without the event of the earlier message")
         if activity.is_cancellation:
             return [
                 HospitalEventCancelled(
                     event_id=event_id,
                     occurred_at=n.recorded_at,
                     actor=actor,
-                    payload=TargetPayload(target_event_id=target),
+                    payload=TargetPayload(target_event_id=target_event_id),
                 )
             ]
         when = _clinical_time(n)
@@ -75,13 +151,16 @@ def to_episode_events(n: HospitalNotification, *, actor: Actor) -> list[EpisodeE
                 event_id=event_id,
                 occurred_at=when,
                 actor=actor,
-                payload=HospitalEventRevisedPayload(target_event_id=target, occurred_at=when),
+                payload=HospitalEventRevisedPayload(
+                    target_event_id=target_event_id, occurred_at=when
+                ),
             )
         ]
     when = _clinical_time(n)
     setting = AdmittedPayload(setting=activity.setting)
     if activity in {ActivityCode.ADMIT_INPATIENT, ActivityCode.ADMIT_EMERGENCY}:
-        return [Admitted(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
+        admission = AdmittedPayload(setting=activity.setting, psychiatric=psychiatric)
+        return [Admitted(event_id=event_id, occurred_at=when, actor=actor, payload=admission)]
     if activity in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
         return [Discharged(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
     if activity is ActivityCode.START_LEAVE_INPATIENT:

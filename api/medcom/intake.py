@@ -1,5 +1,5 @@
-"""What the endpoint does with a HospitalNotification: check whom it speaks for, store, dedupe,
-park or apply, acknowledge.
+"""What the endpoint does with a HospitalNotification: check whom it speaks for, tell repeats
+and collisions apart, find the stay's earlier message, park or apply, acknowledge.
 
 The token must be bound to the message's sender (its SOR code), the message must be addressed
 to us, and it goes to the citizen's open episode whose ward the sender speaks for (a ward of the
@@ -7,6 +7,20 @@ same organisation). A message for a citizen whose open episodes all belong elsew
 (fatal-error naming MessageHeader.sender, audited, nothing stored). A notification for a citizen
 with no open episode is kept ('waiting') and handed to the episode a referral starts, if its
 sender may speak for that episode's ward.
+
+Identity is scoped to the hospital stay (sender SOR code, citizen, episode-of-care identifiers;
+see `api.medcom.events`). A repeat is what the IG says it is, the same Bundle.id and
+MessageHeader.id: acknowledged `ok`, nothing applied again. Every other message is never dropped
+silently:
+- the same (Bundle.id, MessageHeader.id) with other content (a content digest differs) is a
+  collision: `ok`, listed for an operator, not applied;
+- a MessageHeader.id used before in another stay, or by another citizen, is a message of its
+  own and applied to its own stay; used before in the same stay with other content, it is kept
+  ('collision'), listed, not applied;
+- a `revise-*`/`cancel-*` whose earlier message is not known for its stay is kept
+  ('unmatched'), listed, and not applied to any other stay.
+An admission from a ward that is not psychiatric (its SOR code, the Encounter's serviceProvider
+first, else the sender) is applied with `psychiatric=False`.
 """
 
 from __future__ import annotations
@@ -21,14 +35,34 @@ from api.errors import ApiError
 from api.intake import EventIntake
 from api.medcom.acknowledge import acknowledgement, fatal_error, transient_error
 from api.medcom.errors import MedcomError, redact
-from api.medcom.events import for_another_episode, to_episode_events
+from api.medcom.events import (
+    content_digest,
+    episode_of_care_tokens,
+    event_id_for,
+    for_another_episode,
+    legacy_event_id,
+    same_stay,
+    shares_an_episode_of_care,
+    stay_scope,
+    to_episode_events,
+)
 from api.medcom.parse import parse_hospital_notification
 from api.medcom.senders import check_receiver, check_sender, not_for_this_episode
 from api.principal import Principal
 from db.citizens import citizen_by_cpr, upsert_citizen
 from db.connection import PooledConnection
 from db.events_received import record_event
-from db.medcom import audit_refusal, open_episodes_for_sender, remember_message, was_received
+from db.medcom import (
+    AttentionReason,
+    StayMessage,
+    audit_refusal,
+    messages_under_header,
+    needs_a_look,
+    open_episodes_for_sender,
+    received_transmission,
+    remember_message,
+    ward_is_psychiatric,
+)
 from db.pool import DatabasePool
 from schemas.events import EpisodeEvent
 from schemas.medcom import HospitalNotification, MedcomAcknowledgement
@@ -36,6 +70,9 @@ from schemas.medcom import HospitalNotification, MedcomAcknowledgement
 log = structlog.get_logger(__name__)
 
 _STORAGE_DOWN = (OSError, asyncpg.PostgresError)
+# A revise/cancel may point at a message that was applied or is kept for a referral; one that
+# was itself kept aside (unmatched, collision) has no event to correct.
+_TARGETS = frozenset({"applied", "waiting"})
 
 
 class _Route(NamedTuple):
@@ -49,6 +86,19 @@ class _Route(NamedTuple):
     @property
     def first(self) -> str | None:
         return self.episode_ids[0] if self.episode_ids else None
+
+
+class _Placed(NamedTuple):
+    """A message's place in its stay: the citizen, its event id and digest, the event of the
+    earlier message a revise/cancel means, or why it is kept aside instead of applied."""
+
+    citizen_id: str
+    event_id: str
+    digest: str
+    target_event_id: str | None = None
+    aside: AttentionReason | None = None
+    earlier_digest: str | None = None
+    repeat: bool = False
 
 
 class MedcomIntake:
@@ -88,6 +138,19 @@ class MedcomIntake:
             return transient_error("storage unavailable; send the message again", raw)
         return acknowledgement(notification, raw)
 
+    async def _already_received(self, n: HospitalNotification) -> bool:
+        """A repeat of a transmission taken in before. If it says something else than the
+        first did, it is a collision: listed for an operator (and answered like a repeat)."""
+        async with self.pool.acquire() as conn:
+            earlier = await received_transmission(conn, n.bundle_id, n.message_header_id)
+            if earlier is None:
+                return False
+            digest = content_digest(n, await citizen_by_cpr(conn, n.cpr))
+            if earlier.content_digest is not None and earlier.content_digest != digest:
+                await _list(conn, n, "collision", digest, earlier.content_digest)
+                log.warning("medcom transmission repeated with other content", reason="collision")
+        return True
+
     async def _route(self, n: HospitalNotification) -> _Route:
         """Every open episode of the citizen that the sender speaks for: a discharge is a fact
         for each programme the citizen is in. Nothing is stored: a citizen not known yet has
@@ -107,9 +170,23 @@ class MedcomIntake:
     async def _apply(
         self, principal: Principal, n: HospitalNotification, episode_ids: tuple[str, ...]
     ) -> None:
-        events = to_episode_events(n, actor=principal.actor())
+        async with self.pool.acquire() as conn:
+            placed = await _place(conn, n)
+            if placed.repeat:
+                return
+            if placed.aside is not None:
+                await _keep_aside(conn, n, placed)
+                return
+            psychiatric = await _psychiatric(conn, n)
+        events = to_episode_events(
+            n,
+            actor=principal.actor(),
+            event_id=placed.event_id,
+            target_event_id=placed.target_event_id,
+            psychiatric=psychiatric,
+        )
         if not episode_ids:
-            await self._park(n, events)
+            await self._park(n, placed, events)
             return
         newest, *others = episode_ids
         for episode_id, its_events in (
@@ -119,22 +196,22 @@ class MedcomIntake:
             for event in its_events:
                 await self.intake.deliver(event, episode_id, source="medcom")
         async with self.pool.acquire() as conn:
-            citizen_id = await upsert_citizen(conn, cpr=n.cpr)
-            await _remember(conn, n, citizen_id, newest, "applied")
+            await _remember(conn, n, placed, newest, "applied")
 
-    async def _park(self, n: HospitalNotification, events: list[EpisodeEvent]) -> None:
+    async def _park(
+        self, n: HospitalNotification, placed: _Placed, events: list[EpisodeEvent]
+    ) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            citizen_id = await upsert_citizen(conn, cpr=n.cpr)
             for event in events:
                 await record_event(
                     conn,
                     event,
                     source="medcom",
                     status="parked",
-                    citizen_id=citizen_id,
+                    citizen_id=placed.citizen_id,
                     sender_sor=n.sender_sor,
                 )
-            await _remember(conn, n, citizen_id, None, "waiting")
+            await _remember(conn, n, placed, None, "waiting")
         log.info("medcom message kept until a referral arrives", events=len(events))
 
     async def _refuse(
@@ -164,26 +241,123 @@ class MedcomIntake:
         log.warning("medcom message refused for its sender", field=error.field)
         return fatal_error(error, raw)
 
-    async def _already_received(self, n: HospitalNotification) -> bool:
-        async with self.pool.acquire() as conn:
-            return await was_received(conn, n.bundle_id, n.message_header_id)
+
+async def _place(conn: PooledConnection, n: HospitalNotification) -> _Placed:
+    """The message's identity in its stay, and whether it is applied: a message of the stay
+    sent before under this MessageHeader.id makes it a repeat (same content) or a collision;
+    a revise/cancel needs its earlier message in the stay."""
+    citizen_id = await upsert_citizen(conn, cpr=n.cpr)
+    placed = _Placed(
+        citizen_id=citizen_id,
+        event_id=event_id_for(stay_scope(n, citizen_id), n.message_header_id),
+        digest=content_digest(n, citizen_id),
+    )
+    tokens = episode_of_care_tokens(n.episode_of_care)
+    sent_before = [
+        m
+        for m in await messages_under_header(conn, n.sender_sor, citizen_id, n.message_header_id)
+        if same_stay(tokens, m.episode_of_care)
+    ]
+    if any(m.content_digest == placed.digest for m in sent_before):
+        return placed._replace(repeat=True)
+    if sent_before:
+        return placed._replace(
+            aside="header_reused_in_stay", earlier_digest=sent_before[0].content_digest
+        )
+    if n.earlier_message_header_id is None or not (
+        n.activity.is_revision or n.activity.is_cancellation
+    ):
+        return placed
+    earlier = await messages_under_header(
+        conn, n.sender_sor, citizen_id, n.earlier_message_header_id
+    )
+    target = _the_earlier_message(tokens, earlier)
+    if target is None:
+        return placed._replace(aside="target_not_found")
+    return placed._replace(
+        target_event_id=target.event_id or legacy_event_id(n.earlier_message_header_id)
+    )
+
+
+def _the_earlier_message(tokens: list[str], candidates: list[StayMessage]) -> StayMessage | None:
+    """The one earlier message of the same stay: one sharing an episode-of-care identifier,
+    else the only one not contradicting them (a row from before stays were recorded has
+    none, so it is judged by sender and citizen, which the caller matched). Two that fit
+    equally well are not guessed between."""
+    fitting = [
+        m for m in candidates if m.status in _TARGETS and same_stay(tokens, m.episode_of_care)
+    ]
+    sharing = [m for m in fitting if shares_an_episode_of_care(tokens, m.episode_of_care)]
+    for found in (sharing, fitting):
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
+
+
+async def _psychiatric(conn: PooledConnection, n: HospitalNotification) -> bool:
+    """False when the ward responsible for the stay (the serviceProvider's SOR code, else the
+    sender's) is known to us and is not psychiatric; a ward we do not know counts as ours."""
+    for sor_code in (n.service_provider_sor, n.sender_sor):
+        psychiatric = await ward_is_psychiatric(conn, sor_code)
+        if psychiatric is not None:
+            return psychiatric
+    return True
+
+
+async def _keep_aside(conn: PooledConnection, n: HospitalNotification, placed: _Placed) -> None:
+    """Kept and listed for an operator, not applied (the sender is answered `ok`)."""
+    reason = placed.aside
+    if reason is None:  # pragma: no cover - only called for a message kept aside
+        raise ValueError("a message kept aside needs its reason")
+    async with conn.transaction():
+        status: Literal["unmatched", "collision"] = (
+            "unmatched" if reason == "target_not_found" else "collision"
+        )
+        await _remember(conn, n, placed, None, status)
+        await _list(conn, n, reason, placed.digest, placed.earlier_digest)
+    log.warning("medcom message kept for an operator", reason=reason)
+
+
+async def _list(
+    conn: PooledConnection,
+    n: HospitalNotification,
+    reason: AttentionReason,
+    digest: str,
+    earlier_digest: str | None,
+) -> None:
+    await needs_a_look(
+        conn,
+        reason=reason,
+        bundle_id=n.bundle_id,
+        message_header_id=n.message_header_id,
+        sender_sor=n.sender_sor,
+        activity=n.activity.value,
+        refers_to_header=n.earlier_message_header_id,
+        content_digest=digest,
+        earlier_digest=earlier_digest,
+    )
 
 
 async def _remember(
     conn: PooledConnection,
     n: HospitalNotification,
-    citizen_id: str,
+    placed: _Placed,
     episode_id: str | None,
-    status: Literal["applied", "waiting"],
+    status: Literal["applied", "waiting", "unmatched", "collision"],
 ) -> None:
     await remember_message(
         conn,
         bundle_id=n.bundle_id,
         message_header_id=n.message_header_id,
-        citizen_id=citizen_id,
+        citizen_id=placed.citizen_id,
         activity=n.activity.value,
         refers_to_header=n.earlier_message_header_id,
         episode_id=episode_id,
         status=status,
         sender_sor=n.sender_sor,
+        episode_of_care=episode_of_care_tokens(n.episode_of_care),
+        event_id=placed.event_id,
+        content_digest=placed.digest,
     )

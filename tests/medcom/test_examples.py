@@ -14,10 +14,10 @@ from api.medcom import (
     HospitalNotification,
     acknowledgement,
     parse_hospital_notification,
-    to_episode_events,
     transmission_key,
 )
-from schemas.events import EVENT_ADAPTER, CareSetting
+from api.medcom.events import event_id_for, stay_scope, to_episode_events
+from schemas.events import EVENT_ADAPTER, CareSetting, EpisodeEvent
 from schemas.medcom import ActivityCode, EarlierMessageRole, EncounterStatus
 from schemas.people import SYSTEM
 from tests.medcom.bundles import (
@@ -142,6 +142,22 @@ def parse(prefix: str) -> HospitalNotification:
     return parse_hospital_notification(example(prefix))
 
 
+# An opaque citizen id as db/citizens gives one (never the CPR).
+CITIZEN_ID = "3f1c0a9e5b7d4e2f8a6c1b0d9e8f7a6b"
+
+
+def own_id(n: HospitalNotification) -> str:
+    return event_id_for(stay_scope(n, CITIZEN_ID), n.message_header_id)
+
+
+def mapped(n: HospitalNotification) -> list[EpisodeEvent]:
+    """The events of a message whose earlier message (for a revise/cancel) the intake found
+    in the same stay, under the id that message got."""
+    earlier = n.earlier_message_header_id
+    target = event_id_for(stay_scope(n, CITIZEN_ID), earlier) if earlier is not None else None
+    return to_episode_events(n, actor=SYSTEM, event_id=own_id(n), target_event_id=target)
+
+
 def test_every_example_file_is_in_the_table() -> None:
     assert len(FILES) == 14
     assert {short_name(p) for p in FILES} == set(EXPECTED)
@@ -170,16 +186,17 @@ def test_example_parses_and_maps(path: Path) -> None:
     for moment in (n.bundle_timestamp, n.period_start, n.recorded_at, n.period_end):
         assert moment is None or moment.utcoffset() == UTC.utcoffset(None)
 
-    events = to_episode_events(n, actor=SYSTEM)
+    events = mapped(n)
 
     assert [e.type for e in events] == [expected.event]
     (event,) = events
-    assert event.event_id == f"medcom:{n.message_header_id}"
+    assert event.event_id == own_id(n)
+    assert event.event_id.startswith("medcom:") and event.event_id.endswith(n.message_header_id)
     assert event.actor == SYSTEM
     if expected.event_setting is not None:
         assert event.payload.setting is expected.event_setting  # type: ignore[union-attr]
     if expected.target_header is not None:
-        target = f"medcom:{expected.target_header}"
+        target = event_id_for(stay_scope(n, CITIZEN_ID), expected.target_header)
         assert event.payload.target_event_id == target  # type: ignore[union-attr]
     # The events survive the JSON round trip of Temporal's pydantic data converter.
     assert EVENT_ADAPTER.validate_json(EVENT_ADAPTER.dump_json(event)) == event
@@ -207,47 +224,70 @@ def at(text: str) -> datetime:
     ],
 )
 def test_events_happen_at_the_clinical_time(prefix: str, occurred_at: str) -> None:
-    (event,) = to_episode_events(parse(prefix), actor=SYSTEM)
+    (event,) = mapped(parse(prefix))
     assert event.occurred_at == at(occurred_at)
     assert event.occurred_at.tzinfo == UTC
 
 
 def test_revision_carries_the_new_time() -> None:
-    (event,) = to_episode_events(parse("bfab3e80"), actor=SYSTEM)
+    (event,) = mapped(parse("bfab3e80"))
     assert event.type == "hospital_event_revised"
     assert event.payload.occurred_at == at("2022-12-07T13:00:00+02:00")
 
 
 def test_revise_and_cancel_target_the_event_of_the_earlier_message() -> None:
-    (admitted,) = to_episode_events(parse("a5e5b880"), actor=SYSTEM)
-    (revised,) = to_episode_events(parse("bfab3e80"), actor=SYSTEM)
-    (cancelled,) = to_episode_events(parse("c83671a4"), actor=SYSTEM)
+    (admitted,) = mapped(parse("a5e5b880"))
+    (revised,) = mapped(parse("bfab3e80"))
+    (cancelled,) = mapped(parse("c83671a4"))
     assert revised.payload.target_event_id == admitted.event_id  # type: ignore[union-attr]
     assert cancelled.payload.target_event_id == admitted.event_id  # type: ignore[union-attr]
 
-    (emergency,) = to_episode_events(parse("h1c8e4a8"), actor=SYSTEM)
-    (legacy_revised,) = to_episode_events(parse("i3c2c3c0"), actor=SYSTEM)
-    (legacy_cancelled,) = to_episode_events(parse("j1f8b295"), actor=SYSTEM)
-    assert legacy_revised.payload.target_event_id == emergency.event_id  # type: ignore[union-attr]
-    assert legacy_cancelled.payload.target_event_id == emergency.event_id  # type: ignore[union-attr]
+
+def test_a_revise_or_cancel_is_not_mapped_without_the_earlier_messages_event() -> None:
+    n = parse("i3c2c3c0")
+    with pytest.raises(ValueError, match="earlier message"):
+        to_episode_events(n, actor=SYSTEM, event_id=own_id(n))
+
+
+def test_the_event_id_is_scoped_to_sender_citizen_and_episode_of_care() -> None:
+    n = parse("a5e5b880")
+    other_stay = n.model_copy(update={"episode_of_care": (("urn:x", "another-stay"),)})
+    other_sender = n.model_copy(update={"sender_sor": "123456000016000"})
+    ids = {
+        own_id(n),
+        own_id(other_stay),
+        own_id(other_sender),
+        event_id_for(stay_scope(n, "another-citizen"), n.message_header_id),
+    }
+    assert len(ids) == 4
+    assert all(n.message_header_id in i and n.cpr not in i for i in ids)
+    assert own_id(n) == own_id(parse("a5e5b880"))
+
+
+def test_an_admission_to_a_somatic_ward_carries_psychiatric_false() -> None:
+    n = parse("a5e5b880")
+    (somatic,) = to_episode_events(n, actor=SYSTEM, event_id=own_id(n), psychiatric=False)
+    (psychiatric,) = mapped(n)
+    assert somatic.payload.psychiatric is False  # type: ignore[union-attr]
+    assert psychiatric.payload.psychiatric is True  # type: ignore[union-attr]
 
 
 def test_event_ids_are_deterministic() -> None:
-    first = to_episode_events(parse("f4aa42a4"), actor=SYSTEM)
-    again = to_episode_events(parse("f4aa42a4"), actor=SYSTEM)
+    first = mapped(parse("f4aa42a4"))
+    again = mapped(parse("f4aa42a4"))
     assert first == again
 
 
 def test_death_is_only_a_death_not_another_admission() -> None:
     n = parse("g099bbf3")
     assert n.activity is ActivityCode.ADMIT_INPATIENT  # MORS keeps the previous code
-    assert [e.type for e in to_episode_events(n, actor=SYSTEM)] == ["deceased"]
+    assert [e.type for e in mapped(n)] == ["deceased"]
 
 
 def test_death_without_period_end_happens_at_the_recorded_time() -> None:
     bundle = example("g099bbf3")
     del resource(bundle, "Encounter")["period"]["end"]
-    (event,) = to_episode_events(parse_hospital_notification(bundle), actor=SYSTEM)
+    (event,) = mapped(parse_hospital_notification(bundle))
     assert event.type == "deceased"
     assert event.occurred_at == at("2022-12-09T09:45:32+02:00")
 
@@ -255,7 +295,7 @@ def test_death_without_period_end_happens_at_the_recorded_time() -> None:
 def test_death_wins_over_a_leave_code() -> None:
     bundle = example("d3128d9b")
     resource(bundle, "Patient")["deceasedBoolean"] = True
-    events = to_episode_events(parse_hospital_notification(bundle), actor=SYSTEM)
+    events = mapped(parse_hospital_notification(bundle))
     assert [e.type for e in events] == ["deceased"]
 
 
@@ -333,7 +373,7 @@ def test_transmission_key_is_bundle_and_header_id() -> None:
     resent["id"] = "a5e5b880-0000-0000-0000-000000000001"
     again = parse_hospital_notification(resent)
     assert transmission_key(again) != transmission_key(n)
-    assert to_episode_events(again, actor=SYSTEM) == to_episode_events(n, actor=SYSTEM)
+    assert mapped(again) == mapped(n), "the event id is the stay's and the MessageHeader's"
 
 
 def test_json_text_and_bytes_are_accepted() -> None:

@@ -63,8 +63,12 @@ def check(raw: object, secret: str | None = None) -> None:
     except MedcomError as caught:
         error = caught
     if error is None:
-        # Whatever parses also maps: to_episode_events never fails on a parsed notification.
-        assert to_episode_events(n, actor=SYSTEM)
+        # Whatever parses also maps: to_episode_events never fails on a parsed notification
+        # (a revise/cancel given the event of its earlier message, as the intake finds it).
+        target = None if n.earlier_message_header_id is None else "medcom:earlier"
+        assert to_episode_events(
+            n, actor=SYSTEM, event_id=f"medcom:{n.message_header_id}", target_event_id=target
+        )
         assert_fhir(dict(as_mapping(raw)))
         return
     assert error.field.startswith("Bundle")
