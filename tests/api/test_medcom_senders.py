@@ -30,6 +30,7 @@ from tests.api.test_medcom_api import (
     with_cpr,
 )
 from tests.medcom.bundles import example, header_id, resource
+from tests.medcom.received import events_under_header
 
 SENDER_FIELD = "Bundle.entry[MessageHeader].sender"
 
@@ -49,15 +50,13 @@ def death_of(cpr: str, sender_sor: str) -> dict[str, Any]:
 
 async def traces(pool: DatabasePool, bundle: dict[str, Any]) -> dict[str, int]:
     """What the message left behind: its transmission row, its events, its audit rows."""
-    event_id = f"medcom:{header_id(bundle)}"
+    events = await events_under_header(pool, header_id(bundle))
     async with pool.acquire() as conn:
         return {
             "medcom_messages": await conn.fetchval(
                 "SELECT count(*) FROM medcom_messages WHERE bundle_id = $1", bundle["id"]
             ),
-            "events_received": await conn.fetchval(
-                "SELECT count(*) FROM events_received WHERE event_id LIKE $1 || '%'", event_id
-            ),
+            "events_received": len(events),
             "refusals": await conn.fetchval(
                 "SELECT count(*) FROM audit_log WHERE action = 'medcom_refused'"
                 " AND detail->>'bundle_id' = $1 AND actor_role = 'medcom_gateway'"
@@ -193,14 +192,10 @@ async def test_a_kept_notification_goes_only_to_an_episode_its_sender_speaks_for
                 [foreign_death["id"], own_admission["id"]],
             )
         }
-        foreign_event = await conn.fetchrow(
-            "SELECT status, episode_id FROM events_received WHERE event_id = $1",
-            f"medcom:{header_id(foreign_death)}",
-        )
+    (foreign_event,) = await events_under_header(db_pool, header_id(foreign_death))
     assert rows[own_admission["id"]] == ("applied", episode_id)
     assert rows[foreign_death["id"]] == ("waiting", None), "not handed to this episode"
-    assert foreign_event is not None
-    assert (foreign_event["status"], foreign_event["episode_id"]) == ("parked", None)
+    assert (foreign_event.status, foreign_event.episode_id) == ("parked", None)
     await asyncio.sleep(0.3)
     assert await phase_of(db_pool, episode_id) != "deceased"
 

@@ -11,6 +11,7 @@ from tests.api.test_medcom_api import URL, until_phase
 from tests.api.test_medcom_senders import death_of
 from tests.api.test_second_referral import OTHER_PROGRAMME, referral_for, referred
 from tests.medcom.bundles import header_id
+from tests.medcom.received import events_under_header
 
 
 async def test_a_death_reaches_the_citizens_episode_in_each_programme_once(
@@ -34,14 +35,9 @@ async def test_a_death_reaches_the_citizens_episode_in_each_programme_once(
 
     again = await gateway.post(URL, json=bundle)
     assert again.json()["outcome"] == "ok"
-    async with db_pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT event_id, episode_id FROM events_received WHERE event_id LIKE $1 || '%'",
-            f"medcom:{header_id(bundle)}",
-        )
-    assert sorted((r["episode_id"], r["event_id"]) for r in rows) == sorted(
-        [
-            (second, f"medcom:{header_id(bundle)}"),
-            (first, f"medcom:{header_id(bundle)}@{first}"),
-        ]
+    rows = await events_under_header(db_pool, header_id(bundle))
+    (newest,) = [r.event_id for r in rows if r.episode_id == second]
+    assert newest.startswith("medcom:") and newest.endswith(header_id(bundle))
+    assert sorted((r.episode_id, r.event_id) for r in rows) == sorted(
+        [(second, newest), (first, f"{newest}@{first}")]
     ), "each episode records the fact once, under an id of its own (the newest: the bare id)"
