@@ -49,6 +49,12 @@ class HospitalRecord(Mutable):
     setting: CareSetting
     occurred_at: AwareDatetime
     cancelled: bool = False
+    # False: a ward outside psychiatry (somatic). Kept on the record, but not part of the
+    # psychiatric course: neither the discharge that ends pre-discharge nor a readmission.
+    psychiatric: bool = True
+    # A somatic stay the programme pauses the follow-up for (pause_on_somatic_admission),
+    # decided when the fact was recorded.
+    pauses_follow_up: bool = False
 
 
 class MilestoneRecord(Frozen):

@@ -131,6 +131,15 @@ class Programme(Frozen):
         le=52,
         description="Weeks of follow-up between the reviews of an open-ended programme.",
     )
+    pause_on_somatic_admission: bool = Field(
+        default=False,
+        description=(
+            "An admission to a ward outside psychiatry (a somatic ward, by its SOR code) after"
+            " the discharge pauses the follow-up and the first-contact clock like a psychiatric"
+            " readmission. Without it the somatic stay is only recorded on the timeline. Its"
+            " discharge is never taken as the psychiatric discharge."
+        ),
+    )
     milestones: tuple[MilestoneKind, ...] = (
         MilestoneKind.MUNICIPAL_SERVICE,
         MilestoneKind.JOB_STEP,

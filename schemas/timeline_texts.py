@@ -129,6 +129,21 @@ TIMELINE_TEXTS: dict[str, tuple[str, str]] = {
         "En besked kunne ikke leveres",
         "A notification could not be delivered",
     ),
+    # Somatic stays (a ward outside psychiatry)
+    "timeline.admitted_somatic": (
+        "Indlagt på en somatisk afdeling ({setting:low}); det psykiatriske forløb fortsætter",
+        "Admitted to a somatic ward ({setting:low}); the psychiatric course goes on",
+    ),
+    "timeline.admitted_somatic_pauses": (
+        "Indlagt på en somatisk afdeling ({setting:low}); programmet holder pause i"
+        " opfølgningen under indlæggelsen",
+        "Admitted to a somatic ward ({setting:low}); the programme pauses the follow-up"
+        " during the stay",
+    ),
+    "timeline.discharged_somatic": (
+        "Udskrevet fra en somatisk afdeling ({setting:low})",
+        "Discharged from a somatic ward ({setting:low})",
+    ),
 }
 
 _STATUS_DA = {

@@ -39,7 +39,7 @@ from schemas.events import (
     RiskChanged,
 )
 from schemas.notifications import Template
-from schemas.people import Role
+from schemas.people import Actor, Role
 from schemas.tasks import DecisionAction, TaskDecision, TaskKind, TaskStatus
 from workflows import fact_order, first_contact, goals, hospital_course, patches
 from workflows.decisions import apply_decision
@@ -159,8 +159,14 @@ def _hospital_fact(
     setting = (
         event.payload.setting if isinstance(event, Admitted | Discharged) else CareSetting.INPATIENT
     )
+    somatic = _somatic(record, event)
     hospital_record = HospitalRecord(
-        event_id=event.event_id, fact=fact, setting=setting, occurred_at=event.occurred_at
+        event_id=event.event_id,
+        fact=fact,
+        setting=setting,
+        occurred_at=event.occurred_at,
+        psychiatric=not somatic,
+        pauses_follow_up=somatic and record.programme.pause_on_somatic_admission,
     )
     was_readmitted = hospital_course.is_readmitted(state.hospital)
     state.hospital.append(hospital_record)
@@ -168,14 +174,18 @@ def _hospital_fact(
         fact_order.sort_hospital(state.hospital)
     if event.event_id in state.pending_corrections:
         correct(record, event.event_id, state.pending_corrections.pop(event.event_id))
-    record.timeline(
-        fact.value,
-        "timeline.hospital_fact",
-        params={"fact": fact, "setting": setting},
-        actor=event.actor,
-    )
+    if somatic:
+        _somatic_timeline(record, hospital_record, event.actor)
+    else:
+        record.timeline(
+            fact.value,
+            "timeline.hospital_fact",
+            params={"fact": fact, "setting": setting},
+            actor=event.actor,
+        )
     after_discharge = state.discharged_at is not None
-    if setting == CareSetting.EMERGENCY and fact == HospitalFact.ADMITTED and after_discharge:
+    emergency = setting == CareSetting.EMERGENCY and fact == HospitalFact.ADMITTED
+    if emergency and after_discharge and not somatic:
         state.emergency_visits += 1
         # Discharged before a peer was matched: nobody to tell yet (the coordinator holds
         # the episode). This used to fail the workflow task over and over.
@@ -184,10 +194,36 @@ def _hospital_fact(
     readmitted_now = hospital_course.is_readmitted(state.hospital)
     if readmitted_now and not was_readmitted and state.peer_id is not None:
         record.notify(record.peer(), Template.READMITTED)
-    if fact == HospitalFact.DISCHARGED and setting == CareSetting.INPATIENT:
+    if fact == HospitalFact.DISCHARGED and setting == CareSetting.INPATIENT and not somatic:
         tell_municipality_if_due(record)
     if record.runtime.patched(patches.FACTS_IN_EVERY_PHASE):
         first_contact.hospital_changed(record)
+
+
+def _somatic(
+    record: EpisodeRecord, event: Admitted | Discharged | LeaveStarted | LeaveEnded
+) -> bool:
+    """An admission to (or discharge from) a ward outside psychiatry, kept apart from the
+    psychiatric course. Ward staff record psychiatric facts; MedCom intake marks those of
+    a somatic ward by its SOR code."""
+    if not isinstance(event, Admitted | Discharged) or event.payload.psychiatric:
+        return False
+    return record.runtime.patched(patches.SOMATIC_ADMISSION_KEPT)
+
+
+def _somatic_timeline(record: EpisodeRecord, fact: HospitalRecord, actor: Actor) -> None:
+    """Say on the timeline that the stay is somatic, and whether the follow-up pauses."""
+    params = {"setting": fact.setting}
+    if fact.fact == HospitalFact.DISCHARGED:
+        record.timeline("discharged", "timeline.discharged_somatic", params=params, actor=actor)
+        return
+    pauses = fact.pauses_follow_up and fact.setting == CareSetting.INPATIENT
+    record.timeline(
+        "admitted",
+        "timeline.admitted_somatic_pauses" if pauses else "timeline.admitted_somatic",
+        params=params,
+        actor=actor,
+    )
 
 
 def correct(record: EpisodeRecord, target_event_id: str, occurred_at: datetime | None) -> None:

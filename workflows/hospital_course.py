@@ -2,6 +2,12 @@
 
 Facts may arrive out of order, be corrected or be cancelled, so nothing here is a running
 counter: every answer is computed from all facts sorted by the time they happened.
+
+Two courses run side by side. The psychiatric one (the partnership's wards) decides the
+discharge that ends pre-discharge, readmissions and the first-contact clock. A somatic stay
+(a ward outside psychiatry) is kept on the record; it pauses the follow-up like a
+readmission only when the programme says so (the record's `pauses_follow_up`), and its
+discharge is never taken as the psychiatric discharge.
 """
 
 from __future__ import annotations
@@ -12,11 +18,14 @@ from schemas.episode import HospitalFact, HospitalRecord
 from schemas.events import CareSetting
 
 
-def _inpatient_facts(records: list[HospitalRecord]) -> list[HospitalRecord]:
+def _inpatient_facts(
+    records: list[HospitalRecord], *, psychiatric: bool = True
+) -> list[HospitalRecord]:
     facts = [
         r
         for r in records
         if not r.cancelled
+        and r.psychiatric == psychiatric
         and r.setting == CareSetting.INPATIENT
         and r.fact in (HospitalFact.ADMITTED, HospitalFact.DISCHARGED)
     ]
@@ -24,30 +33,48 @@ def _inpatient_facts(records: list[HospitalRecord]) -> list[HospitalRecord]:
     return sorted(facts, key=lambda r: r.occurred_at)
 
 
+def _pausing_somatic_facts(records: list[HospitalRecord]) -> list[HospitalRecord]:
+    return [r for r in _inpatient_facts(records, psychiatric=False) if r.pauses_follow_up]
+
+
 def first_discharge(records: list[HospitalRecord]) -> datetime | None:
-    """When the citizen first left hospital during this episode (None: still admitted)."""
+    """When the citizen first left the psychiatric ward during this episode (None: still
+    admitted)."""
     for r in _inpatient_facts(records):
         if r.fact == HospitalFact.DISCHARGED:
             return r.occurred_at
     return None
 
 
-def is_admitted(records: list[HospitalRecord]) -> bool:
-    """True while the latest inpatient fact in time is an admission.
+def in_somatic_stay(records: list[HospitalRecord], *, pausing_only: bool = False) -> bool:
+    """True while the latest somatic inpatient fact in time is an admission."""
+    facts = (
+        _pausing_somatic_facts(records)
+        if pausing_only
+        else _inpatient_facts(records, psychiatric=False)
+    )
+    return bool(facts) and facts[-1].fact == HospitalFact.ADMITTED
 
-    With no facts at all the citizen counts as admitted: ward staff refer from a ward.
+
+def is_admitted(records: list[HospitalRecord]) -> bool:
+    """True while the latest psychiatric inpatient fact in time is an admission, or while a
+    somatic stay the programme pauses for lasts.
+
+    With no psychiatric facts at all the citizen counts as admitted: ward staff refer from
+    a ward.
     """
     facts = _inpatient_facts(records)
-    return not facts or facts[-1].fact == HospitalFact.ADMITTED
+    psychiatric = not facts or facts[-1].fact == HospitalFact.ADMITTED
+    return psychiatric or in_somatic_stay(records, pausing_only=True)
 
 
 def is_readmitted(records: list[HospitalRecord]) -> bool:
-    """Admitted again after the first discharge."""
+    """Admitted again (in a stay that pauses the follow-up) after the first discharge."""
     return first_discharge(records) is not None and is_admitted(records)
 
 
 def readmissions(records: list[HospitalRecord]) -> int:
-    """Inpatient admissions that happened after the first discharge."""
+    """Psychiatric inpatient admissions that happened after the first discharge."""
     discharged = first_discharge(records)
     if discharged is None:
         return 0
@@ -63,13 +90,15 @@ def find(records: list[HospitalRecord], event_id: str) -> HospitalRecord | None:
 
 
 def last_discharge(records: list[HospitalRecord]) -> datetime | None:
-    """When the citizen last left hospital, if they are out now."""
-    facts = _inpatient_facts(records)
-    if not facts or facts[-1].fact != HospitalFact.DISCHARGED:
+    """When the citizen last left hospital (a stay that pauses the follow-up), if they have
+    left the psychiatric ward and are out now."""
+    if first_discharge(records) is None or is_admitted(records):
         return None
-    return facts[-1].occurred_at
+    facts = _inpatient_facts(records) + _pausing_somatic_facts(records)
+    return max(r.occurred_at for r in facts if r.fact == HospitalFact.DISCHARGED)
 
 
 def has_left_hospital(records: list[HospitalRecord]) -> bool:
-    """The citizen has been discharged from inpatient care at least once in this episode."""
+    """The citizen has been discharged from psychiatric inpatient care at least once in
+    this episode."""
     return first_discharge(records) is not None
