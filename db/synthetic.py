@@ -33,9 +33,12 @@ async def add_partnership(
     municipality_code: str,
     ward_id: str,
     ward_sor: str,
+    ward_ean: str | None = None,
+    municipality_sor: str | None = None,
+    municipality_ean: str | None = None,
 ) -> None:
-    """Partnership p-<key> with one NGO, its ward (with its SOR code) and a municipality
-    (kept if it exists)."""
+    """Partnership p-<key> with one NGO, its ward (with its SOR and EAN codes) and a
+    municipality (with its SOR and EAN codes; kept as it is if it exists)."""
     await conn.execute(
         "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)",
         f"p-{key}",
@@ -49,17 +52,21 @@ async def add_partnership(
         f"p-{key}",
     )
     await conn.execute(
-        "INSERT INTO municipalities (municipality_code, name) VALUES ($1, $2)"
-        " ON CONFLICT DO NOTHING",
+        "INSERT INTO municipalities (municipality_code, name, sor_code, ean)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         municipality_code,
         f"Kommune {municipality_code}",
+        municipality_sor,
+        municipality_ean,
     )
     await conn.execute(
-        "INSERT INTO wards (ward_id, name, organisation_id, sor_code) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO wards (ward_id, name, organisation_id, sor_code, ean)"
+        " VALUES ($1, $2, $3, $4, $5)",
         ward_id,
         f"Ward {key}",
         organisation_id,
         ward_sor,
+        ward_ean,
     )
 
 

@@ -132,6 +132,11 @@ class EpisodeState(Mutable):
     goal_seq: int = 0
     measurements: list[MeasurementRecord] = Field(default_factory=list)
     hand_overs: int = 0
+    municipality_messages: list[str] = Field(
+        default_factory=list,
+        description="What the municipality was sent by MedCom: 'discharge',"
+        " 'network_meeting:<task id>', 'closing_summary'.",
+    )
     ended_at: AwareDatetime | None = None
     end_reason: str = ""
     outcome: OutcomeAnswers | None = None

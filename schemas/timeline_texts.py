@@ -320,3 +320,53 @@ def plain(name: str, value: str) -> str:
 def english(key: str, params: Mapping[str, str]) -> str:
     """The English line stored as the entry's summary (for operators; the pages use the key)."""
     return line(key, params, "en", plain)
+
+
+# MedCom CareCommunications to the municipality (issue 16): the lines, what each message is
+# about, and why one was not sent or not delivered.
+TIMELINE_TEXTS.update(
+    {
+        "timeline.care_communication_acknowledged": (
+            "Kommunen har modtaget beskeden om {message:low}",
+            "The municipality has received the {message:low} message",
+        ),
+        "timeline.care_communication_failed": (
+            "Beskeden om {message:low} kunne ikke leveres til kommunen: {reason}",
+            "The {message:low} message could not be delivered to the municipality: {reason}",
+        ),
+        "timeline.care_communication_not_sent": (
+            "Beskeden om {message:low} er ikke sendt til kommunen: {reason}",
+            "The {message:low} message was not sent to the municipality: {reason}",
+        ),
+    }
+)
+TIMELINE_VALUES["care_communication"] = {
+    "discharge": ("Udskrivning", "Discharge"),
+    "network_meeting": ("Netværksmøde", "Network meeting"),
+    "closing_summary": ("Afslutning af forløbet", "Closing summary"),
+}
+TIMELINE_VALUES["reason"].update(
+    {
+        "rejected by the municipality": ("afvist af kommunen", "rejected by the municipality"),
+        "no acknowledgement": ("ingen kvittering fra kommunen", "no acknowledgement"),
+        "refused by the transport": (
+            "kunne ikke afleveres til MedCom-netværket",
+            "could not be handed to the MedCom network",
+        ),
+        "no transport": ("MedCom-afsendelse er ikke slået til", "sending by MedCom is off"),
+        "no consent to share": (
+            "borgeren har ikke givet samtykke til deling med kommunen",
+            "no consent to share",
+        ),
+        "no receiver": ("kommunens SOR-kode kendes ikke", "the municipality's SOR code is unknown"),
+        "no sender": ("afdelingens SOR-kode kendes ikke", "the ward's SOR code is unknown"),
+        "citizen not identified": (
+            "borgerens CPR-nummer eller navn mangler",
+            "the citizen's CPR number or name is missing",
+        ),
+        "no meeting booked": ("intet netværksmøde er booket", "no meeting booked"),
+        "message cannot be built": ("beskeden kan ikke dannes", "message cannot be built"),
+        "not sent": ("ikke sendt", "not sent"),
+    }
+)
+PARAM_GROUPS["message"] = "care_communication"

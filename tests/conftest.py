@@ -206,6 +206,8 @@ def worker_settings(smtp_server: SmtpServer) -> Settings:
         smtp_host=smtp_server.host,
         smtp_port=smtp_server.port,
         public_url="http://hverdagsbro.test",
+        # MedCom is sent only by the tests that give a fake municipality (never to data/).
+        medcom_transport="none",
     )
 
 

@@ -17,14 +17,18 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 import workflows
+from activities.care_communication.sender import CareCommunicationSender
 from activities.episode_store import EpisodeStore
 from activities.matching import PeerMatcher
+from activities.medcom_transport.factory import transport_from_settings
+from activities.medcom_transport.port import MedcomTransport
 from activities.notifications import EmailSender, Notifier, SmsSender
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
 from workers.read_model_metrics import collect_forever
+from workflows.care_communication import CareCommunicationDelivery
 from workflows.episode import EpisodeWorkflow
 
 log = structlog.get_logger(__name__)
@@ -35,19 +39,25 @@ def episode_activities(
     settings: Settings,
     http: httpx.AsyncClient,
     metrics: Metrics | None = None,
+    medcom: MedcomTransport | None = None,
 ) -> list[Callable[..., Any]]:
-    """Every activity the episode workflow calls, bound to real dependencies."""
+    """Every activity the episode workflow and its children call, bound to real
+    dependencies. MedCom goes out through `medcom` when given (tests give a fake
+    municipality), else through the transport the settings choose."""
     sms = SmsSender(settings.sms_webhook_url, http) if settings.sms_webhook_url else None
     email = EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender, timeout=10.0)
     store = EpisodeStore(pool, sms_enabled=sms is not None)
     matcher = PeerMatcher(pool)
     notifier = Notifier(pool, email, sms, settings.public_url, metrics)
+    sender = CareCommunicationSender(pool, medcom or transport_from_settings(settings, http))
     return [
         store.commit_episode,
         matcher.reserve_peer,
         matcher.release_peer,
         notifier.deliver_notification,
         notifier.mark_delivery_failed,
+        sender.send_care_communication,
+        sender.finish_care_communication,
     ]
 
 
@@ -74,14 +84,15 @@ def build_worker(
     max_cached_workflows: int,
     workflow_task_slots: int = WORKFLOW_TASK_SLOTS,
 ) -> Worker:
-    """The worker for EpisodeWorkflow; the sticky cache is bounded so memory stays flat, and
-    so are the workflow tasks run at once (see Settings.workflow_task_slots)."""
+    """The worker for EpisodeWorkflow and its CareCommunication deliveries; the sticky
+    cache is bounded so memory stays flat, and so are the workflow tasks run at once (see
+    Settings.workflow_task_slots)."""
     if not compile_workflow_modules():
         log.warning("workflow modules not compiled; every new workflow compiles them again")
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EpisodeWorkflow],
+        workflows=[EpisodeWorkflow, CareCommunicationDelivery],
         activities=activities,
         max_cached_workflows=max_cached_workflows,
         max_concurrent_workflow_tasks=workflow_task_slots,

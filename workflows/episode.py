@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.matching import PeerMatcher
+    from schemas.care_communication import CareCommunicationKind
     from schemas.episode import (
         TERMINAL_PHASES,
         EpisodeOutcome,
@@ -24,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         HandOver,
         HandOverResult,
         ManualMatch,
+        NetworkMeetingBooked,
         ReviewDecision,
         Task,
         TaskDecision,
@@ -70,6 +73,7 @@ class EpisodeWorkflow:
     @workflow.run
     async def run(self, start: EpisodeStart) -> EpisodeOutcome:
         background = self.machinery.start()
+        background.append(asyncio.create_task(self.tell_municipality()))
         if start.state is None:
             facts.record_referral(self.record)
         self.record.touch()
@@ -283,8 +287,57 @@ class EpisodeWorkflow:
             for service in facts.SERVICE_GOALS:
                 if facts.may_share_with(self.state, service):
                     record.notify(record.caseworker(service), Template.CLOSING_SUMMARY)
+            await self._send_closing_summary()
         reason = "completed" if self.state.outcome else "closed without outcome questionnaire"
         await self._finish(Phase.CLOSED, reason)
+
+    async def tell_municipality(self) -> None:
+        """Beside the process: the municipality gets a MedCom CareCommunication when the
+        citizen is discharged (once, as soon as the discharge and the consent to share with
+        it are both known) and for each network meeting booked."""
+        while True:
+            await workflow.wait_condition(lambda: self._news_for_municipality() is not None)
+            news = self._news_for_municipality()
+            if news is None or not workflow.patched(patches.CARE_COMMUNICATION_OUT):
+                return
+            self.machinery.send_to_municipality(*news)
+
+    def _news_for_municipality(self) -> tuple[CareCommunicationKind, str, datetime] | None:
+        """What the municipality has not been told yet: (kind, subject, when it happened)."""
+        state = self.state
+        if state.phase in TERMINAL_PHASES or not facts.may_share_with(state, "social_services"):
+            return None
+        told = state.municipality_messages
+        if state.discharged_at is not None and "discharge" not in told:
+            return CareCommunicationKind.DISCHARGE, "discharge", state.discharged_at
+        for task in self.record.tasks_of(TaskKind.NETWORK_MEETING, open_only=False):
+            booked = isinstance(task.result, NetworkMeetingBooked)
+            subject = f"network_meeting:{task.task_id}"
+            if booked and task.decided_at is not None and subject not in told:
+                return CareCommunicationKind.NETWORK_MEETING, subject, task.decided_at
+        return None
+
+    async def _send_closing_summary(self) -> None:
+        """The closing summary goes to the municipality by MedCom too (with the consent to
+        share with it); the episode stays open until it is delivered, and while a coordinator
+        sees to one that was not."""
+        state = self.state
+        if not facts.may_share_with(state, "social_services"):
+            return
+        if "closing_summary" in state.municipality_messages:
+            return
+        if not workflow.patched(patches.CARE_COMMUNICATION_OUT):
+            return
+        kind = CareCommunicationKind.CLOSING_SUMMARY
+        self.machinery.send_to_municipality(kind, "closing_summary", workflow.now())
+        await self.wait(
+            lambda: (
+                self.machinery.to_municipality == 0
+                and not self.record.tasks_of(TaskKind.MEDCOM_UNDELIVERED)
+            ),
+            within=CLOSING_GIVE_UP,
+            summary="closing summary delivered",
+        )
 
     # ------------------------------------------------------------------ steps in detail
 

@@ -8,20 +8,38 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.care_communication.sender import NO_TRANSPORT, NOT_SENT_REASONS
     from activities.episode_store import EpisodeStore
     from activities.notifications import Notifier
+    from schemas.care_communication import (
+        CareCommunicationKind,
+        DeliveryOutcome,
+        DeliveryStatus,
+        OutgoingCareCommunication,
+        delivery_workflow_id,
+    )
     from schemas.commit import EpisodeCommit
     from schemas.commit_refusal import CommitRefusal
+    from schemas.episode import TERMINAL_PHASES
     from schemas.notifications import Notification, Template
     from schemas.people import SYSTEM
     from schemas.tasks import TaskKind
     from workflows import commit_refusals, ladder, patches, projections
     from workflows.calls import DATABASE_CALL, DELIVERY
+    from workflows.care_communication import CareCommunicationDelivery
     from workflows.record import EpisodeRecord
     from workflows.timings import ESCALATION_DUE
+
+
+# Why a CareCommunication did not reach the municipality (codes of the reason catalog).
+UNDELIVERED_REASON = {
+    DeliveryStatus.REJECTED: "rejected by the municipality",
+    DeliveryStatus.UNANSWERED: "no acknowledgement",
+    DeliveryStatus.UNDELIVERABLE: "refused by the transport",
+}
 
 
 class Interrupted(Exception):
@@ -36,6 +54,8 @@ class Machinery:
         self.committed_seq = record.state.commit_seq
         self.committing = False
         self.deliveries: set[asyncio.Task[None]] = set()
+        # CareCommunications to the municipality whose delivery has not ended yet.
+        self.to_municipality = 0
         # What the main loop waits for right now, and how often it has woken: lets an
         # update wait for the main loop's reaction before it answers.
         self.waiting_for: Callable[[], bool] | None = None
@@ -240,6 +260,86 @@ class Machinery:
                     due_in=ESCALATION_DUE,
                     template=Template.NOTIFICATION_FAILED,
                 )
+
+    # ------------------------------------------------------------------ MedCom out
+
+    def send_to_municipality(
+        self, kind: CareCommunicationKind, subject: str, occurred_at: datetime
+    ) -> None:
+        """Send the municipality a CareCommunication, delivered by a child workflow until
+        its Acknowledgement comes (settle and continue-as-new wait for it). `subject` names
+        what it is about ('discharge', 'network_meeting:<task id>', 'closing_summary') so
+        the same thing is never sent twice; the message carries ids only."""
+        record = self.record
+        record.state.municipality_messages.append(subject)
+        message = OutgoingCareCommunication(
+            message_id=record.new_id("cc"),
+            episode_id=record.episode_id,
+            kind=kind,
+            occurred_at=occurred_at,
+        )
+        record.audit(
+            SYSTEM,
+            "medcom.care_communication",
+            detail={"message_id": message.message_id, "kind": kind.value},
+        )
+        record.touch()
+        self.to_municipality += 1
+        job = asyncio.create_task(self._deliver_care_communication(message))
+        self.deliveries.add(job)
+        job.add_done_callback(self.deliveries.discard)
+
+    async def _deliver_care_communication(self, message: OutgoingCareCommunication) -> None:
+        try:
+            outcome = await workflow.execute_child_workflow(
+                CareCommunicationDelivery.run,
+                message,
+                id=delivery_workflow_id(message.message_id),
+                static_summary=f"CareCommunication {message.kind.value}",
+            )
+        except ChildWorkflowError:
+            # Terminated or failed by an operator: nobody knows whether it arrived.
+            outcome = DeliveryOutcome(
+                message_id=message.message_id,
+                kind=message.kind,
+                status=DeliveryStatus.UNANSWERED,
+                attempts=0,
+                reason="delivery stopped",
+            )
+        try:
+            self._care_communication_ended(outcome)
+        finally:
+            self.to_municipality -= 1
+
+    def _care_communication_ended(self, outcome: DeliveryOutcome) -> None:
+        """The timeline says how it went; a coordinator sees to one the municipality did
+        not receive (while the episode runs: an ended one has nobody left to decide it)."""
+        record = self.record
+        kind = outcome.kind.value
+        if outcome.status == DeliveryStatus.ACKNOWLEDGED:
+            record.timeline(
+                "medcom", "timeline.care_communication_acknowledged", params={"message": kind}
+            )
+            return
+        if outcome.status == DeliveryStatus.NOT_SENT and outcome.reason == NO_TRANSPORT:
+            return  # MedCom is switched off where this runs: nothing to say
+        if outcome.status == DeliveryStatus.NOT_SENT:
+            why = outcome.reason if outcome.reason in NOT_SENT_REASONS else "not sent"
+            record.timeline(
+                "medcom",
+                "timeline.care_communication_not_sent",
+                params={"message": kind, "reason": why},
+            )
+            return
+        record.timeline(
+            "medcom",
+            "timeline.care_communication_failed",
+            params={"message": kind, "reason": UNDELIVERED_REASON[outcome.status]},
+        )
+        if record.state.phase not in TERMINAL_PHASES:
+            record.add_task(
+                TaskKind.MEDCOM_UNDELIVERED, record.coordinator(), due_in=ESCALATION_DUE
+            )
 
     # ------------------------------------------------------------------ deadlines
 

@@ -41,3 +41,10 @@ def follow_up_clock_due(state: EpisodeState, offset: timedelta) -> datetime:
     `offset` in the current period."""
     assert state.follow_up_started_at is not None
     return state.follow_up_started_at + offset + timedelta(seconds=state.paused_for)
+
+
+# A CareCommunication is sent again when no Acknowledgement has come this long after it was
+# handed over (MedCom: the receiver acknowledges within minutes; an hour is generous).
+ACKNOWLEDGEMENT_DUE = timedelta(hours=1)
+# After a transient-error Acknowledgement, the same message goes again this much later.
+RETRANSMIT_AFTER = timedelta(minutes=5)

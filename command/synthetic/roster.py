@@ -38,6 +38,23 @@ class Roster:
     caseworkers: dict[str, str] = field(default_factory=dict)
     # The ward's SOR code: a MedCom sender and what system tokens are bound to.
     ward_sor: str = ""
+    # EAN/GLN location numbers (valid GS1 check digits) and the municipality's SOR code: the
+    # addresses of a CareCommunication from the ward to the municipality.
+    ward_ean: str = ""
+    municipality_sor: str = ""
+    municipality_ean: str = ""
+
+
+def gln(first_twelve: str) -> str:
+    """A GLN (EAN location number): the 12 digits and their GS1 check digit."""
+    assert len(first_twelve) == 12 and first_twelve.isdigit()
+    weighted = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first_twelve))
+    return first_twelve + str((10 - weighted % 10) % 10)
+
+
+def _random_gln() -> str:
+    """A made-up Danish GLN (prefix 579)."""
+    return gln(f"579{secrets.randbelow(10**9):09d}")
 
 
 async def make_roster(
@@ -64,6 +81,9 @@ async def make_roster(
         ward_nurse=f"nurse-{key}",
         caseworkers={s: f"cw-{key}-{s}" for s in SERVICES},
         ward_sor=str(10**14 + secrets.randbelow(9 * 10**14)),
+        ward_ean=_random_gln(),
+        municipality_sor=str(10**14 + secrets.randbelow(9 * 10**14)),
+        municipality_ean=_random_gln(),
     )
     staff = [
         StaffRow(user_id=roster.coordinator, role="coordinator", display_name="Test coordinator"),
@@ -101,6 +121,9 @@ async def make_roster(
             municipality_code=code,
             ward_id=ward,
             ward_sor=roster.ward_sor,
+            ward_ean=roster.ward_ean,
+            municipality_sor=roster.municipality_sor,
+            municipality_ean=roster.municipality_ean,
         )
         await add_staff(conn, org, staff)
         await add_peers(conn, org, peer_rows)
