@@ -9,6 +9,7 @@ import click
 
 from command.cli.bench import bench
 from command.cli.manage import demo, erase, migrate, token
+from command.cli.medcom import medcom_pickup
 from command.cli.serve import api, codec_server, dev, dev_server, worker
 from command.process import exit_quietly
 
@@ -39,7 +40,19 @@ def cli() -> None:
     """Each command reads the settings itself when it runs, so `--help` needs none."""
 
 
-for _command in (dev, worker, migrate, demo, dev_server, api, codec_server, token, erase, bench):
+for _command in (
+    dev,
+    worker,
+    migrate,
+    demo,
+    dev_server,
+    api,
+    codec_server,
+    medcom_pickup,
+    token,
+    erase,
+    bench,
+):
     cli.add_command(_command)
 
 
