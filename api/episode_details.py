@@ -11,6 +11,7 @@ from pydantic import Field
 from api.caseworker_view import CaseworkerView, caseworker_view
 from api.episode_notes import NoteOut, notes_out
 from api.errors import ApiError
+from api.municipality_replies import KIND, ReplyOut, replies_out
 from api.principal import Principal
 from api.scoping import may_see_citizen, may_see_episode
 from db import episode_queries
@@ -41,6 +42,16 @@ class TimelineOut(Frozen):
         description="The line's key in the timeline catalog (null for lines written before).",
     )
     params: dict[str, str] = Field(default_factory=dict, description="The line's params.")
+    topic: str | None = Field(
+        default=None,
+        description="A municipality reply's topic, to those who may read what it wrote.",
+    )
+    text: str | None = Field(
+        default=None, description="A municipality reply's text, to those who may read it."
+    )
+    attachments: int | None = Field(
+        default=None, description="How many files a municipality reply came with (not shown)."
+    )
 
 
 class EpisodeTaskOut(Frozen):
@@ -87,25 +98,47 @@ async def episode_for(
         notes = await notes_out(conn, principal, episode_id, row)
         tasks = await episode_queries.episode_tasks(conn, episode_id)
         timeline = await episode_queries.timeline(conn, episode_id)
+        replies = await replies_out(conn, principal, episode_id, row)
     return EpisodeOut.model_validate(
         {
             **row.model_dump(include=set(episode_queries.EpisodeSummary.model_fields)),
             "citizen": citizen,
             "goals": goals,
             "tasks": [EpisodeTaskOut.model_validate(t, from_attributes=True) for t in tasks],
-            "timeline": [
-                TimelineOut(
-                    at=e.at,
-                    kind=e.kind,
-                    actor=e.actor_role,
-                    summary=e.summary,
-                    text_key=e.text_key,
-                    params=e.params,
-                )
-                for e in timeline
-            ],
+            "timeline": sorted(
+                [
+                    *(
+                        TimelineOut(
+                            at=e.at,
+                            kind=e.kind,
+                            actor=e.actor_role,
+                            summary=e.summary,
+                            text_key=e.text_key,
+                            params=e.params,
+                        )
+                        for e in timeline
+                    ),
+                    *(_reply_line(r) for r in replies),
+                ],
+                key=lambda line: line.at,
+            ),
             "notes": notes,
         }
+    )
+
+
+def _reply_line(reply: ReplyOut) -> TimelineOut:
+    """The municipality's reply as a line of the timeline (written by nobody here)."""
+    return TimelineOut(
+        at=reply.at,
+        kind=KIND,
+        actor=None,
+        summary=reply.summary,
+        text_key=reply.text_key,
+        params=reply.params,
+        topic=reply.topic,
+        text=reply.text,
+        attachments=reply.attachments,
     )
 
 

@@ -476,6 +476,8 @@ class ReplyIntake:
                 )
                 log.warning("care communication refused for its sender", field=SENDER)
                 return fatal_error(sender_refused, raw)
+            if await medcom_replies.was_received(conn, reply.bundle_id, reply.message_header_id):
+                return _ok(reply)  # a repeat, also after the citizen's erasure
             about = await medcom_replies.addressees(conn, ours.episode_id)
             problem = self._misaddressed(reply, about)
             if problem is not None:
@@ -495,9 +497,7 @@ class ReplyIntake:
                 written_at=reply.written_at,
             )
         log.info("municipality reply received", repeat=not stored, kind=ours.kind)
-        return MedcomAcknowledgement(
-            outcome="ok", bundle_id=reply.bundle_id, message_header_id=reply.message_header_id
-        )
+        return _ok(reply)
 
     def _misaddressed(
         self, reply: MunicipalityReply, about: medcom_replies.Addressees
@@ -512,6 +512,12 @@ class ReplyIntake:
                 "not the citizen of the message replied to",
             )
         return None
+
+
+def _ok(reply: MunicipalityReply) -> MedcomAcknowledgement:
+    return MedcomAcknowledgement(
+        outcome="ok", bundle_id=reply.bundle_id, message_header_id=reply.message_header_id
+    )
 
 
 def _sender_refusal(

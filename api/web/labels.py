@@ -6,6 +6,7 @@ from api.reports.texts import REPORT_TEXTS
 from api.web.caseworker_texts import CASEWORKER_TEXTS
 from api.web.coordinator_texts import COORDINATOR_TEXTS
 from api.web.inbox_texts import INBOX_TEXTS
+from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
@@ -207,6 +208,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **COORDINATOR_TEXTS,
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,
+    **MEDCOM_REPLY_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.
@@ -239,10 +241,6 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "programme_review": ("Revurdering", "Programme review"),
         "concern": ("Bekymring", "Concern"),
         "notification_failed": ("Besked kunne ikke sendes", "Notification failed"),
-        "medcom_undelivered": (
-            "MedCom-besked til kommunen ikke modtaget",
-            "MedCom message to the municipality not received",
-        ),
         "commit_failed": ("Ændring kunne ikke gemmes", "A change could not be stored"),
         "outcome_questionnaire": ("Afsluttende spørgeskema", "Outcome questionnaire"),
         "debrief": ("Debriefing", "Debrief"),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from api.web import labels
+from api.web.medcom_reply_texts import REPLY_LINES, reply_line
 from schemas import timeline_texts
 
 
@@ -39,6 +40,8 @@ def line_text(entry: Line, lang: str) -> str:
     """The line in `lang`; the stored summary when it has no key, or one the catalog no
     longer has."""
     key = entry.text_key
+    if key in REPLY_LINES:
+        return reply_line(key, entry.params, lang)  # the municipality's reply (not a workflow's)
     if key is None or key not in timeline_texts.TIMELINE_TEXTS:
         return entry.summary
     try:
