@@ -241,6 +241,10 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "programme_review": ("Revurdering", "Programme review"),
         "concern": ("Bekymring", "Concern"),
         "notification_failed": ("Besked kunne ikke sendes", "Notification failed"),
+        "medcom_undelivered": (
+            "MedCom-besked til kommunen ikke modtaget",
+            "MedCom message to the municipality not received",
+        ),
         "commit_failed": ("Ændring kunne ikke gemmes", "A change could not be stored"),
         "outcome_questionnaire": ("Afsluttende spørgeskema", "Outcome questionnaire"),
         "debrief": ("Debriefing", "Debrief"),
