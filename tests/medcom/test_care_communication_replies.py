@@ -71,20 +71,17 @@ async def municipality_with_sor(db_pool: DatabasePool, roster: Roster) -> tuple[
     return sor, org
 
 
-async def scene(db_pool: DatabasePool, as_user: Caller, as_token: TokenCaller) -> Scene:  # noqa: F811
-    """An episode, the CareCommunication we sent its municipality (the outbox row as the
-    sender leaves it), and the municipality's gateway token."""
-    roster = await make_roster(db_pool, peers=1)
-    sor, org = await municipality_with_sor(db_pool, roster)
-    body = referral_body(roster)
-    cpr = body["payload"]["citizen"]["cpr"]
-    episode_id = await referred(await as_user(roster.ward_nurse), body)
-    message_id = f"{episode_id}-cc1"
+async def sent_message(
+    db_pool: DatabasePool, roster: Roster, episode_id: str, cpr: str, municipality_sor: str
+) -> BuiltBundle:
+    """The CareCommunication the episode sent its municipality, and its outbox row as the
+    sender leaves it."""
+    message_id = f"{episode_id}-cc9"  # not one the episode numbers its own messages with
     sent = build_care_communication(
         CareCommunicationContent(
             message_id=message_id,
             sender=Party(sor=roster.ward_sor, name="Psykiatrisk afsnit"),
-            receiver=Party(sor=sor, name="Testkommune"),
+            receiver=Party(sor=municipality_sor, name="Testkommune"),
             citizen=Citizen(cpr=cpr, family="Borger", given=("Testa",)),
             category="psychiatry-social-disability",
             topic="Udskrivning",
@@ -100,8 +97,20 @@ async def scene(db_pool: DatabasePool, as_user: Caller, as_token: TokenCaller) -
             kind="discharge",
             bundle_id=sent.bundle_id,
             message_header_id=sent.message_header_id,
-            receiver_sor=sor,
+            receiver_sor=municipality_sor,
         )
+    return sent
+
+
+async def scene(db_pool: DatabasePool, as_user: Caller, as_token: TokenCaller) -> Scene:  # noqa: F811
+    """An episode, the CareCommunication we sent its municipality (the outbox row as the
+    sender leaves it), and the municipality's gateway token."""
+    roster = await make_roster(db_pool, peers=1)
+    sor, org = await municipality_with_sor(db_pool, roster)
+    body = referral_body(roster)
+    cpr = body["payload"]["citizen"]["cpr"]
+    episode_id = await referred(await as_user(roster.ward_nurse), body)
+    sent = await sent_message(db_pool, roster, episode_id, cpr, sor)
     gateway = await as_token("medcom_gateway", organisations=[org])
     return Scene(roster, episode_id, cpr, sor, org, sent, gateway)
 
