@@ -123,19 +123,21 @@ async def remember_message(
     activity: str,
     refers_to_header: str | None,
     episode_id: str | None,
-    status: Literal["applied", "waiting", "unmatched", "collision"],
+    status: Literal["applied", "waiting", "collision"],
     sender_sor: str,
     episode_of_care: Sequence[str],
-    event_id: str | None,
+    event_id: str,
+    target_event_id: str | None,
     content_digest: str,
 ) -> None:
     """Keep the transmission once; a repeat of the same (Bundle.id, MessageHeader.id) changes
     nothing. 'waiting' means kept until a referral for the citizen starts an episode;
-    'unmatched' and 'collision' mean kept, not applied, and listed for an operator."""
+    'collision' means kept, not applied, and listed for an operator."""
     await conn.execute(
         "INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,"
         " refers_to_header, episode_id, status, sender_sor, episode_of_care, event_id,"
-        " content_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11)"
+        " target_event_id, content_digest)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12)"
         " ON CONFLICT DO NOTHING",
         bundle_id,
         message_header_id,
@@ -147,6 +149,7 @@ async def remember_message(
         sender_sor,
         list(episode_of_care),
         event_id,
+        target_event_id,
         content_digest,
     )
 
@@ -199,14 +202,27 @@ class MedcomAttention(Frozen):
 
 
 async def messages_needing_a_look(conn: PooledConnection, limit: int = 50) -> list[MedcomAttention]:
-    """The newest `limit` messages listed for an operator, newest first."""
+    """The newest `limit` messages listed for an operator and not resolved, newest first."""
     rows = await conn.fetch(
         "SELECT received_at, reason, bundle_id, message_header_id, sender_sor, activity,"
-        " refers_to_header FROM medcom_attention"
+        " refers_to_header FROM medcom_attention WHERE resolved_at IS NULL"
         " ORDER BY received_at DESC, attention_id LIMIT $1",
         limit,
     )
     return [MedcomAttention.model_validate(dict(r)) for r in rows]
+
+
+async def target_arrived(conn: PooledConnection, event_id: str) -> int:
+    """The message whose event is `event_id` has arrived: the revise/cancel messages that
+    were listed for correcting it before it was known are resolved; returns how many."""
+    resolved: str = await conn.execute(
+        "UPDATE medcom_attention a SET resolved_at = now() FROM medcom_messages m"
+        " WHERE a.reason = 'target_not_found' AND a.resolved_at IS NULL"
+        " AND m.bundle_id = a.bundle_id AND m.message_header_id = a.message_header_id"
+        " AND m.target_event_id = $1",
+        event_id,
+    )
+    return int(resolved.rsplit(" ", 1)[-1])
 
 
 async def ward_is_psychiatric(conn: PooledConnection, sor_code: str) -> bool | None:

@@ -17,8 +17,10 @@ silently:
 - a MessageHeader.id used before in another stay, or by another citizen, is a message of its
   own and applied to its own stay; used before in the same stay with other content, it is kept
   ('collision'), listed, not applied;
-- a `revise-*`/`cancel-*` whose earlier message is not known for its stay is kept
-  ('unmatched'), listed, and not applied to any other stay.
+- a `revise-*`/`cancel-*` whose earlier message is not known for its stay is listed for an
+  operator and handed on aimed at the id that message would get in this stay (the episode
+  keeps a correction whose fact has not arrived): it can never correct another stay's fact,
+  and when the message arrives the correction applies and the listing is resolved.
 An admission from a ward that is not psychiatric (its SOR code, the Encounter's serviceProvider
 first, else the sender) is applied with `psychiatric=False`.
 """
@@ -61,6 +63,7 @@ from db.medcom import (
     open_episodes_for_sender,
     received_transmission,
     remember_message,
+    target_arrived,
     ward_is_psychiatric,
 )
 from db.pool import DatabasePool
@@ -71,7 +74,7 @@ log = structlog.get_logger(__name__)
 
 _STORAGE_DOWN = (OSError, asyncpg.PostgresError)
 # A revise/cancel may point at a message that was applied or is kept for a referral; one that
-# was itself kept aside (unmatched, collision) has no event to correct.
+# was itself kept aside (a collision) has no event to correct.
 _TARGETS = frozenset({"applied", "waiting"})
 
 
@@ -90,13 +93,15 @@ class _Route(NamedTuple):
 
 class _Placed(NamedTuple):
     """A message's place in its stay: the citizen, its event id and digest, the event of the
-    earlier message a revise/cancel means, or why it is kept aside instead of applied."""
+    earlier message a revise/cancel means (`unmatched` when that message is not known for the
+    stay), a repeat, or a collision kept aside instead of applied."""
 
     citizen_id: str
     event_id: str
     digest: str
     target_event_id: str | None = None
-    aside: AttentionReason | None = None
+    unmatched: bool = False
+    collision: bool = False
     earlier_digest: str | None = None
     repeat: bool = False
 
@@ -174,7 +179,7 @@ class MedcomIntake:
             placed = await _place(conn, n)
             if placed.repeat:
                 return
-            if placed.aside is not None:
+            if placed.collision:
                 await _keep_aside(conn, n, placed)
                 return
             psychiatric = await _psychiatric(conn, n)
@@ -195,7 +200,7 @@ class MedcomIntake:
         ):
             for event in its_events:
                 await self.intake.deliver(event, episode_id, source="medcom")
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
             await _remember(conn, n, placed, newest, "applied")
 
     async def _park(
@@ -261,9 +266,7 @@ async def _place(conn: PooledConnection, n: HospitalNotification) -> _Placed:
     if any(m.content_digest == placed.digest for m in sent_before):
         return placed._replace(repeat=True)
     if sent_before:
-        return placed._replace(
-            aside="header_reused_in_stay", earlier_digest=sent_before[0].content_digest
-        )
+        return placed._replace(collision=True, earlier_digest=sent_before[0].content_digest)
     if n.earlier_message_header_id is None or not (
         n.activity.is_revision or n.activity.is_cancellation
     ):
@@ -273,7 +276,8 @@ async def _place(conn: PooledConnection, n: HospitalNotification) -> _Placed:
     )
     target = _the_earlier_message(tokens, earlier)
     if target is None:
-        return placed._replace(aside="target_not_found")
+        in_this_stay = event_id_for(stay_scope(n, citizen_id), n.earlier_message_header_id)
+        return placed._replace(target_event_id=in_this_stay, unmatched=True)
     return placed._replace(
         target_event_id=target.event_id or legacy_event_id(n.earlier_message_header_id)
     )
@@ -307,17 +311,12 @@ async def _psychiatric(conn: PooledConnection, n: HospitalNotification) -> bool:
 
 
 async def _keep_aside(conn: PooledConnection, n: HospitalNotification, placed: _Placed) -> None:
-    """Kept and listed for an operator, not applied (the sender is answered `ok`)."""
-    reason = placed.aside
-    if reason is None:  # pragma: no cover - only called for a message kept aside
-        raise ValueError("a message kept aside needs its reason")
+    """A collision in the stay: kept and listed for an operator, not applied (the sender is
+    answered `ok`)."""
     async with conn.transaction():
-        status: Literal["unmatched", "collision"] = (
-            "unmatched" if reason == "target_not_found" else "collision"
-        )
-        await _remember(conn, n, placed, None, status)
-        await _list(conn, n, reason, placed.digest, placed.earlier_digest)
-    log.warning("medcom message kept for an operator", reason=reason)
+        await _remember(conn, n, placed, None, "collision")
+        await _list(conn, n, "header_reused_in_stay", placed.digest, placed.earlier_digest)
+    log.warning("medcom message kept for an operator", reason="header_reused_in_stay")
 
 
 async def _list(
@@ -345,8 +344,11 @@ async def _remember(
     n: HospitalNotification,
     placed: _Placed,
     episode_id: str | None,
-    status: Literal["applied", "waiting", "unmatched", "collision"],
+    status: Literal["applied", "waiting", "collision"],
 ) -> None:
+    """Keep the transmission; one applied or kept for a referral resolves the listed
+    corrections that were waiting for it, and a correction of a message we do not have for
+    the stay is listed."""
     await remember_message(
         conn,
         bundle_id=n.bundle_id,
@@ -359,5 +361,13 @@ async def _remember(
         sender_sor=n.sender_sor,
         episode_of_care=episode_of_care_tokens(n.episode_of_care),
         event_id=placed.event_id,
+        target_event_id=placed.target_event_id,
         content_digest=placed.digest,
     )
+    if status == "collision":
+        return
+    if placed.unmatched:
+        await _list(conn, n, "target_not_found", placed.digest, None)
+        log.warning("medcom correction of a message not known for its stay")
+    if await target_arrived(conn, placed.event_id):
+        log.info("medcom corrections listed for an operator found their message")
