@@ -13,11 +13,26 @@ type `message` holding
   targeting the header, its agent us, and an entity (role `revision`) pointing to the received
   `MessageHeader/<id>` as the IG's examples do (that reference points outside this bundle, to the
   message acknowledged);
+- a copy of the received message's own (current) Provenance, the one whose target is the received
+  MessageHeader, as the IG's examples carry it: its id, target, times, activity and entities
+  (ids and codes only), its agent pointing to that sender's Organization here; its target and
+  entities point outside this bundle, to the received message and its history. A received
+  message without a readable current Provenance is answered without the copy;
 - a `MedComMessagingOrganization` for each side (its SOR and EAN/GLN identifiers and name, as the
   received message names them);
 - for `transient-error`/`fatal-error` a `MedComAcknowledgementOperationOutcome` with one issue per
   reason: severity `error`, code `structure` for a fatal error (the IG's fatal-error example) or
-  `transient` for a transient one, `diagnostics` the reason and `expression` its FHIR path.
+  `transient` for a transient one, `details.text` the reason and `expression` its FHIR path.
+  `details.coding` (MedCom's `medcom-acknowledgement-error-codes`) is added only where one of
+  its codes plainly fits the reason (`ISSUE_DETAILS`): the IG says the value set is "fairly
+  empty" and the list of codes is not yet agreed across sectors, so the text is what counts.
+
+Any received message is answered the same way (HospitalNotification, CareCommunication, ...):
+the entry point reads the raw message generically. An Acknowledgement itself is never
+acknowledged (`is_acknowledgement` tells one; the caller decides not to send an answer).
+
+Entries' fullUrls use our base (`FULL_URL_BASE`), never MedCom's example base; references are
+relative `Type/id` under it.
 
 Ids are uuid5 of the received Bundle.id, MessageHeader.id and the outcome, so the same answer to
 the same message is the same Bundle (a repeat gets the same acknowledgement); the timestamps are
@@ -50,6 +65,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from activities.care_communication.bundle import FULL_URL_BASE as _OUR_BASE
 from api.medcom.errors import redact
 from api.medcom.parse import SOR_ENDPOINT
 from schemas.fhir import FHIR_ID
@@ -78,8 +94,27 @@ PROFILES = {
     "Provenance": _MESSAGING_SD + "medcom-messaging-provenance",
     "Organization": _MESSAGING_SD + "medcom-messaging-organization",
 }
-FULL_URL_BASE = "https://medcomfhir.dk/ig/acknowledgement/"
-"""Base of the entries' fullUrl (as in the IG's examples); references are `Type/id` under it."""
+FULL_URL_BASE = _OUR_BASE
+"""Our base of the entries' fullUrl (not MedCom's example base); references are `Type/id`."""
+MESSAGE_DEFINITION = (
+    "http://medcomfhir.dk/ig/acknowledgement/medcom-acknowledgement-message-definition|2.0.0"
+)
+"""`MessageHeader.definition`, the pattern the AcknowledgementHeader profile (2.0.x) fixes."""
+ISSUE_DETAILS_SYSTEM = (
+    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-acknowledgement-error-codes"
+)
+ISSUE_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\.eventCoding: must be "), "MSG_RECEIVER_UNABLE_TO_RECEIVE_MSG_TYPE"),
+    (re.compile(r"addressed to another receiver"), "MSG_Receiver_Identifier_UNKNOWN"),
+    (re.compile(r"longer than [0-9]+ characters"), "MSG_Element_To_Long"),
+    (
+        re.compile(r"no coding from |needs a code from |activity code.* is not a "),
+        "MSG_CodeSystem_VALUE_UNKNOWN",
+    ),
+)
+"""A reason -> its `medcom-acknowledgement-error-codes` code, where one plainly fits."""
+TRANSIENT_DETAIL = "MSG_Mailbox_Out_Of_Operation"
+"""The code of a transient error (we cannot take the message now), as in the IG's example."""
 LOCAL_ENDPOINT = "urn:hverdagsbro:medcom-intake"
 """`source.endpoint` when no SOR code of ours is known (FHIR demands an endpoint)."""
 UNKNOWN_MESSAGE = "unknown"
@@ -93,6 +128,14 @@ _GLN = re.compile(r"[0-9]{13}")
 _PATH = re.compile(r"(Bundle(?:\.[A-Za-z]+|\[[^\]\s]{1,40}\])*): ")
 _ENTRY_OF_TYPE = re.compile(r"\.entry\[([A-Z][A-Za-z]+)\]")
 _MAX_NAME = 200
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_CODE = re.compile(r"[a-z]+(?:-[a-z]+){0,8}")
+_ENTITY_ROLES = ("revision", "removal", "source")
+# A segment's urn:uuid, or an EDIFACT/OIOXML letter id and location number joined by '#'.
+_ENTITY_VALUE = re.compile(r"[A-Za-z0-9:#.\-]{1,100}")
 
 Outcome = Literal["ok", "transient-error", "fatal-error"]
 
@@ -113,6 +156,20 @@ class _Received:
     source_endpoint: str | None = None
     sender: _Org | None = None
     receiver: _Org | None = None
+    provenance: _Provenance | None = None
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class _Provenance:
+    """The received message's current Provenance, as far as it is copied (ids and codes)."""
+
+    id: str
+    recorded: str
+    occurred: str | None
+    activity: tuple[str, ...]
+    agent: Literal["sender", "receiver"] | None
+    entities: tuple[dict[str, Any], ...]
 
 
 def _safe_id(value: object) -> str | None:
@@ -133,18 +190,31 @@ def _fingerprint(raw: object) -> str:
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
-def _organization(entries: Sequence[tuple[object, Mapping[str, Any]]], ref: object) -> _Org | None:
-    """The Organization a reference (`…Organization/<id>` or an entry's fullUrl) points to."""
+def _items(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _find(
+    entries: Sequence[tuple[object, Mapping[str, Any]]], ref: object, resource_type: str
+) -> Mapping[str, Any] | None:
+    """The `resource_type` entry a reference (`…Type/<id>` or an entry's fullUrl) points to."""
     if not isinstance(ref, Mapping) or not isinstance(ref.get("reference"), str):
         return None
     reference: str = ref["reference"]
     target = reference.rsplit("/", 2)
     for full_url, res in entries:
-        if res.get("resourceType") != "Organization":
+        if res.get("resourceType") != resource_type:
             continue
-        by_id = len(target) >= 2 and target[-2] == "Organization" and res.get("id") == target[-1]
-        if not by_id and full_url != reference:
-            continue
+        by_id = len(target) >= 2 and target[-2] == resource_type and res.get("id") == target[-1]
+        if by_id or full_url == reference:
+            return res
+    return None
+
+
+def _organization(entries: Sequence[tuple[object, Mapping[str, Any]]], ref: object) -> _Org | None:
+    """The Organization a reference (`…Organization/<id>` or an entry's fullUrl) points to."""
+    res = _find(entries, ref, "Organization")
+    if res is not None:
         ids = [i for i in res.get("identifier") or () if isinstance(i, Mapping)]
         sor = next((i.get("value") for i in ids if i.get("system") == SOR_SYSTEM), None)
         gln = next((i.get("value") for i in ids if i.get("system") == GLN_SYSTEM), None)
@@ -157,6 +227,92 @@ def _organization(entries: Sequence[tuple[object, Mapping[str, Any]]], ref: obje
             name=redact(name) if isinstance(name, str) and 0 < len(name) <= _MAX_NAME else None,
         )
     return None
+
+
+def _instant_text(value: object) -> str | None:
+    """A received FHIR dateTime, copied only when it is one (with seconds and an offset)."""
+    return value if isinstance(value, str) and _DATETIME.fullmatch(value) else None
+
+
+def _entity(entity: object) -> dict[str, Any] | None:
+    """A Provenance entity, as ids only: role and a `MessageHeader/<id>` or identifier value."""
+    if not isinstance(entity, Mapping) or entity.get("role") not in _ENTITY_ROLES:
+        return None
+    what = entity.get("what")
+    if not isinstance(what, Mapping):
+        return None
+    reference = what.get("reference")
+    if isinstance(reference, str):
+        header_id = (
+            reference.rsplit("MessageHeader/", 1)[-1] if "MessageHeader/" in reference else ""
+        )
+        if not _ID.fullmatch(header_id):
+            return None
+        return {"role": entity["role"], "what": {"reference": f"MessageHeader/{header_id}"}}
+    identifier = what.get("identifier")
+    value = identifier.get("value") if isinstance(identifier, Mapping) else None
+    if not isinstance(value, str) or not _ENTITY_VALUE.fullmatch(value) or redact(value) != value:
+        return None
+    return {"role": entity["role"], "what": {"identifier": {"value": value}}}
+
+
+def _current_provenance(
+    found: Sequence[tuple[object, Mapping[str, Any]]],
+    header: Mapping[str, Any],
+) -> _Provenance | None:
+    """The received message's Provenance whose target is its MessageHeader (exactly one)."""
+    current = [
+        res
+        for _, res in found
+        if res.get("resourceType") == "Provenance"
+        and any(_find(found, t, "MessageHeader") is header for t in _items(res.get("target")))
+    ]
+    if len(current) != 1:
+        return None
+    prov = current[0]
+    prov_id, recorded = _safe_id(prov.get("id")), _instant_text(prov.get("recorded"))
+    if prov_id is None or recorded is None:
+        return None
+    activity = prov.get("activity")
+    codings = activity.get("coding") if isinstance(activity, Mapping) else None
+    codes = tuple(
+        c["code"]
+        for c in (codings if isinstance(codings, list) else ())
+        if isinstance(c, Mapping)
+        and c.get("system") == ACTIVITY_SYSTEM
+        and isinstance(c.get("code"), str)
+        and _CODE.fullmatch(c["code"])
+    )
+    agents = prov.get("agent")
+    first = agents[0] if isinstance(agents, list) and agents else None
+    who = _find(found, first.get("who"), "Organization") if isinstance(first, Mapping) else None
+    sender = _find(found, header.get("sender"), "Organization")
+    destinations = header.get("destination")
+    receiver = (
+        _find(found, destinations[0].get("receiver"), "Organization")
+        if isinstance(destinations, list) and destinations and isinstance(destinations[0], Mapping)
+        else None
+    )
+    entities = prov.get("entity")
+    return _Provenance(
+        id=prov_id,
+        recorded=recorded,
+        occurred=_instant_text(prov.get("occurredDateTime")),
+        activity=codes,
+        agent="sender"
+        if who is not None and who is sender
+        else "receiver"
+        if who is not None and who is receiver
+        else None,
+        entities=tuple(
+            e for e in map(_entity, entities if isinstance(entities, list) else ()) if e
+        ),
+    )
+
+
+def is_acknowledgement(raw: object) -> bool:
+    """Whether a received message is itself an Acknowledgement (never acknowledged)."""
+    return _read(raw).event == ACKNOWLEDGEMENT_EVENT
 
 
 def _read(raw: object) -> _Received:
@@ -181,15 +337,25 @@ def _read(raw: object) -> _Received:
     source = header.get("source")
     destinations = header.get("destination")
     first = destinations[0] if isinstance(destinations, list) and destinations else None
+    header_id = _safe_id(header.get("id"))
+    event = header.get("eventCoding")
+    code = event.get("code") if isinstance(event, Mapping) else None
     return _Received(
         bundle_id=_safe_id(raw.get("id")),
-        header_id=_safe_id(header.get("id")),
+        header_id=header_id,
         source_endpoint=_sor_endpoint(source.get("endpoint"))
         if isinstance(source, Mapping)
         else None,
         sender=_organization(found, header.get("sender")),
         receiver=_organization(found, first.get("receiver"))
         if isinstance(first, Mapping)
+        else None,
+        provenance=_current_provenance(found, header) if header_id else None,
+        event=code
+        if isinstance(event, Mapping)
+        and event.get("system") == EVENT_SYSTEM
+        and isinstance(code, str)
+        and _CODE.fullmatch(code)
         else None,
     )
 
@@ -227,13 +393,50 @@ def _org_resource(org_id: str, org: _Org, role: str) -> dict[str, Any]:
     return resource
 
 
-def _issue(reason: str, code: str) -> dict[str, Any]:
+def _issue(reason: str, outcome: str) -> dict[str, Any]:
     text = redact(reason)
-    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": text}
+    detail = (
+        TRANSIENT_DETAIL
+        if outcome == "transient-error"
+        else next((code for pattern, code in ISSUE_DETAILS if pattern.search(text)), None)
+    )
+    details: dict[str, Any] = {"text": text}
+    if detail:
+        details = {"coding": [{"system": ISSUE_DETAILS_SYSTEM, "code": detail}], **details}
+    issue: dict[str, Any] = {"severity": "error", "code": ISSUE_CODE[outcome], "details": details}
     match = _PATH.match(text)
     if match:
         issue["expression"] = [_ENTRY_OF_TYPE.sub(r".entry.resource.ofType(\1)", match.group(1))]
     return issue
+
+
+def _copied_provenance(
+    copied: _Provenance, received_header_id: str, us_id: str | None, them_id: str | None
+) -> dict[str, Any]:
+    """The received message's current Provenance, ids and codes only, its agent mapped to the
+    Organization here (the received sender is the acknowledgement's receiver)."""
+    who_id = {"sender": them_id, "receiver": us_id}.get(copied.agent or "")
+    activity = copied.activity[0] if copied.activity else "unknown"
+    provenance: dict[str, Any] = {
+        "resourceType": "Provenance",
+        "id": copied.id,
+        "meta": {"profile": [PROFILES["Provenance"]]},
+        "text": _narrative(f"The acknowledged message ({activity}), as its sender recorded it"),
+        "target": [_ref("MessageHeader", received_header_id)],
+    }
+    if copied.occurred:
+        provenance["occurredDateTime"] = copied.occurred
+    provenance["recorded"] = copied.recorded
+    if copied.activity:
+        provenance["activity"] = {
+            "coding": [{"system": ACTIVITY_SYSTEM, "code": code} for code in copied.activity]
+        }
+    provenance["agent"] = [
+        {"who": _ref("Organization", who_id) if who_id else {"display": "sender of message"}}
+    ]
+    if copied.entities:
+        provenance["entity"] = [dict(e) for e in copied.entities]
+    return provenance
 
 
 def acknowledgement_bundle(
@@ -303,6 +506,7 @@ def acknowledgement_bundle(
         header["sender"] = _ref("Organization", us_id)
     header["source"] = {"endpoint": SOR_ENDPOINT + us.sor if us else LOCAL_ENDPOINT}
     header["response"] = response
+    header["definition"] = MESSAGE_DEFINITION
 
     provenance: dict[str, Any] = {
         "resourceType": "Provenance",
@@ -323,20 +527,22 @@ def acknowledgement_bundle(
         ]
 
     resources: list[dict[str, Any]] = [header, provenance]
+    copied = got.provenance if got.header_id and got.header_id == header_id_received else None
+    if copied is not None and copied.id not in {header_id, provenance_id}:
+        resources.append(_copied_provenance(copied, got.header_id or "", us_id, them_id))
     if us and us_id:
         resources.append(_org_resource(us_id, us, "Sender of the acknowledgement"))
     if them and them_id:
         resources.append(_org_resource(them_id, them, "Receiver of the acknowledgement"))
     if outcome_id:
         reasons = ack.reasons or [f"Bundle: {ack.outcome}"]
-        code = ISSUE_CODE[ack.outcome]
         resources.append(
             {
                 "resourceType": "OperationOutcome",
                 "id": outcome_id,
                 "meta": {"profile": [PROFILES["OperationOutcome"]]},
                 "text": _narrative(f"{len(reasons)} issue(s): {ack.outcome}"),
-                "issue": [_issue(r, code) for r in reasons],
+                "issue": [_issue(r, ack.outcome) for r in reasons],
             }
         )
     return {

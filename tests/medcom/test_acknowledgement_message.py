@@ -12,6 +12,12 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle as R4BBundle
 from pydantic import ValidationError
 
+from activities.care_communication.bundle import (
+    CareCommunicationContent,
+    Citizen,
+    Party,
+    build_care_communication,
+)
 from api.medcom import (
     MedcomError,
     acknowledgement,
@@ -25,9 +31,12 @@ from api.medcom.acknowledgement_bundle import (
     DESTINATION_USE_SYSTEM,
     DESTINATION_USE_URL,
     FULL_URL_BASE,
+    ISSUE_DETAILS_SYSTEM,
     MEDIA_TYPE,
+    MESSAGE_DEFINITION,
     PROFILES,
     acknowledgement_bundle,
+    is_acknowledgement,
     wants_fhir,
 )
 from api.medcom.parse import SOR_ENDPOINT
@@ -42,10 +51,19 @@ from schemas.medcom import (
 )
 from tests.api.conftest import TokenCaller, api_app, as_token  # noqa: F401 - the API setup
 from tests.api.test_medcom_api import URL, as_new_message, fresh_cpr, from_sender, with_cpr
-from tests.medcom.bundles import cpr_of, drop, example, header_id, resource
+from tests.medcom.bundles import (
+    CARE_DIR,
+    cpr_of,
+    current_provenance,
+    drop,
+    example,
+    header_id,
+    resource,
+)
 
 RECEIVED_AT = datetime(2026, 3, 2, 10, 15, 30, 250000, tzinfo=UTC)
 ADMISSION = "a5e5"
+DISCHARGE = "f4aa"  # a follow-up: its Provenance revises the admission's MessageHeader
 
 
 def _org_sor(bundle: dict[str, Any], ref: dict[str, Any]) -> str:
@@ -81,9 +99,11 @@ def _references(node: object, path: str = "") -> Iterator[tuple[str, dict[str, A
             yield from _references(item, path)
 
 
-def _received(outcome: str) -> tuple[dict[str, Any], MedcomAcknowledgement]:
+def _received(
+    outcome: str, prefix: str = ADMISSION
+) -> tuple[dict[str, Any], MedcomAcknowledgement]:
     """A received message and what we answer it, for each outcome."""
-    bundle = example(ADMISSION)
+    bundle = example(prefix)
     if outcome == "ok":
         return bundle, acknowledgement(parse_hospital_notification(bundle), bundle)
     if outcome == "transient-error":
@@ -94,6 +114,29 @@ def _received(outcome: str) -> tuple[dict[str, Any], MedcomAcknowledgement]:
     except MedcomError as err:
         return bundle, fatal_error(err, bundle)
     raise AssertionError("the broken example was accepted")
+
+
+def _resolve_or_none(ack: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any] | None:
+    found = [e for e in ack["entry"] if e["fullUrl"] == FULL_URL_BASE + ref["reference"]]
+    return found[0]["resource"] if found else None
+
+
+def _targeting(ack: dict[str, Any], message_header_id: str) -> list[dict[str, Any]]:
+    return [
+        p
+        for p in _resources(ack, "Provenance")
+        if p["target"] == [{"reference": f"MessageHeader/{message_header_id}"}]
+    ]
+
+
+def _own_provenance(ack: dict[str, Any]) -> dict[str, Any]:
+    (own,) = _targeting(ack, _resources(ack, "MessageHeader")[0]["id"])
+    return own
+
+
+def _copied_provenance(ack: dict[str, Any], received_header_id: str) -> dict[str, Any]:
+    (copy,) = _targeting(ack, received_header_id)
+    return copy
 
 
 def assert_r4(ack: dict[str, Any]) -> None:
@@ -153,7 +196,9 @@ def test_the_acknowledgement_has_what_the_profiles_require(outcome: str) -> None
     assert header["response"]["identifier"] == received_header["id"] == ack.message_header_id
     assert header["response"]["code"] == outcome
 
-    (provenance,) = _resources(bundle, "Provenance")
+    assert header["definition"] == MESSAGE_DEFINITION
+
+    provenance = _own_provenance(bundle)
     assert _resolve(bundle, provenance["target"][0]) is header
     assert provenance["activity"]["coding"] == [
         {"system": ACTIVITY_SYSTEM, "code": ACKNOWLEDGEMENT_ACTIVITY}
@@ -163,12 +208,20 @@ def test_the_acknowledgement_has_what_the_profiles_require(outcome: str) -> None
     assert provenance["entity"] == [
         {"role": "revision", "what": {"reference": f"MessageHeader/{received_header['id']}"}}
     ]
+    # Next to it, the received message's own Provenance (target: its MessageHeader).
+    copy = _copied_provenance(bundle, received_header["id"])
+    original = current_provenance(received)
+    assert copy["id"] == original["id"]
+    assert copy["meta"]["profile"] == [PROFILES["Provenance"]]
+    for element in ("occurredDateTime", "recorded", "activity"):
+        assert copy[element] == original[element]
+    assert _resolve(bundle, copy["agent"][0]["who"]) is receiver, "its agent: who sent it"
 
     outcomes = _resources(bundle, "OperationOutcome")
     if outcome == "ok":
         assert outcomes == []
         assert "details" not in header["response"]
-        assert len(bundle["entry"]) == 4
+        assert len(bundle["entry"]) == 5
     else:
         (operation_outcome,) = outcomes
         assert _resolve(bundle, header["response"]["details"]) is operation_outcome
@@ -176,26 +229,41 @@ def test_the_acknowledgement_has_what_the_profiles_require(outcome: str) -> None
         for issue, reason in zip(operation_outcome["issue"], ack.reasons, strict=True):
             assert issue["severity"] == "error"
             assert issue["code"] == ("structure" if outcome == "fatal-error" else "transient")
-            assert issue["diagnostics"] == reason
+            assert issue["details"]["text"] == reason
+    if outcome == "transient-error":
+        (issue,) = outcomes[0]["issue"]
+        assert issue["details"]["coding"] == [
+            {"system": ISSUE_DETAILS_SYSTEM, "code": "MSG_Mailbox_Out_Of_Operation"}
+        ]
     if outcome == "fatal-error":
         first = outcomes[0]["issue"][0]
         assert first["expression"] == ["Bundle.entry.resource.ofType(Encounter).period.start"]
-        assert first["diagnostics"].startswith("Bundle.entry[Encounter].period.start: ")
+        assert first["details"]["text"].startswith("Bundle.entry[Encounter].period.start: ")
+        assert "coding" not in first["details"], "no MedCom code fits a missing start"
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
-def test_every_reference_inside_resolves_and_only_the_acknowledged_message_is_outside(
-    outcome: str,
+@pytest.mark.parametrize("prefix", [ADMISSION, DISCHARGE])
+def test_every_reference_inside_resolves_and_only_the_acknowledged_messages_are_outside(
+    outcome: str, prefix: str
 ) -> None:
-    received, ack = _received(outcome)
+    received, ack = _received(outcome, prefix)
     bundle = acknowledgement_bundle(ack, received, RECEIVED_AT)
     outside = []
     for path, ref in _references(bundle):
-        if path == ".entry.resource.entity.what":
+        inner = path in (".entry.resource.entity.what", ".entry.resource.target")
+        if inner and _resolve_or_none(bundle, ref) is None:
             outside.append(ref["reference"])
             continue
         _resolve(bundle, ref)
-    assert outside == [f"MessageHeader/{header_id(received)}"]
+    earlier = [
+        e["what"]["reference"]
+        for e in current_provenance(received).get("entity", [])
+        if "reference" in e["what"]
+    ]
+    # The received message (ours and the copy point to it) and what it revises, nothing else.
+    assert sorted(outside) == sorted([f"MessageHeader/{header_id(received)}"] * 2 + earlier)
+    assert (prefix == DISCHARGE) == bool(earlier)
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
@@ -285,6 +353,133 @@ def test_a_message_without_its_sender_organisation_is_answered_at_its_source() -
     assert destination["endpoint"] == resource(received, "MessageHeader")["source"]["endpoint"]
     assert "receiver" not in destination
     assert header["response"]["identifier"] == header_id(received)
+
+
+def _care_communications() -> dict[str, dict[str, Any]]:
+    """A received CareCommunication: MedCom's reply example and one as we build them."""
+    reply = json.loads(
+        (CARE_DIR / "Bundle-b56549f7-ed10-422d-8088-f7222b686e46.json").read_text("utf-8")
+    )
+    ours = build_care_communication(
+        CareCommunicationContent(
+            message_id="ep-6a1b2c3d4e5f-cc1",
+            sender=Party(sor="265161000016000", ean="5790000209354", name="Psykiatrisk afsnit"),
+            receiver=Party(sor="953741000016009", ean="5790001348120", name="Herlev Kommune"),
+            citizen=Citizen(cpr="0102851234", family="Hansen", given=("Anne",)),
+            category="discharge",
+            topic="Udskrivelse",
+            text="Anne er udskrevet.",
+            written_at=datetime(2026, 12, 3, 14, 30, 5, tzinfo=UTC),
+            author_role="Koordinator",
+        )
+    ).body
+    return {"medcom-reply": reply, "ours-new": ours}
+
+
+@pytest.mark.parametrize("name", ["medcom-reply", "ours-new"])
+def test_a_care_communication_is_acknowledged_the_same_way(name: str) -> None:
+    received = _care_communications()[name]
+    received_header = resource(received, "MessageHeader")
+    ack = MedcomAcknowledgement(
+        outcome="ok", bundle_id=received["id"], message_header_id=received_header["id"]
+    )
+    bundle = acknowledgement_bundle(ack, received, RECEIVED_AT)
+    assert_r4(bundle)
+    (header,) = _resources(bundle, "MessageHeader")
+    assert header["response"] == {"identifier": received_header["id"], "code": "ok"}
+    assert header["destination"][0]["endpoint"] == received_header["source"]["endpoint"]
+    assert header["source"]["endpoint"] == received_header["destination"][0]["endpoint"]
+    # The copy carries the received current Provenance's entities: the segments it added and,
+    # for a reply, the message it answers.
+    copy = _copied_provenance(bundle, received_header["id"])
+    original = current_provenance(received)
+    assert copy["entity"] == original["entity"]
+    assert copy["activity"] == original["activity"]
+    receiver = _resolve(bundle, header["destination"][0]["receiver"])
+    assert _resolve(bundle, copy["agent"][0]["who"]) is receiver
+    for entry in bundle["entry"]:
+        assert entry["fullUrl"].startswith(FULL_URL_BASE)
+        assert "medcomfhir.dk/ig/" not in entry["fullUrl"]
+    text = json.dumps(bundle)
+    assert cpr_of(received) not in text
+    patient = resource(received, "Patient")
+    for part in [patient["name"][0]["family"], *patient["name"][0].get("given", [])]:
+        assert part not in text
+    texts = [
+        p["contentString"]
+        for p in resource(received, "Communication")["payload"]
+        if "contentString" in p
+    ]
+    assert texts and all(t[:20] not in text for t in texts)
+    assert not is_acknowledgement(received)
+    assert is_acknowledgement(bundle), "an Acknowledgement is told, so it is never answered"
+
+
+def test_what_is_copied_of_the_received_provenance_is_ids_and_codes_only() -> None:
+    received = example(DISCHARGE)
+    cpr = cpr_of(received)
+    original = current_provenance(received)
+    original["agent"][0]["who"]["display"] = "Overlæge Jensen"
+    original["reason"] = [{"text": "Hansen blev udskrevet"}]
+    original["entity"].append({"role": "source", "what": {"identifier": {"value": cpr}}})
+    original["entity"].append({"role": "derivation", "what": {"reference": "Patient/x"}})
+    ack = acknowledgement(parse_hospital_notification(received), received)
+    bundle = acknowledgement_bundle(ack, received, RECEIVED_AT)
+    assert_r4(bundle)
+    copy = _copied_provenance(bundle, header_id(received))
+    assert copy["entity"] == original["entity"][:1], "only the revision of the admission"
+    assert "reason" not in copy
+    text = json.dumps(bundle)
+    for secret in (cpr, "Jensen", "Hansen"):
+        assert secret not in text
+
+
+def test_without_a_readable_current_provenance_there_is_no_copy() -> None:
+    received = example(ADMISSION)
+    current_provenance(received)["recorded"] = "yesterday"
+    ack = transient_error("storage unavailable", received)
+    bundle = acknowledgement_bundle(ack, received, RECEIVED_AT)
+    assert_r4(bundle)
+    assert _targeting(bundle, header_id(received)) == []
+    assert len(_resources(bundle, "Provenance")) == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [
+        (
+            "Bundle.entry[MessageHeader].eventCoding: must be "
+            "medcom-messaging-eventCodes#care-communication-message",
+            "MSG_RECEIVER_UNABLE_TO_RECEIVE_MSG_TYPE",
+        ),
+        (
+            "Bundle.entry[MessageHeader].destination[0].receiver: "
+            "the reply is addressed to another receiver",
+            "MSG_Receiver_Identifier_UNKNOWN",
+        ),
+        (
+            "Bundle.entry[Communication].payload: longer than 20000 characters",
+            "MSG_Element_To_Long",
+        ),
+        (
+            "Bundle.entry[Communication].category: "
+            "needs a code from medcom-careCommunication-categoryCodes",
+            "MSG_CodeSystem_VALUE_UNKNOWN",
+        ),
+        ("Bundle: not a JSON document", None),
+    ],
+)
+def test_issue_details_carry_a_medcom_code_where_one_fits(reason: str, code: str | None) -> None:
+    field, why = reason.split(": ", 1)
+    received = example(ADMISSION)
+    ack = fatal_error(MedcomError(field, why), received)
+    (outcome,) = _resources(acknowledgement_bundle(ack, received, RECEIVED_AT), "OperationOutcome")
+    (issue,) = outcome["issue"]
+    assert issue["details"]["text"] == reason
+    if code is None:
+        assert "coding" not in issue["details"]
+    else:
+        assert issue["details"]["coding"] == [{"system": ISSUE_DETAILS_SYSTEM, "code": code}]
 
 
 def test_accept_header() -> None:
