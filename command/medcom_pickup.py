@@ -36,8 +36,9 @@ import contextlib
 import json
 import os
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,11 @@ import structlog
 from activities.medcom_transport.directory import DONE, FAILED, IN, OUT, write_atomically
 from api.medcom import MedcomError, fatal_error
 from api.medcom.acknowledgement_bundle import acknowledgement_bundle
+from db.access import create_token
+from db.pages import organisations
+from db.pool import DatabasePool, create_pool
+from hverdagsbro.dev_secrets import refuse_in_production
+from hverdagsbro.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -103,16 +109,26 @@ class MedcomPickup:
     and which sends the pick-up's token). `our_sor` addresses the fatal-error acknowledgements
     we write ourselves when the message names no receiver."""
 
-    def __init__(self, root: Path, api: httpx.AsyncClient, *, our_sor: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        api: httpx.AsyncClient,
+        *,
+        our_sor: str | None = None,
+        before_delivery: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.root = root
         self.api = api
         self.our_sor = our_sor
+        self.before_delivery = before_delivery
 
     async def run_once(self) -> PickupRound:
         """One round over the files now in in/, in name order."""
         result = PickupRound()
         inbox = self.root / IN
         names = sorted(await asyncio.to_thread(_message_files, inbox))
+        if names and self.before_delivery is not None:
+            await self.before_delivery()
         for index, path in enumerate(names):
             try:
                 moved_to = await self._deliver(path)
@@ -135,7 +151,9 @@ class MedcomPickup:
             try:
                 await self.run_once()
             except OSError as err:
-                log.error("medcom pick-up could not read its folder", errno=err.errno)
+                log.error("medcom pick-up could not use its folder", errno=err.errno)
+            except Exception as err:  # the next round tries again; the type only, no content
+                log.error("medcom pick-up round failed", error=type(err).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
@@ -241,3 +259,76 @@ def api_url(configured: str | None, host: str, port: int) -> str:
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def our_sor(settings: Settings) -> str | None:
+    """The SOR code our own fatal-error acknowledgements come from, when we receive for one."""
+    codes = [c.strip() for c in settings.medcom_receivers.split(",") if c.strip()]
+    return codes[0] if len(codes) == 1 else None
+
+
+DEV_TOKEN_TTL = timedelta(days=1)
+
+
+class _DevelopmentToken:
+    """The development stack's own gateway token: made when first needed, bound to every
+    organisation in the roster, and made afresh when the roster has new organisations (the
+    demo's arrive after the stack starts; a fresh token, since the API trusts a token's
+    bindings for a few seconds after it last looked), so dev messages round-trip without
+    configuring a token. Each lives a day."""
+
+    def __init__(self, pool: DatabasePool, client: httpx.AsyncClient) -> None:
+        self.pool = pool
+        self.client = client
+        self.token_id: str | None = None
+        self.bound: frozenset[str] = frozenset()
+        self.made_at = datetime.min.replace(tzinfo=UTC)
+
+    async def refresh(self) -> None:
+        async with self.pool.acquire() as conn:
+            everyone = frozenset(o.organisation_id for o in await organisations(conn))
+            fresh = datetime.now(UTC) - self.made_at < DEV_TOKEN_TTL / 2
+            if self.token_id is not None and everyone <= self.bound and fresh:
+                return
+            self.token_id, secret = await create_token(
+                conn,
+                name="development MedCom pick-up",
+                role="medcom_gateway",
+                ttl=DEV_TOKEN_TTL,
+                organisations=sorted(everyone),
+            )
+        self.bound = everyone
+        self.made_at = datetime.now(UTC)
+        self.client.headers["Authorization"] = f"Bearer {secret}"
+
+
+async def serve_medcom_pickup(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
+    """The development stack's pick-up (`hverdagsbro dev`, directory transport): with
+    HVERDAGSBRO_MEDCOM_PICKUP_TOKEN if set, else with a development token of its own."""
+    if settings.medcom_directory is None:
+        return
+    refuse_in_production(
+        settings,
+        "the development stack's MedCom pick-up",
+        remedy="run `hverdagsbro medcom-pickup` with HVERDAGSBRO_MEDCOM_PICKUP_TOKEN",
+    )
+    base = api_url(settings.medcom_pickup_api_url, settings.api_host, settings.api_port)
+    async with httpx.AsyncClient(base_url=base) as client:
+        if settings.medcom_pickup_token is not None:
+            secret = settings.medcom_pickup_token.get_secret_value()
+            client.headers["Authorization"] = f"Bearer {secret}"
+            pickup = MedcomPickup(settings.medcom_directory, client, our_sor=our_sor(settings))
+            await pickup.run(stop, settings.medcom_pickup_interval)
+            return
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
+        try:
+            token = _DevelopmentToken(pool, client)
+            pickup = MedcomPickup(
+                settings.medcom_directory,
+                client,
+                our_sor=our_sor(settings),
+                before_delivery=token.refresh,
+            )
+            await pickup.run(stop, settings.medcom_pickup_interval)
+        finally:
+            await pool.close()

@@ -26,7 +26,7 @@ from hverdagsbro.settings import Settings
 async def medcom_pickup(settings: Settings, once: bool) -> int:
     import httpx
 
-    from command.medcom_pickup import MedcomPickup, api_url
+    from command.medcom_pickup import MedcomPickup, api_url, our_sor
 
     if settings.medcom_directory is None:
         raise CommandError(
@@ -43,7 +43,7 @@ async def medcom_pickup(settings: Settings, once: bool) -> int:
     async with httpx.AsyncClient(
         base_url=base, headers={"Authorization": f"Bearer {token}"}
     ) as client:
-        pickup = MedcomPickup(settings.medcom_directory, client, our_sor=_our_sor(settings))
+        pickup = MedcomPickup(settings.medcom_directory, client, our_sor=our_sor(settings))
         if once:
             done = await pickup.run_once()
             click.echo(
@@ -60,8 +60,3 @@ async def medcom_pickup(settings: Settings, once: bool) -> int:
             await pickup.run(stop, settings.medcom_pickup_interval)
     click.echo("MedCom pick-up stopped.")
     return 0
-
-
-def _our_sor(settings: Settings) -> str | None:
-    codes = [c.strip() for c in settings.medcom_receivers.split(",") if c.strip()]
-    return codes[0] if len(codes) == 1 else None

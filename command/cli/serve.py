@@ -95,6 +95,14 @@ def _print_ready(settings: Settings) -> None:
                 f"  Metrics       {metrics}:{settings.metrics_port}/metrics (ours), "
                 f"{metrics}:{settings.sdk_metrics_port}/metrics (Temporal SDK)",
                 f"  State         {settings.data_dir}   (stop, then delete it to start afresh)",
+                *(
+                    [
+                        f"  MedCom        files in {settings.medcom_directory} "
+                        "(out/: sent; in/: picked up and delivered to the API)"
+                    ]
+                    if settings.medcom_transport == "directory"
+                    else []
+                ),
                 "  Try it        run `.venv/bin/hverdagsbro demo` in another terminal",
                 "Press Ctrl-C to stop.",
                 "",
@@ -113,6 +121,14 @@ async def _serve(settings: Settings, database_url: str, stop: asyncio.Event) -> 
         asyncio.create_task(serve_api(settings, database_url, stop), name="web/API"),
         asyncio.create_task(serve_codec(settings, database_url, stop), name="codec server"),
     ]
+    if settings.medcom_transport == "directory":
+        from command.medcom_pickup import serve_medcom_pickup
+
+        services.append(
+            asyncio.create_task(
+                serve_medcom_pickup(settings, database_url, stop), name="MedCom pick-up"
+            )
+        )
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({*services, stopping}, return_when=asyncio.FIRST_COMPLETED)
     stop.set()

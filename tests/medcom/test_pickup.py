@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from command.cli import cli
-from command.medcom_pickup import MedcomPickup, api_url
+from command.medcom_pickup import MedcomPickup, _DevelopmentToken, api_url
 from command.synthetic.roster import make_roster
 from db.pool import DatabasePool
 from tests.api.conftest import TokenCaller, api_app, as_token  # noqa: F401 - the API setup
@@ -90,13 +90,16 @@ async def test_a_file_posted_again_after_a_crash_gives_the_same_acknowledgement_
     pickup = MedcomPickup(tmp_path, client)
     drop(tmp_path, bundle)
     await pickup.run_once()
-    first = {n: (tmp_path / "out" / n).read_bytes() for n in names(tmp_path / "out")}
+    (first,) = acknowledgements(tmp_path)
 
     drop(tmp_path, bundle)  # as if the move had not happened
     again = await pickup.run_once()
 
     assert again.done == [f"{bundle['id']}.json"]
-    assert {n: (tmp_path / "out" / n).read_bytes() for n in names(tmp_path / "out")} == first
+    (second,) = acknowledgements(tmp_path)  # the same file, written again
+    assert second["id"] == first["id"]
+    assert header_of(second)["id"] == header_of(first)["id"]
+    assert header_of(second)["response"] == header_of(first)["response"]
     assert names(tmp_path / "done") == [f"{bundle['id']}.json"]
 
 
@@ -226,6 +229,39 @@ async def test_a_refused_token_leaves_the_files_waiting(
 
     assert done.stopped == "http 401"
     assert names(tmp_path / "in") == [path.name]
+
+
+async def test_the_development_stack_makes_its_own_token_for_whoever_is_in_the_roster(
+    tmp_path: Path,
+    api_app: Any,  # noqa: F811
+    db_pool: DatabasePool,
+) -> None:
+    """`hverdagsbro dev` needs no configured token: its pick-up makes one and binds it to
+    every organisation, also to one added after the stack started (the demo's)."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api_app), base_url="http://test"
+    ) as client:
+        token = _DevelopmentToken(db_pool, client)
+        pickup = MedcomPickup(tmp_path, client, before_delivery=token.refresh)
+        assert (await pickup.run_once()).done == []  # nothing in in/: no token made
+        assert token.token_id is None
+
+        first = drop(
+            tmp_path, admission((await make_roster(db_pool, peers=0)).ward_sor, fresh_cpr())
+        )
+        assert (await pickup.run_once()).done == [first.name]
+        made = token.token_id
+        assert made is not None
+
+        ward = (await make_roster(db_pool, peers=0)).ward_sor
+        later = drop(tmp_path, admission(ward, fresh_cpr()))
+        assert (await pickup.run_once()).done == [later.name]
+        newer = token.token_id
+        assert newer != made, "a new organisation: a new token"
+        again = drop(tmp_path, admission(ward, fresh_cpr()))
+        assert (await pickup.run_once()).done == [again.name]
+        assert token.token_id == newer, "no new organisation: the same token"
+    assert len(acknowledgements(tmp_path)) == 3
 
 
 def test_the_api_url_defaults_to_the_local_api() -> None:
