@@ -7,6 +7,7 @@ from api.web.caseworker_texts import CASEWORKER_TEXTS
 from api.web.coordinator_texts import COORDINATOR_TEXTS
 from api.web.inbox_texts import INBOX_TEXTS
 from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
+from api.web.medcom_texts import MEDCOM_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
@@ -209,6 +210,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,
+    **MEDCOM_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.

@@ -1,5 +1,5 @@
-"""The operator's page: the Temporal UI, episode counts by phase and episodes whose commit was
-refused (ids only, no personal data)."""
+"""The operator's page: the Temporal UI, episode counts by phase, episodes whose commit was
+refused and received MedCom messages needing a look (ids and codes only, no personal data)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from api.principal import Principal, TokenRole
 from api.web.guard import PageRoute, page_user
 from api.web.role_page import role_page
 from db import pages
+from db.medcom import messages_needing_a_look
 from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -26,6 +27,7 @@ async def operator_page(
     async with pool.acquire() as conn:
         counts = await pages.phase_counts(conn)
         refused = await pages.refused_commits(conn)
+        medcom = await messages_needing_a_look(conn)
     host = request.url.hostname or "127.0.0.1"
     temporal_ui = f"http://{host}:{settings.temporal_ui_port}"
     return role_page(
@@ -38,5 +40,6 @@ async def operator_page(
             "workflows": f"{temporal_ui}/namespaces/{settings.temporal_namespace}/workflows",
             "counts": counts,
             "refused": refused,
+            "medcom": medcom,
         },
     )
