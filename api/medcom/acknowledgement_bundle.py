@@ -65,7 +65,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from activities.care_communication.bundle import FULL_URL_BASE as _OUR_BASE
+from activities.care_communication.bundle import (
+    DESTINATION_USE_SYSTEM as DESTINATION_USE_SYSTEM,
+)
+from activities.care_communication.bundle import DESTINATION_USE_URL as DESTINATION_USE_URL
+from activities.care_communication.bundle import FULL_URL_BASE as FULL_URL_BASE
 from api.medcom.errors import redact
 from api.medcom.parse import SOR_ENDPOINT
 from schemas.fhir import FHIR_ID
@@ -79,12 +83,6 @@ from schemas.medcom import (
 
 ACKNOWLEDGEMENT_EVENT = "acknowledgement-message"
 ACKNOWLEDGEMENT_ACTIVITY = "acknowledgement"
-DESTINATION_USE_URL = (
-    "http://medcomfhir.dk/ig/messaging/StructureDefinition/medcom-messaging-destinationUseExtension"
-)
-DESTINATION_USE_SYSTEM = (
-    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-destinationUse"
-)
 _ACK_SD = "http://medcomfhir.dk/ig/acknowledgement/StructureDefinition/"
 _MESSAGING_SD = "http://medcomfhir.dk/ig/messaging/StructureDefinition/"
 PROFILES = {
@@ -94,8 +92,6 @@ PROFILES = {
     "Provenance": _MESSAGING_SD + "medcom-messaging-provenance",
     "Organization": _MESSAGING_SD + "medcom-messaging-organization",
 }
-FULL_URL_BASE = _OUR_BASE
-"""Our base of the entries' fullUrl (not MedCom's example base); references are `Type/id`."""
 MESSAGE_DEFINITION = (
     "http://medcomfhir.dk/ig/acknowledgement/medcom-acknowledgement-message-definition|2.0.0"
 )
