@@ -6,6 +6,7 @@ municipality we wrote to, or is malformed; its text goes with the citizen."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import secrets
 import uuid
@@ -30,7 +31,8 @@ from db.medcom_replies import episode_replies
 from db.pool import DatabasePool
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller, TokenCaller, api_app, as_token, as_user  # noqa: F401
-from tests.api.steps import referred
+from tests.api.steps import matched, referred, shown
+from tests.conftest import eventually
 from tests.medcom.fake_municipality import reply_to
 
 URL = "/api/medcom/care-communications"
@@ -364,3 +366,24 @@ async def test_erasing_the_citizen_erases_what_the_municipality_wrote(
     assert again.status_code == 200, "a repeat is still recognised by its ids"
     async with db_pool.acquire() as conn:
         assert len(await episode_replies(conn, s.episode_id)) == 1
+
+
+async def test_the_assigned_peer_reads_the_reply_as_they_read_notes(
+    db_pool: DatabasePool,
+    as_user: Caller,  # noqa: F811
+    as_token: TokenCaller,  # noqa: F811
+) -> None:
+    roster = await make_roster(db_pool, peers=1)
+    sor, org = await municipality_with_sor(db_pool, roster)
+    body = referral_body(roster)
+    peer = await as_user(roster.peers[0])
+    episode_id = await matched(await as_user(roster.ward_nurse), peer, body)
+    await eventually(functools.partial(shown, peer, episode_id))
+    sent = await sent_message(db_pool, roster, episode_id, body["payload"]["citizen"]["cpr"], sor)
+    gateway = await as_token("medcom_gateway", organisations=[org])
+    assert (await gateway.post(URL, json=reply_to(sent.body, REPLY))).status_code == 200
+
+    (line,) = await timeline_of(peer, episode_id)
+    assert line["text"] == REPLY
+    reads = await audit_actions(db_pool, episode_id, "read.medcom_replies")
+    assert [r["actor_role"] for r in reads] == ["peer"]
