@@ -205,9 +205,18 @@ def _somatic(
 ) -> bool:
     """An admission to (or discharge from) a ward outside psychiatry, kept apart from the
     psychiatric course. Ward staff record psychiatric facts; MedCom intake marks those of
-    a somatic ward by its SOR code."""
-    if not isinstance(event, Admitted | Discharged) or event.payload.psychiatric:
+    a somatic ward by its SOR code. A discharge that came unmarked (stored before intake
+    marked discharges) ends the somatic stay when the citizen was out of psychiatry."""
+    if not isinstance(event, Admitted | Discharged):
         return False
+    if event.payload.psychiatric:
+        unmarked_end = (
+            isinstance(event, Discharged)
+            and event.payload.setting == CareSetting.INPATIENT
+            and hospital_course.ends_somatic_stay(record.state.hospital, event.occurred_at)
+        )
+        if not unmarked_end:
+            return False
     return record.runtime.patched(patches.SOMATIC_ADMISSION_KEPT)
 
 

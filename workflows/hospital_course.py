@@ -56,6 +56,16 @@ def in_somatic_stay(records: list[HospitalRecord], *, pausing_only: bool = False
     return bool(facts) and facts[-1].fact == HospitalFact.ADMITTED
 
 
+def ends_somatic_stay(records: list[HospitalRecord], at: datetime) -> bool:
+    """An inpatient discharge at `at` not marked as somatic ends the somatic stay when the
+    citizen was out of the psychiatric ward but in a somatic stay then (a discharge from
+    the psychiatric ward while out of it would mean nothing)."""
+    before = [r for r in records if r.occurred_at <= at]
+    psychiatric = _inpatient_facts(before)
+    out = bool(psychiatric) and psychiatric[-1].fact == HospitalFact.DISCHARGED
+    return out and in_somatic_stay(before)
+
+
 def is_admitted(records: list[HospitalRecord]) -> bool:
     """True while the latest psychiatric inpatient fact in time is an admission, or while a
     somatic stay the programme pauses for lasts.

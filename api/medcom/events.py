@@ -128,8 +128,8 @@ def to_episode_events(
     A `revise-*`/`cancel-*` needs `target_event_id`, the event of the earlier message in the
     same stay. Death (`Patient.deceasedBoolean`) wins over the activity code, which MORS leaves
     unchanged: only `Deceased` is produced. A cancellation is timed at `Provenance.recorded`;
-    every other event at its clinical time (Encounter period or leave period). An admission to
-    a ward that is not psychiatric carries `psychiatric=False`."""
+    every other event at its clinical time (Encounter period or leave period). An admission to,
+    or a discharge from, a ward that is not psychiatric carries `psychiatric=False`."""
     if n.deceased:
         return [Deceased(event_id=event_id, occurred_at=n.period_end or n.recorded_at, actor=actor)]
     activity = n.activity
@@ -157,12 +157,12 @@ def to_episode_events(
             )
         ]
     when = _clinical_time(n)
-    setting = AdmittedPayload(setting=activity.setting)
+    # The discharge from a somatic ward is marked too: it must not end the psychiatric stay.
+    stay = AdmittedPayload(setting=activity.setting, psychiatric=psychiatric)
     if activity in {ActivityCode.ADMIT_INPATIENT, ActivityCode.ADMIT_EMERGENCY}:
-        admission = AdmittedPayload(setting=activity.setting, psychiatric=psychiatric)
-        return [Admitted(event_id=event_id, occurred_at=when, actor=actor, payload=admission)]
+        return [Admitted(event_id=event_id, occurred_at=when, actor=actor, payload=stay)]
     if activity in {ActivityCode.DISCHARGE_INPATIENT_HOME, ActivityCode.DISCHARGE_EMERGENCY_HOME}:
-        return [Discharged(event_id=event_id, occurred_at=when, actor=actor, payload=setting)]
+        return [Discharged(event_id=event_id, occurred_at=when, actor=actor, payload=stay)]
     if activity is ActivityCode.START_LEAVE_INPATIENT:
         return [LeaveStarted(event_id=event_id, occurred_at=when, actor=actor)]
     return [LeaveEnded(event_id=event_id, occurred_at=when, actor=actor)]
