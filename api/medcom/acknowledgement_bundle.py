@@ -8,7 +8,7 @@ type `message` holding
   receiver), the single `destination` (use `primary`, no carbon copy) is the received message's
   sender; `response.identifier` is the received `MessageHeader.id`, `response.code` the outcome
   (`ok` | `transient-error` | `fatal-error`) and, for an error, `response.details` points to the
-  OperationOutcome;
+  OperationOutcome; `definition` the pattern the published header profile (2.0.x) fixes;
 - a `MedComMessagingProvenance` with activity `acknowledgement` (`medcom-messaging-activityCodes`),
   targeting the header, its agent us, and an entity (role `revision`) pointing to the received
   `MessageHeader/<id>` as the IG's examples do (that reference points outside this bundle, to the
@@ -37,8 +37,8 @@ relative `Type/id` under it.
 Ids are uuid5 of the received Bundle.id, MessageHeader.id and the outcome, so the same answer to
 the same message is the same Bundle (a repeat gets the same acknowledgement); the timestamps are
 the receive time. The acknowledgement never carries the patient: nothing of the received message
-is copied but ids, SOR/GLN codes, organisation names and SOR endpoints, and every text passes
-`redact`.
+is copied but ids, SOR/GLN codes, organisation names, SOR endpoints and its Provenance's times
+and activity codes, and every text passes `redact`.
 
 A message too broken to read gets what the IG still allows, and leaves out what cannot be known:
 - no readable MessageHeader.id: `response.identifier` is the received Bundle.id (as the IG's own
