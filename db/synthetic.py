@@ -36,9 +36,11 @@ async def add_partnership(
     ward_ean: str | None = None,
     municipality_sor: str | None = None,
     municipality_ean: str | None = None,
+    municipality_organisation_id: str | None = None,
 ) -> None:
     """Partnership p-<key> with one NGO, its ward (with its SOR and EAN codes) and a
-    municipality (with its SOR and EAN codes; kept as it is if it exists)."""
+    municipality (with its SOR and EAN codes and, when given, its own organisation, outside
+    the partnership, which its MedCom tokens are bound to; kept as it is if it exists)."""
     await conn.execute(
         "INSERT INTO partnerships (partnership_id, name) VALUES ($1, $2)",
         f"p-{key}",
@@ -51,11 +53,19 @@ async def add_partnership(
         f"Org {key}",
         f"p-{key}",
     )
+    if municipality_organisation_id is not None:
+        await conn.execute(
+            "INSERT INTO organisations (organisation_id, name, kind)"
+            " VALUES ($1, $2, 'municipality') ON CONFLICT DO NOTHING",
+            municipality_organisation_id,
+            f"Kommune {municipality_code}",
+        )
     await conn.execute(
-        "INSERT INTO municipalities (municipality_code, name, sor_code, ean)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO municipalities (municipality_code, name, organisation_id, sor_code, ean)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         municipality_code,
         f"Kommune {municipality_code}",
+        municipality_organisation_id,
         municipality_sor,
         municipality_ean,
     )

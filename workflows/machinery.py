@@ -285,11 +285,17 @@ class Machinery:
         )
         record.touch()
         self.to_municipality += 1
-        job = asyncio.create_task(self._deliver_care_communication(message))
+        # The message is built from the read model: it goes once the commit that holds what
+        # it tells about (the discharge, the consent, the booking) is stored.
+        stored = record.state.commit_seq + 1
+        job = asyncio.create_task(self._deliver_care_communication(message, stored))
         self.deliveries.add(job)
         job.add_done_callback(self.deliveries.discard)
 
-    async def _deliver_care_communication(self, message: OutgoingCareCommunication) -> None:
+    async def _deliver_care_communication(
+        self, message: OutgoingCareCommunication, stored: int
+    ) -> None:
+        await workflow.wait_condition(lambda: self.committed_seq >= stored)
         try:
             outcome = await workflow.execute_child_workflow(
                 CareCommunicationDelivery.run,

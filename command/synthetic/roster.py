@@ -43,11 +43,14 @@ class Roster:
     ward_ean: str = ""
     municipality_sor: str = ""
     municipality_ean: str = ""
+    # The municipality's own organisation (its MedCom gateway's tokens are bound to it).
+    municipality_organisation_id: str = ""
 
 
 def gln(first_twelve: str) -> str:
     """A GLN (EAN location number): the 12 digits and their GS1 check digit."""
-    assert len(first_twelve) == 12 and first_twelve.isdigit()
+    assert len(first_twelve) == 12
+    assert first_twelve.isdigit()
     weighted = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first_twelve))
     return first_twelve + str((10 - weighted % 10) % 10)
 
@@ -84,6 +87,7 @@ async def make_roster(
         ward_ean=_random_gln(),
         municipality_sor=str(10**14 + secrets.randbelow(9 * 10**14)),
         municipality_ean=_random_gln(),
+        municipality_organisation_id=f"kommune-{key}",
     )
     staff = [
         StaffRow(user_id=roster.coordinator, role="coordinator", display_name="Test coordinator"),
@@ -124,6 +128,7 @@ async def make_roster(
             ward_ean=roster.ward_ean,
             municipality_sor=roster.municipality_sor,
             municipality_ean=roster.municipality_ean,
+            municipality_organisation_id=roster.municipality_organisation_id,
         )
         await add_staff(conn, org, staff)
         await add_peers(conn, org, peer_rows)
