@@ -21,7 +21,13 @@ from db.pool import DatabasePool
 from tests.api.conftest import TokenCaller, api_app, as_token  # noqa: F401 - the API setup
 from tests.api.test_medcom_api import as_new_message, fresh_cpr, from_sender, with_cpr
 from tests.medcom.bundles import _load, example_files, short_name
-from tests.medcom.fake_municipality import FakeMunicipality, acknowledgement_for, header_of
+from tests.medcom.fake_municipality import (
+    FakeMunicipality,
+    acknowledgement_for,
+    header_of,
+    post_to,
+)
+from tests.medcom.test_transport import CARE_COMMUNICATIONS, NEW_MESSAGE
 
 ACK_EVENT = "acknowledgement-message"
 
@@ -156,12 +162,7 @@ async def test_an_acknowledgement_is_never_acknowledged(
     """The fake municipality's acknowledgement of a message we never sent: refused by the
     API, moved to failed/, and nothing is written to out/ for it."""
     client, _ = gateway
-    never_sent = json.loads(
-        (
-            Path("/work/shared/medcom/carecommunication") / "Bundle-3dcb5618-3055-406a-9034-"
-            "1b8fc8de0fea.json"
-        ).read_text()
-    )
+    never_sent = json.loads((CARE_COMMUNICATIONS / NEW_MESSAGE).read_text())
     ack = acknowledgement_for(never_sent, "ok")
     drop(tmp_path, ack)
 
@@ -177,12 +178,7 @@ async def test_the_fakes_directory_acknowledgement_is_picked_up_and_posted(
     """The fake municipality writes its acknowledgement into in/; the pick-up takes it from
     there to the acknowledgements endpoint (which refuses one for a message we never sent)."""
     client, _ = gateway
-    never_sent = json.loads(
-        (
-            Path("/work/shared/medcom/carecommunication") / "Bundle-3dcb5618-3055-406a-9034-"
-            "1b8fc8de0fea.json"
-        ).read_text()
-    )
+    never_sent = json.loads((CARE_COMMUNICATIONS / NEW_MESSAGE).read_text())
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / f"{never_sent['id']}.json").write_text(json.dumps(never_sent))
     fake = FakeMunicipality("negative", directory=tmp_path)
@@ -262,6 +258,20 @@ async def test_the_development_stack_makes_its_own_token_for_whoever_is_in_the_r
         assert (await pickup.run_once()).done == [again.name]
         assert token.token_id == newer, "no new organisation: the same token"
     assert len(acknowledgements(tmp_path)) == 3
+
+
+async def test_the_fakes_acknowledgement_posted_to_the_api_fails_settle_when_refused(
+    gateway: tuple[httpx.AsyncClient, str],
+) -> None:
+    """`post_to` wires the fake's HTTP acknowledgements to our API; one the API refuses (for
+    a message we never sent) surfaces in the test's `settle()`."""
+    client, _ = gateway
+    never_sent = json.loads((CARE_COMMUNICATIONS / NEW_MESSAGE).read_text())
+    fake = FakeMunicipality(on_acknowledgement=post_to(client, "/api/medcom/acknowledgements"))
+    fake.take(never_sent)
+    with pytest.raises(AssertionError, match="the API answered 4"):
+        await fake.settle()
+    assert len(fake.acknowledgements) == 1
 
 
 def test_the_api_url_defaults_to_the_local_api() -> None:
