@@ -30,7 +30,7 @@ from tests.medcom.fake_municipality import (
     reply_to,
 )
 
-CARE_COMMUNICATIONS = Path("/work/shared/medcom/carecommunication")
+CARE_COMMUNICATIONS = Path(__file__).parent / "examples" / "carecommunication"
 # The standalone new message of MedCom's public examples.
 NEW_MESSAGE = "Bundle-3dcb5618-3055-406a-9034-1b8fc8de0fea.json"
 
