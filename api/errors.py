@@ -164,16 +164,26 @@ def _describe(schema: dict[str, Any]) -> None:
             if "422" in responses:
                 responses["422"] = {"description": "Invalid input", "content": _json("ErrorOut")}
             responses["default"] = {"description": _REFUSED, "content": _json("ErrorOut")}
-            if path.startswith("/api/medcom/"):
-                _describe_medcom(operation)
+            if path in _MEDCOM_BODIES:
+                _describe_medcom(operation, path)
     for unused in ("HTTPValidationError", "ValidationError"):
         models.pop(unused, None)
 
 
-def _describe_medcom(operation: dict[str, Any]) -> None:
+# What each MedCom endpoint takes; all but Acknowledgements are answered with an outcome
+# (Acknowledgements are never acknowledged: they get a receipt or an ErrorOut).
+_MEDCOM_BODIES = {
+    "/api/medcom/hospital-notifications": "a MedCom HospitalNotification",
+    "/api/medcom/care-communications": "a MedCom CareCommunication (a reply to ours)",
+    "/api/medcom/acknowledgements": "a MedCom Acknowledgement of a message we sent",
+}
+_NOT_ACKNOWLEDGED = frozenset({"/api/medcom/acknowledgements"})
+
+
+def _describe_medcom(operation: dict[str, Any], path: str) -> None:
     bundle = {
         "type": "object",
-        "description": "A FHIR R4 message Bundle: a MedCom HospitalNotification.",
+        "description": f"A FHIR R4 message Bundle: {_MEDCOM_BODIES[path]}.",
     }
     operation["requestBody"] = {
         "required": True,
@@ -182,6 +192,8 @@ def _describe_medcom(operation: dict[str, Any]) -> None:
             "application/json": {"schema": bundle},
         },
     }
+    if path in _NOT_ACKNOWLEDGED:
+        return
     responses = operation["responses"]
     for status, meaning in (
         ("200", "ok: taken (or a repeated transmission, which changes nothing)"),
