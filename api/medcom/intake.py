@@ -21,8 +21,8 @@ silently:
   operator and handed on aimed at the id that message would get in this stay (the episode
   keeps a correction whose fact has not arrived): it can never correct another stay's fact,
   and when the message arrives the correction applies and the listing is resolved.
-An admission from a ward that is not psychiatric (its SOR code, the Encounter's serviceProvider
-first, else the sender) is applied with `psychiatric=False`.
+An admission to, or a discharge from, a ward that is not psychiatric (its SOR code: the
+Encounter's serviceProvider first, else the sender) is applied with `psychiatric=False`.
 """
 
 from __future__ import annotations
