@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.care_communication.content import danish_date
 from activities.medcom_transport.http import HttpTransport
 from api.app import create_app
 from command.synthetic.driver import EpisodeDriver, start
@@ -319,3 +321,60 @@ async def test_without_consent_to_share_nothing_is_sent_to_the_municipality(
     async with db_pool.acquire() as conn:
         assert await medcom_outbox.for_episode(conn, sent.driver.id) == []
     assert len(municipality.received) == before
+
+
+async def test_a_whole_episode_sends_the_meeting_invitation_discharge_and_closing_summary(
+    own_env: WorkflowEnvironment,
+    db_pool: DatabasePool,
+    municipality: FakeMunicipality,
+    citizen_episode: Callable[..., Awaitable[Sent]],
+) -> None:
+    sent = await citizen_episode("positive")
+    driver = sent.driver
+    await driver.prepare()  # books the network meeting, three days ahead
+    meeting_on = (await driver.now()).date() + timedelta(days=3)
+    await driver.discharge()
+    await driver.first_contact()
+    await driver.phase(Phase.FOLLOW_UP)
+    await driver.follow_up_to_the_end()
+    outcome = await driver.close_out()  # the closing summary is delivered before it closes
+    assert outcome.final_phase == Phase.CLOSED
+    async with db_pool.acquire() as conn:
+        messages = await medcom_outbox.for_episode(conn, driver.id)
+    assert [(m.kind, m.status) for m in messages] == [
+        ("network_meeting", "acknowledged"),
+        ("discharge", "acknowledged"),
+        ("closing_summary", "acknowledged"),
+    ]
+    said: dict[str, tuple[str, str, str]] = {}
+    for message in messages:
+        (bundle,) = _received_by(municipality, message)
+        assert problems(bundle) == []
+        communication = next(
+            e["resource"]
+            for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "Communication"
+        )
+        said[message.kind] = (
+            communication["category"][0]["coding"][0]["code"],
+            communication["topic"]["text"],
+            communication["payload"][0]["contentString"],
+        )
+    category, topic, text = said["network_meeting"]
+    assert (category, topic) == ("carecoordination", "Invitation til netværksmøde")
+    assert f"Dato: {danish_date(meeting_on)}" in text
+    category, topic, text = said["closing_summary"]
+    assert (category, topic) == ("psychiatry-social-disability", "Afslutning af forløb")
+    assert "Håb (1-10) ved start og slut: 3 og 7" in text
+    # The citizen's job goal is the jobcenter's, and the closing note is not the municipality's.
+    assert "Find work" not in text
+    assert "Went well" not in text
+    async with db_pool.acquire() as conn:
+        rows = await episode_queries.timeline(conn, driver.id)
+    assert sorted(
+        r.summary for r in rows if r.text_key == "timeline.care_communication_acknowledged"
+    ) == [
+        "The municipality has received the closing summary message",
+        "The municipality has received the discharge message",
+        "The municipality has received the network meeting message",
+    ]
