@@ -59,6 +59,8 @@ _ACK = "http://medcomfhir.dk/ig/acknowledgement/StructureDefinition/"
 _MESSAGING = "http://medcomfhir.dk/ig/messaging/StructureDefinition/"
 _CC = "http://medcomfhir.dk/ig/carecommunication/StructureDefinition/"
 _CORE = "http://medcomfhir.dk/ig/core/StructureDefinition/"
+SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
+SOR_ENDPOINT = "https://sor2.sum.dsdn.dk/#id="
 ACK_BASE = "https://medcomfhir.dk/ig/acknowledgement/"
 CC_BASE = "https://medcomfhir.dk/ig/carecommunication/"
 CC_DEFINITION = (
@@ -206,12 +208,19 @@ def acknowledgement_for(
     }
 
 
+def _sor_endpoint(organization: Json) -> str | None:
+    for identifier in organization.get("identifier", []):
+        if identifier.get("system") == SOR_SYSTEM and isinstance(identifier.get("value"), str):
+            return f"{SOR_ENDPOINT}{identifier['value']}"
+    return None
+
+
 def reply_to(received: Json, text: str) -> Json:
     """The municipality's reply to a received CareCommunication (SENDING.md section 8): new
     Bundle/MessageHeader/Communication/Provenance ids, the same thread id
     (Communication.identifier), every earlier segment and one new text segment, the earlier
     Provenances and a current one (reply-message, revision → the received header), sent by
-    the received message's receiver to its sender."""
+    the received message's receiver to its sender (addressed by its SOR code)."""
     header = header_of(received)
     destination = header["destination"][0]
     us_ref = destination["receiver"]["reference"]
@@ -265,7 +274,8 @@ def reply_to(received: Json, text: str) -> Json:
                         "valueCoding": {"system": DESTINATION_USE_SYSTEM, "code": "primary"},
                     }
                 ],
-                "endpoint": header["source"]["endpoint"],
+                "endpoint": _sor_endpoint(_by_reference(received, them_ref))
+                or header["source"]["endpoint"],
                 "receiver": {"reference": f"Organization/{them_id}"},
             }
         ],

@@ -21,6 +21,7 @@ from activities.medcom_transport.factory import transport_from_settings
 from activities.medcom_transport.http import HttpTransport
 from activities.medcom_transport.port import OutgoingBundle, TransportError
 from hverdagsbro.settings import Settings
+from tests.medcom.care_communication_profile import MEDCOM_DEVIATIONS, OUR_RULES, problems
 from tests.medcom.fake_municipality import (
     EVENT_SYSTEM,
     TOKEN,
@@ -430,6 +431,20 @@ def test_the_fakes_reply_continues_the_thread_back_to_the_sender() -> None:
     present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in reply["entry"]}
     outside = {r for r in references - present if r.startswith("MessageHeader/")}
     assert references - present == outside  # only history links point outside the bundle
+
+
+@pytest.mark.parametrize(
+    "path", sorted(CARE_COMMUNICATIONS.glob("Bundle-*.json")), ids=lambda p: p.name[7:15]
+)
+def test_the_fakes_reply_to_every_public_example_is_a_well_formed_care_communication(
+    path: Path,
+) -> None:
+    """Checked by the independent CareCommunication checker; the only problems left are
+    what the reply carries over from MedCom's example (its CPR in narratives, its own
+    documented deviations)."""
+    reply = reply_to(json.loads(path.read_text()), "Tak for beskeden.")
+    carried_over = OUR_RULES | MEDCOM_DEVIATIONS.get(path.name, frozenset())
+    assert problems(reply, skip=carried_over) == []
 
 
 def _references(value: Any) -> list[str]:
