@@ -1,11 +1,12 @@
 """The coordinator's page: unmatched and escalated episodes, manual matching, the episodes by
 the citizen's name with their peer, handing an episode to another peer, overdue work by who
-holds it, and the peers' load."""
+holds it, the peers' load, and the admissions to the organisation's wards without a referral
+(ward and when only: no consent yet)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,9 +20,11 @@ from api.routes.tasks import open_tasks
 from api.web.actions import act
 from api.web.guard import PageRoute, PostedForm, page_user
 from api.web.guard import field as form_field
+from api.web.referral_candidates import waiting
+from api.web.rendering import language
 from api.web.role_page import role_page
 from api.web.task_cards import card_notes
-from db import coordinator_lists, pages
+from db import coordinator_lists, pages, referral_candidates
 from db.coordinator_lists import CoordinatorEpisode, EligiblePeer, OverdueTask
 from db.pool import DatabasePool
 from schemas.episode import TERMINAL_PHASES
@@ -118,6 +121,9 @@ async def page(
         eligible = await coordinator_lists.eligible_peers(conn, principal.organisation_id)
         overdue = await coordinator_lists.overdue_tasks(conn, principal.organisation_id, escalated)
         peers = await pages.peer_load(conn, principal.organisation_id)
+        admissions = await referral_candidates.organisation_candidates(
+            conn, principal.organisation_id
+        )
     attention = [e for e in episodes if e.phase == "unmatched" or e.episode_id in reasons]
     # Only the coordinator's own organisation's active episodes with a peer can be handed over.
     handable = [
@@ -143,6 +149,7 @@ async def page(
             "peers": peers,
             "card_notes": await card_notes(pool, principal, tasks),
             "kept": await kept_hand_over(request, problem),
+            "admissions": waiting(admissions, datetime.now(UTC), language(request)),
         },
         problem=problem,
         status=status,

@@ -1,6 +1,7 @@
 """The ward's page: refer a patient, plan and confirm discharge, the ward's episodes (with the
-citizen's name and what is due next) and tasks; and each episode's own ward page, where the
-facts the hospital knows are recorded (consent, risk, cancellation, readmission, leave, death)."""
+citizen's name and what is due next) and tasks, the admissions without a referral (refer, or
+dismiss as not relevant with a reason); and each episode's own ward page, where the facts the
+hospital knows are recorded (consent, risk, cancellation, readmission, leave, death)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from api.errors import ApiError, FieldError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.scoping import may_see_citizen, may_see_episode
-from api.web import referral_form, ward_facts
+from api.web import referral_candidates, referral_form, ward_facts
 from api.web.actions import ack_notice, act, done, new_event_id, report
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import LOCAL_TIME, language, render
 from api.web.role_page import role_page
 from api.web.when_words import day_words, moment_words
 from db import episode_queries, pages, ward_lists
+from db import referral_candidates as candidates_db
 from db.episode_queries import EpisodeRow
 from db.pool import DatabasePool
 from schemas.episode import TERMINAL_PHASES
@@ -42,9 +44,13 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
     referral: dict[str, Any] | None = None,
+    dismissing: dict[str, str] | None = None,
 ) -> Response:
     async with pool.acquire() as conn:
         episodes = await ward_lists.ward_episodes(
+            conn, principal.ward_id, actor_role=principal.role.value, actor_id=principal.id
+        )
+        admissions = await candidates_db.ward_candidates(
             conn, principal.ward_id, actor_role=principal.role.value, actor_id=principal.id
         )
         programmes = await pages.programmes(conn)
@@ -52,13 +58,23 @@ async def page(
         organisations = await pages.organisations(conn)
         own_organisation = await pages.ward_organisation(conn, principal.ward_id)
     refused_referral = referral is not None and problem is not None
+    prefilled = None
+    if referral is None:
+        referral = referral_form.blank(own_organisation)
+        prefilled = _prefill(referral, admissions, request.query_params.get("refer"))
+    lang = language(request)
     return role_page(
         request,
         principal,
         title="ward.title",
         template="ward.html",
         context={
-            "referral": referral or referral_form.blank(own_organisation),
+            "referral": referral,
+            "prefilled": prefilled,
+            "admissions": referral_candidates.waiting(admissions, datetime.now(UTC), lang),
+            "dismissing": dismissing or {},
+            "dismiss_errors": referral_candidates.errors_by_field(problem) if dismissing else {},
+            "reason_max": referral_candidates.REASON_MAX,
             "field_errors": referral_form.errors_by_field(problem.errors)
             if refused_referral and problem
             else {},
@@ -73,8 +89,8 @@ async def page(
             "tasks": await open_tasks(pool, principal),
             "event_id": new_event_id,
             "ended": ENDED,
-            "moment_words": partial(moment_words, lang=language(request)),
-            "day_words": partial(day_words, lang=language(request)),
+            "moment_words": partial(moment_words, lang=lang),
+            "day_words": partial(day_words, lang=lang),
             **await _refused_task(request, problem),
         },
         problem=problem,
@@ -100,6 +116,49 @@ async def refer(
             raise
         return await page(request, principal, pool, problem=err, status=err.status, referral=values)
     return done(principal, ack_notice(ack, "referred"))
+
+
+def _prefill(
+    referral: dict[str, Any],
+    admissions: list[candidates_db.WardReferralCandidate],
+    candidate_id: str | None,
+) -> candidates_db.WardReferralCandidate | None:
+    """ "Refer" on an admission without a referral: the form gets the patient's CPR number and
+    the admission time the hospital sent (the rest is the ward's to fill in)."""
+    admission = next((a for a in admissions if a.candidate_id == candidate_id), None)
+    if admission is None or admission.cpr is None:
+        return None
+    admitted = admission.admitted_at.astimezone(LOCAL_TIME)
+    referral.update(cpr=admission.cpr, admitted_at=admitted.strftime("%Y-%m-%dT%H:%M"))
+    return admission
+
+
+@router.post("/ward/admissions/{candidate_id}/not-relevant")
+async def dismiss_admission(
+    candidate_id: str, request: Request, principal: WardStaff, form: PostedForm, pool: Pool
+) -> Response:
+    """An admission without a referral needs none: off both lists, with who, when and why
+    kept. A reason that is missing, too short or too long is refused, the text kept."""
+    reason = field(form, "reason")
+    try:
+        checked = referral_candidates.dismissal(reason)
+        async with pool.acquire() as conn:
+            found = await candidates_db.dismiss(
+                conn,
+                candidate_id,
+                principal.ward_id,
+                actor_role=principal.role.value,
+                actor_id=principal.id,
+                reason=checked.reason,
+            )
+        if not found:
+            raise referral_candidates.NO_SUCH_ADMISSION
+    except ApiError as err:
+        if err.status in (401, 403, 404):
+            raise
+        kept = {"candidate_id": candidate_id, "reason": reason}
+        return await page(request, principal, pool, problem=err, status=err.status, dismissing=kept)
+    return done(principal, "candidate_dismissed", anchor="admissions-title")
 
 
 @router.post("/ward/episodes/{episode_id}/discharge-planned")

@@ -137,4 +137,57 @@ WARD_TEXTS: dict[str, tuple[str, str]] = {
         "Sted (valgfrit, aldrig borgerens navn)",
         "Place (optional, never the citizen's name)",
     ),
+    # Admissions without a referral (also on the coordinator's page).
+    "candidates.title": (
+        "Indlæggelser uden henvisning: overvej en henvisning",
+        "Admissions without a referral: consider a referral",
+    ),
+    "candidates.hint.ward": (
+        "Patienter indlagt på afdelingen, som ikke har et forløb. Henvis dem, eller marker "
+        "indlæggelsen som ikke relevant med en begrundelse. Efter 2 arbejdsdage er den "
+        "overskredet.",
+        "Patients admitted to the ward who have no episode. Refer them, or mark the admission "
+        "as not relevant with a reason. After 2 working days it is overdue.",
+    ),
+    "candidates.hint.coordinator": (
+        "Indlæggelser på organisationens afdelinger af borgere uden et forløb. Borgeren vises "
+        "ikke, for der er ikke givet samtykke endnu; afdelingen henviser eller afviser.",
+        "Admissions to the organisation's wards of citizens without an episode. The citizen "
+        "is not shown, as there is no consent yet; the ward refers or dismisses.",
+    ),
+    "candidates.none": (
+        "Ingen indlæggelser venter på en henvisning.",
+        "No admissions are waiting for a referral.",
+    ),
+    "candidates.citizen": ("Patient (CPR-nummer)", "Patient (CPR number)"),
+    "candidates.erased": ("(slettet)", "(erased)"),
+    "candidates.ward": ("Afdeling", "Ward"),
+    "candidates.admitted": ("Indlagt", "Admitted"),
+    "candidates.waiting": ("Venter", "Waiting"),
+    "candidates.activity.admit-inpatient": ("Indlæggelse", "Inpatient admission"),
+    "candidates.activity.admit-emergency": ("Akut ambulant besøg", "Emergency visit"),
+    "candidates.ago.now": ("for under en time siden", "less than an hour ago"),
+    "candidates.ago.hour": ("for 1 time siden", "1 hour ago"),
+    "candidates.ago.hours": ("for {count} timer siden", "{count} hours ago"),
+    "candidates.ago.days": ("for {count} dage siden", "{count} days ago"),
+    "candidates.overdue": (
+        "Overskredet: mere end 2 arbejdsdage",
+        "Overdue: more than 2 working days",
+    ),
+    "candidates.refer": ("Henvis", "Refer"),
+    "candidates.reason": (
+        "Hvorfor ikke relevant (3-500 tegn)",
+        "Why not relevant (3-500 characters)",
+    ),
+    "candidates.dismiss": ("Ikke relevant", "Not relevant"),
+    "candidates.prefilled": (
+        "Formularen har patientens CPR-nummer og indlæggelsestidspunkt fra hospitalets besked. "
+        "Udfyld resten.",
+        "The form holds the patient's CPR number and admission time from the hospital's "
+        "message. Fill in the rest.",
+    ),
+    "notice.candidate_dismissed": (
+        "Indlæggelsen er markeret som ikke relevant.",
+        "The admission is marked as not relevant.",
+    ),
 }
