@@ -62,6 +62,9 @@ class Municipality(Frozen):
     municipality_code: str = Field(pattern=r"^[0-9]{3,4}$")
     name: str
     organisation_id: str | None = None
+    # The addresses CareCommunications are sent to (made-up demo codes).
+    sor_code: str | None = Field(default=None, pattern=r"^[0-9]{6,18}$")
+    ean: str | None = Field(default=None, pattern=r"^[0-9]{13}$")
 
 
 class Ward(Frozen):
@@ -69,6 +72,7 @@ class Ward(Frozen):
     name: str
     organisation_id: str
     sor_code: str | None = None
+    ean: str | None = Field(default=None, pattern=r"^[0-9]{13}$")
 
 
 class PeerProfile(Frozen):
@@ -166,9 +170,11 @@ async def load_demo_roster(pool: DatabasePool, roster: DemoRoster) -> None:
                 conn, o.organisation_id, o.name, o.kind, o.partnership_id
             )
         for m in roster.municipalities:
-            await demo_rows.put_municipality(conn, m.municipality_code, m.name, m.organisation_id)
+            await demo_rows.put_municipality(
+                conn, m.municipality_code, m.name, m.organisation_id, m.sor_code, m.ean
+            )
         for w in roster.wards:
-            await demo_rows.put_ward(conn, w.ward_id, w.name, w.organisation_id, w.sor_code)
+            await demo_rows.put_ward(conn, w.ward_id, w.name, w.organisation_id, w.sor_code, w.ean)
         for u in roster.users:
             await _put_user(conn, u)
 

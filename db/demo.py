@@ -44,30 +44,44 @@ async def put_organisation(
 
 
 async def put_municipality(
-    conn: PooledConnection, municipality_code: str, name: str, organisation_id: str | None
+    conn: PooledConnection,
+    municipality_code: str,
+    name: str,
+    organisation_id: str | None,
+    sor_code: str | None = None,
+    ean: str | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO municipalities (municipality_code, name, organisation_id)"
-        " VALUES ($1, $2, $3) ON CONFLICT (municipality_code) DO UPDATE SET"
-        " name = EXCLUDED.name, organisation_id = EXCLUDED.organisation_id",
+        "INSERT INTO municipalities (municipality_code, name, organisation_id, sor_code, ean)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (municipality_code) DO UPDATE SET"
+        " name = EXCLUDED.name, organisation_id = EXCLUDED.organisation_id,"
+        " sor_code = EXCLUDED.sor_code, ean = EXCLUDED.ean",
         municipality_code,
         name,
         organisation_id,
+        sor_code,
+        ean,
     )
 
 
 async def put_ward(
-    conn: PooledConnection, ward_id: str, name: str, organisation_id: str, sor_code: str | None
+    conn: PooledConnection,
+    ward_id: str,
+    name: str,
+    organisation_id: str,
+    sor_code: str | None,
+    ean: str | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO wards (ward_id, name, organisation_id, sor_code)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (ward_id) DO UPDATE SET"
+        "INSERT INTO wards (ward_id, name, organisation_id, sor_code, ean)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ward_id) DO UPDATE SET"
         " name = EXCLUDED.name, organisation_id = EXCLUDED.organisation_id,"
-        " sor_code = EXCLUDED.sor_code",
+        " sor_code = EXCLUDED.sor_code, ean = EXCLUDED.ean",
         ward_id,
         name,
         organisation_id,
         sor_code,
+        ean,
     )
 
 
