@@ -200,6 +200,24 @@ REASONS: dict[str, tuple[str, str]] = {
         "opgaven findes ikke, eller den er ikke din",
         "no such task for you",
     ),
+    # --- MedCom Acknowledgements for what we sent (api/medcom/acknowledgement_in.py) -------
+    "the Acknowledgement was refused": (
+        "kvitteringen blev afvist",
+        "the Acknowledgement was refused",
+    ),
+    "storage unavailable; send the Acknowledgement again": (
+        "lageret svarer ikke; send kvitteringen igen",
+        "storage unavailable; send the Acknowledgement again",
+    ),
+    "the delivery could not be told now; send the Acknowledgement again": (
+        "forsendelsen kunne ikke få besked nu; send kvitteringen igen",
+        "the delivery could not be told now; send the Acknowledgement again",
+    ),
+    "the Acknowledgement is too large": (
+        "kvitteringen er for stor",
+        "the Acknowledgement is too large",
+    ),
+    "not a JSON document": ("ikke et JSON-dokument", "not a JSON document"),
     # --- the pages' own checks (api/web/) ---------------------------------------------------
     "log in first": ("log ind først", "log in first"),
     "the form is stale or did not come from this site": (
