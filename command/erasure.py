@@ -14,9 +14,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.erasure import Erasure, episodes_of, erase, erasures
+from db.medcom_outbox import message_ids_of
 from db.pool import DatabasePool
 from hverdagsbro.settings import Settings
 from schemas.base import Frozen
+from schemas.care_communication import delivery_workflow_id
 
 LEDGER_FILE = "erasure-ledger.jsonl"
 REAPPLIED = "re-applied after a restore"
@@ -27,6 +29,9 @@ class ErasureReport(Frozen):
     episodes: tuple[str, ...]
     workflows_terminated: int
     workflows_deleted: int
+    # The workflows that delivered the episodes' MedCom messages (ids only in their history,
+    # encrypted with the episode's key), deleted with the episodes.
+    deliveries_deleted: int = 0
 
 
 class ReapplyReport(Frozen):
@@ -56,11 +61,18 @@ async def erase_citizen(
     run again: a failure part-way is finished by running the command again."""
     async with pool.acquire() as conn:
         episode_ids = sorted(set(await episodes_of(conn, citizen_id)) | set(extra_episodes))
+        deliveries = [
+            delivery_workflow_id(m) for m in await message_ids_of(conn, list(episode_ids))
+        ]
     terminated = 0
     for episode_id in episode_ids:
         handle = client.get_workflow_handle(episode_id)
         if await _unless_gone(handle.terminate(reason="data-subject erasure")):
             terminated += 1
+    for delivery in deliveries:
+        await _unless_gone(
+            client.get_workflow_handle(delivery).terminate(reason="data-subject erasure")
+        )
     async with pool.acquire() as conn:
         erased = await erase(
             conn,
@@ -75,11 +87,16 @@ async def erase_citizen(
     for episode_id in episode_ids:
         if await delete_execution(client, episode_id):
             deleted += 1
+    deliveries_deleted = 0
+    for delivery in deliveries:
+        if await delete_execution(client, delivery):
+            deliveries_deleted += 1
     return ErasureReport(
         citizen_id=citizen_id,
         episodes=tuple(episode_ids),
         workflows_terminated=terminated,
         workflows_deleted=deleted,
+        deliveries_deleted=deliveries_deleted,
     )
 
 
@@ -127,11 +144,11 @@ def read_ledger(ledger: Path) -> list[Erasure]:
     return [Erasure.model_validate_json(line) for line in lines if line.strip()]
 
 
-async def delete_execution(client: Client, episode_id: str) -> bool:
-    """Delete the episode's execution; False when Temporal no longer has it."""
+async def delete_execution(client: Client, workflow_id: str) -> bool:
+    """Delete the workflow's execution; False when Temporal no longer has it."""
     request = DeleteWorkflowExecutionRequest(
         namespace=client.namespace,
-        workflow_execution=WorkflowExecution(workflow_id=episode_id),
+        workflow_execution=WorkflowExecution(workflow_id=workflow_id),
     )
     return await _unless_gone(client.workflow_service.delete_workflow_execution(request))
 

@@ -141,3 +141,13 @@ async def for_episode(conn: PooledConnection, episode_id: str) -> list[OutboxMes
         episode_id,
     )
     return [OutboxMessage.model_validate(dict(r)) for r in rows]
+
+
+async def message_ids_of(conn: PooledConnection, episode_ids: list[str]) -> list[str]:
+    """The ids of every message these episodes sent (erasure deletes their deliveries)."""
+    rows = await conn.fetch(
+        "SELECT message_id FROM medcom_outbox WHERE episode_id = ANY($1::text[])"
+        " ORDER BY message_id",
+        episode_ids,
+    )
+    return [r["message_id"] for r in rows]

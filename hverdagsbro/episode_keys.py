@@ -2,8 +2,10 @@
 
 The key is random, stored in PostgreSQL wrapped (AES-GCM) with the configured master key, and
 named on each payload as `ep.<workflow id>`. Erasing a citizen destroys the keys of their
-episodes, which makes those payloads unreadable for good. Payloads without an episode (or
-written before this existed) use the master key ring directly.
+episodes, which makes those payloads unreadable for good. The workflows an episode starts to
+deliver its MedCom messages (`care-communication-<episode id>-cc<n>`) use their episode's key,
+so the child's input in the episode's history is erased with it too. Payloads without an
+episode (or written before this existed) use the master key ring directly.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from temporalio.converter import (
 from db.payload_keys import store_key, stored_key
 from db.pool import DatabasePool
 from hverdagsbro.encryption import KEY_BYTES, NONCE_BYTES, DataKey, EncryptionError, KeyRing
+from schemas.care_communication import episode_of_delivery
 
 PREFIX = "ep."
 # How long a process trusts a key it loaded; an erased key stops working within this.
@@ -37,8 +40,10 @@ class KeyDestroyedError(EncryptionError):
 
 
 def _workflow_id(context: SerializationContext | None) -> str | None:
+    """The episode whose key encrypts payloads in this context, if any."""
     if isinstance(context, WorkflowSerializationContext | ActivitySerializationContext):
-        return context.workflow_id
+        workflow_id = context.workflow_id
+        return None if workflow_id is None else episode_of_delivery(workflow_id) or workflow_id
     return None
 
 

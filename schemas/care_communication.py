@@ -87,6 +87,20 @@ class DeliveryOutcome(Frozen):
     reason: str = ""
 
 
+DELIVERY_PREFIX = "care-communication-"
+
+
 def delivery_workflow_id(message_id: str) -> str:
     """The id of the workflow that delivers one message (the Acknowledgement signals it)."""
-    return f"care-communication-{message_id}"
+    return f"{DELIVERY_PREFIX}{message_id}"
+
+
+def episode_of_delivery(workflow_id: str) -> str | None:
+    """The episode whose message a delivery workflow sends (`<episode id>-cc<n>`), or None
+    for any other workflow id: its payloads are the episode's, encrypted with its key."""
+    if not workflow_id.startswith(DELIVERY_PREFIX):
+        return None
+    episode_id, sep, number = workflow_id.removeprefix(DELIVERY_PREFIX).rpartition("-cc")
+    if not sep or not number.isdigit() or not episode_id.startswith("episode-"):
+        return None
+    return episode_id

@@ -443,3 +443,21 @@ async def _restore_backup_then_reapply(
         assert await conn.fetchval(
             "SELECT citizen_id FROM erasures WHERE citizen_id = $1", citizen_id
         )
+
+
+async def test_an_episodes_medcom_deliveries_use_its_key_and_are_erased_with_it(
+    db_pool: DatabasePool,
+) -> None:
+    """The child workflow that delivers an episode's MedCom message encrypts with the episode's
+    key (its input sits in the episode's history too); other ids keep the master ring."""
+    keys = EpisodeKeys(TEST_KEYS, db_pool)
+    episode_id = f"episode-{uuid.uuid4().hex[:24]}"
+
+    def context(workflow_id: str) -> WorkflowSerializationContext:
+        return WorkflowSerializationContext(namespace="default", workflow_id=workflow_id)
+
+    delivery = await keys.encryption_key(context(f"care-communication-{episode_id}-cc3"))
+    episode = await keys.encryption_key(context(episode_id))
+    assert delivery.key_id == episode.key_id == f"ep.{episode_id}"
+    for other in ("care-communication-x-cc1", f"care-communication-{episode_id}-ccx", "bench-1"):
+        assert (await keys.encryption_key(context(other))).key_id == TEST_KEYS.current.key_id

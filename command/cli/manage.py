@@ -367,7 +367,8 @@ async def erase(
             await pool.close()
     click.echo(
         f"Erased: {len(report.episodes)} episode(s), {report.workflows_terminated} running "
-        f"workflow(s) terminated, {report.workflows_deleted} execution(s) deleted, payload keys "
-        f"destroyed, ledger ({ledger}) and audit entry written."
+        f"workflow(s) terminated, {report.workflows_deleted} execution(s) deleted (and "
+        f"{report.deliveries_deleted} MedCom delivery execution(s)), payload keys destroyed, "
+        f"ledger ({ledger}) and audit entry written."
     )
     return 0
