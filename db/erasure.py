@@ -24,6 +24,8 @@ PostgreSQL
   events_received); kept so a repeated message is still recognised.
 - medcom_replies.topic/text (what the municipality wrote back to our CareCommunications):
   emptied; the ids, category code and times stay, so a repeated reply is still recognised.
+- referral_candidate_dismissals.reason (why ward staff found an admission without a referral
+  not relevant, in their words): emptied; who dismissed it and when stay.
 - timeline.summary: texts from a fixed vocabulary written by the workflow ("Contact logged
   (phone)"), never input text; kept.
 - audit_log (append-only): reason and detail hold ids and codes only, never input text;
@@ -73,6 +75,7 @@ PERSONAL_DATA: dict[str, str] = {
     "events_received.body": "emptied",
     "medcom_messages": "ids and activity codes only; kept",
     "medcom_replies.topic/text": "emptied; ids, category and times kept",
+    "referral_candidate_dismissals.reason": "emptied; who and when kept",
     "timeline.summary": "fixed vocabulary only; kept",
     "audit_log.reason/detail": "ids and codes only; append-only, kept",
     "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
@@ -163,6 +166,10 @@ async def erase(
         await conn.execute(
             "UPDATE medcom_replies SET topic = '', text = '' WHERE episode_id = ANY($1)",
             episode_ids,
+        )
+        await conn.execute(
+            "UPDATE referral_candidate_dismissals SET reason = '' WHERE citizen_id = $1",
+            citizen_id,
         )
         await conn.execute(
             "UPDATE episodes SET hope_score_start = NULL, hope_score_end = NULL,"

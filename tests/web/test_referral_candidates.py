@@ -17,6 +17,7 @@ from playwright.async_api import Locator, Page
 from api.web.rendering import LOCAL_TIME
 from command.synthetic.roster import Roster
 from db.access import create_token
+from db.erasure import erase
 from db.pool import DatabasePool
 from tests.api.bodies import new_cpr
 from tests.api.test_medcom_api import URL, as_new_message, from_sender, with_cpr
@@ -185,6 +186,21 @@ async def test_not_relevant_needs_a_reason_and_takes_the_admission_off_both_list
         "ward_id": roster.ward_id,
     }
     assert audit is not None and REASON not in audit["reason"] + audit["detail"]
+    # The reason is staff's own words about the patient: erasure empties it.
+    async with db_pool.acquire() as conn:
+        citizen_id = await conn.fetchval("SELECT citizen_id FROM citizens WHERE cpr = $1", cpr)
+        await erase(
+            conn,
+            citizen_id=citizen_id,
+            episode_ids=[],
+            actor_role="operator",
+            actor_id="test-operator",
+        )
+        kept = await conn.fetchrow(
+            "SELECT dismissed_by, reason FROM referral_candidate_dismissals WHERE citizen_id = $1",
+            citizen_id,
+        )
+    assert kept is not None and dict(kept) == {"dismissed_by": roster.ward_nurse, "reason": ""}
 
     coordinator = await open_as(roster.coordinator)
     await reload_until(coordinator, "#admissions")
