@@ -148,9 +148,11 @@ class CareCommunicationSender:
                 raise _NotSent(NO_RECEIVER)
             if ConsentScope.SHARE_WITH_MUNICIPALITY.value not in parties.consents:
                 raise _NotSent(NO_CONSENT)
-            if parties.municipality_sor is None:
+            # MedCom addresses an organisation by its SOR code and routes by its EAN/GLN
+            # location number (the profile wants both): without either it cannot arrive.
+            if parties.municipality_sor is None or parties.municipality_ean is None:
                 raise _NotSent(NO_RECEIVER)
-            if parties.ward_sor is None:
+            if parties.ward_sor is None or parties.ward_ean is None:
                 raise _NotSent(NO_SENDER)
             citizen = _citizen(parties)
             composed = await _compose(conn, attempt, parties)
