@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
@@ -472,10 +472,12 @@ async def live_system(
     *,
     smtp_port: int,
     sms_webhook_url: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[LiveSystem]:
     """Dev server (data file under data/faults-*), worker subprocess and client; all stopped and
-    the data folder removed at the end. On failure the last lines of the worker's log, and of
-    the API's if one ran (api_process), are printed."""
+    the data folder removed at the end. `extra_env` is added to the worker's (and the API's)
+    environment, e.g. the HVERDAGSBRO_MEDCOM_* transport settings. On failure the last lines
+    of the worker's log, and of the API's if one ran (api_process), are printed."""
     data_dir = PROJECT_ROOT / "data" / f"faults-{uuid.uuid4().hex[:8]}"
     data_dir.mkdir(parents=True)
     keys = f"test1:{base64.b64encode(TEST_KEYS.current.secret).decode()}"
@@ -505,6 +507,7 @@ async def live_system(
     env.pop("HVERDAGSBRO_SMS_WEBHOOK_URL", None)
     if sms_webhook_url is not None:
         env["HVERDAGSBRO_SMS_WEBHOOK_URL"] = sms_webhook_url
+    env.update(extra_env or {})
     server = await start_dev_server(settings)
     system: LiveSystem | None = None
     try:
