@@ -52,6 +52,10 @@ ACKNOWLEDGED = "timeline.care_communication_acknowledged"
 RECEIVED_LINE = "The municipality has received the discharge message"
 # A send cut off by a kill is tried again when its start-to-close time (60 s) has run out.
 SETTLE = 180.0
+WAVES = 3
+# The municipality's first answers come this late: after a cut-off send is tried again.
+ANSWER_AFTER = 70.0
+API_DOWN = 5.0
 
 
 @dataclass(frozen=True)
@@ -247,29 +251,32 @@ async def refer_and_match(scene: Scene) -> None:
     )
 
 
-async def discharge_all(scene: Scene, every: float) -> None:
-    """The ward discharges each citizen, one every `every` seconds (each event sent again until
-    the API takes it: the worker or the API may be away)."""
-    jobs = []
-    for episode_id in scene.citizens:
-        body = event_body(episode_id, "discharged")
-        jobs.append(asyncio.create_task(send_until_accepted(scene.integration, body)))
-        await asyncio.sleep(every)
-    await asyncio.gather(*jobs)
+async def discharge(scene: Scene, episode_ids: list[str]) -> None:
+    """The ward discharges these citizens, all at once (each event sent again until the API
+    takes it: the worker or the API may be away)."""
+    await asyncio.gather(
+        *(
+            send_until_accepted(scene.integration, event_body(episode_id, "discharged"))
+            for episode_id in episode_ids
+        )
+    )
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float) -> None:
+async def until(
+    check: Callable[[], Awaitable[bool]], what: str, timeout: float, every: float = 0.2
+) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
         assert time.monotonic() < deadline, f"never: {what}"
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(every)
 
 
 async def received_at_least(scene: Scene, count: int) -> None:
     async def enough() -> bool:
         return len(scene.municipality.received) >= count
 
-    await until(enough, f"{count} messages at the municipality", timeout=120)
+    # Looked at often: a kill that follows at once finds the other sends under way.
+    await until(enough, f"{count} messages at the municipality", timeout=120, every=0.01)
 
 
 async def outbox(pool: DatabasePool, scene: Scene) -> list[OutboxMessage]:
@@ -387,6 +394,8 @@ def assert_delivered_once_each(scene: Scene, rows: list[OutboxMessage]) -> Copie
     assert {by_bundle[r.bundle_id] for r in rows} == {c.cpr for c in scene.citizens.values()}
     for row in rows:
         assert by_bundle[row.bundle_id] == scene.citizens[row.episode_id].cpr
+    taken = sum(scene.gateway.taken.values())
+    assert taken == len(scene.municipality.acknowledgements), "our API took every answer"
     return copies
 
 
@@ -403,18 +412,25 @@ def assert_no_personal_data_in_logs(scene: Scene) -> None:
 async def test_worker_killed_while_care_communications_go_out_loses_none_and_resends_identically(
     database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp
 ) -> None:
+    """The citizens are discharged in WAVES; in each, the worker is killed as the second
+    message of the wave reaches the municipality, and started again at once. The municipality
+    answers those first copies ANSWER_AFTER seconds late, so a send cut off after its gateway
+    took the message is really sent again (a send finds the message answered otherwise, and
+    does not repeat it); copies that come after the last kill are answered at once, which
+    keeps the test short."""
     started = time.monotonic()
-    async with medcom_scene(database_url, db_pool, smtp, "positive") as scene:
+    async with medcom_scene(database_url, db_pool, smtp, "late", ANSWER_AFTER) as scene:
         system = scene.system
-        discharging = asyncio.create_task(discharge_all(scene, every=0.3))
-        # Kill the worker while the messages go out: after the first few, near the middle and
-        # late; each time it is started again at once.
-        for count in (2, EPISODES // 2, EPISODES - 4):
-            await received_at_least(scene, count)
+        ids = list(scene.citizens)
+        for wave in (ids[n::WAVES] for n in range(WAVES)):
+            before = len(scene.municipality.received)
+            discharging = asyncio.create_task(discharge(scene, wave))
+            await received_at_least(scene, before + 2)
             await system.kill_worker()
             await system.start_worker()
             await system.worker_ready()
-        await discharging
+            await discharging
+        scene.municipality.mode = "positive"
         rows = await all_acknowledged(db_pool, scene)
         lines = await timeline_lines(scene)
         cut = await cut_off_sends(scene, rows)
@@ -423,17 +439,52 @@ async def test_worker_killed_while_care_communications_go_out_loses_none_and_res
 
     copies = assert_delivered_once_each(scene, rows)
     assert {tuple(v) for v in lines.values()} == {(RECEIVED_LINE,)}, "one line each, as shown"
-    # A send is only repeated when a kill cut its attempt off (the transport may have taken
-    # it); a message the municipality had answered already is not sent again.
+    assert cut >= 1, "the kills cut sends off under way"
+    # A message goes again only when a kill cut its send off (the gateway may have taken it).
     assert copies.retransmissions <= cut
-    assert sum(scene.gateway.taken.values()) == len(scene.municipality.acknowledgements)
     assert in_workflows == [], "no personal data in a delivery's id, memo or search attributes"
     assert_no_personal_data_in_logs(scene)
     figures(
         "medcom worker killed",
         f"medcom worker killed: kills {kills}, episodes {EPISODES}, messages {len(rows)}, "
         f"received {len(scene.municipality.received)}, retransmissions "
-        f"{copies.retransmissions}, send attempts cut off {cut}, acknowledgements "
-        f"{len(scene.municipality.acknowledgements)}, lost 0, different bodies 0, "
+        f"{copies.retransmissions} (all identical), send attempts cut off {cut}, "
+        f"acknowledgements {len(scene.municipality.acknowledgements)}, lost 0, "
+        f"{time.monotonic() - started:.0f} s",
+    )
+
+
+async def test_api_killed_while_acknowledgements_come_in_ends_every_delivery_acknowledged(
+    database_url: str, db_pool: DatabasePool, smtp: SwitchableSmtp
+) -> None:
+    """The API is killed (SIGKILL) just after the first messages reach the municipality, whose
+    answers come a second later, and is started again API_DOWN seconds later. The gateway
+    keeps each Acknowledgement and hands it over again until the API takes it; every delivery
+    still ends acknowledged, each message sent once."""
+    started = time.monotonic()
+    async with medcom_scene(database_url, db_pool, smtp, "late", late_delay=1.0) as scene:
+        discharging = asyncio.create_task(discharge(scene, list(scene.citizens)))
+        await received_at_least(scene, 3)
+        await scene.api.kill()
+        await asyncio.sleep(API_DOWN)
+        await scene.api.start()
+        await discharging
+        rows = await all_acknowledged(db_pool, scene)
+        lines = await timeline_lines(scene)
+        in_workflows = await personal_data_in_deliveries(scene, rows)
+
+    copies = assert_delivered_once_each(scene, rows)
+    assert {tuple(v) for v in lines.values()} == {(RECEIVED_LINE,)}, "one line each, as shown"
+    assert copies.retransmissions == 0, "the worker ran throughout: each message went once"
+    refused = sum(scene.gateway.failures.values())
+    assert refused >= 1, "Acknowledgements came while the API was away"
+    assert in_workflows == [], "no personal data in a delivery's id, memo or search attributes"
+    assert_no_personal_data_in_logs(scene)
+    figures(
+        "medcom API killed",
+        f"medcom API killed: API kills {scene.api.kills}, down {API_DOWN:.0f} s, episodes "
+        f"{EPISODES}, messages {len(rows)}, received {len(scene.municipality.received)}, "
+        f"acknowledgements {len(scene.municipality.acknowledgements)}, hand-overs failed "
+        f"{refused} ({dict(scene.gateway.failures)}), lost 0, "
         f"{time.monotonic() - started:.0f} s",
     )
