@@ -97,6 +97,7 @@ DEFAULT_LADDERS: dict[TaskKind, Ladder] = {
     # A concern waits hours, not days.
     TaskKind.CONCERN: Ladder(levels=(EscalationLevel(to=Audience.PARTNERSHIP, after_hours=4),)),
     TaskKind.NOTIFICATION_FAILED: Ladder(levels=_UP_FROM_COORDINATOR),
+    TaskKind.MEDCOM_UNDELIVERED: Ladder(levels=_UP_FROM_COORDINATOR),
     TaskKind.COMMIT_FAILED: Ladder(levels=_UP_FROM_COORDINATOR),
     TaskKind.OUTCOME_QUESTIONNAIRE: Ladder(levels=_UP_FROM_PEER),
     TaskKind.DEBRIEF: Ladder(levels=_UP_FROM_PEER),
