@@ -33,7 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, FieldError
 from api.medcom.errors import MedcomError
-from api.medcom.parse import SOR_ENDPOINT, _from_validation, as_mapping
+from api.medcom.parse import SOR_ENDPOINT, as_mapping, organization_sor, read_message
 from api.principal import Principal
 from db import medcom_outbox
 from db.medcom import audit_refusal
@@ -44,8 +44,7 @@ from schemas.care_communication import (
     ReceivedAcknowledgement,
     delivery_workflow_id,
 )
-from schemas.fhir import FHIR_ID, Bundle, MessageHeader, Organization
-from schemas.medcom import EVENT_SYSTEM, SOR_SYSTEM
+from schemas.fhir import FHIR_ID, Bundle, MessageHeader
 
 log = structlog.get_logger(__name__)
 
@@ -94,15 +93,7 @@ def _refused(error: MedcomError, status: int = 422) -> ApiError:
 
 
 def _sor_of(bundle: Bundle, header: MessageHeader) -> str:
-    org = bundle.resolve(header.sender, "Organization")
-    if not isinstance(org, Organization):
-        raise MedcomError(SENDER, "required: a reference to an Organization in the bundle")
-    sor = next((i.value for i in org.identifier if i.system == SOR_SYSTEM and i.value), None)
-    if sor is None:
-        raise MedcomError(
-            "Bundle.entry[Organization].identifier",
-            f"the sender has no SOR identifier ({SOR_SYSTEM})",
-        )
+    sor = organization_sor(bundle, header.sender, SENDER, "the sender")
     endpoint = header.source.endpoint
     if endpoint.startswith(SOR_ENDPOINT) and endpoint.removeprefix(SOR_ENDPOINT) != sor:
         raise MedcomError(f"{HEADER}.source.endpoint", "names another SOR code than the sender")
@@ -147,26 +138,9 @@ def _issue_code(data: Mapping[Any, Any]) -> str:
 def parse_acknowledgement(raw: object) -> ParsedAcknowledgement:
     """Read one Acknowledgement message Bundle; raises `MedcomError` naming the element."""
     data = as_mapping(raw)
-    if data.get("resourceType") != "Bundle":
-        raise MedcomError("Bundle.resourceType", "must be 'Bundle'")
-    if data.get("type") != "message":
-        raise MedcomError("Bundle.type", "must be 'message'")
-    try:
-        bundle = Bundle.model_validate(data)
-    except ValidationError as exc:
-        raise _from_validation(exc) from None
+    bundle, header = read_message(data, Bundle, ACKNOWLEDGEMENT_EVENT)
     if bundle.id is None:
         raise MedcomError("Bundle.id", "required")
-    headers = [r for r in bundle.resources() if isinstance(r, MessageHeader)]
-    if len(headers) != 1:
-        raise MedcomError(HEADER, "exactly one MessageHeader is required")
-    header = headers[0]
-    event = header.event_coding
-    if event.system != EVENT_SYSTEM or event.code != ACKNOWLEDGEMENT_EVENT:
-        raise MedcomError(
-            f"{HEADER}.eventCoding",
-            f"must be medcom-messaging-eventCodes#{ACKNOWLEDGEMENT_EVENT}",
-        )
     raw_response = _raw_header(data, header.id).get("response")
     if raw_response is None:
         raise MedcomError(RESPONSE, "required")

@@ -43,8 +43,7 @@ from activities.care_communication.bundle import (
 from api.input_checks import unstorable
 from api.medcom.acknowledge import fatal_error, transient_error
 from api.medcom.errors import MedcomError, redact
-from api.medcom.parse import SOR_ENDPOINT, as_mapping
-from api.medcom.parse import _from_validation as from_validation
+from api.medcom.parse import SOR_ENDPOINT, read_message
 from api.principal import Principal
 from db import medcom_outbox, medcom_replies
 from db.medcom import audit_refusal
@@ -65,7 +64,6 @@ from schemas.fhir import (
 )
 from schemas.medcom import (
     ACTIVITY_SYSTEM,
-    EVENT_SYSTEM,
     SOR_SYSTEM,
     MedcomAcknowledgement,
     MedcomOrganization,
@@ -369,26 +367,7 @@ def parse_care_communication_reply(raw: object) -> MunicipalityReply:
     """Read one CareCommunication reply Bundle (a dict, or JSON text/bytes).
 
     Raises `MedcomError` (and nothing else) when the message can never be accepted."""
-    data = as_mapping(raw)
-    if data.get("resourceType") != "Bundle":
-        raise MedcomError("Bundle.resourceType", "must be 'Bundle'")
-    if data.get("type") != "message":
-        raise MedcomError("Bundle.type", "must be 'message'")
-    try:
-        bundle = CareCommunicationMessage.model_validate(data)
-    except ValidationError as exc:
-        raise from_validation(exc) from None
-    header = _only(
-        (r for r in bundle.resources() if isinstance(r, fhir.MessageHeader)),
-        HEADER,
-        "MessageHeader",
-    )
-    event = header.event_coding
-    if event.system != EVENT_SYSTEM or event.code != CARE_COMMUNICATION_EVENT:
-        raise MedcomError(
-            f"{HEADER}.eventCoding",
-            f"must be medcom-messaging-eventCodes#{CARE_COMMUNICATION_EVENT}",
-        )
+    bundle, header = read_message(raw, CareCommunicationMessage, CARE_COMMUNICATION_EVENT)
     sender_sor = _sor_of(bundle, header.sender, SENDER)
     if header.source.endpoint.startswith(SOR_ENDPOINT) and (
         header.source.endpoint.removeprefix(SOR_ENDPOINT) != sender_sor

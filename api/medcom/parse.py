@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from api.event_input import time_fault
 from api.medcom.errors import MedcomError
-from schemas.fhir import KNOWN_RESOURCES, Reference
+from schemas.fhir import KNOWN_RESOURCES, Bundle, MessageHeader, Organization, Reference
 from schemas.medcom import (
     ACTIVITY_SYSTEM,
     CPR_SYSTEM,
@@ -81,7 +81,8 @@ def _problem(error: Mapping[str, Any]) -> tuple[str, str]:
     return _fhir_path(tuple(error.get("loc", ()))), reason
 
 
-def _from_validation(exc: ValidationError) -> MedcomError:
+def from_validation(exc: ValidationError) -> MedcomError:
+    """Pydantic's errors on a message as a MedcomError naming FHIR paths (no input values)."""
     problems = [
         _problem(e)
         for e in exc.errors(include_url=False, include_context=True, include_input=False)
@@ -101,17 +102,48 @@ def _only(items: Iterable[_T], field: str, what: str) -> _T:
     return found[0]
 
 
-def _organization_sor(
-    bundle: HospitalNotificationMessage, ref: Reference | None, field: str, role: str
-) -> str:
+def organization_sor(bundle: Bundle, ref: Reference | None, field: str, role: str) -> str:
+    """The SOR code of the Organization `ref` points to in the bundle (the `role` it plays,
+    e.g. 'the sender', names it in the reason)."""
     org = bundle.resolve(ref, "Organization")
-    if not isinstance(org, MedcomOrganization):
+    if not isinstance(org, Organization):
         raise MedcomError(field, f"does not point to an Organization in the bundle ({role})")
-    if not org.sor_code:
+    sor = next((i.value for i in org.identifier if i.system == SOR_SYSTEM and i.value), None)
+    if sor is None:
         raise MedcomError(
             "Bundle.entry[Organization].identifier", f"{role} has no SOR identifier ({SOR_SYSTEM})"
         )
-    return org.sor_code
+    return sor
+
+
+_B = TypeVar("_B", bound=Bundle)
+
+
+def read_message(raw: object, model: type[_B], event_code: str) -> tuple[_B, MessageHeader]:
+    """A MedCom message Bundle read as `model`, and its one MessageHeader, whose eventCoding
+    must be `medcom-messaging-eventCodes#<event_code>`. Raises `MedcomError` (and nothing
+    else) naming the element at fault."""
+    data = as_mapping(raw)
+    if data.get("resourceType") != "Bundle":
+        raise MedcomError("Bundle.resourceType", "must be 'Bundle'")
+    if data.get("type") != "message":
+        raise MedcomError("Bundle.type", "must be 'message'")
+    try:
+        bundle = model.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation(exc) from None
+    header = _only(
+        (r for r in bundle.resources() if isinstance(r, MessageHeader)),
+        "Bundle.entry[MessageHeader]",
+        "MessageHeader",
+    )
+    event = header.event_coding
+    if event.system != EVENT_SYSTEM or event.code != event_code:
+        raise MedcomError(
+            "Bundle.entry[MessageHeader].eventCoding",
+            f"must be medcom-messaging-eventCodes#{event_code}",
+        )
+    return bundle, header
 
 
 def _same_sor(endpoint: str | None, sor_code: str | None, field: str, element: str) -> None:
@@ -235,27 +267,10 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
     """Read one HospitalNotification message Bundle (a dict, or JSON text/bytes).
 
     Raises `MedcomError` (and nothing else) when the message can never be accepted."""
-    data = as_mapping(raw)
-    if data.get("resourceType") != "Bundle":
-        raise MedcomError("Bundle.resourceType", "must be 'Bundle'")
-    if data.get("type") != "message":
-        raise MedcomError("Bundle.type", "must be 'message'")
-    try:
-        bundle = HospitalNotificationMessage.model_validate(data)
-    except ValidationError as exc:
-        raise _from_validation(exc) from None
-
-    header = _only(
-        (r for r in bundle.resources() if isinstance(r, HospitalNotificationHeader)),
-        "Bundle.entry[MessageHeader]",
-        "MessageHeader",
-    )
-    event = header.event_coding
-    if event.system != EVENT_SYSTEM or event.code != HOSPITAL_NOTIFICATION_EVENT:
-        raise MedcomError(
-            "Bundle.entry[MessageHeader].eventCoding",
-            f"must be medcom-messaging-eventCodes#{HOSPITAL_NOTIFICATION_EVENT}",
-        )
+    bundle, any_header = read_message(raw, HospitalNotificationMessage, HOSPITAL_NOTIFICATION_EVENT)
+    header = any_header
+    if not isinstance(header, HospitalNotificationHeader):  # pragma: no cover - the model's
+        raise MedcomError("Bundle.entry[MessageHeader]", "required")  # headers are these
 
     encounter = bundle.resolve(header.focus[0], "Encounter")
     if not isinstance(encounter, HospitalNotificationEncounter):
@@ -294,7 +309,7 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
     receiver = header.destination[0].receiver if header.destination else None
     receiver_org = bundle.resolve(receiver, "Organization")
     receiver_sor = receiver_org.sor_code if isinstance(receiver_org, MedcomOrganization) else None
-    sender_sor = _organization_sor(
+    sender_sor = organization_sor(
         bundle, header.sender, "Bundle.entry[MessageHeader].sender", "sender"
     )
     _same_sor(
@@ -326,7 +341,7 @@ def parse_hospital_notification(raw: object) -> HospitalNotification:
             leave_end=leave.end if leave else None,
             episode_of_care=_episode_of_care(encounter),
             sender_sor=sender_sor,
-            service_provider_sor=_organization_sor(
+            service_provider_sor=organization_sor(
                 bundle,
                 encounter.service_provider,
                 "Bundle.entry[Encounter].serviceProvider",
