@@ -51,12 +51,6 @@ class BookedMeeting(Frozen):
     place: str = Field(default="", repr=False)
 
 
-class SummaryGoal(Frozen):
-    area: str
-    text: str = Field(repr=False)
-    status: str
-
-
 _PARTIES = (
     "SELECT e.episode_id, z.cpr, c.name AS citizen_name,"
     " w.sor_code AS ward_sor, w.ean AS ward_ean, w.name AS ward_name,"
@@ -80,16 +74,6 @@ _MEETING = (
     " WHERE episode_id = $1 AND kind = 'network_meeting' AND status = 'completed'"
     " AND decided_at <= $2 AND result->>'kind' = 'network_meeting'"
     " ORDER BY decided_at DESC, task_id DESC LIMIT 1"
-)
-_GOALS = (
-    "SELECT area, text, status FROM episode_goals WHERE episode_id = $1 AND area = ANY ($2::text[])"
-    " ORDER BY goal_no"
-)
-_MILESTONES = (
-    "SELECT body #>> '{payload,kind}' AS kind, coalesce(body #>> '{payload,detail}', '') AS detail"
-    " FROM events_received WHERE episode_id = $1 AND event_type = 'milestone_reached'"
-    " AND status = 'applied' AND body #>> '{payload,kind}' = ANY ($2::text[])"
-    " ORDER BY (body ->> 'occurred_at')::timestamptz"
 )
 _CONFIRMED = (
     "SELECT result->>'service' AS offer FROM tasks WHERE episode_id = $1"
@@ -132,22 +116,6 @@ async def meeting_booked(
         starts_at=result.get("starts_at"),
         place=result.get("place") or "",
     )
-
-
-async def summary_goals(
-    conn: PooledConnection, episode_id: str, areas: list[str]
-) -> list[SummaryGoal]:
-    """The citizen's goals in these areas, in the order they were set."""
-    rows = await conn.fetch(_GOALS, episode_id, areas)
-    return [SummaryGoal.model_validate(dict(r)) for r in rows]
-
-
-async def summary_milestones(
-    conn: PooledConnection, episode_id: str, kinds: list[str]
-) -> list[tuple[str, str]]:
-    """(kind, detail) of the milestones of these kinds the episode applied, oldest first."""
-    rows = await conn.fetch(_MILESTONES, episode_id, kinds)
-    return [(str(r["kind"]), str(r["detail"])) for r in rows]
 
 
 async def services_confirmed(

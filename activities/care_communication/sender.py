@@ -21,7 +21,7 @@ from activities.care_communication.bundle import (
 )
 from activities.medcom_transport.port import MedcomTransport, OutgoingBundle, TransportError
 from db import care_communication_content as read
-from db import medcom_outbox
+from db import episode_queries, medcom_outbox
 from db.care_communication_content import MessageParties
 from db.connection import PooledConnection
 from db.pool import DatabasePool
@@ -223,14 +223,14 @@ async def _compose(
             meeting_on=booked.meeting_on, starts_at=booked.starts_at, place=booked.place
         )
         return content.network_meeting(facts, meeting)
-    goals = await read.summary_goals(conn, message.episode_id, [content.SUMMARY_AREA])
-    milestones = await read.summary_milestones(
-        conn, message.episode_id, list(content.SUMMARY_MILESTONES)
+    goals = await episode_queries.goals(conn, message.episode_id, [content.SUMMARY_AREA])
+    milestones = await episode_queries.reported_milestones(
+        conn, message.episode_id, content.SUMMARY_MILESTONES
     )
     confirmed = await read.services_confirmed(
         conn, message.episode_id, list(content.SUMMARY_SERVICES)
     )
-    services = tuple(dict.fromkeys([*confirmed, *(detail for _, detail in milestones if detail)]))
+    services = tuple(dict.fromkeys([*confirmed, *(m.detail for m in milestones if m.detail)]))
     summary = content.Summary(
         services=services,
         goals=tuple(content.Goal(text=g.text, status=g.status) for g in goals),
