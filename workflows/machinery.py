@@ -322,9 +322,14 @@ class Machinery:
         not receive (while the episode runs: an ended one has nobody left to decide it)."""
         record = self.record
         kind = outcome.kind.value
+        # When the ending comes depends on the municipality: its line has an id of its own.
+        line = f"{outcome.message_id}-end"
         if outcome.status == DeliveryStatus.ACKNOWLEDGED:
             record.timeline(
-                "medcom", "timeline.care_communication_acknowledged", params={"message": kind}
+                "medcom",
+                "timeline.care_communication_acknowledged",
+                params={"message": kind},
+                entry_id=line,
             )
             return
         if outcome.status == DeliveryStatus.NOT_SENT and outcome.reason == NO_TRANSPORT:
@@ -335,12 +340,14 @@ class Machinery:
                 "medcom",
                 "timeline.care_communication_not_sent",
                 params={"message": kind, "reason": why},
+                entry_id=line,
             )
             return
         record.timeline(
             "medcom",
             "timeline.care_communication_failed",
             params={"message": kind, "reason": UNDELIVERED_REASON[outcome.status]},
+            entry_id=line,
         )
         if record.state.phase not in TERMINAL_PHASES:
             record.add_task(

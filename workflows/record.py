@@ -158,17 +158,20 @@ class EpisodeRecord:
         params: Mapping[str, str] | None = None,
         actor: Actor | None = None,
         task_id: str | None = None,
+        entry_id: str | None = None,
     ) -> None:
         """A timeline line: its key in schemas.timeline_texts and its params (codes, numbers,
         reference names; never personal data). The English line is stored as the summary for
         operators; the pages show the reader's language. (A key the catalog lacks is stored
         as a summary without a key, as before the keys; tests/workflows/test_timeline_texts
-        refuses one in the workflows.)"""
+        refuses one in the workflows.) `entry_id`: an id of the line's own, for a line whose
+        moment depends on the world outside (an Acknowledgement) and so must not shift the
+        numbering of every line after it."""
         texts = {name: str(value) for name, value in (params or {}).items()}
         known = key in timeline_texts.TIMELINE_TEXTS
         self.changes.timeline.append(
             TimelineEntry(
-                entry_id=self.new_id("e"),
+                entry_id=entry_id or self.new_id("e"),
                 at=self.runtime.now(),
                 kind=kind,
                 actor=actor,
