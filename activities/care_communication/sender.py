@@ -4,7 +4,6 @@ every attempt), keeps its outbox row and hands it to the transport."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import structlog
@@ -18,6 +17,7 @@ from activities.care_communication.bundle import (
     Citizen,
     Party,
     build_care_communication,
+    bundle_bytes,
 )
 from activities.medcom_transport.port import MedcomTransport, OutgoingBundle, TransportError
 from db import care_communication_content as read
@@ -94,7 +94,7 @@ class CareCommunicationSender:
             bundle_id=built.bundle_id,
             message_header_id=built.message_header_id,
             receiver_sor=receiver_sor,
-            body=json.dumps(built.body, ensure_ascii=False, sort_keys=True).encode(),
+            body=bundle_bytes(built),
         )
         try:
             await self._transport.send(bundle)
