@@ -15,11 +15,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.medcom_transport.http import HttpTransport
 from api.app import create_app
 from api.auth import SESSION_COOKIE
 from command.synthetic.roster import Roster, make_roster
@@ -32,8 +30,8 @@ from tests.api.bodies import event_body, referral_body
 from tests.api.steps import matched, post
 from tests.conftest import eventually
 from tests.medcom.care_communication_profile import problems
-from tests.medcom.fake_municipality import TOKEN, FakeMunicipality, header_of, post_to
-from workers.worker import build_worker, episode_activities
+from tests.medcom.fake_municipality import FakeMunicipality, header_of, post_to
+from tests.medcom.sending_worker import worker_sending_to
 
 ACKNOWLEDGED = "timeline.care_communication_acknowledged"
 
@@ -52,16 +50,10 @@ async def worker(
     worker_settings: Settings,
     municipality: FakeMunicipality,
 ) -> AsyncIterator[Worker]:
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        transport = HttpTransport(municipality.url, http, token=SecretStr(TOKEN), timeout=5.0)
-        built = build_worker(
-            own_env.client,
-            task_queue=own_queue,
-            activities=episode_activities(db_pool, worker_settings, http, medcom=transport),
-            max_cached_workflows=10,
-        )
-        async with built:
-            yield built
+    async with worker_sending_to(
+        municipality, own_env, own_queue, db_pool, worker_settings, max_cached_workflows=10
+    ) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.care_communication.content import danish_date
-from activities.medcom_transport.http import HttpTransport
 from api.app import create_app
 from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import PEER_SUPPORT_AND_MUNICIPALITY, referral
@@ -40,9 +38,9 @@ from schemas.medcom import SOR_SYSTEM
 from schemas.tasks import TaskKind, TaskStatus
 from tests.conftest import eventually
 from tests.medcom.care_communication_profile import problems
-from tests.medcom.fake_municipality import TOKEN, FakeMunicipality, Mode, header_of, post_to
+from tests.medcom.fake_municipality import FakeMunicipality, Mode, header_of, post_to
+from tests.medcom.sending_worker import worker_sending_to
 from workers.starter import episode_id_for
-from workers.worker import build_worker, episode_activities
 from workflows.care_communication import MAX_ATTEMPTS, CareCommunicationDelivery
 from workflows.timings import ACKNOWLEDGEMENT_DUE
 
@@ -65,16 +63,10 @@ async def medcom_worker(
     municipality: FakeMunicipality,
 ) -> AsyncIterator[Worker]:
     """The real worker whose MedCom transport is HTTP to the fake municipality."""
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        transport = HttpTransport(municipality.url, http, token=SecretStr(TOKEN), timeout=5.0)
-        worker = build_worker(
-            own_env.client,
-            task_queue=own_queue,
-            activities=episode_activities(db_pool, worker_settings, http, medcom=transport),
-            max_cached_workflows=20,
-        )
-        async with worker:
-            yield worker
+    async with worker_sending_to(
+        municipality, own_env, own_queue, db_pool, worker_settings, max_cached_workflows=20
+    ) as worker:
+        yield worker
 
 
 @dataclass
