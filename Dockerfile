@@ -9,7 +9,7 @@ WORKDIR /src
 # The production lock alone first, so this layer is rebuilt only when the lock changes. Every
 # wheel is checked against its hash; none of the dev, bench or test extras is in it.
 COPY requirements/prod.txt requirements/prod.txt
-RUN /opt/hverdagsbro/bin/pip install --require-hashes -r requirements/prod.txt
+RUN /opt/hverdagsbro/bin/pip install --require-hashes --no-deps -r requirements/prod.txt
 # .dockerignore lets only pyproject.toml, the lock and the packages through. The project adds no
 # dependency of its own (--no-deps) and builds with the locked setuptools.
 COPY . .

@@ -45,10 +45,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || \
 		{ rm -rf $(VENV); echo "python3 -m venv failed; on Debian/Ubuntu: apt-get install python3-venv"; exit 1; }
 
-# Exactly the locked versions, each checked against its hash; then the project itself, which
+# Exactly the locked versions, each checked against its hash (--no-deps: the lock is complete, so
+# pip must not re-resolve an extra such as coverage[toml] against a newer release); then the
+# project itself, which
 # the lock does not contain, built with the locked setuptools.
 $(INSTALLED): $(TEST_LOCK) pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --require-hashes -r $(TEST_LOCK)
+	$(BIN)/pip install --require-hashes --no-deps -r $(TEST_LOCK)
 	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@
 
