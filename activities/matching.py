@@ -1,4 +1,4 @@
-"""Peer matching: finds the best trained peer with capacity and holds one slot atomically."""
+"""Peer matching: finds the best peer who may be offered the episode and holds one slot atomically."""
 
 from __future__ import annotations
 
@@ -15,12 +15,31 @@ log = structlog.get_logger(__name__)
 
 NO_CANDIDATE = "no trained peer with capacity for programme/municipality"
 NO_CAPACITY = "peer has no free capacity"
+NOT_A_PEER = "not an active peer on the roster"
 
 
 def _answer(req: ReservationRequest, peer_id: str | None, reason: str = "") -> Reservation:
     return Reservation(
         episode_id=req.episode_id, offer_no=req.offer_no, peer_id=peer_id, reason=reason
     )
+
+
+def _named_peer_refusal(peer: reservations.PeerLoad | None, *, hand_over: bool) -> str | None:
+    """Why a named peer may not be matched, or None when they may."""
+    if peer is None:
+        return NOT_A_PEER
+    if not peer.in_partnership:
+        return "the peer's organisation is not in the episode's partnership"
+    if not peer.may_carry:
+        return "the programme is not carried by the peer's employment form or organisation"
+    if not peer.trained:
+        return "the peer's training for the programme is missing or has lapsed"
+    if hand_over and not (peer.available and peer.serves):
+        # A hand-over goes to a peer who could have been offered the episode.
+        return "the peer is not available for this programme and municipality"
+    if not peer.available:
+        return "the peer is away or not available"
+    return None
 
 
 class PeerMatcher:
@@ -56,7 +75,7 @@ class PeerMatcher:
 
     async def _reserve_best(self, conn: PooledConnection, req: ReservationRequest) -> Reservation:
         for peer_id in await reservations.candidates(conn, req):
-            if await reservations.take_slot(conn, peer_id):
+            if await reservations.take_slot(conn, peer_id, req.programme):
                 await reservations.hold(
                     conn, req.episode_id, req.offer_no, peer_id, overridden=False
                 )
@@ -66,27 +85,15 @@ class PeerMatcher:
     async def _reserve_named(
         self, conn: PooledConnection, req: ReservationRequest, peer_id: str
     ) -> Reservation:
-        """A coordinator's manual match: only this peer, who must be trained, active and of
-        the episode's partnership (a coordinator cannot hand the citizen to a stranger)."""
+        """A coordinator's manual match: only this peer, who must be an active peer of the
+        episode's partnership (a coordinator cannot hand the citizen to a stranger), trained
+        for the programme, of an employment form that may carry it and not away; a hand-over
+        also needs a peer who serves its programme and municipality."""
         peer = await reservations.named_peer_load(conn, peer_id, req)
-        if peer is None:
+        refusal = _named_peer_refusal(peer, hand_over=req.releases_offer_no is not None)
+        if refusal is not None or peer is None:
             raise ApplicationError(
-                "peer_id: not an active, trained peer on the roster",
-                type="PeerNotEligible",
-                non_retryable=True,
-            )
-        if not peer.in_partnership:
-            raise ApplicationError(
-                "peer_id: the peer's organisation is not in the episode's partnership",
-                type="PeerNotEligible",
-                non_retryable=True,
-            )
-        if req.releases_offer_no is not None and not (peer.available and peer.serves):
-            # A hand-over goes to a peer who could have been offered the episode.
-            raise ApplicationError(
-                "peer_id: the peer is not available for this programme and municipality",
-                type="PeerNotEligible",
-                non_retryable=True,
+                f"peer_id: {refusal}", type="PeerNotEligible", non_retryable=True
             )
         if peer.full and not req.override_capacity:
             return _answer(req, None, NO_CAPACITY)

@@ -37,7 +37,8 @@ class CoordinatorEpisode(Frozen):
 
 
 class EligiblePeer(Frozen):
-    """A trained, available, active peer of the partnership, with what they serve."""
+    """A peer of the partnership who may be offered episodes today, with the programmes they
+    may be offered and the municipalities they serve."""
 
     peer_id: str
     display_name: str
@@ -90,18 +91,18 @@ WITH listed AS (
 SELECT * FROM listed ORDER BY referred_at DESC
 """
 
-# The same rule as matching (db/peer_reservations): the peer's own organisation is the
-# coordinator's, or in its partnership; trained, available and an active user. Full peers
-# are listed too (with no free slot), so the coordinator sees why they cannot take it.
+# The same rule as matching (db/peer_reservations): a peer of an organisation the
+# coordinator's may match (itself, or a partner that matches across) who may be offered at
+# least one programme today; `programmes` lists only those. Full peers are listed too (with
+# no free slot), so the coordinator sees why they cannot take it.
 _ELIGIBLE_PEERS = """
-SELECT p.peer_id, u.display_name, p.capacity, p.active_load, p.programmes, p.municipalities
+SELECT p.peer_id, u.display_name, p.capacity, p.active_load,
+       array_agg(op.programme ORDER BY op.programme) AS programmes, p.municipalities
 FROM peers p
 JOIN users u ON u.user_id = p.peer_id
-JOIN organisations o ON o.organisation_id = p.organisation_id
-WHERE p.trained AND p.available AND u.active
-  AND (p.organisation_id = $1
-       OR o.partnership_id = (SELECT partnership_id FROM organisations
-                              WHERE organisation_id = $1))
+JOIN offerable_peer_programmes op ON op.peer_id = p.peer_id
+WHERE p.organisation_id IN (SELECT partner_id FROM matching_partners WHERE organisation_id = $1)
+GROUP BY p.peer_id, u.display_name
 ORDER BY u.display_name, p.peer_id
 """
 

@@ -15,7 +15,7 @@ from schemas.people import Recipient
 # Who a recipient (role + opaque id) means today. Only flags leave the database, never
 # the addresses themselves. Coordinators: those of the organisation; when it has none, or
 # the recipient is the whole partnership (service 'partnership'), also those of every
-# organisation of its partnership, so an escalation never goes to nobody.
+# organisation it shares a partnership with, so an escalation never goes to nobody.
 _RESOLVE_RECIPIENT = """
 SELECT user_id,
        coalesce(email, '') <> '' AS has_email,
@@ -29,10 +29,7 @@ WHERE active AND (
                 SELECT 1 FROM users own
                 WHERE own.active AND own.role = 'coordinator' AND own.organisation_id = $2))
             AND organisation_id IN (
-                SELECT partner.organisation_id
-                FROM organisations partner
-                JOIN organisations org ON org.partnership_id = partner.partnership_id
-                WHERE org.organisation_id = $2))))
+                SELECT partner_id FROM organisation_partners WHERE organisation_id = $2))))
     OR ($1 = 'ward' AND role = 'ward' AND ward_id = $2)
     OR ($1 = 'caseworker' AND role = 'caseworker' AND municipality_code = $2
         AND ($3::text IS NULL OR service = $3))

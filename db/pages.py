@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from db.connection import PooledConnection
 from schemas.base import Frozen
 
@@ -42,7 +44,7 @@ class PeerLoad(Frozen):
     display_name: str
     capacity: int
     active_load: int
-    trained: bool
+    trained: bool = Field(description="Their training is valid for a programme they serve.")
     employment: str
     available: bool
 
@@ -73,8 +75,10 @@ _MUNICIPALITIES = "SELECT municipality_code, name FROM municipalities ORDER BY n
 _ORGANISATIONS = "SELECT organisation_id, name FROM organisations ORDER BY name"
 _WARD_ORGANISATION = "SELECT organisation_id FROM wards WHERE ward_id = $1"
 _PEER_LOAD = (
-    "SELECT p.peer_id, u.display_name, p.capacity, p.active_load, p.trained, p.employment,"
-    " p.available FROM peers p JOIN users u ON u.user_id = p.peer_id"
+    "SELECT p.peer_id, u.display_name, p.capacity, p.active_load, p.employment, p.available,"
+    " EXISTS (SELECT 1 FROM peer_programme_standing s WHERE s.peer_id = p.peer_id"
+    " AND s.serves AND s.trained_until >= current_date) AS trained"
+    " FROM peers p JOIN users u ON u.user_id = p.peer_id"
     " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id"
 )
 _PHASE_COUNTS = "SELECT phase, count(*) AS episodes FROM episodes GROUP BY phase ORDER BY phase"

@@ -18,23 +18,19 @@ _EXISTING = """
 SELECT peer_id FROM peer_reservations WHERE episode_id = $1 AND offer_no = $2
 """
 
-# Same partnership as the requesting organisation, or the same organisation when it has
-# no partnership. Ranked by shared languages, then load ratio, then id (deterministic).
+# Peers the programme may be offered to today (db view offerable_peer_programmes: they serve
+# it, their employment form and organisation kind may carry it, their training for it is
+# valid, they are not away, available and active), who serve the municipality, belong to an
+# organisation whose peers the requesting organisation may match (itself, or a member of a
+# partnership of its that matches across) and have room. Ranked by shared languages, then load
+# ratio, then id (deterministic).
 _CANDIDATES = """
-WITH requester AS (
-    SELECT partnership_id FROM organisations WHERE organisation_id = $3
-)
 SELECT p.peer_id
-FROM peers p
-JOIN users u ON u.user_id = p.peer_id
-JOIN organisations o ON o.organisation_id = p.organisation_id
-WHERE p.trained
-  AND p.available
-  AND u.active
-  AND $1 = ANY (p.programmes)
+FROM offerable_peer_programmes op
+JOIN peers p ON p.peer_id = op.peer_id
+WHERE op.programme = $1
   AND $2 = ANY (p.municipalities)
-  AND (p.organisation_id = $3
-       OR o.partnership_id = (SELECT partnership_id FROM requester))
+  AND p.organisation_id IN (SELECT partner_id FROM matching_partners WHERE organisation_id = $3)
   AND NOT (p.peer_id = ANY ($4::text[]))
   AND p.active_load < p.capacity
 ORDER BY cardinality(ARRAY(SELECT unnest(p.languages) INTERSECT SELECT unnest($5::text[])))
@@ -44,26 +40,31 @@ ORDER BY cardinality(ARRAY(SELECT unnest(p.languages) INTERSECT SELECT unnest($5
 """
 
 # Re-checks eligibility under the row lock: a concurrent reservation may have taken the
-# last slot between ranking and this update.
+# last slot, or the peer may have been made unavailable, between ranking and this update.
 _TAKE_SLOT = """
 UPDATE peers SET active_load = active_load + 1
-WHERE peer_id = $1 AND trained AND available AND active_load < capacity
+WHERE peer_id = $1 AND available AND active_load < capacity
+  AND EXISTS (SELECT 1 FROM offerable_peer_programmes
+              WHERE peer_id = $1 AND programme = $2)
 RETURNING peer_id
 """
 
-# Whether the peer may work for the episode's organisation is the same rule as for the
-# automatic candidates: its own organisation, or one in its partnership.
+# A peer a coordinator names, with each of the matching rules answered on its own so the
+# refusal can say which one failed: of an organisation the episode's may match, available and
+# not away today, serving the programme and municipality, of an employment form and
+# organisation kind that may carry the programme, with valid training for it.
 _NAMED_PEER = """
 SELECT p.capacity, p.active_load,
-       COALESCE(p.organisation_id = $2
-                OR o.partnership_id = (SELECT partnership_id FROM organisations
-                                       WHERE organisation_id = $2), false) AS in_partnership,
-       p.available,
-       COALESCE($3 = ANY (p.programmes) AND $4 = ANY (p.municipalities), false) AS serves
+       p.organisation_id IN (SELECT partner_id FROM matching_partners
+                             WHERE organisation_id = $2) AS in_partnership,
+       p.available AND NOT coalesce(s.absent, false) AS available,
+       COALESCE($3 = ANY (p.programmes) AND $4 = ANY (p.municipalities), false) AS serves,
+       coalesce(s.may_carry, false) AS may_carry,
+       coalesce(s.trained_until >= current_date, false) AS trained
 FROM peers p
 JOIN users u ON u.user_id = p.peer_id
-JOIN organisations o ON o.organisation_id = p.organisation_id
-WHERE p.peer_id = $1 AND p.trained AND u.active
+LEFT JOIN peer_programme_standing s ON s.peer_id = p.peer_id AND s.programme = $3
+WHERE p.peer_id = $1 AND u.active
 FOR UPDATE OF p
 """
 
@@ -89,10 +90,15 @@ class PeerLoad(Frozen):
     capacity: int
     active_load: int
     in_partnership: bool
-    available: bool = True
+    available: bool = Field(default=True, description="Available and not away today.")
     serves: bool = Field(
         default=True, description="Serves the episode's programme and municipality."
     )
+    may_carry: bool = Field(
+        default=True,
+        description="Their employment form and organisation kind may carry the programme.",
+    )
+    trained: bool = Field(default=True, description="Their training for the programme is valid.")
 
     @property
     def full(self) -> bool:
@@ -123,17 +129,17 @@ async def candidates(conn: PooledConnection, req: ReservationRequest) -> list[st
     return [r["peer_id"] for r in rows]
 
 
-async def take_slot(conn: PooledConnection, peer_id: str) -> bool:
-    """One more episode for the peer, if they still have room; whether it was taken."""
-    return await conn.fetchval(_TAKE_SLOT, peer_id) is not None
+async def take_slot(conn: PooledConnection, peer_id: str, programme: str) -> bool:
+    """One more episode for the peer, if they still have room and may still be offered the
+    programme; whether it was taken."""
+    return await conn.fetchval(_TAKE_SLOT, peer_id, programme) is not None
 
 
 async def named_peer_load(
     conn: PooledConnection, peer_id: str, req: ReservationRequest
 ) -> PeerLoad | None:
-    """A trained, active peer's capacity and load, locked, whether they belong to the
-    partnership of the episode's organisation, are available, and serve its programme and
-    municipality; None for anyone else."""
+    """An active peer's capacity and load, locked, and how they stand against each matching
+    rule for the episode; None for anyone who is not an active peer."""
     row = await conn.fetchrow(
         _NAMED_PEER, peer_id, req.organisation_id, req.programme, req.municipality_code
     )

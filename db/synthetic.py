@@ -23,6 +23,7 @@ class PeerRow(Frozen):
     programmes: list[str]
     municipalities: list[str]
     capacity: int
+    employment: str = "volunteer"
 
 
 async def add_partnership(
@@ -47,11 +48,14 @@ async def add_partnership(
         f"Partnership {key}",
     )
     await conn.execute(
-        "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-        " VALUES ($1, $2, 'ngo', $3)",
+        "INSERT INTO organisations (organisation_id, name, kind) VALUES ($1, $2, 'ngo')",
         organisation_id,
         f"Org {key}",
+    )
+    await conn.execute(
+        "INSERT INTO partnership_members (partnership_id, organisation_id) VALUES ($1, $2)",
         f"p-{key}",
+        organisation_id,
     )
     if municipality_organisation_id is not None:
         await conn.execute(
@@ -104,13 +108,47 @@ async def add_staff(
 
 
 async def add_peers(conn: PooledConnection, organisation_id: str, peers: Sequence[PeerRow]) -> None:
-    """Trained, employed peers of the organisation (their users are added as staff)."""
+    """Peers of the organisation (their users are added as staff), trained a month ago in
+    every course, so their training counts for every programme."""
     await conn.executemany(
-        "INSERT INTO peers (peer_id, organisation_id, employment, trained, languages,"
+        "INSERT INTO peers (peer_id, organisation_id, employment, languages,"
         " programmes, municipalities, capacity)"
-        " VALUES ($1, $2, 'employed', true, $3, $4, $5, $6)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [
-            (p.peer_id, organisation_id, p.languages, p.programmes, p.municipalities, p.capacity)
+            (
+                p.peer_id,
+                organisation_id,
+                p.employment,
+                p.languages,
+                p.programmes,
+                p.municipalities,
+                p.capacity,
+            )
             for p in peers
         ],
+    )
+    await conn.execute(
+        "INSERT INTO peer_trainings (training_id, peer_id, course, completed_on, trained_by)"
+        " SELECT p.peer_id || ':' || c.course, p.peer_id, c.course, current_date - 30,"
+        " 'Synthetic training'"
+        " FROM unnest($1::text[]) AS p (peer_id) CROSS JOIN training_courses c",
+        [p.peer_id for p in peers],
+    )
+
+
+async def add_partner_organisation(
+    conn: PooledConnection, organisation_id: str, *, kind: str, partner_of: str
+) -> None:
+    """A new organisation of `kind` in every partnership `partner_of` is a member of."""
+    await conn.execute(
+        "INSERT INTO organisations (organisation_id, name, kind) VALUES ($1, $2, $3)",
+        organisation_id,
+        f"Partner {organisation_id}",
+        kind,
+    )
+    await conn.execute(
+        "INSERT INTO partnership_members (partnership_id, organisation_id)"
+        " SELECT partnership_id, $1 FROM partnership_members WHERE organisation_id = $2",
+        organisation_id,
+        partner_of,
     )

@@ -41,10 +41,7 @@ _REACHES_COORDINATOR_OF = """
                 WHERE own.active AND own.role = 'coordinator'
                   AND own.organisation_id = t.assignee_id))
             AND t.assignee_id IN (
-                SELECT partner.organisation_id
-                FROM organisations partner
-                JOIN organisations mine ON mine.partnership_id = partner.partnership_id
-                WHERE mine.organisation_id = $1)))
+                SELECT partner_id FROM organisation_partners WHERE organisation_id = $1)))
 """
 _COORDINATOR_TASKS = (
     "SELECT task_id, episode_id, kind, status, number, created_at, due_at, overdue"  # noqa: S608

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from schemas.base import Frozen
+from schemas.roster import Employment, OrganisationKind
 from schemas.tasks import TaskKind
 
 
@@ -104,6 +105,28 @@ DEFAULT_LADDERS: dict[TaskKind, Ladder] = {
 }
 
 
+class Carriers(Frozen):
+    """Who may carry a programme: the peers' employment forms and their organisations' kinds."""
+
+    employment: tuple[Employment, ...] = (Employment.EMPLOYED, Employment.VOLUNTEER)
+    organisation_kinds: tuple[OrganisationKind, ...] = tuple(OrganisationKind)
+
+    @model_validator(mode="after")
+    def _someone(self) -> Carriers:
+        if not self.employment or not self.organisation_kinds:
+            raise ValueError("carried_by: at least one employment form and organisation kind")
+        return self
+
+
+class ProgrammeTraining(Frozen):
+    """The courses that qualify a peer for a programme (the latest completion of any of them
+    counts), how long that lasts and how early the coordinator is reminded."""
+
+    courses: tuple[str, ...] = Field(default=("peer-basic", "peer-refresher"), min_length=1)
+    refresher_months: int = Field(default=24, ge=1, le=120)
+    remind_days_before: int = Field(default=30, ge=1, le=180)
+
+
 class Programme(Frozen):
     """Everything the episode workflow needs to know about a programme."""
 
@@ -146,6 +169,14 @@ class Programme(Frozen):
         MilestoneKind.JOB_STEP,
         MilestoneKind.EDUCATION_STEP,
         MilestoneKind.NETWORK_ACTIVITY,
+    )
+    carried_by: Carriers = Field(
+        default_factory=Carriers,
+        description="Employment forms and organisation kinds whose peers may carry it.",
+    )
+    training: ProgrammeTraining = Field(
+        default_factory=ProgrammeTraining,
+        description="The training a peer needs, and how often it is refreshed.",
     )
     ladders: dict[TaskKind, Ladder] = Field(
         default_factory=dict,

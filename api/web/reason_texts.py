@@ -76,9 +76,21 @@ REASONS: dict[str, tuple[str, str]] = {
         "peer-medarbejderen har ikke plads til flere forløb",
         "peer has no free capacity",
     ),
-    "not an active, trained peer on the roster": (
-        "ikke en aktiv, uddannet peer-medarbejder på listen",
-        "not an active, trained peer on the roster",
+    "not an active peer on the roster": (
+        "ikke en aktiv peer-medarbejder på listen",
+        "not an active peer on the roster",
+    ),
+    "the programme is not carried by the peer's employment form or organisation": (
+        "programmet varetages ikke af peer-medarbejderens ansættelsesform eller organisation",
+        "the programme is not carried by the peer's employment form or organisation",
+    ),
+    "the peer's training for the programme is missing or has lapsed": (
+        "peer-medarbejderens uddannelse til programmet mangler eller er udløbet",
+        "the peer's training for the programme is missing or has lapsed",
+    ),
+    "the peer is away or not available": (
+        "peer-medarbejderen er fraværende eller ikke til rådighed",
+        "the peer is away or not available",
     ),
     "the peer's organisation is not in the episode's partnership": (
         "peer-medarbejderens organisation er ikke med i forløbets partnerskab",

@@ -332,7 +332,7 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
             )
             stack.push_async_callback(pool.close)
             # Trained peers with room for every episode started: offers, not escalations.
-            roster = await make_roster(pool, peers=20, capacity=5000, label="bench")
+            roster = await make_roster(pool, peers=20, capacity=5000, label="bench", employed=10)
             async with pool.acquire() as conn:
                 _, token = await create_token(
                     conn,

@@ -68,10 +68,14 @@ async def make_roster(
     programmes: tuple[str, ...] = PROGRAMMES,
     languages: tuple[tuple[str, ...], ...] = (),
     label: str = "",
+    employed: int = 0,
 ) -> Roster:
     """A partnership with one organisation, municipality, ward, coordinator, ward nurse, a
     caseworker per municipal service and `peers` trained peers with room for `capacity`
-    episodes each. Peer n speaks `languages[n]` (Danish when not given). `label` goes into
+    episodes each, trained in every course. The last `employed` peers are employed, the rest
+    volunteers of the partnership's NGO (programme rules: municipal peer support needs
+    employed peers, the peer-guide and bridge-to-everyday-life models volunteers). Peer n
+    speaks `languages[n]` (Danish when not given). `label` goes into
     every id (e.g. "bench"), so rows are easy to tell apart."""
     key = f"{label}-{uuid.uuid4().hex[:12]}" if label else uuid.uuid4().hex[:12]
     org, ward, code = f"org-{key}", f"ward-{key}", str(next(_codes))
@@ -114,6 +118,7 @@ async def make_roster(
             programmes=list(programmes),
             municipalities=[code],
             capacity=capacity,
+            employment="employed" if n >= peers - employed else "volunteer",
         )
         for n, peer in enumerate(roster.peers)
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -44,15 +44,25 @@ class Roster:
         )
         return partnership_id
 
-    async def organisation(self, partnership_id: str | None = None) -> str:
+    async def organisation(self, partnership_id: str | None = None, *, kind: str = "ngo") -> str:
+        """An organisation of `kind`, a member of the partnership when one is given."""
         organisation_id = self._id("org")
         await self.pool.execute(
-            "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-            " VALUES ($1, 'Test organisation', 'ngo', $2)",
+            "INSERT INTO organisations (organisation_id, name, kind)"
+            " VALUES ($1, 'Test organisation', $2)",
             organisation_id,
-            partnership_id,
+            kind,
         )
+        if partnership_id is not None:
+            await self.join(partnership_id, organisation_id)
         return organisation_id
+
+    async def join(self, partnership_id: str, organisation_id: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO partnership_members (partnership_id, organisation_id) VALUES ($1, $2)",
+            partnership_id,
+            organisation_id,
+        )
 
     async def municipality_row(self, code: str | None = None) -> str:
         code = code or self.municipality
@@ -112,6 +122,7 @@ class Roster:
         programmes: tuple[str, ...] = (PROGRAMME,),
         municipalities: tuple[str, ...] | None = None,
         trained: bool = True,
+        employment: str = "volunteer",
         available: bool = True,
         active: bool = True,
         phone: bool = False,
@@ -120,12 +131,12 @@ class Roster:
             "peer", organisation_id=organisation_id, active=active, phone=phone
         )
         await self.pool.execute(
-            "INSERT INTO peers (peer_id, organisation_id, employment, trained, languages,"
+            "INSERT INTO peers (peer_id, organisation_id, employment, languages,"
             " programmes, municipalities, capacity, active_load, available)"
-            " VALUES ($1, $2, 'volunteer', $3, $4, $5, $6, $7, $8, $9)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             peer_id,
             organisation_id,
-            trained,
+            employment,
             list(languages),
             list(programmes),
             list(municipalities if municipalities is not None else (self.municipality,)),
@@ -133,7 +144,21 @@ class Roster:
             load,
             available,
         )
+        if trained:
+            await self.trained_in_every_course(peer_id)
         return peer_id
+
+    async def trained_in_every_course(
+        self, peer_id: str, *, completed_on: date | None = None
+    ) -> None:
+        """A completion of every course (a month ago unless `completed_on` says when)."""
+        await self.pool.execute(
+            "INSERT INTO peer_trainings (training_id, peer_id, course, completed_on, trained_by)"
+            " SELECT $1 || ':' || course || ':' || $2::date, $1, course, $2::date, 'Test trainer'"
+            " FROM training_courses",
+            peer_id,
+            completed_on or date.today() - timedelta(days=30),
+        )
 
     async def email_of(self, user_id: str) -> str:
         email: str = await self.pool.fetchval("SELECT email FROM users WHERE user_id = $1", user_id)

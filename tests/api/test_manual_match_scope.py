@@ -8,7 +8,7 @@ import uuid
 
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
-from db.synthetic import PeerRow, StaffRow, add_peers, add_staff
+from db.synthetic import PeerRow, StaffRow, add_partner_organisation, add_peers, add_staff
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
@@ -19,12 +19,8 @@ async def partner_peer(pool: DatabasePool, roster: Roster) -> str:
     key = uuid.uuid4().hex[:8]
     org, peer = f"org-partner-{key}", f"peer-partner-{key}"
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-            " SELECT $1, 'Partner association', 'association', partnership_id"
-            " FROM organisations WHERE organisation_id = $2",
-            org,
-            roster.organisation_id,
+        await add_partner_organisation(
+            conn, org, kind="association", partner_of=roster.organisation_id
         )
         await add_staff(conn, org, [StaffRow(user_id=peer, role="peer", display_name="Partner")])
         await add_peers(

@@ -7,6 +7,7 @@ import uuid
 
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
+from db.synthetic import add_partner_organisation
 from tests.api.bodies import referral_body
 from tests.api.conftest import Caller
 from tests.conftest import eventually
@@ -19,20 +20,16 @@ async def coordinator_of_a_new_organisation(
     organisation_id = f"org-{uuid.uuid4().hex[:8]}"
     user_id = f"coord-{uuid.uuid4().hex[:8]}"
     async with pool.acquire() as conn:
-        partnership = (
-            await conn.fetchval(
-                "SELECT partnership_id FROM organisations WHERE organisation_id = $1",
-                partner_of.organisation_id,
+        if partner_of is not None:
+            await add_partner_organisation(
+                conn, organisation_id, kind="ngo", partner_of=partner_of.organisation_id
             )
-            if partner_of is not None
-            else None
-        )
-        await conn.execute(
-            "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-            " VALUES ($1, 'Partner', 'ngo', $2)",
-            organisation_id,
-            partnership,
-        )
+        else:
+            await conn.execute(
+                "INSERT INTO organisations (organisation_id, name, kind)"
+                " VALUES ($1, 'Partner', 'ngo')",
+                organisation_id,
+            )
         await conn.execute(
             "INSERT INTO users (user_id, role, display_name, organisation_id)"
             " VALUES ($1, 'coordinator', 'Partner coordinator', $2)",

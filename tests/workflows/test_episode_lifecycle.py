@@ -116,7 +116,7 @@ async def test_open_ended_programme_continues_as_new_after_a_review(
     db_pool: DatabasePool,
     task_queue: str,
 ) -> None:
-    roster = await make_roster(db_pool)
+    roster = await make_roster(db_pool, employed=3)
     episode = await start(
         time_skipping_env,
         db_pool,
@@ -147,7 +147,7 @@ async def test_an_open_ended_programme_is_reviewed_at_its_configured_week(
     db_pool: DatabasePool,
     task_queue: str,
 ) -> None:
-    roster = await make_roster(db_pool)
+    roster = await make_roster(db_pool, employed=3)
     start_input = await episode_start(db_pool, referral(roster, programme="municipal-peer-support"))
     # Planned contacts end in week 12; the review is configured for week 20.
     programme = start_input.programme.model_copy(update={"review_every_weeks": 20})

@@ -23,6 +23,7 @@ from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import referral
 from command.synthetic.roster import Roster, make_roster
 from db.pool import DatabasePool
+from db.synthetic import add_partner_organisation
 from schemas.episode import Phase
 from schemas.notifications import PARTNERSHIP, Template
 from schemas.people import Actor, Recipient, Role
@@ -405,13 +406,10 @@ async def _until_escalated(episode: EpisodeDriver, task_id: str, levels: int) ->
 async def _organisation_without_coordinator(pool: DatabasePool, roster: Roster) -> str:
     """A region in the roster's partnership that has no coordinator of its own."""
     region = f"org-region-{uuid.uuid4().hex[:8]}"
-    await pool.execute(
-        "INSERT INTO organisations (organisation_id, name, kind, partnership_id)"
-        " SELECT $1, 'Test region', 'region', partnership_id FROM organisations"
-        " WHERE organisation_id = $2",
-        region,
-        roster.organisation_id,
-    )
+    async with pool.acquire() as conn:
+        await add_partner_organisation(
+            conn, region, kind="region", partner_of=roster.organisation_id
+        )
     return region
 
 
