@@ -17,6 +17,9 @@ from api.web import (
     operator,
     peer,
     reports,
+    roster,
+    roster_tasks,
+    supervision,
     tasks,
     ward,
 )
@@ -38,6 +41,9 @@ def install(app: FastAPI) -> None:
         tasks,
         reports,
         inbox,
+        roster,
+        roster_tasks,
+        supervision,
     )
     app.include_router(login.login_router)
     # Every page shows the person's unread count in its navigation.
