@@ -1,4 +1,4 @@
-"""Peer matching: finds the best peer who may be offered the episode and holds one slot atomically."""
+"""Peer matching: finds the best peer who may be offered the episode; holds one slot atomically."""
 
 from __future__ import annotations
 
