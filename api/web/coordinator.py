@@ -144,6 +144,7 @@ async def page(
             "episodes": episodes,
             "names": {e.episode_id: e.citizen_name for e in episodes},
             "handable": [(e, peer_choices(e, eligible)) for e in handable],
+            "match_choices": {e.episode_id: peer_choices(e, eligible) for e in episodes},
             "holders": by_holder(overdue),
             "tasks": tasks,
             "peers": peers,
