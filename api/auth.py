@@ -12,6 +12,7 @@ from api.errors import ApiError
 from api.principal import Binding, Principal, TokenRole
 from api.token_cache import TokenCache
 from db.access import SessionUser, session_user, token_record
+from db.partnerships import supervised_episodes
 from db.pool import DatabasePool
 from db.tasks import escalated_from_partners
 from schemas.people import Role
@@ -62,14 +63,19 @@ async def find_principal(
     if cookie:
         async with pool.acquire() as conn:
             user = await session_user(conn, cookie)
-            escalated = (
-                await escalated_from_partners(conn, user.organisation_id)
-                if user is not None and user.role == Role.COORDINATOR
-                else frozenset()
-            )
-        if user is not None:
+            if user is None:
+                return None
             principal = principal_from_user(user, user.csrf_token)
-            return principal.model_copy(update={"escalated_episodes": escalated})
+            if user.role != Role.COORDINATOR:
+                return principal
+            return principal.model_copy(
+                update={
+                    "escalated_episodes": await escalated_from_partners(
+                        conn, user.organisation_id
+                    ),
+                    "supervised_episodes": await supervised_episodes(conn, user.organisation_id),
+                }
+            )
     return None
 
 

@@ -48,6 +48,9 @@ class Principal(Frozen):
     binding: Binding = Binding()
     # Coordinators: episodes of partner organisations an escalation called them to.
     escalated_episodes: frozenset[str] = frozenset()
+    # Coordinators: partners' episodes their own organisation's peers are assigned to, where
+    # the partnership's sharing rules let their organisation's kind see them (db/partnerships).
+    supervised_episodes: frozenset[str] = frozenset()
 
     @property
     def is_person(self) -> bool:

@@ -54,7 +54,8 @@ class TaskScope(Protocol):
 
 def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
     """Ward: their ward. Peer: assigned to them. Coordinator: their organisation, and an
-    episode of a partner organisation an escalation called them to.
+    episode of a partner organisation an escalation called them to or one of their own peers
+    is assigned to (where the partnership's sharing rules say so).
     Caseworker: their municipality, and only with consent for their service.
     Integration token: episodes of the wards and organisations it is bound to."""
     match p.role:
@@ -63,7 +64,7 @@ def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
         case Role.PEER:
             return episode.peer_id == p.id
         case Role.COORDINATOR:
-            return episode.organisation_id == p.organisation_id or _called_to(p, episode)
+            return episode.organisation_id == p.organisation_id or _partners_to(p, episode)
         case Role.CASEWORKER:
             scope = SERVICE_SCOPE.get(p.service or "")
             return (
@@ -104,7 +105,8 @@ def is_admitted(episode: NotesScope) -> bool:
 
 def may_read_notes(p: Principal, episode: NotesScope) -> bool:
     """Contact, concern, task and debrief notes go to the people who work with the citizen
-    day to day: the assigned peer, the coordinators of the episode's organisation, and the
+    day to day: the assigned peer, the coordinators of the episode's organisation (and of a
+    partner the escalation called or whose peer is assigned: they supervise that peer), and the
     ward only while the citizen is admitted there. Caseworkers see their service's slice of
     the episode, which has no notes (api/caseworker_view); operators and systems never read
     them."""
@@ -117,7 +119,9 @@ def may_read_notes(p: Principal, episode: NotesScope) -> bool:
 
 
 def may_act_on_task(p: Principal, task: TaskScope, episode: EpisodeScope) -> bool:
-    """The assignee, or the coordinator of the episode's organisation for peer tasks."""
+    """The assignee, or the coordinator of the episode's organisation for peer tasks. A
+    partner's coordinator (called by an escalation, or the home coordinator of the assigned
+    peer) acts on the coordinator tasks only: the peer's tasks are led by the owner."""
     role, assignee = task.assignee_role, task.assignee_id
     match p.role:
         case Role.PEER:
@@ -134,10 +138,16 @@ def may_act_on_task(p: Principal, task: TaskScope, episode: EpisodeScope) -> boo
             own_org = episode.organisation_id == p.organisation_id
             if own_org:
                 return role in ("coordinator", "peer")
-            return role == "coordinator" and _called_to(p, episode)
+            return role == "coordinator" and _partners_to(p, episode)
     return False
 
 
-def _called_to(p: Principal, episode: EpisodeScope) -> bool:
-    """An escalation reached this coordinator through the partnership (api/auth fills it)."""
-    return episode.episode_id is not None and episode.episode_id in p.escalated_episodes
+def _partners_to(p: Principal, episode: EpisodeScope) -> bool:
+    """A partner organisation's episode this coordinator works on through the partnership: an
+    escalation reached them, or their own peer is assigned to it and the sharing rules let
+    their organisation's kind supervise it (api/auth fills both)."""
+    if episode.episode_id is None:
+        return False
+    return (
+        episode.episode_id in p.escalated_episodes or episode.episode_id in p.supervised_episodes
+    )

@@ -1,5 +1,5 @@
-"""What the coordinator's page reads: the episodes of their organisation (and those an
-escalation called them to) with the citizen's name, programme and peer by name; the peers an
+"""What the coordinator's page reads: the episodes of their organisation (and the partners'
+an escalation called them to or their own peers are assigned to) with the citizen's name, programme and peer by name; the peers an
 episode may be handed to; the overdue open tasks, grouped by who holds them.
 
 Names of citizens are personal data: the list that shows them audits one 'read.citizen' line
@@ -21,6 +21,7 @@ class CoordinatorEpisode(Frozen):
 
     episode_id: str
     organisation_id: str
+    organisation_name: str
     municipality_code: str
     programme: str
     programme_name: str | None
@@ -66,15 +67,18 @@ class OverdueTask(Frozen):
     holder_name: str | None
 
 
-# The coordinator's organisation's episodes and those an escalation called them to (ids
-# given by api/auth); newest referral first, at most 500. Each name shown is audited.
+# The coordinator's organisation's episodes and the partners' ones an escalation called them
+# to or their peers are assigned to (ids given by api/auth); newest referral first, at most
+# 500. Each name shown is audited.
 _EPISODES = """
 WITH listed AS (
-    SELECT e.episode_id, e.organisation_id, e.municipality_code, e.programme,
+    SELECT e.episode_id, e.organisation_id, o.name AS organisation_name, e.municipality_code,
+           e.programme,
            p.definition->>'name' AS programme_name, p.definition->>'name_da' AS programme_name_da,
            e.phase, e.referred_at, e.discharged_at, e.next_due_at, e.next_due_kind,
            e.overdue_tasks, e.peer_id, u.display_name AS peer_name, c.name AS citizen_name
     FROM episodes e
+    JOIN organisations o ON o.organisation_id = e.organisation_id
     LEFT JOIN programmes p ON p.code = e.programme
     LEFT JOIN users u ON u.user_id = e.peer_id
     LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id
@@ -133,14 +137,15 @@ LIMIT 500
 async def episodes(
     conn: PooledConnection,
     organisation_id: str | None,
-    escalated: list[str],
+    partners: list[str],
     *,
     actor_role: str,
     actor_id: str,
 ) -> list[CoordinatorEpisode]:
-    """The episodes the coordinator may see, with names; who read which names is audited."""
+    """The episodes the coordinator may see (their organisation's and the `partners`'
+    episodes they were called to or supervise), with names; who read which names is audited."""
     rows = await conn.fetch(
-        _EPISODES, organisation_id, escalated, f"list-{uuid.uuid4().hex}-", actor_role, actor_id
+        _EPISODES, organisation_id, partners, f"list-{uuid.uuid4().hex}-", actor_role, actor_id
     )
     return [CoordinatorEpisode.model_validate(dict(r)) for r in rows]
 
@@ -152,8 +157,9 @@ async def eligible_peers(conn: PooledConnection, organisation_id: str | None) ->
 
 
 async def overdue_tasks(
-    conn: PooledConnection, organisation_id: str | None, escalated: list[str]
+    conn: PooledConnection, organisation_id: str | None, partners: list[str]
 ) -> list[OverdueTask]:
-    """The overdue open tasks of the episodes the coordinator may see, oldest due first."""
-    rows = await conn.fetch(_OVERDUE, organisation_id, escalated)
+    """The overdue open tasks of the episodes the coordinator may see (their organisation's
+    and the `partners`' episodes), oldest due first."""
+    rows = await conn.fetch(_OVERDUE, organisation_id, partners)
     return [OverdueTask.model_validate(dict(r)) for r in rows]

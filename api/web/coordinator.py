@@ -1,7 +1,8 @@
 """The coordinator's page: unmatched and escalated episodes, manual matching, the episodes by
-the citizen's name with their peer, handing an episode to another peer, overdue work by who
-holds it, the peers' load, and the admissions to the organisation's wards without a referral
-(ward and when only: no consent yet)."""
+the citizen's name with their peer (a partner's episode one of the organisation's own peers is
+assigned to, marked with its owner, where the partnership's sharing rules say so), handing an
+episode to another peer, overdue work by who holds it, the peers' load, and the admissions to
+the organisation's wards without a referral (ward and when only: no consent yet)."""
 
 from __future__ import annotations
 
@@ -109,17 +110,17 @@ async def page(
     for task in tasks:
         if task.kind in ATTENTION:
             reasons.setdefault(task.episode_id, []).append(task.kind)
-    escalated = sorted(principal.escalated_episodes)
+    partners = sorted(principal.escalated_episodes | principal.supervised_episodes)
     async with pool.acquire() as conn:
         episodes = await coordinator_lists.episodes(
             conn,
             principal.organisation_id,
-            escalated,
+            partners,
             actor_role=principal.role.value,
             actor_id=principal.id,
         )
         eligible = await coordinator_lists.eligible_peers(conn, principal.organisation_id)
-        overdue = await coordinator_lists.overdue_tasks(conn, principal.organisation_id, escalated)
+        overdue = await coordinator_lists.overdue_tasks(conn, principal.organisation_id, partners)
         peers = await pages.peer_load(conn, principal.organisation_id)
         admissions = await referral_candidates.organisation_candidates(
             conn, principal.organisation_id
@@ -142,6 +143,7 @@ async def page(
             "attention": attention,
             "reasons": reasons,
             "episodes": episodes,
+            "supervised": supervised_owners(principal, episodes),
             "names": {e.episode_id: e.citizen_name for e in episodes},
             "handable": [(e, peer_choices(e, eligible)) for e in handable],
             "match_choices": {e.episode_id: peer_choices(e, eligible) for e in episodes},
@@ -155,6 +157,17 @@ async def page(
         problem=problem,
         status=status,
     )
+
+
+def supervised_owners(principal: Principal, episodes: list[CoordinatorEpisode]) -> dict[str, str]:
+    """The partners' episodes listed because one of the coordinator's own peers is assigned
+    (the partnership's sharing rules), with the name of the organisation that owns each."""
+    return {
+        e.episode_id: e.organisation_name
+        for e in episodes
+        if e.episode_id in principal.supervised_episodes
+        and e.organisation_id != principal.organisation_id
+    }
 
 
 async def kept_hand_over(request: Request, problem: ApiError | None) -> dict[str, object]:

@@ -70,4 +70,63 @@ COORDINATOR_TEXTS: dict[str, tuple[str, str]] = {
         "uddannelsesvejledningen",
         "education guidance",
     ),
+    # Partners' episodes the coordinator's own peers are assigned to (partnership sharing).
+    "coordinator.supervised": (
+        "Jeres peer-medarbejders forløb, ejet af {organisation}",
+        "Your peer's, owned by {organisation}",
+    ),
+    "coordinator.episodes.partners": (
+        "Forløb hos partnere, som en af jeres egne peer-medarbejdere er tilknyttet, står her "
+        "også, når partnerskabets regler giver jer adgang til dem.",
+        "Partners' episodes one of your own peer guides is assigned to are listed too, where "
+        "the partnership's rules let you see them.",
+    ),
+    # The partnerships page (read-only).
+    "partnerships.link": (
+        "Se jeres partnerskaber og deres regler",
+        "See your partnerships and their rules",
+    ),
+    "partnerships.title": ("Partnerskaber", "Partnerships"),
+    "partnerships.intro": (
+        "De partnerskaber, jeres organisation er med i, deres medlemmer og hvad de deler. "
+        "Reglerne ændres af administratoren.",
+        "The partnerships your organisation is a member of, their members and what they share. "
+        "The administrator changes the rules.",
+    ),
+    "partnerships.none": (
+        "Jeres organisation er ikke med i noget partnerskab.",
+        "Your organisation is not a member of any partnership.",
+    ),
+    "partnerships.members": ("Medlemmer", "Members"),
+    "partnerships.organisation": ("Organisation", "Organisation"),
+    "partnerships.kind": ("Type", "Kind"),
+    "partnerships.yours": ("(jeres organisation)", "(your organisation)"),
+    "partnerships.rules": ("Regler for deling", "Sharing rules"),
+    "partnerships.match_across": (
+        "Peer-medarbejdere fra alle medlemmer kan tilbydes og matches til alle medlemmers forløb.",
+        "Peer guides of every member may be offered and matched to every member's episodes.",
+    ),
+    "partnerships.match_within": (
+        "Peer-medarbejdere tilbydes kun forløb i deres egen organisation.",
+        "Peer guides are offered only their own organisation's episodes.",
+    ),
+    "partnerships.home_sees": (
+        "Koordinatorer i organisationer af typen {kinds} ser og superviserer de forløb hos "
+        "partnerne, som deres egne peer-medarbejdere er tilknyttet.",
+        "Coordinators of organisations of the kind {kinds} see and supervise the partners' "
+        "episodes their own peer guides are assigned to.",
+    ),
+    "partnerships.home_sees_none": (
+        "Ingen koordinator ser partnernes forløb, fordi deres egne peer-medarbejdere er "
+        "tilknyttet.",
+        "No coordinator sees partners' episodes because their own peer guides are assigned.",
+    ),
+    "partnerships.you_see": (
+        "Jeres organisation er af en af disse typer: I ser jeres peer-medarbejderes forløb hos "
+        "partnerne.",
+        "Your organisation is of one of these kinds: you see your peer guides' episodes at the "
+        "partners.",
+    ),
+    "partnerships.and": ("eller", "or"),
+    "partnerships.back": ("Tilbage til koordinatorsiden", "Back to the coordinator page"),
 }

@@ -315,6 +315,12 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "employed": ("Ansat", "Employed"),
         "volunteer": ("Frivillig", "Volunteer"),
     },
+    "organisation_kind": {
+        "region": ("Region", "Region"),
+        "municipality": ("Kommune", "Municipality"),
+        "ngo": ("Frivillig organisation", "NGO"),
+        "association": ("Patientforening", "Patient association"),
+    },
 }
 
 
