@@ -1,4 +1,5 @@
-"""Who may do what: each role against each endpoint, on their own rows and on foreign ones."""
+"""Who may do what: each role against each endpoint, on their own rows and on foreign ones,
+and across the organisations of partnerships by their sharing rules."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from db.pool import DatabasePool
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller, TokenCaller
 from tests.api.test_events_api import wait_for_task
+from tests.api.test_partnership_sharing import (
+    a_municipality,
+    assigned_episode,
+    ngo_partner,
+    open_task,
+    set_sharing,
+)
+from tests.conftest import eventually
 
 
 async def add_user(pool: DatabasePool, role: str, roster: Roster) -> str:
@@ -187,3 +196,96 @@ async def test_authorisation_matrix_of_the_actions_each_role_does_in_the_browser
             assert response.status_code == status, (name, type_, response.text)
         response = await client.post(f"/api/episodes/{episode_id}/hand-over", json=hand_over)
         assert response.status_code == handed, (name, "hand-over", response.text)
+
+
+async def task_door(client: httpx.AsyncClient, task_id: str) -> str:
+    """Where a task's link takes the caller: to act on it, to see its episode, or nowhere."""
+    response = await client.get(f"/tasks/{task_id}")
+    if response.status_code == 303:
+        return "act" if "#task-" in response.headers["location"] else "see"
+    assert response.status_code == 404, response.text
+    return "no"
+
+
+async def test_authorisation_matrix_across_partner_organisations(
+    as_user: Caller, db_pool: DatabasePool
+) -> None:
+    """A municipality's episode carried by an NGO's volunteer (partnership 1, whose rules let
+    NGO coordinators see their volunteers' episodes) and a second municipality's episode the
+    same volunteer carries (partnership 2, which the NGO is also in, whose rules do not):
+    who across the partnerships reads them, takes their coordinator and peer tasks, hands
+    them over."""
+    partners = await ngo_partner(db_pool, await a_municipality(db_pool))
+    other = await a_municipality(db_pool)
+    async with db_pool.acquire() as conn:
+        second: str = await conn.fetchval(
+            "SELECT partnership_id FROM partnership_members WHERE organisation_id = $1",
+            other.organisation_id,
+        )
+        await conn.execute(
+            "INSERT INTO partnership_members (partnership_id, organisation_id) VALUES ($1, $2)",
+            second,
+            partners.ngo,
+        )
+        await conn.execute(
+            "UPDATE peers SET municipalities = municipalities || $2::text WHERE peer_id = $1",
+            partners.volunteer,
+            other.municipality_code,
+        )
+    await set_sharing(db_pool, second, home_sees_assigned=["association"])
+    episode_id = await assigned_episode(db_pool, as_user, partners.municipality, partners.volunteer)
+    elsewhere = await assigned_episode(db_pool, as_user, other, partners.volunteer)
+    volunteer = await as_user(partners.volunteer)
+    concern = event_body(episode_id, "concern_flagged", {"note": "Worried after the visit"})
+    assert (await volunteer.post("/api/events", json=concern)).status_code == 202
+    await eventually(lambda: open_task(db_pool, episode_id, "concern"))
+    concern_task = await open_task(db_pool, episode_id, "concern")
+    meeting_task = await open_task(db_pool, episode_id, "first_meeting")
+    assert concern_task is not None and meeting_task is not None
+    # Another NGO of partnership 1, none of whose peers is assigned; and a partnership apart.
+    bystander = await ngo_partner(db_pool, partners.municipality, partners.partnership_id)
+    apart = await make_roster(db_pool, peers=1)
+
+    callers: dict[str, httpx.AsyncClient] = {
+        "owner coordinator": await as_user(partners.municipality.coordinator),
+        "assigned volunteer": volunteer,
+        "volunteer's home coordinator": await as_user(partners.ngo_coordinator),
+        "partner's peer not assigned": await as_user(partners.idle_volunteer),
+        "partner coordinator, no peer assigned": await as_user(bystander.ngo_coordinator),
+        "partner's peer, other organisation": await as_user(bystander.volunteer),
+        "coordinator of the second partnership": await as_user(other.coordinator),
+        "coordinator of a partnership apart": await as_user(apart.coordinator),
+        "peer of a partnership apart": await as_user(apart.peers[0]),
+    }
+    # caller -> (read the episode, see the citizen and the notes, the concern (a coordinator
+    #            task), the first meeting (the peer's task), add a goal, hand the episode
+    #            over, read the second partnership's episode)
+    expected = {
+        "owner coordinator": (200, True, "act", "act", 202, 422, 404),
+        "assigned volunteer": (200, True, "see", "act", 202, 403, 200),
+        "volunteer's home coordinator": (200, True, "act", "see", 202, 404, 404),
+        "partner's peer not assigned": (404, False, "no", "no", 404, 403, 404),
+        "partner coordinator, no peer assigned": (404, False, "no", "no", 404, 404, 404),
+        "partner's peer, other organisation": (404, False, "no", "no", 404, 403, 404),
+        "coordinator of the second partnership": (404, False, "no", "no", 404, 404, 200),
+        "coordinator of a partnership apart": (404, False, "no", "no", 404, 404, 404),
+        "peer of a partnership apart": (404, False, "no", "no", 404, 403, 404),
+    }
+    # To a peer who does not serve the episode's municipality: refused, nothing moves.
+    hand_over = {"peer_id": partners.idle_volunteer, "reason": "The peer is ill"}
+    goal = {"area": "network", "text": "Call a friend weekly"}
+    for name, client in callers.items():
+        read, personal, concern_door, meeting_door, goal_added, handed, second_read = expected[name]
+        got = await client.get(f"/api/episodes/{episode_id}")
+        assert got.status_code == read, (name, "read", got.text)
+        if read == 200:
+            assert (got.json()["citizen"] is not None) == personal, (name, "citizen")
+            assert (got.json()["notes"] is not None) == personal, (name, "notes")
+        assert await task_door(client, concern_task) == concern_door, (name, "concern")
+        assert await task_door(client, meeting_task) == meeting_door, (name, "first meeting")
+        response = await client.post("/api/events", json=event_body(episode_id, "goal_added", goal))
+        assert response.status_code == goal_added, (name, "goal", response.text)
+        response = await client.post(f"/api/episodes/{episode_id}/hand-over", json=hand_over)
+        assert response.status_code == handed, (name, "hand-over", response.text)
+        got = await client.get(f"/api/episodes/{elsewhere}")
+        assert got.status_code == second_read, (name, "second partnership", got.text)
