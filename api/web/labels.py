@@ -10,6 +10,7 @@ from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.medcom_texts import MEDCOM_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
+from api.web.roster_texts import ROSTER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
 from api.web.timeline_texts import TIMELINE_TEXTS
 from api.web.ward_texts import WARD_TEXTS
@@ -207,6 +208,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **CASEWORKER_TEXTS,
     **PEER_TEXTS,
     **COORDINATOR_TEXTS,
+    **ROSTER_TEXTS,
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,
@@ -314,6 +316,11 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "employment": {
         "employed": ("Ansat", "Employed"),
         "volunteer": ("Frivillig", "Volunteer"),
+    },
+    "absence_kind": {
+        "holiday": ("Ferie", "Holiday"),
+        "leave": ("Orlov", "Leave"),
+        "other": ("Andet fravær", "Other absence"),
     },
     "organisation_kind": {
         "region": ("Region", "Region"),

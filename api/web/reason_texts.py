@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from api.web import labels
+from api.web.roster_texts import ROSTER_REASONS
 
 # English reason (as produced) -> (Danish, English)
 REASONS: dict[str, tuple[str, str]] = {
@@ -333,6 +334,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "Extra inputs are not permitted",
     ),
     "Input should be None": ("Feltet skal være tomt", "Input should be None"),
+    # --- the roster pages (api/web/roster.py, schemas/roster.py) ---------------------------
+    **ROSTER_REASONS,
 }
 
 # The reasons inside pydantic's date and time messages ("..., input is too short").
