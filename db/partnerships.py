@@ -8,6 +8,7 @@ import json
 from pydantic import Field
 
 from db.connection import PooledConnection
+from db.tasks import OpenTask
 from schemas.base import Frozen
 from schemas.roster import OrganisationKind, SharingRules
 
@@ -74,6 +75,16 @@ ORDER BY e.referred_at DESC, e.episode_id
 LIMIT 500
 """
 
+# The open coordinator tasks of the supervised episodes (ids from supervised_episodes): they
+# stay addressed to the owner's coordinators, and the home coordinator may take them too.
+_SUPERVISED_TASKS = """
+SELECT task_id, episode_id, kind, status, number, created_at, due_at, overdue
+FROM tasks
+WHERE episode_id = ANY ($1::text[]) AND assignee_role = 'coordinator' AND status = 'open'
+ORDER BY due_at NULLS LAST, task_id
+LIMIT 500
+"""
+
 
 async def partnerships_of(conn: PooledConnection, organisation_id: str | None) -> list[Partnership]:
     """The partnerships the organisation is a member of, with their members and rules."""
@@ -101,3 +112,11 @@ async def supervised_episodes(
         return frozenset()
     rows = await conn.fetch(_SUPERVISED, organisation_id, RECENT_DAYS)
     return frozenset(str(r["episode_id"]) for r in rows)
+
+
+async def supervised_tasks(conn: PooledConnection, episode_ids: list[str]) -> list[OpenTask]:
+    """The open coordinator tasks of the partners' episodes a coordinator supervises."""
+    if not episode_ids:
+        return []
+    rows = await conn.fetch(_SUPERVISED_TASKS, episode_ids)
+    return [OpenTask.model_validate(dict(r)) for r in rows]

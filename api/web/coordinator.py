@@ -25,9 +25,10 @@ from api.web.referral_candidates import waiting
 from api.web.rendering import language
 from api.web.role_page import role_page
 from api.web.task_cards import card_notes
-from db import coordinator_lists, pages, referral_candidates
+from db import coordinator_lists, pages, partnerships, referral_candidates
 from db.coordinator_lists import CoordinatorEpisode, EligiblePeer, OverdueTask
 from db.pool import DatabasePool
+from db.tasks import OpenTask
 from schemas.episode import TERMINAL_PHASES
 from schemas.people import Role
 from schemas.tasks import TaskKind
@@ -105,7 +106,7 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
 ) -> Response:
-    tasks = await open_tasks(pool, principal)
+    tasks = await with_supervised_tasks(pool, principal, await open_tasks(pool, principal))
     reasons: dict[str, list[str]] = {}
     for task in tasks:
         if task.kind in ATTENTION:
@@ -156,6 +157,23 @@ async def page(
         },
         problem=problem,
         status=status,
+    )
+
+
+async def with_supervised_tasks(
+    pool: DatabasePool, principal: Principal, tasks: list[OpenTask]
+) -> list[OpenTask]:
+    """The coordinator's inbox and the coordinator tasks of the partners' episodes they
+    supervise (addressed to the owner, which the home coordinator may take too), soonest due
+    first."""
+    async with pool.acquire() as conn:
+        supervised = await partnerships.supervised_tasks(
+            conn, sorted(principal.supervised_episodes)
+        )
+    known = {t.task_id for t in tasks}
+    merged = tasks + [t for t in supervised if t.task_id not in known]
+    return sorted(
+        merged, key=lambda t: (t.due_at is None, t.due_at or datetime.min.replace(tzinfo=UTC))
     )
 
 

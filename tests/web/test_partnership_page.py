@@ -7,15 +7,18 @@ from __future__ import annotations
 import pytest
 
 from db.pool import DatabasePool
+from tests.api.bodies import event_body
 from tests.api.test_partnership_escalation import coordinator_of_a_new_organisation
 from tests.api.test_partnership_sharing import (
     a_municipality,
     assigned_episode,
     ngo_partner,
+    open_task,
     set_sharing,
 )
+from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.conftest import ApiAs, OpenAs, screenshot, with_passwords
+from tests.web.conftest import ApiAs, OpenAs, reload_until, screenshot, with_passwords
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +40,20 @@ async def test_the_volunteers_home_coordinator_finds_the_episode_and_the_partner
     )
     assert "NGO volunteer" in await row.inner_text()
     await assert_accessible(coordinator, context="the coordinator's list with a partner's episode")
+
+    # The volunteer flags a concern: the owner's task, which their home coordinator takes on
+    # their own page.
+    volunteer = await api_as(partners.volunteer)
+    concern = event_body(episode_id, "concern_flagged", {"note": "Worried after the visit"})
+    assert (await volunteer.post("/api/events", json=concern)).status_code == 202
+    await eventually(lambda: open_task(db_pool, episode_id, "concern"))
+    task_id = await open_task(db_pool, episode_id, "concern")
+    await reload_until(coordinator, f"#task-{task_id}")
+    card = coordinator.locator(f"#task-{task_id}")
+    await card.get_by_label("Short note (optional)").fill("Talked it through with the volunteer")
+    await card.get_by_role("button", name="Complete task").click()
+    await coordinator.get_by_text("Your decision has been recorded.").wait_for()
+    assert await open_task(db_pool, episode_id, "concern") is None
 
     await coordinator.get_by_role("link", name="See your partnerships and their rules").click()
     await coordinator.get_by_role("heading", name="Partnerships", level=1).wait_for()
