@@ -78,40 +78,43 @@ class EpisodeStore:
         return applied
 
     async def _queue(self, conn: PooledConnection, n: Notification) -> None:
-        """One outbox row per person and channel; the inbox is delivered by being written."""
-        rows: list[Queued] = []
-        for person in await outbox.addressees(conn, n.recipient):
-            channels = [Channel.INBOX]
-            if person.has_email:
-                channels.append(Channel.EMAIL)
-            if person.has_phone and self._sms_enabled:
-                channels.append(Channel.SMS)
-            rows += [
-                Queued(
-                    user_id=person.user_id,
-                    channel=channel,
-                    status=DeliveryStatus.SENT
-                    if channel == Channel.INBOX
-                    else DeliveryStatus.PENDING,
-                )
-                for channel in channels
-            ]
-        if not rows:
-            rows.append(
-                Queued(
-                    user_id=NO_RECIPIENT_USER,
-                    channel=Channel.INBOX,
-                    status=DeliveryStatus.SKIPPED,
-                    error=NO_RECIPIENT_ERROR,
-                )
+        await queue_notification(conn, n, sms_enabled=self._sms_enabled)
+
+
+async def queue_notification(conn: PooledConnection, n: Notification, *, sms_enabled: bool) -> None:
+    """One outbox row per person and channel; the inbox is delivered by being written (the
+    episode's commits and the roster upkeep queue alike)."""
+    rows: list[Queued] = []
+    for person in await outbox.addressees(conn, n.recipient):
+        channels = [Channel.INBOX]
+        if person.has_email:
+            channels.append(Channel.EMAIL)
+        if person.has_phone and sms_enabled:
+            channels.append(Channel.SMS)
+        rows += [
+            Queued(
+                user_id=person.user_id,
+                channel=channel,
+                status=DeliveryStatus.SENT if channel == Channel.INBOX else DeliveryStatus.PENDING,
             )
-            log.warning(
-                "notification has no recipient",
-                notification_id=n.notification_id,
-                episode_id=n.episode_id,
-                recipient_role=n.recipient.role.value,
+            for channel in channels
+        ]
+    if not rows:
+        rows.append(
+            Queued(
+                user_id=NO_RECIPIENT_USER,
+                channel=Channel.INBOX,
+                status=DeliveryStatus.SKIPPED,
+                error=NO_RECIPIENT_ERROR,
             )
-        await outbox.queue(conn, n, rows)
+        )
+        log.warning(
+            "notification has no recipient",
+            notification_id=n.notification_id,
+            episode_id=n.episode_id,
+            recipient_role=n.recipient.role.value,
+        )
+    await outbox.queue(conn, n, rows)
 
 
 def applied_event_ids(audit: tuple[AuditEntry, ...]) -> list[str]:

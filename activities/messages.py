@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from activities.calendar_invite import Meeting
-from schemas.notifications import Template
+from schemas.notifications import ROSTER_TEMPLATES, Template
+
+# Where a coordinator sees and does the roster tasks (api/web/roster_tasks.py).
+ROSTER_TASKS_PAGE = "/coordinator/roster-tasks"
 
 # (Danish, English). The reader logs in to see who and what; the message itself stays blank.
 TEXTS: dict[Template, tuple[str, str]] = {
@@ -80,6 +83,18 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "Et forløb i hverdagsbro har skiftet peer-medarbejder",
         "An episode in hverdagsbro has a new peer guide",
     ),
+    Template.ROSTER_TASK: (
+        "Der er en ny opgave om peer-medarbejderne i hverdagsbro",
+        "There is a new task about the peers in hverdagsbro",
+    ),
+    Template.ROSTER_TASK_OVERDUE: (
+        "En opgave om peer-medarbejderne i hverdagsbro er overskredet",
+        "A task about the peers in hverdagsbro is overdue",
+    ),
+    Template.ROSTER_TASK_ESCALATED: (
+        "En opgave om peer-medarbejderne hos en partner i hverdagsbro er ikke løst",
+        "A task about a partner's peers in hverdagsbro has not been done",
+    ),
 }
 
 
@@ -91,11 +106,16 @@ class Message:
 
 
 def link(
-    public_url: str, episode_id: str, task_id: str | None, template: Template | None = None
+    public_url: str,
+    episode_id: str | None,
+    task_id: str | None,
+    template: Template | None = None,
 ) -> str:
     """Where the reader logs in to see the details: the task if there is one; the closing
-    summary for CLOSING_SUMMARY."""
+    summary for CLOSING_SUMMARY; the roster tasks page for a notice about the roster."""
     base = public_url.rstrip("/")
+    if template in ROSTER_TEMPLATES or episode_id is None:
+        return f"{base}{ROSTER_TASKS_PAGE}"
     if template == Template.CLOSING_SUMMARY:
         return f"{base}/episodes/{episode_id}/summary"
     return f"{base}/tasks/{task_id}" if task_id else f"{base}/episodes/{episode_id}"

@@ -232,9 +232,8 @@ class Notifier:
 
 
 def _ids(n: Notification, user_id: str, channel: Channel) -> dict[str, str]:
-    return {
-        "notification_id": n.notification_id,
-        "episode_id": n.episode_id,
-        "user_id": user_id,
-        "channel": channel.value,
-    }
+    """Ids for a log line; a notice about the roster has no episode."""
+    ids = {"notification_id": n.notification_id, "user_id": user_id, "channel": channel.value}
+    if n.episode_id is not None:
+        ids["episode_id"] = n.episode_id
+    return ids

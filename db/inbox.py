@@ -11,7 +11,7 @@ from schemas.base import Frozen
 
 class InboxItem(Frozen):
     notification_id: str
-    episode_id: str
+    episode_id: str | None  # None: a notice about the roster
     template: str
     task_id: str | None
     created_at: datetime

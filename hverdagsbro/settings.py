@@ -176,6 +176,14 @@ class Settings(BaseSettings):
         "when every episode replays its history, tasks that share too thinly miss their "
         "10 s timeout and run again.",
     )
+    roster_upkeep_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=1440,
+        description="Minutes between runs of the roster upkeep (the `roster-upkeep` Temporal "
+        "Schedule, set by each worker at start): training-lapse tasks, and the notices, "
+        "reminders and escalations of roster tasks.",
+    )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail.")
     smtp_port: int = Field(default=8025, description="SMTP port.")
     smtp_sender: str = Field(

@@ -34,6 +34,16 @@ class Template(StrEnum):
     # params: meeting_on (ISO date), starts_at ("HH:MM" or ""), place; e-mail carries an .ics
     NETWORK_MEETING = "network_meeting"
     HANDED_OVER = "handed_over"
+    # About the roster, not an episode (no episode_id); params: task_id, kind, due_on.
+    ROSTER_TASK = "roster_task"
+    ROSTER_TASK_OVERDUE = "roster_task_overdue"
+    ROSTER_TASK_ESCALATED = "roster_task_escalated"
+
+
+# The notices about a coordinator's roster tasks: they open the roster tasks page.
+ROSTER_TEMPLATES = frozenset(
+    {Template.ROSTER_TASK, Template.ROSTER_TASK_OVERDUE, Template.ROSTER_TASK_ESCALATED}
+)
 
 
 # Recipient.service of a coordinator recipient that means every coordinator of the
@@ -48,8 +58,10 @@ class Channel(StrEnum):
 
 
 class Notification(Frozen):
-    notification_id: str = Field(description="Idempotency key: episode id + sequence.")
-    episode_id: str
+    notification_id: str = Field(
+        description="Idempotency key: episode id + sequence, or roster task id + step."
+    )
+    episode_id: str | None = Field(default=None, description="None: about the roster.")
     recipient: Recipient
     template: Template
     task_id: str | None = None

@@ -14,6 +14,7 @@ import httpx
 import structlog
 from temporalio.client import Client
 from temporalio.runtime import Runtime
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 import workflows
@@ -23,13 +24,16 @@ from activities.matching import PeerMatcher
 from activities.medcom_transport.factory import transport_from_settings
 from activities.medcom_transport.port import MedcomTransport
 from activities.notifications import EmailSender, Notifier, SmsSender
+from activities.roster_upkeep import RosterUpkeep
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
 from workers.read_model_metrics import collect_forever
+from workers.roster_upkeep import ensure_roster_upkeep
 from workflows.care_communication import CareCommunicationDelivery
 from workflows.episode import EpisodeWorkflow
+from workflows.roster_upkeep import RosterUpkeepWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -50,6 +54,7 @@ def episode_activities(
     matcher = PeerMatcher(pool)
     notifier = Notifier(pool, email, sms, settings.public_url, metrics)
     sender = CareCommunicationSender(pool, medcom or transport_from_settings(settings, http))
+    upkeep = RosterUpkeep(pool, sms_enabled=sms is not None)
     return [
         store.commit_episode,
         matcher.reserve_peer,
@@ -58,6 +63,9 @@ def episode_activities(
         notifier.mark_delivery_failed,
         sender.send_care_communication,
         sender.finish_care_communication,
+        upkeep.open_training_tasks,
+        upkeep.queue_notices,
+        upkeep.undelivered_notices,
     ]
 
 
@@ -92,7 +100,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EpisodeWorkflow, CareCommunicationDelivery],
+        workflows=[EpisodeWorkflow, CareCommunicationDelivery, RosterUpkeepWorkflow],
         activities=activities,
         max_cached_workflows=max_cached_workflows,
         max_concurrent_workflow_tasks=workflow_task_slots,
@@ -129,6 +137,23 @@ async def connect_patiently(
         wait = min(wait * 2, 30.0)
 
 
+async def keep_roster_upkeep(client: Client, settings: Settings) -> None:
+    """The hourly roster upkeep's Schedule, set at every start (here rather than with the
+    search attributes: those are set by the dev server and the compose set-up job, which
+    know no task queue). A failure is logged and the worker runs on; the next start tries
+    again."""
+    try:
+        outcome = await ensure_roster_upkeep(
+            client,
+            task_queue=settings.task_queue,
+            every=timedelta(minutes=settings.roster_upkeep_minutes),
+        )
+    except RPCError as err:
+        log.warning("roster upkeep schedule not set", error=type(err).__name__)
+        return
+    log.info("roster upkeep schedule", outcome=outcome, minutes=settings.roster_upkeep_minutes)
+
+
 async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """Run the worker until `stop` is set, then finish running tasks and shut down.
 
@@ -139,6 +164,7 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
     if client is None:
         await pool.close()
         return
+    await keep_roster_upkeep(client, settings)
     metrics = Metrics()
     endpoint = start_metrics_endpoint(
         metrics, host=settings.metrics_host, port=settings.metrics_port

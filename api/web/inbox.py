@@ -11,7 +11,7 @@ from math import ceil
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from activities.messages import TEXTS, link
+from activities.messages import ROSTER_TASKS_PAGE, TEXTS, link
 from api.auth import MaybeCaller
 from api.dependencies import Pool
 from api.errors import ApiError, FieldError
@@ -24,6 +24,7 @@ from db import inbox as inbox_queries
 from db.inbox import InboxEntry
 from schemas.base import Frozen
 from schemas.notifications import Template
+from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -56,6 +57,8 @@ def where_to_open(principal: Principal, entry: InboxEntry) -> tuple[str | None, 
     """The task while its reader may still act on it, else the episode if they may see it,
     else nothing (a link would only answer 404)."""
     episode, task = entry.episode, entry.task
+    if entry.episode_id is None and principal.role == Role.COORDINATOR:
+        return ROSTER_TASKS_PAGE, "inbox.open_roster_tasks"
     if episode is None:
         return None, "inbox.not_yours"
     if task is not None and task.status == "open" and may_act_on_task(principal, task, episode):

@@ -22,6 +22,7 @@ INBOX_TEXTS: dict[str, tuple[str, str]] = {
     "inbox.read": ("Læst", "Read"),
     "inbox.open_task": ("Åbn opgaven", "Open the task"),
     "inbox.open_episode": ("Åbn forløbet", "Open the episode"),
+    "inbox.open_roster_tasks": ("Åbn opgaverne om peer-medarbejderne", "Open the roster tasks"),
     "inbox.not_yours": ("Ikke længere åben for dig", "No longer open to you"),
     "inbox.mark_read": ("Markér som læst", "Mark as read"),
     "inbox.mark_all_read": ("Markér alle som læst", "Mark all as read"),

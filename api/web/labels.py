@@ -10,6 +10,7 @@ from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.medcom_texts import MEDCOM_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
+from api.web.roster_task_texts import ROSTER_TASK_TEXTS
 from api.web.roster_texts import ROSTER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
 from api.web.timeline_texts import TIMELINE_TEXTS
@@ -208,6 +209,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **CASEWORKER_TEXTS,
     **PEER_TEXTS,
     **COORDINATOR_TEXTS,
+    **ROSTER_TASK_TEXTS,
     **ROSTER_TEXTS,
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,

@@ -22,6 +22,15 @@ REASONS: dict[str, tuple[str, str]] = {
         "opgaven findes ikke i dette forløb",
         "no such task in this episode",
     ),
+    # --- the roster tasks page (api/web/roster_tasks.py) -------------------------------------
+    "no such roster task of your organisation": (
+        "organisationen har ingen sådan opgave om peer-medarbejderne",
+        "no such roster task of your organisation",
+    ),
+    "the roster task is already done": (
+        "opgaven er allerede udført",
+        "the roster task is already done",
+    ),
     "this task is assigned to another peer": (
         "opgaven er givet til en anden peer-medarbejder",
         "this task is assigned to another peer",
