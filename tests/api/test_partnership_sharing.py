@@ -165,6 +165,7 @@ async def test_the_volunteers_home_coordinator_sees_and_supervises_the_municipal
     assert read.status_code == 200, read.text
     assert read.json()["citizen"] is not None
     assert read.json()["notes"] is not None
+    assert (await home.get(f"/episodes/{episode_id}")).status_code == 200
     page = await home.get("/coordinator?lang=en")
     assert page.status_code == 200
     assert f'id="episode-{episode_id}"' in page.text
