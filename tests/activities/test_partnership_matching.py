@@ -12,8 +12,8 @@ from temporalio.exceptions import ApplicationError
 from activities.matching import NO_CANDIDATE, PeerMatcher
 from db import coordinator_lists
 from db.pool import DatabasePool
-from schemas.matching import ReservationRequest
-from tests.activities.builders import PROGRAMME, Roster, new_episode_id
+from tests.activities.builders import Roster
+from tests.activities.test_matching import request
 
 
 @pytest.fixture
@@ -30,20 +30,6 @@ async def separate_partnership(roster: Roster) -> str:
         json.dumps({"match_across": False, "home_sees_assigned": ["ngo"]}),
     )
     return partnership_id
-
-
-async def request(roster: Roster, organisation_id: str, **changes: object) -> ReservationRequest:
-    await roster.municipality_row()
-    values: dict[str, object] = {
-        "episode_id": new_episode_id(),
-        "offer_no": 1,
-        "programme": PROGRAMME,
-        "municipality_code": roster.municipality,
-        "organisation_id": organisation_id,
-        "languages": ("da",),
-    }
-    values.update(changes)
-    return ReservationRequest.model_validate(values)
 
 
 async def test_a_partners_peer_is_not_offered_when_the_partnership_does_not_match_across(
