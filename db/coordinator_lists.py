@@ -1,6 +1,7 @@
 """What the coordinator's page reads: the episodes of their organisation (and the partners'
-an escalation called them to or their own peers are assigned to) with the citizen's name, programme and peer by name; the peers an
-episode may be handed to; the overdue open tasks, grouped by who holds them.
+an escalation called them to or their own peers are assigned to) with the citizen's name,
+programme and peer by name; the peers an episode may be handed to; the overdue open tasks,
+grouped by who holds them.
 
 Names of citizens are personal data: the list that shows them audits one 'read.citizen' line
 per citizen shown, in the same statement, and no name is ever in a repr."""
