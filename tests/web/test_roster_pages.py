@@ -155,6 +155,13 @@ async def test_the_coordinator_adds_a_peer_and_keeps_their_capacity_absence_and_
     row = await page.locator(f"#peer-{peer_id}").inner_text()
     assert "0 / 4" in row and "absent" in row and "Away" in row, row
     assert "da, ar" in row
+    await page.goto("/coordinator/roster?programme=ark-course&lang=da")
+    assert await page.locator(f"#peer-{peer_id}").count() == 0, "serves no ARK course"
+    assert (
+        "Peer-guide (SIND): uddannet til"
+        in await page.locator(f"#peer-{roster.peers[0]}").inner_text()
+    )
+    await assert_accessible(page, context="the roster in Danish")
 
     assert await roster_actions(db_pool, peer_id) == [
         "roster.peer_added",
@@ -217,6 +224,7 @@ async def test_each_roster_form_refuses_bad_input_next_to_the_field_and_changes_
         response = await sent.value
         assert response is not None and response.status == 422
         assert said in await page.locator("#err-absence-ends_on").inner_text()
+        await assert_accessible(page, context=f"a refused absence in {lang}")
     await page.goto(f"/coordinator/roster/peers/{peer_id}?lang=en")
 
     # Training: completed in the future.
