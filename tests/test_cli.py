@@ -190,7 +190,7 @@ def test_the_demo_roster_has_every_role_and_only_fictional_people() -> None:
     peers = roster.peers
     assert 4 <= len(peers) <= 5
     assert {p.peer.employment for p in peers if p.peer} == {"employed", "volunteer"}
-    assert any(p.peer and not p.peer.trained for p in peers)
+    assert any(p.peer and not p.peer.trainings for p in peers), "one untrained volunteer"
     caseworkers = {(u.municipality_code, u.service) for u in roster.users if u.role == "caseworker"}
     assert len(caseworkers) == len(roster.municipalities) * 3
     running_peers = {p.organisation_id for p in peers}

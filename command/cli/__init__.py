@@ -10,6 +10,7 @@ import click
 from command.cli.bench import bench
 from command.cli.manage import demo, erase, migrate, token
 from command.cli.medcom import medcom_pickup
+from command.cli.roster import roster
 from command.cli.serve import api, codec_server, dev, dev_server, worker
 from command.process import exit_quietly
 
@@ -50,6 +51,7 @@ for _command in (
     codec_server,
     medcom_pickup,
     token,
+    roster,
     erase,
     bench,
 ):

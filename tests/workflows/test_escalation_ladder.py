@@ -423,12 +423,6 @@ def test_the_demo_roster_gives_every_organisation_a_coordinator_to_escalate_to()
     ("change", "reason"),
     [
         (
-            lambda r: r["organisations"].append(
-                {"organisation_id": "demo-alone", "name": "Alone", "kind": "ngo"}
-            ),
-            "organisations.demo-alone: no coordinator in the organisation or its partnership",
-        ),
-        (
             lambda r: r["wards"].append(
                 {"ward_id": "ward-empty", "name": "Empty", "organisation_id": "demo-region-h"}
             ),
@@ -436,9 +430,17 @@ def test_the_demo_roster_gives_every_organisation_a_coordinator_to_escalate_to()
         ),
         (
             lambda r: r.update(users=[u for u in r["users"] if u["role"] != "coordinator"]),
-            "organisations.demo-region-h: no coordinator",
+            "organisations.demo-region-h: no active coordinator",
+        ),
+        (
+            lambda r: r.update(
+                users=[u | {"active": u["role"] != "coordinator"} for u in r["users"]]
+            ),
+            "organisations.demo-region-h: no active coordinator in the organisation or its"
+            " partnership",
         ),
     ],
+    ids=["ward-without-staff", "no-coordinator", "coordinators-inactive"],
 )
 def test_a_roster_that_leaves_an_escalation_without_recipient_is_refused(
     change: Callable[[dict[str, Any]], None], reason: str
