@@ -125,6 +125,9 @@ CREATE TABLE supervision_attendance (
 ALTER TABLE peers DROP COLUMN trained;
 ALTER TABLE peers DROP COLUMN training_completed;
 ALTER TABLE peers DROP COLUMN supervision_group;
+-- The roster page, the partnership views and a home coordinator's supervised episodes look
+-- peers up by organisation.
+CREATE INDEX peers_organisation ON peers (organisation_id);
 
 -- The shipped programmes who may carry them and which training they need (schemas/programme
 -- Carriers and ProgrammeTraining); a definition an operator already gave these keys keeps them.
