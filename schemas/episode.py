@@ -13,6 +13,7 @@ from schemas.events import CareSetting, Referral
 from schemas.goals import GoalRecord, MeasurementRecord
 from schemas.people import Actor
 from schemas.programme import MilestoneKind, Programme
+from schemas.supervision import HardEnding
 from schemas.tasks import OutcomeAnswers, Task
 
 
@@ -139,6 +140,12 @@ class EpisodeState(Mutable):
     )
     ended_at: AwareDatetime | None = None
     end_reason: str = ""
+    hard_ending: HardEnding | None = Field(
+        default=None,
+        description="An urgent concern raised while a peer had the episode (a death shows"
+        " in the ending): the peer is offered an extra supervision.",
+    )
+    extra_supervision_asked: bool = False
     outcome: OutcomeAnswers | None = None
     seq: int = Field(default=0, description="Counter for deterministic ids of tasks etc.")
     commit_seq: int = 0

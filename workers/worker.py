@@ -25,15 +25,19 @@ from activities.medcom_transport.factory import transport_from_settings
 from activities.medcom_transport.port import MedcomTransport
 from activities.notifications import EmailSender, Notifier, SmsSender
 from activities.roster_upkeep import RosterUpkeep
+from activities.supervision import SupervisionActivities
+from db.connection import CONNECTION_LOST
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
 from workers.read_model_metrics import collect_forever
 from workers.roster_upkeep import ensure_roster_upkeep
+from workers.supervision_starter import ensure_group_workflows
 from workflows.care_communication import CareCommunicationDelivery
 from workflows.episode import EpisodeWorkflow
 from workflows.roster_upkeep import RosterUpkeepWorkflow
+from workflows.supervision_group import SupervisionGroupWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +58,7 @@ def episode_activities(
     matcher = PeerMatcher(pool)
     notifier = Notifier(pool, email, sms, settings.public_url, metrics)
     sender = CareCommunicationSender(pool, medcom or transport_from_settings(settings, http))
+    supervision = SupervisionActivities(pool)
     upkeep = RosterUpkeep(pool, sms_enabled=sms is not None)
     return [
         store.commit_episode,
@@ -63,6 +68,10 @@ def episode_activities(
         notifier.mark_delivery_failed,
         sender.send_care_communication,
         sender.finish_care_communication,
+        supervision.plan_session,
+        supervision.cancel_session,
+        supervision.check_attendance,
+        supervision.request_extra_supervision,
         upkeep.open_training_tasks,
         upkeep.queue_notices,
         upkeep.undelivered_notices,
@@ -100,7 +109,12 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EpisodeWorkflow, CareCommunicationDelivery, RosterUpkeepWorkflow],
+        workflows=[
+            EpisodeWorkflow,
+            CareCommunicationDelivery,
+            RosterUpkeepWorkflow,
+            SupervisionGroupWorkflow,
+        ],
         activities=activities,
         max_cached_workflows=max_cached_workflows,
         max_concurrent_workflow_tasks=workflow_task_slots,
@@ -154,6 +168,20 @@ async def keep_roster_upkeep(client: Client, settings: Settings) -> None:
     log.info("roster upkeep schedule", outcome=outcome, minutes=settings.roster_upkeep_minutes)
 
 
+# Temporal or PostgreSQL away while the worker starts.
+_NOT_REACHED: tuple[type[Exception], ...] = (RPCError, OSError, *CONNECTION_LOST)
+
+
+async def keep_supervision_groups(client: Client, pool: DatabasePool, settings: Settings) -> None:
+    """Every active supervision group has its workflow (groups from before the workflows
+    existed, or one whose start a page could not make). Before the worker polls, so they
+    start as soon as it does; a failure is logged and the next start tries again."""
+    try:
+        await ensure_group_workflows(client, pool, task_queue=settings.task_queue)
+    except _NOT_REACHED as err:
+        log.warning("supervision groups not made sure of", error=type(err).__name__)
+
+
 async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """Run the worker until `stop` is set, then finish running tasks and shut down.
 
@@ -165,6 +193,7 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
         await pool.close()
         return
     await keep_roster_upkeep(client, settings)
+    await keep_supervision_groups(client, pool, settings)
     metrics = Metrics()
     endpoint = start_metrics_endpoint(
         metrics, host=settings.metrics_host, port=settings.metrics_port

@@ -11,6 +11,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.matching import PeerMatcher
+    from activities.supervision import SupervisionActivities
     from schemas.care_communication import CareCommunicationKind
     from schemas.episode import (
         TERMINAL_PHASES,
@@ -19,9 +20,17 @@ with workflow.unsafe.imports_passed_through():
         EpisodeView,
         Phase,
     )
-    from schemas.events import EpisodeEvent, EventReceipt, GoalAdded, GoalChanged, GoalDropped
+    from schemas.events import (
+        ConcernFlagged,
+        EpisodeEvent,
+        EventReceipt,
+        GoalAdded,
+        GoalChanged,
+        GoalDropped,
+    )
     from schemas.matching import Reservation, ReservationRelease, ReservationRequest
     from schemas.notifications import Template
+    from schemas.supervision import ExtraSupervisionRequest, HardEnding
     from schemas.tasks import (
         HandOver,
         HandOverResult,
@@ -44,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         CLOSING_DUE,
         CLOSING_GIVE_UP,
         ESCALATION_DUE,
+        EXTRA_SUPERVISION_DUE,
         PROGRAMME_REVIEW_DUE,
         TASK_DUE,
         first_contact_deadline,
@@ -74,6 +84,7 @@ class EpisodeWorkflow:
     async def run(self, start: EpisodeStart) -> EpisodeOutcome:
         background = self.machinery.start()
         background.append(asyncio.create_task(self.tell_municipality()))
+        extra_supervision = asyncio.create_task(self.offer_extra_supervision())
         if start.state is None:
             facts.record_referral(self.record)
         self.record.touch()
@@ -93,8 +104,10 @@ class EpisodeWorkflow:
             await self._finish(phase, reason)
         if self._debrief_due_after_ending():
             await self._debrief_after_ending()
+        if self._hard_ending() is not None and not extra_supervision.done():
+            await extra_supervision
         await self.machinery.settle()
-        for job in background:
+        for job in [*background, extra_supervision]:
             job.cancel()
         return projections.outcome(start, self.state)
 
@@ -317,6 +330,41 @@ class EpisodeWorkflow:
                 return CareCommunicationKind.NETWORK_MEETING, subject, task.decided_at
         return None
 
+    async def offer_extra_supervision(self) -> None:
+        """Beside the process: after a hard ending (the citizen died, an urgent concern) the
+        peer is offered an extra supervision or debrief, once per episode."""
+        await workflow.wait_condition(lambda: self._hard_ending() is not None)
+        ending = self._hard_ending()
+        if ending is None or not workflow.patched(patches.EXTRA_SUPERVISION_AFTER_HARD_ENDING):
+            return
+        assert self.state.peer_id is not None
+        request = ExtraSupervisionRequest(
+            episode_id=self.start.episode_id,
+            peer_id=self.state.peer_id,
+            ending=ending,
+            due_at=workflow.now() + EXTRA_SUPERVISION_DUE,
+        )
+        await workflow.execute_activity_method(
+            SupervisionActivities.request_extra_supervision, request, **DATABASE_CALL
+        )
+        self.state.extra_supervision_asked = True
+
+    def _hard_ending(self) -> HardEnding | None:
+        """The hard ending the peer has not been offered an extra supervision for yet."""
+        state = self.state
+        if state.extra_supervision_asked or state.peer_id is None:
+            return None
+        ending = self.record.ending
+        if state.phase == Phase.DECEASED or (ending is not None and ending[0] == Phase.DECEASED):
+            return HardEnding.DECEASED
+        return state.hard_ending
+
+    def _note_hard_ending(self, event: EpisodeEvent) -> None:
+        """An urgent concern raised while a peer has the episode is a hard ending for them."""
+        urgent = isinstance(event, ConcernFlagged) and event.payload.urgent
+        if urgent and self.state.peer_id is not None and self.state.hard_ending is None:
+            self.state.hard_ending = HardEnding.URGENT_CONCERN
+
     async def _send_closing_summary(self) -> None:
         """The closing summary goes to the municipality by MedCom too (with the consent to
         share with it); the episode stays open until it is delivered, and while a coordinator
@@ -469,12 +517,15 @@ class EpisodeWorkflow:
     @workflow.signal
     def record_event(self, event: EpisodeEvent) -> None:
         """A fact from the ward, MedCom or a person; applied once per event_id."""
-        facts.receive(self.record, event)
+        if facts.receive(self.record, event) == "accepted":
+            self._note_hard_ending(event)
 
     @workflow.update
     async def submit_event(self, event: EpisodeEvent) -> EventReceipt:
         """Like record_event, but answers once the event is in the read model."""
         outcome = facts.receive(self.record, event)
+        if outcome == "accepted":
+            self._note_hard_ending(event)
         await self.machinery.committed()
         return EventReceipt(
             event_id=event.event_id, episode_id=self.start.episode_id, outcome=outcome

@@ -19,6 +19,8 @@ URGENT_CONCERN_DUE = timedelta(hours=4)
 CONFIRM_SERVICE_DUE = timedelta(days=14)
 PROGRAMME_REVIEW_DUE = timedelta(days=14)
 CLOSING_DUE = timedelta(days=14)
+# After a hard ending the peer's organisation offers an extra supervision within a week.
+EXTRA_SUPERVISION_DUE = timedelta(days=7)
 # After this long the episode closes even if the closing tasks are not done.
 CLOSING_GIVE_UP = timedelta(days=28)
 
