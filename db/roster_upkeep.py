@@ -89,20 +89,25 @@ ORDER BY notification_id
 LIMIT 500
 """
 
-# The organisation's open roster tasks with the peer's and the group's names, for its
-# coordinators (staff names, not citizens').
+# The organisation's open roster tasks, then those of its partners escalated to it, with the
+# peer's and the group's names for the coordinators (staff names, not citizens').
 _PAGE = """
-SELECT t.task_id, t.kind, t.peer_id, u.display_name AS peer_name, t.group_id,
+SELECT t.task_id, t.kind, t.organisation_id, o.name AS organisation_name,
+       t.organisation_id = $1 AS own, t.peer_id, u.display_name AS peer_name, t.group_id,
        g.name AS group_name, t.due_at, t.detail ->> 'programme' AS programme,
        prog.definition ->> 'name' AS programme_name,
        prog.definition ->> 'name_da' AS programme_name_da,
        t.reminded_at, t.escalated_at
 FROM roster_tasks t
+JOIN organisations o ON o.organisation_id = t.organisation_id
 LEFT JOIN users u ON u.user_id = t.peer_id
 LEFT JOIN supervision_groups g ON g.group_id = t.group_id
 LEFT JOIN programmes prog ON prog.code = t.detail ->> 'programme'
-WHERE t.status = 'open' AND t.organisation_id = $1
-ORDER BY t.due_at, t.task_id
+WHERE t.status = 'open'
+  AND (t.organisation_id = $1
+       OR (t.escalated_at IS NOT NULL AND t.organisation_id IN (
+               SELECT partner_id FROM organisation_partners WHERE organisation_id = $1)))
+ORDER BY own DESC, t.due_at, t.task_id
 LIMIT 500
 """
 
@@ -138,10 +143,14 @@ class TaskToTell(Frozen):
 
 
 class RosterTaskLine(Frozen):
-    """One open roster task as the coordinator's page lists it."""
+    """One open roster task as the coordinator's page lists it: the organisation's own, or a
+    partner's escalated to it (`own` False)."""
 
     task_id: str
     kind: RosterTaskKind
+    organisation_id: str
+    organisation_name: str
+    own: bool
     peer_id: str | None
     peer_name: str | None
     group_id: str | None
@@ -213,7 +222,8 @@ async def undelivered(conn: PooledConnection, templates: list[Template]) -> list
 
 
 async def open_task_lines(conn: PooledConnection, organisation_id: str) -> list[RosterTaskLine]:
-    """The organisation's open roster tasks, soonest due first."""
+    """The organisation's open roster tasks, soonest due first, then the partners' ones
+    escalated to it."""
     rows = await conn.fetch(_PAGE, organisation_id)
     return [RosterTaskLine.model_validate(dict(r)) for r in rows]
 

@@ -34,6 +34,18 @@ ROSTER_TASK_TEXTS: dict[str, tuple[str, str]] = {
         "There are no open roster tasks.",
     ),
     "roster_tasks.mark_done": ("Markér som udført", "Mark as done"),
+    "roster_tasks.escalated_title": ("Eskaleret fra partnere", "Escalated from partners"),
+    "roster_tasks.escalated_intro": (
+        "Opgaver hos en partner i jeres partnerskab, som stadig er åbne tre dage efter "
+        "fristen. Partnerens koordinatorer markerer dem som udført; tag kontakt til dem.",
+        "Tasks of a partner in your partnership still open three days after they fell due. "
+        "The partner's coordinators mark them done; get in touch with them.",
+    ),
+    "roster_tasks.escalated_caption": (
+        "Partneres opgaver om peer-medarbejderne, som er eskaleret til jer",
+        "Partners' roster tasks escalated to you",
+    ),
+    "roster_tasks.organisation": ("Organisation", "Organisation"),
     "roster_tasks.kind.training_lapsing": (
         "Uddannelsen udløber snart: {programme}",
         "Training about to lapse: {programme}",

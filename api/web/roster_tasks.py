@@ -1,6 +1,7 @@
 """The coordinator's roster tasks page: the organisation's open tasks about its peers and
 supervision (a training about to lapse, supervisions missed, attendance not recorded, an extra
-supervision to offer) with the peer's name, the group and when each is due; marking one done."""
+supervision to offer) with the peer's name, the group and when each is due; marking one done.
+A partner's task escalated to the partnership is listed too, to follow up with its owner."""
 
 from __future__ import annotations
 
@@ -42,7 +43,12 @@ async def page(
     return render(
         request,
         "roster_tasks.html",
-        {"title": "roster_tasks.title", "problem": problem, "tasks": tasks},
+        {
+            "title": "roster_tasks.title",
+            "problem": problem,
+            "tasks": [t for t in tasks if t.own],
+            "escalated": [t for t in tasks if not t.own],
+        },
         principal=principal,
         status=status,
         path=ROSTER_TASKS_PAGE,

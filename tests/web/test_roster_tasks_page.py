@@ -14,9 +14,10 @@ from playwright.async_api import Page
 
 from db import roster_tasks
 from db.pool import DatabasePool
+from db.synthetic import StaffRow, add_partner_organisation, add_staff
 from schemas.roster import RosterTaskKind
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OpenAs, screenshot, web_roster
+from tests.web.conftest import OpenAs, screenshot, web_roster, with_passwords
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +181,63 @@ async def test_only_coordinators_open_the_roster_tasks_page(
     assert response is not None and response.status == 403
     nav = page.get_by_role("navigation", name="Main menu")
     assert await nav.get_by_role("link", name="Roster tasks").count() == 0
+
+
+async def test_a_partner_coordinator_sees_an_escalated_roster_task_but_cannot_mark_it_done(
+    open_as: OpenAs, db_pool: DatabasePool
+) -> None:
+    home = await web_roster(db_pool, peers=1)
+    partner_org, partner_coordinator = f"muni-{home.organisation_id}", f"pc-{home.coordinator}"
+    async with db_pool.acquire() as conn, conn.transaction():
+        await add_partner_organisation(
+            conn, partner_org, kind="municipality", partner_of=home.organisation_id
+        )
+        await add_staff(
+            conn,
+            partner_org,
+            [StaffRow(user_id=partner_coordinator, role="coordinator", display_name="Partner")],
+        )
+    await with_passwords(db_pool, home, partner_coordinator)
+    escalated = await open_task(
+        db_pool,
+        home.organisation_id,
+        RosterTaskKind.EXTRA_SUPERVISION,
+        -timedelta(days=4),
+        home.peers[0],
+    )
+    not_yet = await open_task(
+        db_pool, home.organisation_id, RosterTaskKind.ATTENDANCE_UNRECORDED, -timedelta(days=1)
+    )
+    await db_pool.execute(
+        "UPDATE roster_tasks SET notified_at = now(), reminded_at = now(), escalated_at = now()"
+        " WHERE task_id = $1",
+        escalated,
+    )
+
+    page = await open_as(partner_coordinator)
+    await page.goto("/coordinator/roster-tasks")
+    assert await page.get_by_text("There are no open roster tasks.").count() == 1
+    await page.get_by_role("heading", name="Escalated from partners", level=2).wait_for()
+    row = page.locator(f"#roster-task-{escalated}")
+    assert EXTRA in await row.inner_text()
+    assert f"Partner {partner_org}" not in await row.inner_text(), "the owner, not themselves"
+    assert "sent to the partnership" in await row.inner_text()
+    assert await row.get_by_role("button").count() == 0, "the owner's coordinators mark it done"
+    assert await page.locator(f"#roster-task-{not_yet}").count() == 0, "not escalated yet"
+    await assert_accessible(page, context="roster tasks escalated from a partner")
+
+    # Nor by a forged form: it is not their organisation's task.
+    status = await page.evaluate(
+        """async ([id, csrf]) => (await fetch('/coordinator/roster-tasks/' + id + '/done', {
+            method: 'POST', body: new URLSearchParams({csrf}), redirect: 'manual'})).status""",
+        [escalated, await csrf_of(page)],
+    )
+    assert status == 404
+    assert await status_of(db_pool, escalated) == ("open", None)
+
+
+async def csrf_of(page: Page) -> str:
+    """The session's CSRF token, as the page's log-out form carries it."""
+    token = await page.locator('form[action="/logout"] input[name="csrf"]').get_attribute("value")
+    assert token
+    return token
