@@ -92,8 +92,8 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "A task about the peers in hverdagsbro is overdue",
     ),
     Template.ROSTER_TASK_ESCALATED: (
-        "En opgave om peer-medarbejderne hos en partner i hverdagsbro er ikke løst",
-        "A task about a partner's peers in hverdagsbro has not been done",
+        "En opgave om peer-medarbejderne i hverdagsbro er ikke løst og er sendt til partnerskabet",
+        "A task about the peers in hverdagsbro is not done and has gone to the partnership",
     ),
 }
 

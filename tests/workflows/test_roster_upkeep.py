@@ -5,14 +5,16 @@ partnership once when still open; a lapsed peer is not offered; the Schedule is 
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import pytest
-from temporalio.client import ScheduleIntervalSpec
+from temporalio.client import ScheduleIntervalSpec, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.matching import NO_CANDIDATE, PeerMatcher
 from db import roster_tasks
@@ -28,9 +30,12 @@ from tests.test_keys import TEST_CONVERTER
 from workers.roster_upkeep import SCHEDULE_ID, ensure_roster_upkeep
 from workflows.roster_upkeep import RosterUpkeepWorkflow
 
+# Recorded runs (`HVERDAGSBRO_RECORD_HISTORIES=<label>` writes `roster-upkeep.<label>.json`);
+# kept apart from the episodes' histories, which all replay as EpisodeWorkflow.
+HISTORIES = Path(__file__).parent / "histories" / "roster_upkeep"
 NEW_TASK = "There is a new task about the peers in hverdagsbro"
 OVERDUE = "A task about the peers in hverdagsbro is overdue"
-ESCALATED = "A task about a partner's peers in hverdagsbro has not been done"
+ESCALATED = "A task about the peers in hverdagsbro is not done and has gone to the partnership"
 
 
 async def upkeep(env: WorkflowEnvironment, task_queue: str) -> RosterUpkeepReport:
@@ -282,3 +287,34 @@ async def test_the_schedule_is_created_once_and_updated_in_place_on_the_dev_serv
         assert described.schedule.state.paused, "an operator's pause is kept"
     finally:
         await env.shutdown()
+
+
+async def test_upkeep_runs_replay_on_the_current_code(
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    task_queue: str,
+    db_pool: DatabasePool,
+) -> None:
+    """A run that tells, reminds and delivers, and every stored run, replay without a
+    nondeterminism error: a change to what the upkeep does needs `workflow.patched`."""
+    roster = Roster(db_pool)
+    org = await roster.organisation(await roster.partnership())
+    await roster.user("coordinator", organisation_id=org)
+    await lapsing_in(roster, org, 5)
+    workflow_id = f"roster-upkeep-test-{uuid.uuid4().hex[:10]}"
+    await time_skipping_env.client.execute_workflow(
+        RosterUpkeepWorkflow.run, id=workflow_id, task_queue=task_queue
+    )
+    history = await time_skipping_env.client.get_workflow_handle(workflow_id).fetch_history()
+    label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
+    if label:
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"roster-upkeep.{label}.json").write_text(history.to_json(), encoding="utf-8")
+
+    replayer = Replayer(workflows=[RosterUpkeepWorkflow], data_converter=TEST_CONVERTER)
+    await replayer.replay_workflow(history)
+    stored = sorted(HISTORIES.glob("*.json"))
+    assert stored, "a recorded run is kept in tests/workflows/histories/roster_upkeep/"
+    for path in stored:
+        recorded = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+        await replayer.replay_workflow(recorded)
