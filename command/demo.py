@@ -75,7 +75,7 @@ class DemoRoster(RosterFile):
 def demo_roster() -> DemoRoster:
     """The roster shipped in db/reference/demo_roster.json, read as any roster file is."""
     raw = (resources.files("db") / "reference" / "demo_roster.json").read_bytes()
-    return read_json(raw, DemoRoster).roster
+    return read_json(raw, DemoRoster).whole()
 
 
 async def load_demo_roster(pool: DatabasePool, roster: DemoRoster) -> RosterChanges:

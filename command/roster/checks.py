@@ -7,18 +7,29 @@ from collections import Counter
 from collections.abc import Iterable
 
 from command.roster.formats import Loc
+from schemas.roster import OrganisationKind
 from schemas.roster_file import RosterCatalogue, RosterFile, UserEntry
 
 Problem = tuple[Loc, str]
 
 
-def cross_check(roster: RosterFile, catalogue: RosterCatalogue) -> list[Problem]:
-    """Every problem of the roster against itself and the catalogue, in file order."""
+def cross_check(
+    roster: RosterFile, catalogue: RosterCatalogue, unchecked: frozenset[str] = frozenset()
+) -> list[Problem]:
+    """Every problem of the roster against itself and the catalogue. `unchecked`: ids of
+    entries that were refused already; a reference to one is not reported again."""
     members = {o.organisation_id: o.kind for o in roster.organisations}
-    municipalities = catalogue.municipalities | {m.municipality_code for m in roster.municipalities}
-    wards = catalogue.wards | {w.ward_id for w in roster.wards}
-    users = catalogue.users | {u.user_id for u in roster.users}
-    groups = set(catalogue.supervision_groups) | {g.group_id for g in roster.supervision_groups}
+    municipalities = (
+        catalogue.municipalities | {m.municipality_code for m in roster.municipalities} | unchecked
+    )
+    wards = catalogue.wards | {w.ward_id for w in roster.wards} | unchecked
+    users = catalogue.users | {u.user_id for u in roster.users} | unchecked
+    groups = (
+        set(catalogue.supervision_groups)
+        | {g.group_id for g in roster.supervision_groups}
+        | unchecked
+    )
+    known_members = set(members) | unchecked
     problems: list[Problem] = []
     problems += _duplicates("organisations", "organisation_id", roster.organisations)
     problems += _duplicates("municipalities", "municipality_code", roster.municipalities)
@@ -27,14 +38,18 @@ def cross_check(roster: RosterFile, catalogue: RosterCatalogue) -> list[Problem]
     problems += _duplicates("supervision_groups", "group_id", roster.supervision_groups)
     for i, m in enumerate(roster.municipalities):
         owner = m.organisation_id
-        if owner is not None and owner not in catalogue.organisations and owner not in members:
+        if (
+            owner is not None
+            and owner not in catalogue.organisations
+            and owner not in known_members
+        ):
             problems.append((("municipalities", i, "organisation_id"), _NO_ORGANISATION))
     for i, w in enumerate(roster.wards):
-        if w.organisation_id not in members:
+        if w.organisation_id not in known_members:
             problems.append((("wards", i, "organisation_id"), _NOT_A_MEMBER))
     for i, u in enumerate(roster.users):
         at: Loc = ("users", i)
-        if u.organisation_id not in members:
+        if u.organisation_id not in known_members:
             problems.append(((*at, "organisation_id"), _NOT_A_MEMBER))
         if u.municipality_code is not None and u.municipality_code not in municipalities:
             problems.append(((*at, "municipality_code"), "no such municipality"))
@@ -43,7 +58,7 @@ def cross_check(roster: RosterFile, catalogue: RosterCatalogue) -> list[Problem]
         if u.peer is not None:
             problems += _peer_problems(u, at, members, catalogue, municipalities, groups)
     for i, g in enumerate(roster.supervision_groups):
-        if g.organisation_id not in members:
+        if g.organisation_id not in known_members:
             problems.append((("supervision_groups", i, "organisation_id"), _NOT_A_MEMBER))
         if g.supervisor_id is not None and g.supervisor_id not in users:
             problems.append((("supervision_groups", i, "supervisor_id"), "no such user"))
@@ -69,7 +84,7 @@ def _duplicates(section: str, key: str, entries: Iterable[object]) -> list[Probl
 def _peer_problems(
     user: UserEntry,
     at: Loc,
-    members: dict[str, str],
+    members: dict[str, OrganisationKind],
     catalogue: RosterCatalogue,
     municipalities: set[str] | frozenset[str],
     groups: set[str],

@@ -9,12 +9,22 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.input_checks import unstorable
-from schemas.roster_file import MAX_ENTRIES, MAX_FILE_BYTES, RosterFile, UserEntry
+from schemas.roster import SupervisionGroup
+from schemas.roster_file import (
+    MAX_ENTRIES,
+    MAX_FILE_BYTES,
+    MunicipalityEntry,
+    OrganisationEntry,
+    PartnershipEntry,
+    RosterFile,
+    UserEntry,
+    WardEntry,
+)
 
 Loc = tuple[str | int, ...]
 Format = Literal["json", "csv"]
@@ -55,10 +65,21 @@ class RosterRefused(Exception):
 
 @dataclass(frozen=True)
 class Parsed(Generic[R]):
-    """A roster read from a file, with how to name a place in that file."""
+    """A roster read from a file, with how to name a place in that file. When some entries
+    were invalid, `problems` names them and `roster` holds the valid rest (unvalidated as a
+    whole), so the cross-checks can still find every other problem; `unchecked` are the
+    ids of the invalid entries, which the cross-checks do not call unknown."""
 
     roster: R
     where: Callable[[Loc], str]
+    problems: tuple[str, ...] = ()
+    unchecked: frozenset[str] = frozenset()
+
+    def whole(self) -> R:
+        """The roster, if every part of it was valid."""
+        if self.problems:
+            raise RosterRefused(list(self.problems))
+        return self.roster
 
 
 def json_where(loc: Loc) -> str:
@@ -103,14 +124,64 @@ def _unstorable(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
             yield from _unstorable(item, (*loc, number))
 
 
-def _validated(model: type[R], data: Any, where: Callable[[Loc], str]) -> R:
+def _validated(model: type[R], data: Any, where: Callable[[Loc], str]) -> Parsed[R]:
     try:
-        return model.model_validate(data)
+        return Parsed(model.model_validate(data), where)
     except ValidationError as err:
         # e["msg"] says what is wrong without the input; e["input"] is never shown.
-        raise RosterRefused(
-            [f"{where(tuple(e['loc']))}: {e['msg']}" for e in err.errors(include_input=False)]
-        ) from None
+        problems = tuple(
+            f"{where(tuple(e['loc']))}: {e['msg']}" for e in err.errors(include_input=False)
+        )
+    partial = _valid_part(model, data)
+    if partial is None:
+        raise RosterRefused(list(problems))
+    roster, kept, unchecked = partial
+
+    def where_in_file(loc: Loc) -> str:
+        if len(loc) > 1 and isinstance(loc[0], str) and isinstance(loc[1], int) and loc[0] in kept:
+            loc = (loc[0], kept[loc[0]][loc[1]], *loc[2:])
+        return where(loc)
+
+    return Parsed(roster, where_in_file, problems, unchecked)
+
+
+_ENTRIES: dict[str, tuple[type[BaseModel], str]] = {
+    "organisations": (OrganisationEntry, "organisation_id"),
+    "municipalities": (MunicipalityEntry, "municipality_code"),
+    "wards": (WardEntry, "ward_id"),
+    "users": (UserEntry, "user_id"),
+    "supervision_groups": (SupervisionGroup, "group_id"),
+}
+
+
+def _valid_part(model: type[R], data: Any) -> tuple[R, dict[str, list[int]], frozenset[str]] | None:
+    """The valid entries of each list, where each came from, and the ids of the invalid
+    ones; None when the document's frame (its partnership, its lists) is itself broken."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        partnership = PartnershipEntry.model_validate(data.get("partnership"))
+    except ValidationError:
+        return None
+    sections: dict[str, Any] = {}
+    kept: dict[str, list[int]] = {}
+    unchecked: set[str] = set()
+    for section, (entry_model, key) in _ENTRIES.items():
+        entries = data.get(section, [])
+        if not isinstance(entries, list):
+            return None
+        valid: list[BaseModel] = []
+        kept[section] = []
+        for index, entry in enumerate(entries):
+            try:
+                valid.append(entry_model.model_validate(entry))
+                kept[section].append(index)
+            except ValidationError:
+                if isinstance(entry, dict) and isinstance(entry.get(key), str):
+                    unchecked.add(entry[key])
+        sections[section] = tuple(valid)
+    roster = cast(R, model.model_construct(partnership=partnership, **sections))
+    return roster, kept, frozenset(unchecked)
 
 
 def read_json(raw: bytes, model: type[R]) -> Parsed[R]:
@@ -125,7 +196,7 @@ def read_json(raw: bytes, model: type[R]) -> Parsed[R]:
     problems = [f"{json_where(loc)}: {reason}" for loc, reason in _unstorable(data, ())]
     if problems:
         raise RosterRefused(problems)
-    return Parsed(_validated(model, data, json_where), json_where)
+    return _validated(model, data, json_where)
 
 
 def write_json(roster: RosterFile) -> str:
@@ -155,7 +226,7 @@ def read_csv(raw: bytes, base: dict[str, Any]) -> Parsed[RosterFile]:
     def where(loc: Loc) -> str:
         return _csv_where(loc, lines)
 
-    return Parsed(_validated(RosterFile, base | {"users": users}, where), where)
+    return _validated(RosterFile, base | {"users": users}, where)
 
 
 def _read_rows(

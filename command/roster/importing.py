@@ -30,9 +30,12 @@ async def import_roster(
     roster: RosterFile = parsed.roster
     async with pool.acquire() as conn, conn.transaction():
         catalogue = await load_catalogue(conn)
-        problems = cross_check(roster, catalogue)
-        if problems:
-            raise RosterRefused([f"{parsed.where(loc)}: {reason}" for loc, reason in problems])
+        problems = [
+            f"{parsed.where(loc)}: {reason}"
+            for loc, reason in cross_check(roster, catalogue, parsed.unchecked)
+        ]
+        if parsed.problems or problems:
+            raise RosterRefused(_in_file_order([*parsed.problems, *problems]))
         if check_only:
             return RosterChanges(rows=0)
         try:
@@ -51,6 +54,33 @@ async def import_roster(
         rows_changed=changes.rows,
     )
     return changes
+
+
+_SECTIONS = (
+    "file",
+    "partnership",
+    "organisations",
+    "municipalities",
+    "wards",
+    "users",
+    "supervision_groups",
+)
+
+
+def _in_file_order(problems: list[str]) -> list[str]:
+    """Field and cross-check problems together, by section and entry (a stable sort)."""
+
+    def place(problem: str) -> tuple[int, int]:
+        head = problem.split(":", 1)[0]
+        if head.startswith("line "):
+            number = head[5:].split(",", 1)[0]
+            return (0, int(number) if number.isdigit() else 0)
+        section, _, rest = head.partition("[")
+        index = rest.split("]", 1)[0]
+        order = _SECTIONS.index(section) if section in _SECTIONS else 0
+        return (order, int(index) if index.isdigit() else -1)
+
+    return sorted(problems, key=place)
 
 
 async def the_partnership(pool: DatabasePool, given: str | None) -> str:
