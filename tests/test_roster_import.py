@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from click.testing import CliRunner, Result
 
 from command.cli import cli
@@ -21,6 +19,7 @@ from command.demo import demo_roster
 from db.pool import DatabasePool, create_pool
 from hverdagsbro.settings import PROJECT_ROOT
 from schemas.roster_file import MAX_FILE_BYTES, RosterFile
+from tests.test_cli import logging_put_back  # noqa: F401 (autouse: logging put back after a command)
 
 DEMO_FILE = PROJECT_ROOT / "db" / "reference" / "demo_roster.json"
 _TABLES = (
@@ -36,20 +35,6 @@ _TABLES = (
     "supervision_groups",
     "supervision_members",
 )
-
-
-@pytest.fixture(autouse=True)
-def logging_put_back() -> Iterator[None]:
-    """A command configures logging into the runner's stream; the next tests need theirs."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    structlog_config = structlog.get_config()
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        structlog.configure(**structlog_config)
 
 
 @pytest.fixture
