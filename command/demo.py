@@ -12,7 +12,8 @@ from pydantic import model_validator
 from temporalio.client import Client
 
 from api.passwords import hash_password
-from command.roster.formats import Parsed, json_where, read_json
+from command.process import CommandError
+from command.roster.formats import Parsed, RosterRefused, json_where, read_json
 from command.roster.importing import import_roster
 from db import demo as demo_rows
 from db.demo import PeerOffer
@@ -81,9 +82,14 @@ def demo_roster() -> DemoRoster:
 async def load_demo_roster(pool: DatabasePool, roster: DemoRoster) -> RosterChanges:
     """Import the roster the way `hverdagsbro roster import` does (safe to run again; peers
     keep their load); demo users without a password get the shared demo password."""
-    return await import_roster(
-        pool, Parsed(roster, json_where), recorded_by="demo", password_hash=_DEMO_HASH
-    )
+    try:
+        return await import_roster(
+            pool, Parsed(roster, json_where), recorded_by="demo", password_hash=_DEMO_HASH
+        )
+    except RosterRefused as refused:
+        raise CommandError(
+            "the demo roster does not fit this database: " + "; ".join(refused.problems)
+        ) from None
 
 
 # The shared log-in password of the fictional demo users (printed by `hverdagsbro demo`).

@@ -400,6 +400,7 @@ async def test_unreadable_files_are_refused_before_anything_is_read_into_the_dat
             "line 2, display_name: contains a NUL character",
         ),
         "columns.csv": (b"user_id,name\n", "line 1, column 2: not a roster column"),
+        "excel.csv": (b"user_id;display_name\n", "line 1: the columns are separated by ';'"),
     }
     assert (await hverdagsbro(url, "roster", "import", str(DEMO_FILE))).exit_code == 0
     before = await snapshot(pool)

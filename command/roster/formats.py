@@ -248,6 +248,9 @@ def _read_rows(
 
 
 def _header_problems(header: list[str]) -> list[str]:
+    if len(header) == 1 and ";" in header[0]:
+        # What a spreadsheet set to Danish saves as "CSV".
+        return ["line 1: the columns are separated by ';'; save the file as comma-separated CSV"]
     problems = []
     for number, name in enumerate(header, start=1):
         if name not in CSV_COLUMNS:
