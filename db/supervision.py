@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from db.connection import PooledConnection
+from schemas.base import Frozen
 from schemas.roster import RosterTaskKind, SupervisionGroup, SupervisionSchedule
 from schemas.supervision import SessionPlan
 
@@ -20,6 +21,32 @@ _GROUP_BY_ID = _GROUP + " WHERE group_id = $1"
 _ACTIVE_GROUPS = _GROUP + " WHERE active ORDER BY group_id"
 _ORGANISATION_GROUPS = _GROUP + " WHERE organisation_id = $1 ORDER BY active DESC, name, group_id"
 _SUPERVISED_GROUPS = _GROUP + " WHERE supervisor_id = $1 AND active ORDER BY name, group_id"
+
+
+_AUDIT = """
+INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
+VALUES ($1, now(), $2, $3, $4, $5::jsonb)
+"""
+
+
+class Actor(Frozen):
+    """Who makes a change, as the audit log names them."""
+
+    role: str
+    actor_id: str
+
+
+async def _audit(
+    conn: PooledConnection, who: Actor, action: str, detail: dict[str, object]
+) -> None:
+    await conn.execute(
+        _AUDIT,
+        f"supervision-{uuid.uuid4().hex}",
+        who.role,
+        who.actor_id,
+        action,
+        json.dumps(detail),
+    )
 
 
 def _group(row: object) -> SupervisionGroup:
@@ -68,9 +95,11 @@ async def create_group(
     supervisor_id: str | None,
     schedule: SupervisionSchedule,
     members: list[str],
+    who: Actor,
 ) -> str:
     group_id = f"sg-{uuid.uuid4().hex[:16]}"
     async with conn.transaction():
+        await _audit(conn, who, "supervision.group_created", {"group_id": group_id})
         await conn.execute(
             "INSERT INTO supervision_groups (group_id, organisation_id, name, supervisor_id,"
             " schedule) VALUES ($1, $2, $3, $4, $5::jsonb)",
@@ -92,8 +121,10 @@ async def update_group(
     supervisor_id: str | None,
     schedule: SupervisionSchedule,
     members: list[str],
+    who: Actor,
 ) -> None:
     async with conn.transaction():
+        await _audit(conn, who, "supervision.group_changed", {"group_id": group_id})
         await conn.execute(
             "UPDATE supervision_groups SET name = $2, supervisor_id = $3, schedule = $4::jsonb"
             " WHERE group_id = $1",
@@ -118,9 +149,10 @@ async def _set_members(conn: PooledConnection, group_id: str, members: list[str]
     )
 
 
-async def deactivate_group(conn: PooledConnection, group_id: str) -> None:
+async def deactivate_group(conn: PooledConnection, group_id: str, who: Actor) -> None:
     """The group stops meeting: inactive, and its sessions not held yet are cancelled."""
     async with conn.transaction():
+        await _audit(conn, who, "supervision.group_deactivated", {"group_id": group_id})
         await conn.execute(
             "UPDATE supervision_groups SET active = false WHERE group_id = $1", group_id
         )
@@ -308,11 +340,14 @@ async def attendance(conn: PooledConnection, session_id: str) -> dict[str, bool]
 
 
 async def record_attendance(
-    conn: PooledConnection, session_id: str, present: dict[str, bool], recorded_by: str
+    conn: PooledConnection, session_id: str, present: dict[str, bool], who: Actor
 ) -> None:
     """The supervisor's record of who came: one row per member, replacing an earlier record;
     the session counts as held."""
+    recorded_by = who.actor_id
     async with conn.transaction():
+        detail = {"session_id": session_id, "absent": sum(not v for v in present.values())}
+        await _audit(conn, who, "supervision.attendance_recorded", detail)
         await conn.executemany(
             "INSERT INTO supervision_attendance (session_id, peer_id, present, recorded_by)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, peer_id) DO UPDATE"

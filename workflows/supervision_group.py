@@ -135,6 +135,10 @@ class SupervisionGroupWorkflow:
                 state.following.pop(index)
             elif chase:
                 state.following[index] = session.model_copy(update={"unrecorded_task": True})
+        # A record for a session the group no longer follows (one let go, or not begun) needs
+        # nothing more from the workflow.
+        followed = {s.session_id for s in state.following}
+        state.attendance_in = [s for s in state.attendance_in if s in followed]
 
     def _next_wake(self) -> datetime:
         state = self.state

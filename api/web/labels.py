@@ -13,6 +13,7 @@ from api.web.peer_texts import PEER_TEXTS
 from api.web.roster_task_texts import ROSTER_TASK_TEXTS
 from api.web.roster_texts import ROSTER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
+from api.web.supervision_texts import SUPERVISION_TEXTS
 from api.web.timeline_texts import TIMELINE_TEXTS
 from api.web.ward_texts import WARD_TEXTS
 
@@ -211,6 +212,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **COORDINATOR_TEXTS,
     **ROSTER_TASK_TEXTS,
     **ROSTER_TEXTS,
+    **SUPERVISION_TEXTS,
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,

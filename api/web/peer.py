@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -25,6 +26,7 @@ from api.web.rendering import LOCAL_TIME, language
 from api.web.role_page import role_page
 from api.web.task_forms import reviewed_goals
 from db import episode_queries, pages, peer_lists
+from db import supervision as supervision_store
 from db.connection import PooledConnection
 from db.episode_queries import GoalRow
 from db.peer_lists import OfferFacts
@@ -135,6 +137,9 @@ async def page(
             conn, [t.episode_id for t in tasks if t.kind in _OUTCOME_CARDS]
         )
         goals = await _active_goals(conn, principal, tasks)
+        supervision = await supervision_store.next_session_for_peer(
+            conn, principal.id, datetime.now(UTC)
+        )
     offer_facts = {e: offer_lines(f, lang) for e, f in facts.items()}
     return role_page(
         request,
@@ -150,6 +155,7 @@ async def page(
             "episodes": episodes,
             "channels": tuple(ContactChannel),
             "event_id": new_event_id,
+            "next_supervision": supervision,
             **await _refused_task(request, problem),
         },
         problem=problem,

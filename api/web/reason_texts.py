@@ -13,6 +13,7 @@ import re
 
 from api.web import labels
 from api.web.roster_texts import ROSTER_REASONS
+from api.web.supervision_texts import SUPERVISION_REASONS
 
 # English reason (as produced) -> (Danish, English)
 REASONS: dict[str, tuple[str, str]] = {
@@ -345,6 +346,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "Input should be None": ("Feltet skal være tomt", "Input should be None"),
     # --- the roster pages (api/web/roster.py, schemas/roster.py) ---------------------------
     **ROSTER_REASONS,
+    # --- the supervision pages (api/web/supervision.py) -----------------------------------
+    **SUPERVISION_REASONS,
 }
 
 # The reasons inside pydantic's date and time messages ("..., input is too short").

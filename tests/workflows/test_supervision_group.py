@@ -90,7 +90,8 @@ class Group:
         await self.until(lambda v: any(s.session_id == upcoming.session_id for s in v.following))
         async with self.pool.acquire() as conn:
             present = {p: p not in absent for p in self.members}
-            await groups.record_attendance(conn, upcoming.session_id, present, self.supervisor)
+            who = groups.Actor(role="coordinator", actor_id=self.supervisor)
+            await groups.record_attendance(conn, upcoming.session_id, present, who)
         await self.handle.signal(SupervisionGroupWorkflow.attendance_recorded, upcoming.session_id)
         await self.until(lambda v: all(s.session_id != upcoming.session_id for s in v.following))
         return upcoming
@@ -119,6 +120,7 @@ async def new_group(
                 supervisor_id=supervisor,
                 schedule=schedule,
                 members=members,
+                who=groups.Actor(role="coordinator", actor_id=supervisor),
             )
             row = await groups.group(conn, group_id)
         assert row is not None
@@ -227,7 +229,9 @@ async def test_a_deactivated_group_ends_and_its_next_session_is_cancelled(
     upcoming = (await group.until(lambda v: v.next_regular is not None)).next_regular
     assert upcoming is not None
     async with db_pool.acquire() as conn:
-        await groups.deactivate_group(conn, group.group_id)
+        await groups.deactivate_group(
+            conn, group.group_id, groups.Actor(role="coordinator", actor_id=group.supervisor)
+        )
     await group.handle.signal(SupervisionGroupWorkflow.deactivate)
     await group.handle.result()
     async with db_pool.acquire() as conn:
