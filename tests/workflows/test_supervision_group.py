@@ -30,6 +30,7 @@ from schemas.people import Actor, Role
 from schemas.roster import SupervisionSchedule
 from schemas.supervision import (
     AttendanceCheck,
+    GroupStart,
     GroupView,
     PlannedSession,
     SessionKind,
@@ -107,7 +108,9 @@ async def new_group(
 ) -> AsyncIterator[Callable[..., Awaitable[Group]]]:
     made: list[Group] = []
 
-    async def make(peers: int = 2, schedule: SupervisionSchedule = FORTNIGHTLY) -> Group:
+    async def make(
+        peers: int = 2, schedule: SupervisionSchedule = FORTNIGHTLY, sessions_per_run: int = 12
+    ) -> Group:
         roster = Roster(db_pool)
         org = await roster.organisation()
         supervisor = await roster.user("coordinator", organisation_id=org)
@@ -124,7 +127,20 @@ async def new_group(
             )
             row = await groups.group(conn, group_id)
         assert row is not None
-        await ensure_group_workflow(env.client, row, task_queue=own_queue)
+        if sessions_per_run == GroupStart.model_fields["sessions_per_run"].default:
+            await ensure_group_workflow(env.client, row, task_queue=own_queue)
+        else:
+            await env.client.start_workflow(
+                SupervisionGroupWorkflow.run,
+                GroupStart(
+                    group_id=group_id,
+                    organisation_id=org,
+                    schedule=schedule,
+                    sessions_per_run=sessions_per_run,
+                ),
+                id=group_workflow_id(group_id),
+                task_queue=own_queue,
+            )
         group = Group(env, db_pool, own_queue, group_id, org)
         group.members, group.supervisor = members, supervisor
         made.append(group)
@@ -253,6 +269,19 @@ async def test_a_changed_schedule_moves_the_next_session(new_group, db_pool) -> 
     async with db_pool.acquire() as conn:
         old = await groups.session(conn, before.session_id)
     assert old is not None and old["status"] == "cancelled"
+
+
+async def test_a_group_continues_as_new_after_its_sessions_and_keeps_its_plan(
+    new_group,
+) -> None:
+    group = await new_group(sessions_per_run=1)
+    first_run = (await group.handle.describe()).run_id
+    away = group.members[0]
+    await group.session_held(absent=(away,))
+    await group.until(lambda v: v.next_regular is not None)
+    assert (await group.handle.describe()).run_id != first_run
+    await group.session_held(absent=(away,))
+    assert await group.tasks() == [("supervision_missed", away)], "the misses span the runs"
 
 
 # ------------------------------------------------------------------ hard endings
