@@ -15,6 +15,7 @@ from db import episode_queries
 from db.pool import DatabasePool
 from schemas.people import OPAQUE_ID, Role
 from schemas.tasks import HandOver, HandOverResult
+from workers.starter import episode_handle
 from workflows.episode import EpisodeWorkflow
 
 
@@ -41,7 +42,7 @@ async def hand_over(
         request = HandOver(peer_id=body.peer_id, reason=body.reason, actor=principal.actor())
     except ValidationError as err:
         raise invalid(err) from None
-    handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
+    handle = episode_handle(client, episode_id)
     try:
         result: HandOverResult = await handle.execute_update(EpisodeWorkflow.hand_over, request)
     except WorkflowUpdateFailedError as err:

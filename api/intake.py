@@ -54,7 +54,7 @@ from schemas.events import (
     ReferralCreated,
 )
 from schemas.people import Role
-from workers.starter import episode_id_for, episode_start, start_episode
+from workers.starter import episode_handle, episode_id_for, episode_start, start_episode
 from workflows.episode import EpisodeWorkflow
 
 log = structlog.get_logger(__name__)
@@ -260,7 +260,7 @@ class EventIntake:
         if row is None or row.event_type != cancellation.type or row.episode_id is None:
             return
         if row.status != "applied":
-            handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, row.episode_id)
+            handle = episode_handle(self.client, row.episode_id)
             try:
                 # A repeat (same event id) is not applied twice; the update still answers
                 # only once the episode's commit holds it.
@@ -323,7 +323,7 @@ class EventIntake:
             )
         if earlier in DELIVERED:
             return EventAck(event_id=event.event_id, episode_id=episode_id, outcome="duplicate")
-        handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
+        handle = episode_handle(self.client, episode_id)
         try:
             if wait:
                 receipt: EventReceipt = await handle.execute_update(

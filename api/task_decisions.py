@@ -22,6 +22,7 @@ from schemas.tasks import (
     TaskDecisionResult,
     TaskResult,
 )
+from workers.starter import episode_handle
 from workflows.episode import EpisodeWorkflow
 
 
@@ -59,7 +60,7 @@ class TaskDecisions:
             raise invalid(err) from None
         if isinstance(decision.result, NetworkMeetingBooked):
             check_meeting_date(decision.result.meeting_on, task.due_at, date_today())
-        handle = self.client.get_workflow_handle_for(EpisodeWorkflow.run, task.episode_id)
+        handle = episode_handle(self.client, task.episode_id)
         try:
             result: TaskDecisionResult = await handle.execute_update(
                 EpisodeWorkflow.decide_task, decision

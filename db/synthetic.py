@@ -38,6 +38,7 @@ async def add_partnership(
     municipality_sor: str | None = None,
     municipality_ean: str | None = None,
     municipality_organisation_id: str | None = None,
+    organisation_kind: str = "ngo",
 ) -> None:
     """Partnership p-<key> with one NGO, its ward (with its SOR and EAN codes) and a
     municipality (with its SOR and EAN codes and, when given, its own organisation, outside
@@ -48,9 +49,10 @@ async def add_partnership(
         f"Partnership {key}",
     )
     await conn.execute(
-        "INSERT INTO organisations (organisation_id, name, kind) VALUES ($1, $2, 'ngo')",
+        "INSERT INTO organisations (organisation_id, name, kind) VALUES ($1, $2, $3)",
         organisation_id,
         f"Org {key}",
+        organisation_kind,
     )
     await conn.execute(
         "INSERT INTO partnership_members (partnership_id, organisation_id) VALUES ($1, $2)",

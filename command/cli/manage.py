@@ -67,6 +67,7 @@ async def demo(settings: Settings, wait_seconds: float) -> int:
     from command.dev_server import workflow_ui_url
     from db.pool import create_pool
     from hverdagsbro.temporal_client import connect
+    from workers.supervision_starter import ensure_group_workflows
 
     refuse_demo_in_production(settings)
     roster = demo_roster()
@@ -89,6 +90,9 @@ async def demo(settings: Settings, wait_seconds: float) -> int:
             )
             # With the database at hand, the episode's payloads get their own data key.
             client = await connect(settings, pool)
+            # The worker started each group's workflow before these groups existed.
+            groups = await ensure_group_workflows(client, pool, task_queue=settings.task_queue)
+            click.echo(f"Supervision groups running: {groups}.")
             episode_id = await start_demo_episode(client, pool, settings.task_queue)
             click.echo(f"Episode started: {episode_id}")
             click.echo("Waiting for the worker to offer it to a peer", nl=False)

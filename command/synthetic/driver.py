@@ -39,7 +39,7 @@ from schemas.tasks import (
     TaskKind,
     TaskResult,
 )
-from workers.starter import start_episode
+from workers.starter import episode_handle, start_episode
 from workflows.episode import EpisodeWorkflow
 
 # Measured at the first contact; the questionnaire asks only how it is now.
@@ -85,7 +85,7 @@ class EpisodeDriver:
     def of(
         cls, env: WorkflowEnvironment, roster: Roster, episode_id: str, patience: float = 15
     ) -> EpisodeDriver:
-        handle = env.client.get_workflow_handle_for(EpisodeWorkflow.run, episode_id)
+        handle = episode_handle(env.client, episode_id)
         return cls(env, handle, roster, patience)
 
     @property

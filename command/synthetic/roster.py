@@ -6,9 +6,12 @@ import itertools
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from db.pool import DatabasePool
+from db.programmes import default_programmes
 from db.synthetic import PeerRow, StaffRow, add_partnership, add_peers, add_staff
+from schemas.roster import Employment, OrganisationKind
 
 # Municipality codes handed out in this process; rosters never share one, so matching in
 # one roster never sees another roster's peers.
@@ -69,6 +72,7 @@ async def make_roster(
     languages: tuple[tuple[str, ...], ...] = (),
     label: str = "",
     employed: int = 0,
+    organisation_kind: str = "ngo",
 ) -> Roster:
     """A partnership with one organisation, municipality, ward, coordinator, ward nurse, a
     caseworker per municipal service and `peers` trained peers with room for `capacity`
@@ -134,7 +138,27 @@ async def make_roster(
             municipality_sor=roster.municipality_sor,
             municipality_ean=roster.municipality_ean,
             municipality_organisation_id=roster.municipality_organisation_id,
+            organisation_kind=organisation_kind,
         )
         await add_staff(conn, org, staff)
         await add_peers(conn, org, peer_rows)
     return roster
+
+
+async def make_roster_carrying(pool: DatabasePool, programme: str, **kwargs: Any) -> Roster:
+    """`make_roster` whose organisation kind and peers' employment may carry `programme`
+    (its `carried_by` rule): volunteers of an NGO where volunteers may, else employed peers of
+    the first organisation kind the programme allows."""
+    carriers = next(p for p in default_programmes() if p.code == programme).carried_by
+    volunteers = Employment.VOLUNTEER in carriers.employment
+    kind = OrganisationKind.NGO
+    if kind not in carriers.organisation_kinds:
+        kind = carriers.organisation_kinds[0]
+    peers = int(kwargs.pop("peers", 3))
+    return await make_roster(
+        pool,
+        peers=peers,
+        employed=0 if volunteers else peers,
+        organisation_kind=kind.value,
+        **kwargs,
+    )

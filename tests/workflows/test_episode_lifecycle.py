@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from command.synthetic.driver import EpisodeDriver, start
 from command.synthetic.referral import referral
-from command.synthetic.roster import Roster, make_roster
+from command.synthetic.roster import Roster, make_roster, make_roster_carrying
 from db.pool import DatabasePool
 from db.programmes import default_programmes
 from schemas.consent import ConsentScope
@@ -45,7 +45,7 @@ async def test_each_programme_runs_from_referral_to_closed(
     db_pool: DatabasePool,
     task_queue: str,
 ) -> None:
-    roster = await make_roster(db_pool)
+    roster = await make_roster_carrying(db_pool, programme)
     episode = await start(
         time_skipping_env, db_pool, roster, task_queue, referral(roster, programme=programme)
     )
