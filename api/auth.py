@@ -70,9 +70,7 @@ async def find_principal(
                 return principal
             return principal.model_copy(
                 update={
-                    "escalated_episodes": await escalated_from_partners(
-                        conn, user.organisation_id
-                    ),
+                    "escalated_episodes": await escalated_from_partners(conn, user.organisation_id),
                     "supervised_episodes": await supervised_episodes(conn, user.organisation_id),
                 }
             )

@@ -38,6 +38,14 @@ class ApiError(Exception):
         self.errors = errors or []
 
 
+def reasons_by_field(problem: ApiError | None) -> dict[str, list[str]]:
+    """A refusal's reasons by the field they name, for showing each next to its form field."""
+    found: dict[str, list[str]] = {}
+    for error in problem.errors if problem is not None else ():
+        found.setdefault(error.field, []).append(error.reason)
+    return found
+
+
 def field_errors(
     error: ValidationError, prefix: str = "", strip_first: str | None = None
 ) -> list[FieldError]:

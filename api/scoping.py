@@ -148,6 +148,4 @@ def _partners_to(p: Principal, episode: EpisodeScope) -> bool:
     their organisation's kind supervise it (api/auth fills both)."""
     if episode.episode_id is None:
         return False
-    return (
-        episode.episode_id in p.escalated_episodes or episode.episode_id in p.supervised_episodes
-    )
+    return episode.episode_id in p.escalated_episodes or episode.episode_id in p.supervised_episodes

@@ -75,13 +75,3 @@ def dismissal(reason: str) -> DismissIn:
 
 
 NO_SUCH_ADMISSION = ApiError(404, "candidate_id: no such resource")
-
-
-def errors_by_field(problem: ApiError | None) -> dict[str, list[str]]:
-    """A refused dismissal's reasons by form field."""
-    if problem is None:
-        return {}
-    found: dict[str, list[str]] = {}
-    for error in problem.errors:
-        found.setdefault(error.field, []).append(error.reason)
-    return found

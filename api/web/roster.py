@@ -26,7 +26,7 @@ from pydantic import (
 from starlette.datastructures import FormData
 
 from api.dependencies import Pool
-from api.errors import ApiError, FieldError, field_errors
+from api.errors import ApiError, FieldError, field_errors, reasons_by_field
 from api.principal import Principal
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import render
@@ -144,13 +144,6 @@ def _reasons(err: ValidationError) -> list[FieldError]:
         if name == "body" and shaped is not None:
             name, reason = shaped["field"], shaped["reason"]
         found.append(FieldError(field=name, reason=reason))
-    return found
-
-
-def by_field(problem: ApiError | None) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for error in problem.errors if problem else ():
-        found.setdefault(error.field, []).append(error.reason)
     return found
 
 
@@ -277,7 +270,7 @@ async def roster_page(
             "show": show,
             "programme": programme,
             "values": kept if kept is not None else BLANK_PEER,
-            "errors": by_field(problem),
+            "errors": reasons_by_field(problem),
             "max_capacity": MAX_CAPACITY,
             **choices,
         },
@@ -345,7 +338,7 @@ async def peer_page(
         standings = await store.standings(conn, who.organisation_id, peer_id)
         absences = await store.absences(conn, who.organisation_id, peer_id)
         trainings = await store.trainings(conn, who.organisation_id, peer_id)
-    refused = {form: by_field(problem)} if form else {}
+    refused = {form: reasons_by_field(problem)} if form else {}
     return render(
         request,
         "roster_peer.html",

@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.dependencies import AppSettings, Pool, Temporal
-from api.errors import ApiError, FieldError
+from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import render
@@ -56,13 +56,6 @@ NO_ORGANISATION = "a coordinator without an organisation keeps no supervision gr
 def _refused(errors: list[FieldError], status: int = 422) -> ApiError:
     summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
     return ApiError(status, f"invalid input: {summary}", errors)
-
-
-def _by_field(problem: ApiError | None) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for error in problem.errors if problem else ():
-        found.setdefault(error.field, []).append(error.reason)
-    return found
 
 
 def _who(principal: Principal) -> store.Actor:
@@ -251,7 +244,7 @@ async def home_page(
             "sessions": sessions,
             "named": named,
             "values": kept if kept is not None else BLANK_GROUP,
-            "errors": _by_field(problem),
+            "errors": reasons_by_field(problem),
             "weekdays": WEEKDAYS,
             **context,
         },
@@ -321,7 +314,7 @@ async def group_page(
             "problem": problem,
             "group": group,
             "values": kept if kept is not None else values_of(group, members),
-            "errors": _by_field(problem),
+            "errors": reasons_by_field(problem),
             "weekdays": WEEKDAYS,
             **await _choices(pool, organisation_id),
         },
@@ -451,7 +444,7 @@ async def session_page(
             "marks": marks,
             "recorded": bool(recorded),
             "begun": session["starts_at"] <= datetime.now(UTC),  # type: ignore[operator]
-            "errors": _by_field(problem),
+            "errors": reasons_by_field(problem),
         },
         principal=principal,
         status=status,

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from api.dependencies import Intake, Pool
 from api.episode_details import read_contact
-from api.errors import ApiError, FieldError
+from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.scoping import may_see_citizen, may_see_episode
@@ -73,7 +73,7 @@ async def page(
             "prefilled": prefilled,
             "admissions": referral_candidates.waiting(admissions, datetime.now(UTC), lang),
             "dismissing": dismissing or {},
-            "dismiss_errors": referral_candidates.errors_by_field(problem) if dismissing else {},
+            "dismiss_errors": reasons_by_field(problem) if dismissing else {},
             "reason_max": referral_candidates.REASON_MAX,
             "field_errors": referral_form.errors_by_field(problem.errors)
             if refused_referral and problem

@@ -126,7 +126,7 @@ async def test_the_coordinator_creates_changes_and_deactivates_a_group(
     async def first_session_planned() -> bool:
         return len(await planned_sessions(db_pool, group.group_id)) == 1
 
-    await eventually(first_session_planned)
+    await eventually(first_session_planned, timeout=60)
     await assert_accessible(page, context="a supervision group")
 
     # Refused edit: no name; nothing changes.
@@ -146,7 +146,7 @@ async def test_the_coordinator_creates_changes_and_deactivates_a_group(
         planned = await planned_sessions(db_pool, group.group_id)
         return len(planned) == 1 and planned != before
 
-    await eventually(moved_to_thursday)
+    await eventually(moved_to_thursday, timeout=60)
 
     # Deactivated in one tab; the second tab's deactivation is refused.
     other = await page.context.new_page()
@@ -158,7 +158,7 @@ async def test_the_coordinator_creates_changes_and_deactivates_a_group(
     async def ended() -> bool:
         return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
 
-    await eventually(ended)
+    await eventually(ended, timeout=60)
     assert await planned_sessions(db_pool, group.group_id) == []
     assert await submit(other, "/deactivate", "Deactivate the group") == 409
     await other.locator(".field-error", has_text="the group is deactivated").wait_for()
