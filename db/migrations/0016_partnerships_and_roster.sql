@@ -61,10 +61,6 @@ CREATE TABLE peer_trainings (
     recorded_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (peer_id, course, completed_on)
 );
-INSERT INTO peer_trainings (training_id, peer_id, course, completed_on, trained_by)
-SELECT 'migrated-' || peer_id, peer_id, 'peer-basic',
-       coalesce(training_completed, current_date), 'recorded before training records'
-FROM peers WHERE trained;
 
 -- Periods a peer is away (holiday, leave); no reason is stored, it may be about health.
 CREATE TABLE peer_absences (
@@ -122,9 +118,6 @@ CREATE TABLE supervision_attendance (
     PRIMARY KEY (session_id, peer_id)
 );
 
-ALTER TABLE peers DROP COLUMN trained;
-ALTER TABLE peers DROP COLUMN training_completed;
-ALTER TABLE peers DROP COLUMN supervision_group;
 -- The roster page, the partnership views and a home coordinator's supervised episodes look
 -- peers up by organisation.
 CREATE INDEX peers_organisation ON peers (organisation_id);
@@ -152,6 +145,25 @@ UPDATE programmes SET definition = definition || CASE code
           "training": {"courses": ["ark-instructor", "peer-refresher"], "refresher_months": 36, "remind_days_before": 30}}'
     ELSE '{}' END::jsonb
 WHERE NOT definition ? 'carried_by';
+
+-- A peer marked trained before there were records keeps counting as trained: one record per
+-- programme they serve, in the first course it accepts, dated when their training was
+-- completed (today where that was never recorded); a peer serving none gets the basic course.
+INSERT INTO peer_trainings (training_id, peer_id, course, completed_on, trained_by)
+SELECT DISTINCT ON (p.peer_id, course.course)
+       'migrated-' || p.peer_id || '-' || course.course, p.peer_id, course.course,
+       coalesce(p.training_completed, current_date), 'recorded before training records'
+FROM peers p
+LEFT JOIN programmes prog ON prog.code = ANY (p.programmes)
+CROSS JOIN LATERAL (
+    SELECT coalesce(prog.definition -> 'training' -> 'courses' ->> 0, 'peer-basic') AS course
+) course
+WHERE p.trained AND course.course IN (SELECT course FROM training_courses)
+ORDER BY p.peer_id, course.course;
+
+ALTER TABLE peers DROP COLUMN trained;
+ALTER TABLE peers DROP COLUMN training_completed;
+ALTER TABLE peers DROP COLUMN supervision_group;
 
 -- Each peer's standing in each active programme, today: whether they serve it, whether their
 -- employment form and organisation kind may carry it, until when their training counts (the
