@@ -37,6 +37,7 @@ from command.bench.machine import describe_machine, machine_line
 from command.bench.progress import Progress
 from command.bench.scale import open_episodes
 from command.bench.table import render_table
+from command.synthetic.roster import make_roster_carrying
 from db import bench as bench_queries
 from db.programmes import default_programmes
 from hverdagsbro.log_setup import configure_logging
@@ -213,8 +214,12 @@ async def measure_episode_cost(env: BenchEnvironment, say: Progress) -> dict[str
             async with worker:
                 costs = []
                 for programme in default_programmes():
+                    # Peers whose employment form and organisation may carry the programme.
+                    carrying = await make_roster_carrying(
+                        env.pool, programme.code, peers=2, capacity=50, label="bench"
+                    )
                     cost = await episode_cost(
-                        skipping, env.pool, env.roster, COST_TASK_QUEUE, programme.code
+                        skipping, env.pool, carrying, COST_TASK_QUEUE, programme.code
                     )
                     cost["weeks"] = programme.length_weeks
                     cost["twelve_weeks"] = programme.code == TWELVE_WEEK_PROGRAMME
@@ -227,7 +232,9 @@ async def measure_episode_cost(env: BenchEnvironment, say: Progress) -> dict[str
                 can = await episode_cost(
                     skipping,
                     env.pool,
-                    env.roster,
+                    await make_roster_carrying(
+                        env.pool, OPEN_ENDED_PROGRAMME, peers=2, capacity=50, label="bench"
+                    ),
                     COST_TASK_QUEUE,
                     OPEN_ENDED_PROGRAMME,
                     reviews_continuing=1,
