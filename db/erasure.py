@@ -26,6 +26,8 @@ PostgreSQL
   emptied; the ids, category code and times stay, so a repeated reply is still recognised.
 - referral_candidate_dismissals.reason (why ward staff found an admission without a referral
   not relevant, in their words): emptied; who dismissed it and when stay.
+- peer_group_members (that the citizen's episode is in a peer group, when they joined and
+  left) with their attendance and follow-up tasks (cascade): deleted.
 - timeline.summary: texts from a fixed vocabulary written by the workflow ("Contact logged
   (phone)"), never input text; kept.
 - audit_log (append-only): reason and detail hold ids and codes only, never input text;
@@ -76,6 +78,7 @@ PERSONAL_DATA: dict[str, str] = {
     "medcom_messages": "ids and activity codes only; kept",
     "medcom_replies.topic/text": "emptied; ids, category and times kept",
     "referral_candidate_dismissals.reason": "emptied; who and when kept",
+    "peer_group_members/attendance/tasks": "deleted",
     "timeline.summary": "fixed vocabulary only; kept",
     "audit_log.reason/detail": "ids and codes only; append-only, kept",
     "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
@@ -171,6 +174,7 @@ async def erase(
             "UPDATE referral_candidate_dismissals SET reason = '' WHERE citizen_id = $1",
             citizen_id,
         )
+        await conn.execute("DELETE FROM peer_group_members WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute(
             "UPDATE episodes SET hope_score_start = NULL, hope_score_end = NULL,"
             " network_size_start = NULL, network_size_end = NULL, job_or_education = NULL"

@@ -30,8 +30,11 @@ from api.app import create_app
 from api.auth import SESSION_COOKIE
 from command.erasure import erase_citizen, read_ledger, reapply
 from command.synthetic.roster import Roster, make_roster
+from db import peer_groups
 from db.access import create_session, create_token
+from db.erasure import erase
 from db.pool import DatabasePool
+from db.supervision import Actor
 from hverdagsbro.encryption import EncryptionCodec, data_converter
 from hverdagsbro.episode_keys import EpisodeKeys, KeyDestroyedError
 from hverdagsbro.search_attributes import (
@@ -42,6 +45,8 @@ from hverdagsbro.search_attributes import (
     PROGRAMME,
 )
 from hverdagsbro.settings import Settings
+from schemas.peer_groups import PeerGroup
+from schemas.roster import SupervisionSchedule
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_medcom_api import from_sender
@@ -461,3 +466,51 @@ async def test_an_episodes_medcom_deliveries_use_its_key_and_are_erased_with_it(
     assert delivery.key_id == episode.key_id == f"ep.{episode_id}"
     for other in ("care-communication-x-cc1", f"care-communication-{episode_id}-ccx", "bench-1"):
         assert (await keys.encryption_key(context(other))).key_id == TEST_KEYS.current.key_id
+
+
+async def test_a_citizens_peer_group_memberships_and_attendance_are_erased_with_them(
+    db_pool: DatabasePool,
+) -> None:
+    """That a citizen goes to a peer group, when and whether they came, is about them: it goes;
+    the group, its sessions and the other members stay."""
+    roster = await make_roster(db_pool, peers=1)
+    who = Actor(role="peer", actor_id=roster.peers[0])
+    group = PeerGroup(
+        group_id=f"pg-{uuid.uuid4().hex[:12]}",
+        programme="municipal-peer-support",
+        organisation_id=roster.organisation_id,
+        name="Erasure group",
+        facilitator_id=roster.peers[0],
+        schedule=SupervisionSchedule(weekday=4, time=datetime.min.time()),
+        seats=6,
+    )
+    citizen_id, erased, kept = f"cit-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex, uuid.uuid4().hex
+    async with db_pool.acquire() as conn:
+        await peer_groups.create_group(conn, group, who)
+        today = datetime.now(UTC).date()
+        member = await peer_groups.add_member(conn, group.group_id, f"ep-{erased}", today, who)
+        other = await peer_groups.add_member(conn, group.group_id, f"ep-{kept}", today, who)
+        assert member is not None and other is not None
+        session_id = await peer_groups.plan_session(conn, group.group_id, datetime.now(UTC))
+        await peer_groups.record_attendance(conn, session_id, {member: False, other: True}, who)
+        await peer_groups.open_task(
+            conn,
+            kind="member_absent",
+            group_id=group.group_id,
+            organisation_id=roster.organisation_id,
+            session_id=session_id,
+            dedupe_key=f"member_absent:{member}:{session_id}",
+            due_at=datetime.now(UTC),
+            member_id=member,
+        )
+        await erase(
+            conn,
+            citizen_id=citizen_id,
+            episode_ids=[f"ep-{erased}"],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await peer_groups.episode_groups(conn, f"ep-{erased}") == []
+        assert await peer_groups.attendance(conn, session_id) == {other: True}
+        assert await peer_groups.open_tasks(conn, group.group_id) == []
+        assert await peer_groups.episode_groups(conn, f"ep-{kept}") == [(other, group.group_id)]
