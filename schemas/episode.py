@@ -106,6 +106,11 @@ class EpisodeState(Mutable):
     offered_peer_ids: list[str] = Field(default_factory=list)
     discharge_planned_for: date | None = None
     discharged_at: AwareDatetime | None = None
+    ambulant_since: AwareDatetime | None = Field(
+        default=None,
+        description="An ambulant episode (never admitted): when a peer took it, from which"
+        " its first contact and follow-up run as from a discharge.",
+    )
     first_contact_at: AwareDatetime | None = None
     follow_ups_done: int = 0
     follow_ups_planned: int = 0

@@ -84,6 +84,10 @@ TIMELINE_TEXTS: dict[str, tuple[str, str]] = {
     # Hospital facts
     "timeline.discharge_planned": ("Udskrivning planlagt", "Discharge planned"),
     "timeline.hospital_fact": ("{fact:cap} ({setting:low})", "{fact:cap} ({setting:low})"),
+    "timeline.ambulant_start": (
+        "Ambulant forløb uden indlæggelse: første kontakt og opfølgning regnes fra nu",
+        "Ambulant episode, no admission: first contact and follow-up run from now",
+    ),
     "timeline.discharged_again": (
         "Udskrevet igen: opfølgningen fortsætter",
         "Discharged again: follow-up resumes",

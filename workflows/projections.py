@@ -80,7 +80,7 @@ def facts(start: EpisodeStart, state: EpisodeState) -> EpisodeFacts:
         overdue_tasks=overdue_count(state),
         follow_ups_done=state.follow_ups_done,
         follow_ups_planned=state.follow_ups_planned,
-        readmissions=hospital_course.readmissions(state.hospital),
+        readmissions=hospital_course.readmissions(hospital_course.course(state)),
     )
 
 
@@ -157,7 +157,7 @@ def outcome(start: EpisodeStart, state: EpisodeState) -> EpisodeOutcome:
         first_contact_hours=first_contact_hours,
         follow_ups_done=state.follow_ups_done,
         follow_ups_planned=state.follow_ups_planned,
-        readmissions=hospital_course.readmissions(state.hospital),
+        readmissions=hospital_course.readmissions(hospital_course.course(state)),
         milestones=tuple(m.kind for m in state.milestones),
         outcome=state.outcome,
     )

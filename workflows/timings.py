@@ -33,7 +33,7 @@ def first_contact_deadline(programme: Programme, state: EpisodeState) -> datetim
         if state.risk_elevated
         else programme.first_contact_hours
     )
-    discharged = hospital_course.last_discharge(state.hospital)
+    discharged = hospital_course.last_discharge(hospital_course.course(state))
     assert discharged is not None
     return discharged + timedelta(hours=hours)
 
