@@ -121,6 +121,7 @@ def projection(start: EpisodeStart, state: EpisodeState, now: datetime) -> Episo
         job_or_education=outcome.job_or_education.value if outcome else None,
         goals_total=len(state.goals),
         goals_reached=sum(1 for g in state.goals.values() if g.status == GoalStatus.REACHED),
+        pathway=start.referral.pathway.value,
         # The ending's time, not the last commit's: a debrief may still follow the ending.
         closed_at=(state.ended_at or now) if state.phase in TERMINAL_PHASES else None,
         end_reason=state.end_reason,

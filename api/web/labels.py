@@ -138,6 +138,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admitted_at": ("Indlagt (dato og tid, valgfri)", "Admitted at (date and time, optional)"),
     "risk_admission": ("Risiko og indlæggelse", "Risk and admission"),
     "refer.submit": ("Send henvisning", "Send referral"),
+    "pathway": ("Henvist fra", "Referred from"),
+    "pathway.hint": (
+        "Ambulant: borgeren er ikke indlagt (distriktspsykiatri, kommunale tilbud); lad"
+        " indlæggelsestidspunktet stå tomt.",
+        "Ambulant: the citizen is not admitted (district psychiatry, a municipal offer);"
+        " leave the admission time empty.",
+    ),
+    "pathway.admitted": ("Indlæggelse på et afsnit", "An admission to a ward"),
+    "pathway.ambulant": (
+        "Ambulant, uden indlæggelse (distriktspsykiatri, et kommunalt tilbud)",
+        "Ambulant, no admission (district psychiatry, a municipal offer)",
+    ),
+    "pathway.ambulant.short": ("Ambulant (ingen indlæggelse)", "Ambulant (no admission)"),
     "peer.title": ("Peer-medarbejder", "Peer guide"),
     "peer.inbox": ("Tilbud og opgaver", "Offers and tasks"),
     "peer.episodes": ("Dine forløb", "Your episodes"),

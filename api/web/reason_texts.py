@@ -19,6 +19,23 @@ from api.web.supervision_texts import SUPERVISION_REASONS
 REASONS: dict[str, tuple[str, str]] = {
     "invalid input": ("ugyldige oplysninger", "invalid input"),
     # --- the episode and its tasks (workflows/) ---------------------------------------------
+    # --- referrals: programme kinds and the ambulant path (api/intake.py) --------------------
+    "the programme is a course; enrol the citizen in a term instead": (
+        "programmet er et kursus; tilmeld borgeren et hold i stedet",
+        "the programme is a course; enrol the citizen in a term instead",
+    ),
+    "the programme is a group offer; add the citizen to a group instead": (
+        "programmet er et gruppetilbud; meld borgeren ind i en gruppe i stedet",
+        "the programme is a group offer; add the citizen to a group instead",
+    ),
+    "an ambulant referral has no admission": (
+        "en ambulant henvisning har ingen indlæggelse",
+        "an ambulant referral has no admission",
+    ),
+    "Input should be 'admitted' or 'ambulant'": (
+        "Vælg indlæggelse eller ambulant",
+        "Choose admitted or ambulant",
+    ),
     "no such task in this episode": (
         "opgaven findes ikke i dette forløb",
         "no such task in this episode",

@@ -10,3 +10,8 @@ WHERE NOT definition ? 'kind';
 
 UPDATE programmes SET definition = definition || '{"in_ward_contact_every_days": 14}'::jsonb
 WHERE code = 'ward-bridge-builders' AND NOT definition ? 'in_ward_contact_every_days';
+
+-- An episode referred without an admission (district psychiatry, municipal services) shows
+-- "ambulant" where a discharge would be.
+ALTER TABLE episodes ADD COLUMN pathway text NOT NULL DEFAULT 'admitted'
+    CHECK (pathway IN ('admitted', 'ambulant'));
