@@ -47,6 +47,19 @@ Attendance and completion
 - missed_twice(conn, term_id, session_id) -> list[str]
 - complete_term(conn, term_id) -> CompletionResult
 
+Tasks for the teaching peers (escalated to the coordinators)
+- open_task(conn, kind, term_id, organisation_id, session_id, dedupe_key, due_at,
+            participant_id=None) -> task_id | None   (once per dedupe_key)
+- close_task_by_key(conn, dedupe_key, closed_by) -> bool
+- close_task(conn, task_id, closed_by) -> bool
+- escalate_task(conn, dedupe_key) -> bool              (the coordinators were told)
+- term_tasks(conn, term_id) -> list[CourseTask]        (open ones, soonest due first)
+- teacher_tasks(conn, peer_id) -> list[CourseTask]     (open ones of the peer's terms)
+- organisation_tasks(conn, organisation_id) -> list[CourseTask]
+
+Delivery
+- reachable(conn, participant_ids) -> list[(participant_id, has_email, has_phone)]
+
 Erasure: db/erasure.py deletes a citizen's episodes' participants (their enrolments and
 attendance go by cascade).
 """
@@ -57,6 +70,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from db.connection import PooledConnection
 from db.supervision import Actor
@@ -65,6 +79,8 @@ from schemas.courses import (
     CompletedParticipant,
     CompletionResult,
     Course,
+    CourseTask,
+    CourseTaskKind,
     EnrolledBy,
     Enrolment,
     EnrolmentRefused,
@@ -650,6 +666,9 @@ JOIN course_attendance a
   ON a.participant_id = e.participant_id AND a.session_id IN (SELECT session_id FROM last_two)
 WHERE e.term_id = $1 AND e.status = 'enrolled'
   AND (SELECT count(*) FROM last_two) = 2
+  AND NOT EXISTS (SELECT 1 FROM course_tasks t WHERE t.term_id = $1
+                  AND t.participant_id = e.participant_id
+                  AND t.kind = 'participant_absent' AND t.status = 'open')
 GROUP BY e.participant_id
 HAVING count(*) = 2 AND NOT bool_or(a.present)
 ORDER BY e.participant_id
@@ -658,7 +677,7 @@ ORDER BY e.participant_id
 
 async def missed_twice(conn: PooledConnection, term_id: str, session_id: str) -> list[str]:
     """Enrolled participants absent from both of the term's last two held sessions (this one
-    the later)."""
+    the later) who have no open participant_absent task already (one follow-up at a time)."""
     rows = await conn.fetch(_MISSED_TWICE, term_id, session_id)
     return [str(r["participant_id"]) for r in rows]
 
@@ -717,3 +736,139 @@ async def participant_kind(conn: PooledConnection, participant_id: str) -> Parti
         "SELECT kind FROM course_participants WHERE participant_id = $1", participant_id
     )
     return None if value is None else ParticipantKind(value)
+
+
+# ------------------------------------------------------------------ tasks
+
+_OPEN_TASK = """
+INSERT INTO course_tasks (task_id, kind, term_id, organisation_id, session_id, participant_id,
+                          dedupe_key, due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING task_id
+"""
+
+_TASK = (
+    "SELECT task_id, kind, term_id, organisation_id, session_id, participant_id, status,"
+    " due_at, created_at, escalated_at FROM course_tasks"
+)
+
+_TEACHER_TASKS = """
+SELECT k.task_id, k.kind, k.term_id, k.organisation_id, k.session_id, k.participant_id,
+       k.status, k.due_at, k.created_at, k.escalated_at
+FROM course_tasks k
+JOIN course_term_teachers tt ON tt.term_id = k.term_id AND tt.peer_id = $1
+WHERE k.status = 'open'
+ORDER BY k.due_at, k.task_id
+LIMIT 500
+"""
+
+
+async def open_task(
+    conn: PooledConnection,
+    *,
+    kind: CourseTaskKind,
+    term_id: str,
+    organisation_id: str,
+    session_id: str,
+    dedupe_key: str,
+    due_at: datetime,
+    participant_id: str | None = None,
+) -> str | None:
+    """Open the task unless one with this `dedupe_key` was ever opened; its id, or None."""
+    task_id: str | None = await conn.fetchval(
+        _OPEN_TASK,
+        f"ctk-{uuid.uuid4().hex}",
+        kind.value,
+        term_id,
+        organisation_id,
+        session_id,
+        participant_id,
+        dedupe_key,
+        due_at,
+    )
+    return task_id
+
+
+async def close_task_by_key(conn: PooledConnection, dedupe_key: str, closed_by: str) -> bool:
+    value = await conn.fetchval(
+        "UPDATE course_tasks SET status = 'done', closed_at = now(), closed_by = $2"
+        " WHERE dedupe_key = $1 AND status = 'open' RETURNING task_id",
+        dedupe_key,
+        closed_by,
+    )
+    return value is not None
+
+
+async def close_task(conn: PooledConnection, task_id: str, closed_by: str) -> bool:
+    value = await conn.fetchval(
+        "UPDATE course_tasks SET status = 'done', closed_at = now(), closed_by = $2"
+        " WHERE task_id = $1 AND status = 'open' RETURNING task_id",
+        task_id,
+        closed_by,
+    )
+    return value is not None
+
+
+async def escalate_task(conn: PooledConnection, dedupe_key: str) -> bool:
+    """Mark an open task as gone to the coordinators; whether it was open and not yet so."""
+    value = await conn.fetchval(
+        "UPDATE course_tasks SET escalated_at = now()"
+        " WHERE dedupe_key = $1 AND status = 'open' AND escalated_at IS NULL RETURNING task_id",
+        dedupe_key,
+    )
+    return value is not None
+
+
+async def term_tasks(conn: PooledConnection, term_id: str) -> list[CourseTask]:
+    rows = await conn.fetch(
+        _TASK + " WHERE term_id = $1 AND status = 'open' ORDER BY due_at, task_id", term_id
+    )
+    return [CourseTask.model_validate(dict(r)) for r in rows]
+
+
+async def teacher_tasks(conn: PooledConnection, peer_id: str) -> list[CourseTask]:
+    rows = await conn.fetch(_TEACHER_TASKS, peer_id)
+    return [CourseTask.model_validate(dict(r)) for r in rows]
+
+
+async def organisation_tasks(conn: PooledConnection, organisation_id: str) -> list[CourseTask]:
+    rows = await conn.fetch(
+        _TASK + " WHERE status = 'open' AND organisation_id = $1 ORDER BY due_at, task_id"
+        " LIMIT 500",
+        organisation_id,
+    )
+    return [CourseTask.model_validate(dict(r)) for r in rows]
+
+
+# ------------------------------------------------------------------ delivery
+
+
+async def reachable(
+    conn: PooledConnection, participant_ids: Sequence[str]
+) -> list[tuple[str, bool, bool]]:
+    """(participant_id, has e-mail, has phone) of these participants; only flags leave the
+    database, the addresses are read by the outbox at delivery time."""
+    rows = await conn.fetch(
+        "SELECT participant_id, coalesce(email, '') <> '' AS has_email,"
+        " coalesce(phone, '') <> '' AS has_phone FROM course_participants"
+        " WHERE participant_id = ANY($1::text[]) ORDER BY participant_id",
+        list(participant_ids),
+    )
+    return [(str(r["participant_id"]), bool(r["has_email"]), bool(r["has_phone"])) for r in rows]
+
+
+async def term_texts(conn: PooledConnection, term_id: str) -> dict[str, str]:
+    """What a participant's message names: the course's titles and the term's place."""
+    row = await conn.fetchrow(
+        "SELECT c.title, c.title_da, t.place FROM course_terms t"
+        " JOIN courses c ON c.course_id = t.course_id WHERE t.term_id = $1",
+        term_id,
+    )
+    if row is None:
+        return {}
+    return {
+        "title": str(row["title"]),
+        "title_da": str(row["title_da"]),
+        "place": str(row["place"]),
+    }

@@ -8,12 +8,13 @@ time) and never travel through a workflow."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.base import Frozen, Mutable
+from schemas.notifications import Notification
 from schemas.people import OPAQUE_ID
 
 # The text a participant (or whoever enrols them) agrees to; its version is stored with the
@@ -217,6 +218,26 @@ class CancelResult(Frozen):
     moved_up: str | None = None
 
 
+class CourseTaskKind(StrEnum):
+    ATTENDANCE_UNRECORDED = "attendance_unrecorded"
+    PARTICIPANT_ABSENT = "participant_absent"
+
+
+class CourseTask(Frozen):
+    """Work for a term's teaching peers; `escalated_at` once their coordinators were told."""
+
+    task_id: str
+    kind: CourseTaskKind
+    term_id: str
+    organisation_id: str
+    session_id: str
+    participant_id: str | None
+    status: str
+    due_at: AwareDatetime
+    created_at: AwareDatetime
+    escalated_at: AwareDatetime | None
+
+
 class EnrolmentRefused(Exception):
     """The term takes no enrolment: `field` names what is wrong, `reason` a code for the
     catalogue of reason texts (never personal data)."""
@@ -239,12 +260,24 @@ class TermStart(Frozen):
     """The term workflow's input (ids and settings only)."""
 
     term_id: str = Field(pattern=OPAQUE_ID)
-    remind_before: tuple[int, ...] = Field(
-        default=(24,), min_length=0, max_length=4, description="Hours before each session."
+    remind_hours_before: tuple[int, ...] = Field(
+        default=(24,), max_length=4, description="Reminders this many hours before a session."
     )
-    attendance_due_hours: int = Field(default=48, ge=1, le=24 * 14)
-    escalate_after_hours: int = Field(default=48, ge=1, le=24 * 14)
-    sms_enabled: bool = False
+    attendance_due_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 14,
+        description="After a session ends, the teaching peers are reminded of its attendance.",
+    )
+    escalate_after_hours: int = Field(
+        default=48, ge=1, le=24 * 14, description="Then their coordinators are told."
+    )
+    give_up_after_hours: int = Field(
+        default=24 * 14,
+        ge=1,
+        le=24 * 60,
+        description="A session's attendance is awaited this long after it ends, at most.",
+    )
 
 
 class PlannedCourseSession(Frozen):
@@ -255,7 +288,7 @@ class PlannedCourseSession(Frozen):
 
 
 class TermPlan(Frozen):
-    """What the workflow needs of its term: its sessions and the completion threshold."""
+    """What the workflow needs of its term: its sessions and its status."""
 
     term_id: str
     organisation_id: str
@@ -264,48 +297,73 @@ class TermPlan(Frozen):
     sessions: tuple[PlannedCourseSession, ...]
 
 
+class FollowedSession(Frozen):
+    """A session that ended, whose attendance the workflow awaits; `step` 1 once the
+    teaching peers were reminded, 2 once their coordinators were told."""
+
+    session_id: str
+    ends_at: AwareDatetime
+    step: int = 0
+
+
 class TermState(Mutable):
     """What the workflow knows and the query shows."""
 
-    attendance_in: list[str] = Field(default_factory=list)
-    sessions_cancelled: list[str] = Field(default_factory=list)
+    sessions: list[PlannedCourseSession] = Field(default_factory=list)
+    reminders_sent: list[str] = Field(default_factory=list)
+    following: list[FollowedSession] = Field(default_factory=list)
     sessions_done: list[str] = Field(default_factory=list)
-    moved_up: list[str] = Field(
-        default_factory=list, description="Participants moved up whose seat offer is pending."
+    attendance_in: list[str] = Field(default_factory=list)
+    cancel_notices: list[str] = Field(
+        default_factory=list, description="Cancelled sessions whose notice is still to go."
     )
+    moved_up: list[str] = Field(
+        default_factory=list, description="Participants moved up whose notice is still to go."
+    )
+    follow_ups: int = 0
     cancelled: bool = False
     completed: bool = False
 
 
+class Notices(Frozen):
+    """Notifications an activity queued in the outbox, for the workflow to deliver."""
+
+    notifications: tuple[Notification, ...] = ()
+
+
 class ReminderRequest(Frozen):
-    """Remind everyone enrolled of a session (`notice_key` makes it once per session and
-    lead time)."""
+    """Remind everyone enrolled of a session, once per session and lead time."""
 
     term_id: str
     session_id: str
-    notice_key: str = Field(pattern=OPAQUE_ID)
-    sms_enabled: bool = False
+    hours_before: int
 
 
 class SessionCancelledNotice(Frozen):
     term_id: str
     session_id: str
-    sms_enabled: bool = False
 
 
 class SeatOffered(Frozen):
     term_id: str
-    participant_id: str
-    sms_enabled: bool = False
+    participant_ids: tuple[str, ...]
+
+
+class EnrolmentChanged(Frozen):
+    """The page's signal after a cancellation: who moved up from the waiting list."""
+
+    moved_up: tuple[str, ...] = Field(default=(), max_length=500)
 
 
 class AttendanceCheck(Frozen):
-    """Look at a session's attendance: `step` 0 when the record came in (or to see if it
-    has), 1 to remind the teaching peers, 2 to tell their coordinators."""
+    """Look at a session's attendance; when it is not in, `step` 1 reminds the teaching peers
+    (a task for them), 2 tells their coordinators."""
 
     term_id: str
+    organisation_id: str
     session_id: str
     step: int = Field(ge=0, le=2)
+    due_at: AwareDatetime
 
 
 class AttendanceOutcome(Frozen):
@@ -313,12 +371,7 @@ class AttendanceOutcome(Frozen):
     missed_twice: tuple[str, ...] = Field(
         default=(), description="Participants absent from this and the session before it."
     )
-
-
-class Completion(Frozen):
-    """The term is over: each enrolled participant who attended enough is completed."""
-
-    term_id: str
+    notices: Notices = Notices()
 
 
 class CompletedParticipant(Frozen):
@@ -331,18 +384,26 @@ class CompletionResult(Frozen):
     not_completed: int = 0
 
 
+class TermCompleted(Frozen):
+    completion: CompletionResult
+    notices: Notices = Notices()
+
+
 class MilestoneRequest(Frozen):
     """Record the course milestone on a completing citizen's episode (idempotent event id)."""
 
     term_id: str
     participant_id: str
     episode_id: str
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
 
 class TermView(Frozen):
     term_id: str
+    sessions: tuple[PlannedCourseSession, ...]
     sessions_done: tuple[str, ...]
-    sessions_cancelled: tuple[str, ...]
+    following: tuple[FollowedSession, ...]
+    reminders_sent: tuple[str, ...]
+    follow_ups: int
     cancelled: bool
     completed: bool

@@ -93,3 +93,22 @@ CREATE TABLE course_attendance (
     PRIMARY KEY (session_id, participant_id)
 );
 CREATE INDEX course_attendance_participant ON course_attendance (participant_id);
+
+-- Work for a term's teaching peers (escalated to the organisation's coordinators): a session's
+-- attendance nobody recorded, a participant absent from two sessions in a row to follow up.
+CREATE TABLE course_tasks (
+    task_id         text PRIMARY KEY,
+    kind            text NOT NULL CHECK (kind IN ('attendance_unrecorded', 'participant_absent')),
+    term_id         text NOT NULL REFERENCES course_terms ON DELETE CASCADE,
+    organisation_id text NOT NULL REFERENCES organisations,
+    session_id      text NOT NULL REFERENCES course_sessions ON DELETE CASCADE,
+    participant_id  text REFERENCES course_participants ON DELETE CASCADE,
+    dedupe_key      text NOT NULL UNIQUE,
+    status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+    due_at          timestamptz NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    escalated_at    timestamptz,
+    closed_at       timestamptz,
+    closed_by       text
+);
+CREATE INDEX course_tasks_open ON course_tasks (term_id) WHERE status = 'open';
