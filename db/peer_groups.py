@@ -175,7 +175,7 @@ async def add_member(
             who.actor_id,
         )
         if added is not None:
-            detail = {"group_id": group_id, "member_id": added}
+            detail: dict[str, object] = {"group_id": group_id, "member_id": added}
             await _audit(conn, who, "peer_group.member_added", detail)
     return added
 

@@ -27,7 +27,7 @@ class PeerGroup(Frozen):
     group_id: str = Field(pattern=OPAQUE_ID)
     programme: str = Field(pattern=OPAQUE_ID)
     organisation_id: str = Field(pattern=OPAQUE_ID)
-    municipality_code: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
+    municipality_code: str | None = Field(default=None, pattern=r"^[0-9]{3,4}$")
     name: str = Field(min_length=1, max_length=120)
     facilitator_id: str = Field(pattern=OPAQUE_ID)
     co_facilitator_ids: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ from api.web import (
     closing_summary_page,
     coordinator,
     episode_page,
+    groups,
     inbox,
     login,
     operator,
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         roster,
         roster_tasks,
         supervision,
+        groups,
     )
     app.include_router(login.login_router)
     # Every page shows the person's unread count in its navigation.
