@@ -30,9 +30,10 @@ from api.app import create_app
 from api.auth import SESSION_COOKIE
 from command.erasure import erase_citizen, read_ledger, reapply
 from command.synthetic.roster import Roster, make_roster
-from db import peer_groups
+from db import courses, outbox, peer_groups
 from db.access import create_session, create_token
 from db.erasure import erase
+from db.outbox import Queued
 from db.pool import DatabasePool
 from db.supervision import Actor
 from hverdagsbro.encryption import EncryptionCodec, data_converter
@@ -45,7 +46,18 @@ from hverdagsbro.search_attributes import (
     PROGRAMME,
 )
 from hverdagsbro.settings import Settings
+from schemas.courses import (
+    EnrolledBy,
+    NewCourse,
+    NewParticipant,
+    NewSession,
+    NewTerm,
+    ParticipantKind,
+    participant_user_id,
+)
+from schemas.notifications import Channel, DeliveryStatus, Notification, Template
 from schemas.peer_groups import PeerGroup
+from schemas.people import Recipient, Role
 from schemas.roster import SupervisionSchedule
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
@@ -514,3 +526,87 @@ async def test_a_citizens_peer_group_memberships_and_attendance_are_erased_with_
         assert await peer_groups.attendance(conn, session_id) == {other: True}
         assert await peer_groups.open_tasks(conn, group.group_id) == []
         assert await peer_groups.episode_groups(conn, f"ep-{kept}") == [(other, group.group_id)]
+
+
+async def test_a_citizens_course_participation_is_erased_with_them(db_pool: DatabasePool) -> None:
+    """A citizen enrolled in a course with their episode: their name, address, enrolment,
+    attendance and follow-up task go, and the notices addressed to them keep no params; the
+    term and the other participants stay."""
+    roster = await make_roster(db_pool, peers=1)
+    who = Actor(role="coordinator", actor_id=roster.coordinator)
+    episode_id, kept_episode = f"ep-{uuid.uuid4().hex}", f"ep-{uuid.uuid4().hex}"
+    needle = f"Erasable{uuid.uuid4().hex[:10]}"
+    start = datetime.now(UTC) - timedelta(days=1)
+    async with db_pool.acquire() as conn:
+        course_id = await courses.create_course(
+            conn,
+            NewCourse(
+                programme="recovery-college",
+                organisation_id=roster.organisation_id,
+                title="Erasure course",
+                title_da="Sletningskursus",
+                participant_kinds=(ParticipantKind.CITIZEN,),
+                sessions_to_complete=1,
+            ),
+            who,
+        )
+        term_id = await courses.create_term(
+            conn,
+            NewTerm(
+                course_id=course_id,
+                starts_on=start.date(),
+                place="Room 1",
+                seats=5,
+                sessions=(NewSession(starts_at=start, ends_at=start + timedelta(hours=2)),),
+                teachers=(roster.peers[0],),
+            ),
+            who,
+        )
+        people = {}
+        for episode, name in ((episode_id, needle), (kept_episode, "Kept Person")):
+            people[episode] = await courses.create_participant(
+                conn,
+                NewParticipant(
+                    display_name=name,
+                    email=f"{name.lower().replace(' ', '.')}@example.org",
+                    phone="+45 12345678",
+                    kind=ParticipantKind.CITIZEN,
+                    episode_id=episode,
+                    consent_at=datetime.now(UTC),
+                ),
+            )
+            await courses.enrol(conn, term_id, people[episode], EnrolledBy(role="ward"))
+        erased, kept = people[episode_id], people[kept_episode]
+        session_id = (await courses.sessions(conn, term_id))[0].session_id
+        await courses.record_attendance(conn, session_id, {erased: False, kept: True}, who)
+        notice = Notification(
+            notification_id=f"course-erasure-{uuid.uuid4().hex}",
+            recipient=Recipient(role=Role.SYSTEM, id=term_id),
+            template=Template.COURSE_SESSION_REMINDER,
+            created_at=datetime.now(UTC),
+            params={"title": "Erasure course", "place": "Room 1"},
+        )
+        await outbox.queue(
+            conn,
+            notice,
+            [Queued(user_id=participant_user_id(erased), channel=Channel.EMAIL,
+                    status=DeliveryStatus.PENDING)],
+        )  # fmt: skip
+        assert await _found_in_postgresql(db_pool, {"name": needle}) != {}
+        await erase(
+            conn,
+            citizen_id=f"cit-{uuid.uuid4().hex[:10]}",
+            episode_ids=[episode_id],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await courses.participant(conn, erased) is None
+        assert await courses.enrolment(conn, term_id, erased) is None
+        assert await courses.attendance(conn, session_id) == {kept: True}
+        params = await conn.fetchval(
+            "SELECT params FROM outbox WHERE notification_id = $1", notice.notification_id
+        )
+        assert params == "{}"
+        assert await courses.participant(conn, kept) is not None
+        assert await courses.term(conn, term_id) is not None
+    assert await _found_in_postgresql(db_pool, {"name": needle}) == {}

@@ -53,13 +53,15 @@ CREATE INDEX course_term_teachers_peer ON course_term_teachers (peer_id);
 
 -- PERSONAL DATA: name, e-mail and phone. A participant who is a citizen with an episode is
 -- deleted with the citizen's erasure (db/erasure.py); their enrolments and attendance go too.
+-- episode_id is not a foreign key (as peer_group_members): whoever enrols a citizen checks
+-- they may see the episode.
 CREATE TABLE course_participants (
     participant_id  text PRIMARY KEY,
     display_name    text NOT NULL,
     email           text,
     phone           text,
     kind            text NOT NULL CHECK (kind IN ('citizen', 'relative', 'staff', 'student')),
-    episode_id      text REFERENCES episodes ON DELETE SET NULL,
+    episode_id      text,
     consent_at      timestamptz NOT NULL,
     consent_version text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
