@@ -112,6 +112,11 @@ class EpisodeState(Mutable):
         " its first contact and follow-up run as from a discharge.",
     )
     first_contact_at: AwareDatetime | None = None
+    in_ward_contacts: int = Field(default=0, description="In-ward contacts planned so far.")
+    next_in_ward_contact_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the next in-ward contact falls due (from the first meeting).",
+    )
     follow_ups_done: int = 0
     follow_ups_planned: int = 0
     follow_up_started_at: AwareDatetime | None = None

@@ -87,6 +87,7 @@ _UP_FROM_COORDINATOR = (EscalationLevel(to=Audience.PARTNERSHIP),)
 DEFAULT_LADDERS: dict[TaskKind, Ladder] = {
     TaskKind.MANUAL_MATCH: Ladder(levels=_UP_FROM_COORDINATOR),
     TaskKind.FIRST_MEETING: Ladder(levels=_UP_FROM_PEER),
+    TaskKind.IN_WARD_CONTACT: Ladder(levels=_UP_FROM_PEER),
     TaskKind.DISCHARGE_AGREEMENT: Ladder(
         levels=(EscalationLevel(to=Audience.WARD), EscalationLevel(to=Audience.COORDINATOR))
     ),
@@ -236,6 +237,15 @@ class Programme(Frozen):
         return DEFAULT_LADDERS.get(kind)
 
     @model_validator(mode="after")
+    def _in_ward_contacts_follow_a_meeting(self) -> Programme:
+        if self.in_ward_contact_every_days is not None and not self.meets_before_discharge:
+            raise ValueError(
+                "in_ward_contact_every_days: in-ward contacts follow the first meeting before"
+                " discharge, so meets_before_discharge must be true"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _stages_increase(self) -> Programme:
         weeks = [s.until_week for s in self.follow_up]
         if not weeks:
@@ -248,6 +258,11 @@ class Programme(Frozen):
     def length_weeks(self) -> int:
         """Weeks of follow-up after discharge (one review period for open-ended programmes)."""
         return self.follow_up[-1].until_week
+
+    @property
+    def in_ward_contact_every(self) -> timedelta | None:
+        days = self.in_ward_contact_every_days
+        return None if days is None else timedelta(days=days)
 
     @property
     def follow_up_task_window(self) -> timedelta:

@@ -191,6 +191,10 @@ TIMELINE_VALUES: dict[str, dict[str, tuple[str, str]]] = {
             "citizen discharged before it",
         ),
         "follow-up missed": ("opfølgningen blev ikke gennemført", "follow-up missed"),
+        "in-ward contact missed": (
+            "kontakten på afdelingen blev ikke gennemført",
+            "in-ward contact missed",
+        ),
         "episode closing": ("forløbet afsluttes", "episode closing"),
         "debrief not done": ("debriefingen blev ikke gennemført", "debrief not done"),
         "deceased": ("borgeren er død", "deceased"),

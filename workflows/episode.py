@@ -59,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         TASK_DUE,
         first_contact_deadline,
         follow_up_clock_due,
+        in_ward_contact_due,
     )
 
 
@@ -168,6 +169,9 @@ class EpisodeWorkflow:
                 record.add_task(TaskKind.FIRST_MEETING, record.peer(), due_in=TASK_DUE)
             record.add_task(TaskKind.DISCHARGE_AGREEMENT, record.ward(), due_in=TASK_DUE)
             record.add_task(TaskKind.COORDINATION_PLAN, record.ward(), due_in=TASK_DUE)
+        every = self.programme.in_ward_contact_every
+        if every is not None and workflow.patched(patches.IN_WARD_CONTACTS):
+            await self._contacts_in_ward(every)
         await self.wait(
             lambda: hospital_course.has_left_hospital(self.state.hospital), summary="discharge"
         )
@@ -175,7 +179,9 @@ class EpisodeWorkflow:
         assert discharged_at is not None
         self.state.discharged_at = discharged_at
         self.state.follow_up_started_at = discharged_at
-        for meeting in record.tasks_of(TaskKind.FIRST_MEETING):
+        for meeting in record.tasks_of(TaskKind.FIRST_MEETING) + record.tasks_of(
+            TaskKind.IN_WARD_CONTACT
+        ):
             record.close_task(meeting, TaskStatus.EXPIRED, "citizen discharged before it")
         facts.tell_municipality_if_due(record)
         record.touch()
@@ -397,6 +403,51 @@ class EpisodeWorkflow:
         )
 
     # ------------------------------------------------------------------ steps in detail
+
+    async def _contacts_in_ward(self, every: timedelta) -> None:
+        """While the citizen is admitted, the peer has a planned contact on the ward every
+        `every` from the first meeting (none earlier than three months before the planned
+        discharge), each with the ladder of its task kind; the discharge ends them."""
+        state, record = self.state, self.record
+
+        def discharged() -> bool:
+            return hospital_course.has_left_hospital(state.hospital)
+
+        while not discharged():
+            if state.next_in_ward_contact_at is None:
+                meeting = next(iter(record.tasks_of(TaskKind.FIRST_MEETING, open_only=False)), None)
+                if meeting is None:
+                    return  # matched after the discharge was known: nothing to meet before
+                if meeting.is_open:
+                    await self.wait(
+                        lambda meeting=meeting: (  # type: ignore[misc]
+                            discharged() or not meeting.is_open
+                        ),
+                        summary="first meeting",
+                    )
+                    continue
+                state.next_in_ward_contact_at = (meeting.decided_at or workflow.now()) + every
+            planned = state.discharge_planned_for
+            left = in_ward_contact_due(state) - workflow.now()
+            if left > timedelta(0):
+                await self.wait(
+                    lambda planned=planned: (  # type: ignore[misc]
+                        discharged() or state.discharge_planned_for != planned
+                    ),
+                    within=left,
+                    summary=f"in-ward contact {state.in_ward_contacts + 1}",
+                )
+                continue
+            for missed in record.tasks_of(TaskKind.IN_WARD_CONTACT):
+                record.close_task(missed, TaskStatus.EXPIRED, "in-ward contact missed")
+            state.in_ward_contacts += 1
+            state.next_in_ward_contact_at = workflow.now() + every
+            record.add_task(
+                TaskKind.IN_WARD_CONTACT,
+                record.peer(),
+                due_in=self.programme.follow_up_task_window,
+                number=state.in_ward_contacts,
+            )
 
     def _goes_ambulant(self) -> bool:
         """Referred without an admission, and none reported since: nothing to wait for.

@@ -46,6 +46,9 @@ SOMATIC_ADMISSION_KEPT = "somatic-admission-kept"
 # An ambulant referral (no admission) does not wait for a discharge: once a peer takes the
 # episode, its first contact and follow-up run from then; a later admission pauses them.
 AMBULANT_PATHWAY = "ambulant-pathway"
+# A programme with in-ward contacts (bridge-builders) gives the peer a contact task every
+# `in_ward_contact_every_days` from the first meeting until the discharge.
+IN_WARD_CONTACTS = "in-ward-contacts"
 # After a hard ending (the citizen died, an urgent concern) the peer is offered an extra
 # supervision: a task for their organisation's coordinator and a session in their groups.
 EXTRA_SUPERVISION_AFTER_HARD_ENDING = "extra-supervision-after-hard-ending"

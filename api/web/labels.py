@@ -138,7 +138,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "admitted_at": ("Indlagt (dato og tid, valgfri)", "Admitted at (date and time, optional)"),
     "risk_admission": ("Risiko og indlæggelse", "Risk and admission"),
-    "refer.submit": ("Send henvisning", "Send referral"),
     "pathway": ("Henvist fra", "Referred from"),
     "pathway.hint": (
         "Ambulant: borgeren er ikke indlagt (distriktspsykiatri, kommunale tilbud); lad"
@@ -152,6 +151,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Ambulant, no admission (district psychiatry, a municipal offer)",
     ),
     "pathway.ambulant.short": ("Ambulant (ingen indlæggelse)", "Ambulant (no admission)"),
+    "refer.submit": ("Send henvisning", "Send referral"),
     "peer.title": ("Peer-medarbejder", "Peer guide"),
     "peer.inbox": ("Tilbud og opgaver", "Offers and tasks"),
     "peer.episodes": ("Dine forløb", "Your episodes"),
@@ -254,6 +254,10 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "peer_offer": ("Tilbud om forløb", "Offer of an episode"),
         "manual_match": ("Manuelt match", "Manual match"),
         "first_meeting": ("Første møde på afdelingen", "First meeting on the ward"),
+        "in_ward_contact": (
+            "Kontakt på afdelingen før udskrivning",
+            "Contact on the ward before discharge",
+        ),
         "discharge_agreement": ("Udskrivningsaftale", "Discharge agreement"),
         "coordination_plan": ("Koordinationsplan", "Coordination plan"),
         "network_meeting": ("Netværksmøde", "Network meeting"),

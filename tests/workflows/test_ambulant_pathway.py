@@ -1,9 +1,10 @@
 """The ambulant path: a citizen referred without an admission (district psychiatry, municipal
 services) is followed up from when a peer takes the episode, to closing, with no hospital fact;
-an admission that does come pauses the follow-up and its discharge resumes it.
+an admission that does come pauses the follow-up and its discharge resumes it. Bridge-builders
+meet an inpatient on the ward every two weeks from the first meeting until the discharge.
 
 `HVERDAGSBRO_RECORD_HISTORIES=<label>` also records both runs for the replay tests
-(`peer-guide-sind.<label>-ambulant.json`, `peer-guide-sind.<label>-ambulant-readmitted.json`)."""
+(`peer-guide-sind.<label>-ambulant*.json`, `ward-bridge-builders.<label>-in-ward.json`)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,22 @@ from pathlib import Path
 from command.synthetic.driver import EpisodeDriver
 from command.synthetic.driver import start as start_episode
 from command.synthetic.referral import referral
-from command.synthetic.roster import make_roster
+from command.synthetic.roster import make_roster, make_roster_carrying
 from db.pool import DatabasePool
 from schemas.episode import Phase
-from schemas.events import Admitted, Discharged, Pathway, ReferralCreated
+from schemas.events import (
+    Admitted,
+    Discharged,
+    DischargePlanned,
+    DischargePlannedPayload,
+    Pathway,
+    ReferralCreated,
+)
 from schemas.tasks import TaskKind
 from tests.workflows.test_somatic_admission import peer_templates, timeline_says
 
 HISTORIES = Path(__file__).parent / "histories"
+BRIDGE_BUILDERS = "ward-bridge-builders"
 WARD_TASKS = {TaskKind.DISCHARGE_AGREEMENT, TaskKind.COORDINATION_PLAN, TaskKind.FIRST_MEETING}
 
 
@@ -37,11 +46,13 @@ async def ambulant_episode(env, pool: DatabasePool, task_queue: str) -> EpisodeD
     return await start_episode(env, pool, roster, task_queue, ambulant(referral(roster)))
 
 
-async def record(episode: EpisodeDriver, label_suffix: str) -> None:
+async def record(
+    episode: EpisodeDriver, label_suffix: str, programme: str = "peer-guide-sind"
+) -> None:
     label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
     if label:
         history = await episode.handle.fetch_history()
-        path = HISTORIES / f"peer-guide-sind.{label}-{label_suffix}.json"
+        path = HISTORIES / f"{programme}.{label}-{label_suffix}.json"
         path.write_text(history.to_json(), encoding="utf-8")
 
 
@@ -132,3 +143,77 @@ async def test_an_ambulant_citizen_admitted_before_a_peer_takes_it_waits_for_the
     view = await episode.view()
     assert view.discharged_at is not None
     assert contact.due_at == view.discharged_at + timedelta(hours=72)
+
+
+async def bridge_builder_episode(env, pool: DatabasePool, task_queue: str) -> EpisodeDriver:
+    roster = await make_roster_carrying(pool, BRIDGE_BUILDERS)
+    return await start_episode(
+        env, pool, roster, task_queue, referral(roster, programme=BRIDGE_BUILDERS)
+    )
+
+
+async def plan_discharge(episode: EpisodeDriver, in_days: int) -> None:
+    at = await episode.now()
+    await episode.send(
+        DischargePlanned(
+            event_id=uuid.uuid4().hex,
+            occurred_at=at,
+            actor=episode.ward(),
+            payload=DischargePlannedPayload(planned_for=(at + timedelta(days=in_days)).date()),
+        )
+    )
+
+
+async def test_a_bridge_builder_has_in_ward_contacts_every_two_weeks_until_the_discharge(
+    time_skipping_env, episode_worker, db_pool, task_queue
+) -> None:
+    episode = await bridge_builder_episode(time_skipping_env, db_pool, task_queue)
+    await episode.accept_offer()
+    await episode.phase(Phase.PRE_DISCHARGE)
+    await episode.decide(TaskKind.FIRST_MEETING)
+    met_at = await episode.now()
+
+    await episode.env.sleep(timedelta(days=14, hours=1))
+    contact = await episode.task(TaskKind.IN_WARD_CONTACT)
+    assert contact.number == 1
+    assert contact.assignee.role == "peer"
+    assert timedelta(days=13, hours=23) < contact.created_at - met_at < timedelta(days=14, hours=1)
+    await episode.decide(TaskKind.IN_WARD_CONTACT, note="Talked about the flat")
+
+    # The second one is missed: it lapses, is reminded and escalated like a follow-up.
+    await episode.env.sleep(timedelta(days=14))
+    second = await episode.task(TaskKind.IN_WARD_CONTACT)
+    assert second.number == 2
+    await episode.env.sleep(timedelta(days=4))
+    view = await episode.view()
+    assert any(t.kind == TaskKind.TASK_ESCALATION for t in view.open_tasks), "escalated"
+
+    # The discharge ends the in-ward contacts; the first contact after it starts.
+    await episode.discharge()
+    await episode.task(TaskKind.FIRST_CONTACT)
+    view = await episode.view()
+    assert not any(t.kind == TaskKind.IN_WARD_CONTACT for t in view.open_tasks)
+    await episode.env.sleep(timedelta(days=15))
+    view = await episode.view()
+    assert not any(t.kind == TaskKind.IN_WARD_CONTACT for t in view.open_tasks)
+    await record(episode, "in-ward", programme=BRIDGE_BUILDERS)
+
+
+async def test_in_ward_contacts_wait_until_three_months_before_the_planned_discharge(
+    time_skipping_env, episode_worker, db_pool, task_queue
+) -> None:
+    episode = await bridge_builder_episode(time_skipping_env, db_pool, task_queue)
+    await episode.accept_offer()
+    await episode.phase(Phase.PRE_DISCHARGE)
+    await plan_discharge(episode, in_days=150)
+    await episode.decide(TaskKind.FIRST_MEETING)
+    met_at = await episode.now()
+
+    await episode.env.sleep(timedelta(days=50))
+    view = await episode.view()
+    assert not any(t.kind == TaskKind.IN_WARD_CONTACT for t in view.open_tasks)
+    await episode.env.sleep(timedelta(days=10))
+    contact = await episode.task(TaskKind.IN_WARD_CONTACT)
+    assert contact.number == 1
+    # Planned in 150 days: contacts begin three months (91 days) before, some 59 days on.
+    assert timedelta(days=58) < contact.created_at - met_at < timedelta(days=60)
