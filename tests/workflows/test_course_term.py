@@ -22,6 +22,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowH
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
+from activities.messages import link, render
 from command.synthetic.driver import start
 from command.synthetic.referral import referral
 from command.synthetic.roster import Roster, make_roster
@@ -363,9 +364,8 @@ async def test_attendance_nobody_records_goes_to_the_peer_then_the_coordinators(
     await term.until(lambda v: v.completed)
     async with db_pool.acquire() as conn:
         assert await courses.term_tasks(conn, term.term_id) == []
-        assert (await courses.enrolment(conn, term.term_id, person)).status == (  # type: ignore[union-attr]
-            EnrolmentStatus.COMPLETED
-        )
+        done = await courses.enrolment(conn, term.term_id, person)
+    assert done is not None and done.status == EnrolmentStatus.COMPLETED
 
 
 async def test_the_outbox_reads_a_participants_address_who_is_no_user(
@@ -406,3 +406,32 @@ async def _record_or_replay(history: WorkflowHistory) -> None:
     for path in sorted(HISTORIES.glob("*.json")):
         recorded = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
         await replayer.replay_workflow(recorded)
+
+
+def test_a_participants_reminder_says_what_when_and_where_in_danish_and_english() -> None:
+    """No login link for someone without a login; the time in Copenhagen time."""
+    message = render(
+        Template.COURSE_SESSION_REMINDER,
+        link("https://hverdagsbro.test", None, None, Template.COURSE_SESSION_REMINDER),
+        None,
+        {
+            "title": "Recovery and everyday life",
+            "title_da": "Recovery og hverdagsliv",
+            "place": "Recovery school, room 2",
+            "starts_at": "2031-03-03T16:00:00+00:00",
+            "ends_at": "2031-03-03T18:00:00+00:00",
+        },
+    )
+    assert "Kursus: Recovery og hverdagsliv" in message.body
+    assert "Tid: mandag den 3. marts 2031 kl. 17.00-19.00" in message.body
+    assert "Time: Monday 3 March 2031, 17:00-19:00" in message.body
+    assert "Sted: Recovery school, room 2" in message.body
+    assert "Log ind" not in message.body and "http" not in message.body
+    assert message.sms.startswith("Påmindelse: Du er tilmeldt en kursusgang: Recovery og")
+
+
+def test_a_teaching_peers_notice_opens_the_courses_pages() -> None:
+    url = link("https://hverdagsbro.test", None, None, Template.COURSE_FOLLOW_UP)
+    assert url == "https://hverdagsbro.test/courses"
+    message = render(Template.COURSE_FOLLOW_UP, url, None, {"term_id": "ct-1"})
+    assert url in message.body and "ct-1" not in message.body
