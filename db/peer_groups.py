@@ -16,7 +16,10 @@ _GROUP = (
     "SELECT group_id, programme, organisation_id, municipality_code, name, facilitator_id,"
     " co_facilitator_ids, schedule, place, seats, absent_in_a_row, active FROM peer_groups"
 )
-_MEMBER = "SELECT member_id, group_id, episode_id, joined_on, left_on FROM peer_group_members"
+_MEMBER = (
+    "SELECT member_id, group_id, episode_id, participant_id, joined_on, left_on"
+    " FROM peer_group_members"
+)
 
 _AUDIT = """
 INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
@@ -157,20 +160,26 @@ async def member(conn: PooledConnection, member_id: str) -> GroupMember | None:
 
 
 async def add_member(
-    conn: PooledConnection, group_id: str, episode_id: str, joined_on: date, who: Actor
+    conn: PooledConnection,
+    group_id: str,
+    joined_on: date,
+    who: Actor,
+    *,
+    episode_id: str | None = None,
+    participant_id: str | None = None,
 ) -> str | None:
-    """The episode's citizen joins the group; the membership id, or None when they are a
-    member already."""
+    """The episode's citizen, or a participant without an account, joins the group; the
+    membership id, or None when they are a member already."""
     member_id = f"pgm-{uuid.uuid4().hex[:16]}"
     async with conn.transaction():
         added: str | None = await conn.fetchval(
-            "INSERT INTO peer_group_members (member_id, group_id, episode_id, joined_on,"
-            " added_by) VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT (group_id, episode_id) WHERE left_on IS NULL DO NOTHING"
+            "INSERT INTO peer_group_members (member_id, group_id, episode_id, participant_id,"
+            " joined_on, added_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
             " RETURNING member_id",
             member_id,
             group_id,
             episode_id,
+            participant_id,
             joined_on,
             who.actor_id,
         )
@@ -198,6 +207,17 @@ async def remove_member(conn: PooledConnection, member_id: str, left_on: date, w
                 who.actor_id,
             )
     return left is not None
+
+
+async def participant_names(conn: PooledConnection, member_ids: list[str]) -> dict[str, str]:
+    """PERSONAL DATA, for the pages only: the names of members without an account."""
+    rows = await conn.fetch(
+        "SELECT m.member_id, p.display_name FROM peer_group_members m"
+        " JOIN course_participants p ON p.participant_id = m.participant_id"
+        " WHERE m.member_id = ANY($1::text[])",
+        member_ids,
+    )
+    return {str(r["member_id"]): str(r["display_name"]) for r in rows}
 
 
 async def episode_groups(conn: PooledConnection, episode_id: str) -> list[tuple[str, str]]:
@@ -378,11 +398,13 @@ async def close_task(conn: PooledConnection, task_id: str, group_id: str, closed
 
 
 async def open_tasks(conn: PooledConnection, group_id: str) -> list[dict[str, object]]:
-    """The group's open tasks, soonest due first (kind, member, session, who, due)."""
+    """The group's open tasks, soonest due first (kind, member, session, who, due; the name
+    of a member without an account: personal data, for the pages only)."""
     rows = await conn.fetch(
         "SELECT t.task_id, t.kind, t.member_id, t.session_id, t.assigned_to, t.due_at,"
-        " m.episode_id FROM peer_group_tasks t"
+        " m.episode_id, p.display_name AS participant_name FROM peer_group_tasks t"
         " LEFT JOIN peer_group_members m ON m.member_id = t.member_id"
+        " LEFT JOIN course_participants p ON p.participant_id = m.participant_id"
         " WHERE t.group_id = $1 AND t.status = 'open' ORDER BY t.due_at, t.task_id",
         group_id,
     )

@@ -39,11 +39,14 @@ class PeerGroup(Frozen):
 
 
 class GroupMember(Frozen):
-    """One membership: a citizen's episode in the group from `joined_on` until `left_on`."""
+    """One membership from `joined_on` until `left_on`: a citizen by their episode, or someone
+    without an account (a course participant: a relative, staff, a student, or a citizen
+    without an episode)."""
 
     member_id: str
     group_id: str
-    episode_id: str
+    episode_id: str | None = None
+    participant_id: str | None = None
     joined_on: date
     left_on: date | None = None
 

@@ -500,8 +500,12 @@ async def test_a_citizens_peer_group_memberships_and_attendance_are_erased_with_
     async with db_pool.acquire() as conn:
         await peer_groups.create_group(conn, group, who)
         today = datetime.now(UTC).date()
-        member = await peer_groups.add_member(conn, group.group_id, f"ep-{erased}", today, who)
-        other = await peer_groups.add_member(conn, group.group_id, f"ep-{kept}", today, who)
+        member = await peer_groups.add_member(
+            conn, group.group_id, today, who, episode_id=f"ep-{erased}"
+        )
+        other = await peer_groups.add_member(
+            conn, group.group_id, today, who, episode_id=f"ep-{kept}"
+        )
         assert member is not None and other is not None
         session_id = await peer_groups.plan_session(conn, group.group_id, datetime.now(UTC))
         await peer_groups.record_attendance(conn, session_id, {member: False, other: True}, who)

@@ -53,8 +53,8 @@ GROUP_TEXTS: dict[str, tuple[str, str]] = {
     "groups.tasks": ("Opgaver", "Tasks"),
     "groups.tasks.none": ("Ingen åbne opgaver.", "No open tasks."),
     "groups.task.member_absent": (
-        "Forløb {episode} er udeblevet flere gange i træk: følg op",
-        "Episode {episode} has been absent several times in a row: follow up",
+        "{member} er udeblevet flere gange i træk: følg op",
+        "{member} has been absent several times in a row: follow up",
     ),
     "groups.task.attendance_unrecorded": (
         "Fremmødet er ikke registreret for en session",
@@ -113,6 +113,26 @@ GROUP_TEXTS: dict[str, tuple[str, str]] = {
     "groups.field.group": ("Gruppe", "Group"),
     "groups.field.episode": ("Forløbsnummer", "Episode number"),
     "groups.field.schedule": ("Mødeplan", "Schedule"),
+    "groups.participant": ("Tilføj en person uden login", "Add someone without an account"),
+    "groups.participant.intro": (
+        "En pårørende, en medarbejder, en studerende eller en borger uden forløb. Navn og"
+        " kontaktoplysninger gemmes kun med personens samtykke.",
+        "A relative, a member of staff, a student or a citizen without an episode. Their name"
+        " and contact details are kept only with their consent.",
+    ),
+    "groups.participant.name": ("Navn", "Name"),
+    "groups.participant.kind": ("Personen er", "The person is"),
+    "groups.participant.kind.citizen": ("Borger", "Citizen"),
+    "groups.participant.kind.relative": ("Pårørende", "Relative"),
+    "groups.participant.kind.staff": ("Medarbejder", "Staff"),
+    "groups.participant.kind.student": ("Studerende", "Student"),
+    "groups.participant.email": ("E-mail", "E-mail"),
+    "groups.participant.phone": ("Telefon", "Phone"),
+    "groups.participant.consent": (
+        "Personen har givet samtykke til, at vi gemmer navn og kontaktoplysninger til gruppen",
+        "The person agrees that we keep their name and contact details for the group",
+    ),
+    "groups.participant.submit": ("Tilføj personen", "Add the person"),
     "groups.no_peers": (
         "Organisationen har ingen aktive peer-medarbejdere.",
         "Your organisation has no active peer workers.",
@@ -122,6 +142,7 @@ GROUP_TEXTS: dict[str, tuple[str, str]] = {
         "Borgeren er fjernet fra gruppen.",
         "The citizen has been removed from the group.",
     ),
+    "notice.participant_added": ("Personen er tilføjet gruppen.", "The person has been added."),
     "notice.group_task_done": ("Opgaven er klaret.", "The task is done."),
 }
 
@@ -188,6 +209,26 @@ GROUP_REASONS: dict[str, tuple[str, str]] = {
     "a group keeps its programme; create a new group": (
         "en gruppe beholder sit program; opret en ny gruppe",
         "a group keeps its programme; create a new group",
+    ),
+    "write the person's name, 1 to 200 characters": (
+        "skriv personens navn med 1 til 200 tegn",
+        "write the person's name, 1 to 200 characters",
+    ),
+    "choose from the list who the person is": (
+        "vælg på listen, hvem personen er",
+        "choose from the list who the person is",
+    ),
+    "write an e-mail address such as navn@example.dk": (
+        "skriv en e-mailadresse som navn@example.dk",
+        "write an e-mail address such as navn@example.dk",
+    ),
+    "write a phone number of 8 to 20 digits": (
+        "skriv et telefonnummer med 8 til 20 cifre",
+        "write a phone number of 8 to 20 digits",
+    ),
+    "tick the box when the person agrees": (
+        "sæt kryds, når personen har givet samtykke",
+        "tick the box when the person agrees",
     ),
     "the citizen has left the group already": (
         "borgeren har allerede forladt gruppen",

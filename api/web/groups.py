@@ -1,11 +1,14 @@
 """Peer group pages: coordinators keep their organisation's groups (programme, facilitating
 peers, schedule, place, seats; deactivation); the facilitating peer sees their groups, their
 sessions and follow-up tasks, and records after a session who came; a peer, caseworker or
-coordinator adds a citizen whose episode they may see to a group, and removes them.
+coordinator adds a citizen whose episode they may see to a group, and removes them; the
+facilitator or a coordinator adds someone without an account (a relative, staff, a student) with
+their consent, as a course participant (db/courses).
 
 As on the supervision pages, the page writes PostgreSQL first and then signals the group's
 workflow; should the signal not arrive, the workflow reads the rows when attendance falls due.
-Members are shown by their episode number only."""
+A citizen is shown by their episode number; someone without an account by their name, on the
+group's own pages only."""
 
 from __future__ import annotations
 
@@ -27,10 +30,12 @@ from api.principal import Principal
 from api.scoping import may_see_episode
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
-from db import episode_queries, pages
+from db import courses, episode_queries, pages
 from db import peer_groups as store
+from db.connection import PooledConnection
 from db.pool import DatabasePool
 from db.supervision import Actor
+from schemas.courses import NewParticipant, ParticipantKind
 from schemas.peer_groups import ABSENT_IN_A_ROW, PeerGroup, peer_group_workflow_id
 from schemas.people import OPAQUE_ID, Role
 from schemas.roster import SupervisionSchedule
@@ -324,6 +329,8 @@ async def _memberships(
     async with pool.acquire() as conn:
         for group in joinable:
             for member in await store.members(conn, group.group_id):
+                if member.episode_id is None:
+                    continue
                 row = await episode_queries.episode(conn, member.episode_id)
                 if row is not None and may_see_episode(principal, row):
                     shown.append({"member": member, "group": group})
@@ -468,7 +475,11 @@ async def add_member(
             if len(await store.members(conn, group.group_id)) >= group.seats:
                 raise _one("group_id", "the group has no free seat", 409)
             added = await store.add_member(
-                conn, group.group_id, episode.episode_id, datetime.now(UTC).date(), _who(principal)
+                conn,
+                group.group_id,
+                datetime.now(UTC).date(),
+                _who(principal),
+                episode_id=episode.episode_id,
             )
         if added is None:
             raise _one("episode_id", "the citizen is in the group already", 409)
@@ -493,7 +504,9 @@ async def remove_member(
             member = await store.member(conn, member_id)
             group = None if member is None else await store.group(conn, member.group_id)
             episode = (
-                None if member is None else await episode_queries.episode(conn, member.episode_id)
+                None
+                if member is None or member.episode_id is None
+                else await episode_queries.episode(conn, member.episode_id)
             )
     if member is None or group is None:
         raise ApiError(404, NO_MEMBER)
@@ -539,6 +552,7 @@ async def group_page(
     problem: ApiError | None = None,
     status: int = 200,
     kept: dict[str, Any] | None = None,
+    joining: dict[str, str] | None = None,
 ) -> Response:
     now = datetime.now(UTC)
     owner = principal.role == Role.COORDINATOR and group.organisation_id == (
@@ -551,6 +565,7 @@ async def group_page(
         )
         tasks = await store.open_tasks(conn, group.group_id)
         named = await store.organisation_facilitators(conn, group.organisation_id)
+        names = await member_names(conn, [m.member_id for m in members])
     context: dict[str, Any] = {}
     if owner:
         context.update((await _choices(pool, group.organisation_id, _danish(request))).context())
@@ -567,6 +582,9 @@ async def group_page(
             "sessions": sessions,
             "tasks": tasks,
             "named": named,
+            "names": names,
+            "joining": joining or dict.fromkeys((*PARTICIPANT_FIELDS, "consent"), ""),
+            "kinds": [k.value for k in ParticipantKind],
             "values": kept if kept is not None else values_of(group),
             "errors": reasons_by_field(problem),
             "weekdays": WEEKDAYS,
@@ -639,6 +657,97 @@ async def deactivate_group(
     return RedirectResponse(f"{HOME}/{group_id}?notice=group_deactivated", status_code=303)
 
 
+async def member_names(conn: PooledConnection, member_ids: list[str]) -> dict[str, str]:
+    """How the pages name members: a citizen by their episode, someone without an account by
+    their name (personal data: the group's own pages only)."""
+    names = await store.participant_names(conn, member_ids)
+    for member_id in member_ids:
+        if member_id not in names:
+            member = await store.member(conn, member_id)
+            episode = member.episode_id if member is not None else member_id
+            names[member_id] = f"#{episode}"
+    return names
+
+
+# --- someone without an account -----------------------------------------------------------
+
+PARTICIPANT_FIELDS = (
+    "participant_name",
+    "participant_kind",
+    "participant_email",
+    "participant_phone",
+)
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
+_PHONE = re.compile(r"\+?[0-9 ]{8,20}")
+
+
+def checked_participant(values: dict[str, str]) -> NewParticipant:
+    """Someone without an account, as the form describes them, or every problem at once."""
+    errors: list[FieldError] = []
+
+    def problem(name: str, reason: str) -> None:
+        errors.append(FieldError(field=name, reason=reason))
+
+    name, email, phone = (
+        values["participant_name"],
+        values["participant_email"],
+        values["participant_phone"],
+    )
+    if not 1 <= len(name) <= 200:
+        problem("participant_name", "write the person's name, 1 to 200 characters")
+    if values["participant_kind"] not in {k.value for k in ParticipantKind}:
+        problem("participant_kind", "choose from the list who the person is")
+    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        problem("participant_email", "write an e-mail address such as navn@example.dk")
+    if phone and not _PHONE.fullmatch(phone):
+        problem("participant_phone", "write a phone number of 8 to 20 digits")
+    if not email and not phone:
+        problem("participant_email", "give an e-mail address or a phone number")
+    if values.get("consent") != "yes":
+        problem("consent", "tick the box when the person agrees")
+    if errors:
+        raise _refused(errors)
+    return NewParticipant(
+        display_name=name,
+        email=email or None,
+        phone=phone or None,
+        kind=ParticipantKind(values["participant_kind"]),
+        consent_at=datetime.now(UTC),
+    )
+
+
+@router.post(HOME + "/{group_id}/participants")
+async def add_participant(
+    group_id: str,
+    request: Request,
+    principal: Keeper,
+    form: PostedForm,
+    pool: Pool,
+) -> Response:
+    group = await _kept_group(pool, principal, group_id)
+    values = {name: field(form, name) for name in (*PARTICIPANT_FIELDS, "consent")}
+    try:
+        if not group.active:
+            raise _one("group_id", "the group is deactivated", 409)
+        new = checked_participant(values)
+        async with pool.acquire() as conn, conn.transaction():
+            if len(await store.members(conn, group.group_id)) >= group.seats:
+                raise _one("group_id", "the group has no free seat", 409)
+            participant_id = await courses.create_participant(conn, new)
+            await store.add_member(
+                conn,
+                group.group_id,
+                datetime.now(UTC).date(),
+                _who(principal),
+                participant_id=participant_id,
+            )
+    except ApiError as err:
+        return await group_page(
+            request, principal, pool, group, problem=err, status=err.status, joining=values
+        )
+    return RedirectResponse(f"{HOME}/{group_id}?notice=participant_added", status_code=303)
+
+
 # --- attendance -------------------------------------------------------------------------------
 
 
@@ -673,7 +782,7 @@ async def session_page(
     session, group, expected = await _facilitated_session(pool, principal, session_id)
     async with pool.acquire() as conn:
         recorded = await store.attendance(conn, session_id)
-        episodes = {m: (await store.member(conn, m)) for m in expected}
+        names = await member_names(conn, expected)
     marks = (
         kept
         if kept is not None
@@ -688,7 +797,7 @@ async def session_page(
             "session": session,
             "group": group,
             "expected": expected,
-            "episodes": {m: e.episode_id for m, e in episodes.items() if e is not None},
+            "names": names,
             "marks": marks,
             "begun": session["starts_at"] <= datetime.now(UTC),  # type: ignore[operator]
             "errors": reasons_by_field(problem),

@@ -1,6 +1,7 @@
 -- Peer groups (model 1's group-based peer support in municipal services, and any programme's
--- groups): recurring sessions with a facilitating peer, members who join and leave (citizens,
--- by their episode: ids only), the sessions the group's workflow plans, the attendance the
+-- groups): recurring sessions with a facilitating peer, members who join and leave (a citizen
+-- by their episode, or someone without an account as a course participant of migration 0019),
+-- the sessions the group's workflow plans, the attendance the
 -- facilitator records, and the tasks they raise (a member absent several sessions in a row for
 -- the facilitator; attendance nobody recorded for the organisation's coordinators).
 CREATE TABLE peer_groups (
@@ -21,18 +22,23 @@ CREATE TABLE peer_groups (
 CREATE INDEX peer_groups_organisation ON peer_groups (organisation_id);
 CREATE INDEX peer_groups_facilitator ON peer_groups (facilitator_id);
 
--- A membership: one citizen (by episode) from joined_on until left_on; joining again is a new row.
+-- A membership from joined_on until left_on (joining again is a new row): a citizen by their
+-- episode, or a participant without an account (erased with them: cascade).
 CREATE TABLE peer_group_members (
-    member_id  text PRIMARY KEY,
-    group_id   text NOT NULL REFERENCES peer_groups ON DELETE CASCADE,
-    episode_id text NOT NULL,
-    joined_on  date NOT NULL,
-    left_on    date,
-    added_by   text NOT NULL,
+    member_id      text PRIMARY KEY,
+    group_id       text NOT NULL REFERENCES peer_groups ON DELETE CASCADE,
+    episode_id     text,
+    participant_id text REFERENCES course_participants ON DELETE CASCADE,
+    joined_on      date NOT NULL,
+    left_on        date,
+    added_by       text NOT NULL,
+    CHECK ((episode_id IS NULL) <> (participant_id IS NULL)),
     CHECK (left_on IS NULL OR left_on >= joined_on)
 );
 CREATE UNIQUE INDEX peer_group_members_current ON peer_group_members (group_id, episode_id)
     WHERE left_on IS NULL;
+CREATE UNIQUE INDEX peer_group_members_participant
+    ON peer_group_members (group_id, participant_id) WHERE left_on IS NULL;
 CREATE INDEX peer_group_members_episode ON peer_group_members (episode_id);
 
 CREATE TABLE peer_group_sessions (

@@ -262,6 +262,33 @@ async def test_a_peer_adds_a_citizen_and_the_facilitator_records_who_came(
     async with db_pool.acquire() as conn:
         assert await groups.members(conn, group_id) == []
 
+    # The facilitator adds a relative without an account; refused first: their e-mail, and
+    # their consent not ticked.
+    await facilitator.goto(f"/groups/{group_id}")
+    await facilitator.get_by_label("Name", exact=True).fill("Else Pårørende")
+    await facilitator.get_by_label("The person is").select_option(label="Relative")
+    await facilitator.get_by_label("E-mail").fill("else-at-example")
+    action = f"/groups/{group_id}/participants"
+    assert await submit(facilitator, action, "Add the person") == 422
+    for reason in (
+        "write an e-mail address such as navn@example.dk",
+        "tick the box when the person agrees",
+    ):
+        assert await facilitator.locator(".field-error", has_text=reason).count() == 1, reason
+    assert await facilitator.get_by_label("Name", exact=True).input_value() == "Else Pårørende"
+    await assert_accessible(facilitator, context="the refused participant form")
+    async with db_pool.acquire() as conn:
+        assert await groups.members(conn, group_id) == []
+    await facilitator.get_by_label("E-mail").fill("else@example.dk")
+    await facilitator.get_by_label("The person agrees").check()
+    assert await submit(facilitator, action, "Add the person") == 200
+    await facilitator.get_by_text("The person has been added.").wait_for()
+    await facilitator.locator("#members", has_text="Else Pårørende").wait_for()
+    await assert_accessible(facilitator, context="a group with someone without an account")
+    async with db_pool.acquire() as conn:
+        (relative,) = await groups.members(conn, group_id)
+    assert relative.participant_id is not None and relative.episode_id is None
+
 
 async def test_nobody_else_opens_a_group_records_a_session_or_removes_a_member(
     open_as: OpenAs, db_pool: DatabasePool
@@ -271,7 +298,11 @@ async def test_nobody_else_opens_a_group_records_a_session_or_removes_a_member(
     followed = await an_episode(db_pool, roster, roster.peers[1])
     async with db_pool.acquire() as conn:
         member_id = await groups.add_member(
-            conn, group_id, followed, datetime.now(UTC).date(), Actor(role="peer", actor_id="p")
+            conn,
+            group_id,
+            datetime.now(UTC).date(),
+            Actor(role="peer", actor_id="p"),
+            episode_id=followed,
         )
     stranger = await web_roster(db_pool, peers=1)
     page = await open_as(stranger.coordinator)

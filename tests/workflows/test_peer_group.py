@@ -19,9 +19,11 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.peer_groups import PeerGroupActivities
+from db import courses
 from db import peer_groups as groups
 from db.pool import DatabasePool
 from db.supervision import Actor
+from schemas.courses import NewParticipant, ParticipantKind
 from schemas.peer_groups import PeerGroup, PeerGroupStart, PeerGroupView, peer_group_workflow_id
 from schemas.roster import SupervisionSchedule
 from schemas.supervision import AttendanceCheck, PlannedSession, first_slot, following_slot
@@ -68,7 +70,7 @@ class Group:
         today = (await self.env.get_current_time()).date()
         async with self.pool.acquire() as conn:
             member_id = await groups.add_member(
-                conn, self.group.group_id, episode_id, today, self.facilitator
+                conn, self.group.group_id, today, self.facilitator, episode_id=episode_id
             )
         assert member_id is not None
         self.members[episode_id] = member_id
@@ -210,6 +212,35 @@ async def test_a_member_absent_three_in_a_row_is_one_task_for_the_facilitator(
     await group.session_held(absent=(away,))
     assert await group.tasks() == [("member_absent", away, facilitator)]
     assert there not in [episode for _, episode, _ in await group.tasks()]
+
+
+async def test_someone_without_an_account_absent_three_in_a_row_is_a_task_too(
+    new_group, db_pool
+) -> None:
+    group = await new_group()
+    async with db_pool.acquire() as conn:
+        participant_id = await courses.create_participant(
+            conn,
+            NewParticipant(
+                display_name="Else",
+                phone="+4512345678",
+                kind=ParticipantKind.RELATIVE,
+                consent_at=await group.env.get_current_time(),
+            ),
+        )
+        member_id = await groups.add_member(
+            conn,
+            group.group.group_id,
+            (await group.env.get_current_time()).date(),
+            group.facilitator,
+            participant_id=participant_id,
+        )
+    assert member_id is not None
+    group.members["relative"] = member_id
+    for _ in range(3):
+        await group.session_held(absent=("relative",))
+    facilitator = group.group.facilitator_id
+    assert await group.tasks() == [("member_absent", None, facilitator)]
 
 
 async def test_a_member_who_left_is_not_counted(new_group) -> None:
