@@ -317,6 +317,9 @@ class TermState(Mutable):
     cancel_notices: list[str] = Field(
         default_factory=list, description="Cancelled sessions whose notice is still to go."
     )
+    cancels_told: list[str] = Field(
+        default_factory=list, description="Cancelled sessions whose notice went."
+    )
     moved_up: list[str] = Field(
         default_factory=list, description="Participants moved up whose notice is still to go."
     )

@@ -100,7 +100,7 @@ class CourseTermWorkflow:
                 **DATABASE_CALL,
             )
             await self._deliver(notices)
-            state.cancel_notices.pop(0)
+            state.cancels_told.append(state.cancel_notices.pop(0))
         if state.moved_up:
             moved = tuple(state.moved_up)
             notices = await workflow.execute_activity_method(
@@ -263,10 +263,9 @@ class CourseTermWorkflow:
         """The page cancelled a session (db/courses.cancel_session): everyone enrolled is told,
         and it is neither reminded of nor followed."""
         state = self.state
-        if any(s.session_id == session_id and s.cancelled for s in state.sessions):
+        if session_id in state.cancel_notices or session_id in state.cancels_told:
             return
-        if session_id not in state.cancel_notices:
-            state.cancel_notices.append(session_id)
+        state.cancel_notices.append(session_id)
         state.sessions = [
             s.model_copy(update={"cancelled": True}) if s.session_id == session_id else s
             for s in state.sessions

@@ -314,7 +314,7 @@ async def test_a_cancelled_session_and_term_are_told_to_everyone_enrolled(
     async with db_pool.acquire() as conn:
         assert await courses.cancel_session(conn, term.sessions[0], term.who)
     await term.handle.signal(CourseTermWorkflow.session_cancelled, term.sessions[0])
-    await term.until(lambda v: v.sessions[0].cancelled)
+    await term.until(lambda v: bool(v.sessions) and v.sessions[0].cancelled)
     for _ in range(200):
         if len(await term.sent_to("course_session_cancelled")) == 2:
             break
