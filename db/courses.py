@@ -28,12 +28,16 @@ Participants and enrolment
 - create_participant(conn, NewParticipant) -> participant_id (a given id makes it idempotent)
 - participant(conn, participant_id) -> Participant | None    (PERSONAL DATA: pages only)
 - participants(conn, participant_ids) -> dict[id, Participant] (PERSONAL DATA: pages only)
+- participant_kind(conn, participant_id) -> ParticipantKind | None
 - enrol(conn, term_id, participant_id, by) -> EnrolResult    (one transaction, term row
                                                               locked; raises EnrolmentRefused)
+  EnrolmentRefused(field, reason) reasons: course_term_unknown (term_id),
+  course_participant_unknown (participant_id), course_term_not_open (term_id: cancelled or
+  closed), course_kind_not_allowed (kind: the course does not take this participant kind).
 - cancel_enrolment(conn, term_id, participant_id, who) -> CancelResult (the first waiting
                                                               moves up; then signal
                                                               enrolment_changed)
-- set_seats(conn, term_id, seats, who) -> list[moved up ids]
+- set_seats(conn, term_id, seats, who) -> list[moved up ids]  (then signal enrolment_changed)
 - enrolments(conn, term_id) -> list[Enrolment]               (enrolled/completed, then waiting
                                                               by position, then cancelled)
 - enrolment(conn, term_id, participant_id) -> Enrolment | None
@@ -59,6 +63,12 @@ Tasks for the teaching peers (escalated to the coordinators)
 
 Delivery
 - reachable(conn, participant_ids) -> list[(participant_id, has_email, has_phone)]
+
+Signals the pages send the term's workflow (workflows/course_term.CourseTermWorkflow, id
+schemas.courses.term_workflow_id): attendance_recorded(session_id), session_cancelled(
+session_id), enrolment_changed(EnrolmentChanged(moved_up=...)), term_cancelled(); the query
+view() -> TermView. create_term does not check that the course and teachers exist (foreign
+keys refuse them): the page checks first.
 
 Erasure: db/erasure.py deletes a citizen's episodes' participants (their enrolments and
 attendance go by cascade).
