@@ -21,6 +21,7 @@ from command.synthetic.roster import Roster
 from db import peer_groups as groups
 from db.pool import DatabasePool
 from db.supervision import Actor
+from schemas.consent import ConsentScope
 from schemas.peer_groups import PeerGroup, peer_group_workflow_id
 from schemas.roster import SupervisionSchedule
 from tests.conftest import eventually
@@ -77,7 +78,9 @@ async def planned_sessions(pool: DatabasePool, group_id: str) -> list[object]:
     return [r["starts_at"] for r in rows if r["status"] == "planned"]
 
 
-async def an_episode(pool: DatabasePool, roster: Roster, peer_id: str) -> str:
+async def an_episode(
+    pool: DatabasePool, roster: Roster, peer_id: str, consents: tuple[str, ...] = ()
+) -> str:
     """An episode in follow-up assigned to the peer (its read-model row)."""
     episode_id = f"ep-{uuid.uuid4().hex[:12]}"
     async with pool.acquire() as conn:
@@ -85,13 +88,14 @@ async def an_episode(pool: DatabasePool, roster: Roster, peer_id: str) -> str:
             "INSERT INTO episodes (episode_id, citizen_id, programme, phase, peer_id,"
             " municipality_code, ward_id, organisation_id, risk_elevated, consents, referred_at,"
             " commit_seq) VALUES ($1, $2, 'municipal-peer-support', 'follow_up', $3, $4, $5,"
-            " $6, false, '{}', now(), 1)",
+            " $6, false, $7, now(), 1)",
             episode_id,
             f"cit-{uuid.uuid4().hex[:10]}",
             peer_id,
             roster.municipality_code,
             roster.ward_id,
             roster.organisation_id,
+            list(consents),
         )
     return episode_id
 
@@ -288,6 +292,31 @@ async def test_a_peer_adds_a_citizen_and_the_facilitator_records_who_came(
     async with db_pool.acquire() as conn:
         (relative,) = await groups.members(conn, group_id)
     assert relative.participant_id is not None and relative.episode_id is None
+
+
+async def test_a_caseworker_adds_a_citizen_of_their_municipality_who_consented(
+    open_as: OpenAs, db_pool: DatabasePool, ended_after: list[str]
+) -> None:
+    roster = await web_roster(db_pool, peers=1)
+    ended_after.append(roster.organisation_id)
+    group_id, _ = await _group_with_a_past_session(db_pool, roster)
+    shared = await an_episode(
+        db_pool, roster, roster.peers[0], consents=(ConsentScope.SHARE_WITH_MUNICIPALITY.value,)
+    )
+    not_shared = await an_episode(db_pool, roster, roster.peers[0])
+    page = await open_as(roster.caseworkers["social_services"])
+    await page.get_by_role("link", name="Groups", exact=True).first.click()
+    await assert_accessible(page, context="the groups page of a caseworker")
+    await page.get_by_label("Group", exact=True).select_option(value=group_id)
+    await page.get_by_label("Episode number").fill(not_shared)
+    assert await submit(page, "/groups/join", "Add the citizen") == 422
+    await page.locator(".field-error", has_text="an episode you may see").wait_for()
+    await page.get_by_label("Episode number").fill(shared)
+    assert await submit(page, "/groups/join", "Add the citizen") == 200
+    await page.get_by_text("The citizen has been added.").wait_for()
+    await page.locator("#join", has_text=shared).wait_for()
+    async with db_pool.acquire() as conn:
+        assert [m.episode_id for m in await groups.members(conn, group_id)] == [shared]
 
 
 async def test_nobody_else_opens_a_group_records_a_session_or_removes_a_member(
