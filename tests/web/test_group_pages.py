@@ -292,6 +292,10 @@ async def test_a_peer_adds_a_citizen_and_the_facilitator_records_who_came(
     async with db_pool.acquire() as conn:
         (relative,) = await groups.members(conn, group_id)
     assert relative.participant_id is not None and relative.episode_id is None
+    # The same page in Danish.
+    await facilitator.goto(f"/groups/{group_id}?lang=da")
+    await facilitator.get_by_role("heading", name="Tilføj en person uden login").wait_for()
+    await assert_accessible(facilitator, context="a group in Danish")
 
 
 async def test_a_caseworker_adds_a_citizen_of_their_municipality_who_consented(
