@@ -136,8 +136,10 @@ TEXTS: dict[Template, tuple[str, str]] = {
     ),
 }
 
-# Where teaching peers and coordinators see a term's sessions, attendance and tasks.
+# Where coordinators see terms, seats and waiting lists (api/web/courses.py), and where a
+# teaching peer records attendance and sees their follow-ups.
 COURSES_PAGE = "/courses"
+TEACHING_PAGE = "/courses/teaching"
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ def link(
     summary for CLOSING_SUMMARY; the roster tasks page for a notice about the roster."""
     base = public_url.rstrip("/")
     if template in COURSE_STAFF_TEMPLATES:
-        return f"{base}{COURSES_PAGE}"
+        page = COURSES_PAGE if template == Template.COURSE_ATTENDANCE_ESCALATED else TEACHING_PAGE
+        return f"{base}{page}"
     if template in ROSTER_TEMPLATES or episode_id is None:
         return f"{base}{ROSTER_TASKS_PAGE}"
     if template == Template.CLOSING_SUMMARY:

@@ -430,8 +430,10 @@ def test_a_participants_reminder_says_what_when_and_where_in_danish_and_english(
     assert message.sms.startswith("Påmindelse: Du er tilmeldt en kursusgang: Recovery og")
 
 
-def test_a_teaching_peers_notice_opens_the_courses_pages() -> None:
+def test_a_teaching_peers_notice_opens_their_teaching_page() -> None:
     url = link("https://hverdagsbro.test", None, None, Template.COURSE_FOLLOW_UP)
-    assert url == "https://hverdagsbro.test/courses"
+    assert url == "https://hverdagsbro.test/courses/teaching"
+    escalated = Template.COURSE_ATTENDANCE_ESCALATED
+    assert link("https://hverdagsbro.test", None, None, escalated).endswith("/courses")
     message = render(Template.COURSE_FOLLOW_UP, url, None, {"term_id": "ct-1"})
     assert url in message.body and "ct-1" not in message.body
