@@ -154,6 +154,16 @@ async def members(conn: PooledConnection, group_id: str) -> list[GroupMember]:
     return [GroupMember.model_validate(dict(r)) for r in rows]
 
 
+async def seats_taken(conn: PooledConnection, group_id: str) -> int:
+    """How many current members the group has; in a transaction, the group is locked until it
+    ends, so two people adding at once cannot take one seat twice."""
+    await conn.execute("SELECT 1 FROM peer_groups WHERE group_id = $1 FOR UPDATE", group_id)
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM peer_group_members WHERE group_id = $1 AND left_on IS NULL", group_id
+    )
+    return count
+
+
 async def member(conn: PooledConnection, member_id: str) -> GroupMember | None:
     row = await conn.fetchrow(_MEMBER + " WHERE member_id = $1", member_id)
     return None if row is None else GroupMember.model_validate(dict(row))

@@ -471,8 +471,8 @@ async def add_member(
             raise _refused(errors)
         assert group is not None
         assert episode is not None
-        async with pool.acquire() as conn:
-            if len(await store.members(conn, group.group_id)) >= group.seats:
+        async with pool.acquire() as conn, conn.transaction():
+            if await store.seats_taken(conn, group.group_id) >= group.seats:
                 raise _one("group_id", "the group has no free seat", 409)
             added = await store.add_member(
                 conn,
@@ -731,7 +731,7 @@ async def add_participant(
             raise _one("group_id", "the group is deactivated", 409)
         new = checked_participant(values)
         async with pool.acquire() as conn, conn.transaction():
-            if len(await store.members(conn, group.group_id)) >= group.seats:
+            if await store.seats_taken(conn, group.group_id) >= group.seats:
                 raise _one("group_id", "the group has no free seat", 409)
             participant_id = await courses.create_participant(conn, new)
             await store.add_member(
