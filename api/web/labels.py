@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.reports.texts import REPORT_TEXTS
 from api.web.caseworker_texts import CASEWORKER_TEXTS
 from api.web.coordinator_texts import COORDINATOR_TEXTS
+from api.web.course_texts import COURSE_TEXTS
 from api.web.group_texts import GROUP_TEXTS
 from api.web.inbox_texts import INBOX_TEXTS
 from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
@@ -228,6 +229,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **ROSTER_TEXTS,
     **SUPERVISION_TEXTS,
     **GROUP_TEXTS,
+    **COURSE_TEXTS,
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,

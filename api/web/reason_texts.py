@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from api.web import labels
+from api.web.course_texts import COURSE_REASONS
 from api.web.group_texts import GROUP_REASONS
 from api.web.roster_texts import ROSTER_REASONS
 from api.web.supervision_texts import SUPERVISION_REASONS
@@ -368,6 +369,8 @@ REASONS: dict[str, tuple[str, str]] = {
     **SUPERVISION_REASONS,
     # --- the peer group pages (api/web/groups.py) -----------------------------------------
     **GROUP_REASONS,
+    # --- the course pages (api/web/courses.py) ----------------------------------------------
+    **COURSE_REASONS,
 }
 
 # The reasons inside pydantic's date and time messages ("..., input is too short").
