@@ -22,7 +22,8 @@ from db.pool import DatabasePool
 from schemas.courses import ParticipantKind
 from tests.reports.conftest import Caller
 from tests.reports.population import CPH, Ep, insert
-from tests.web.conftest import web_roster
+from tests.web.axe import assert_accessible
+from tests.web.conftest import OpenAs, web_roster
 
 COLLEGE, ARK, GROUPS, SIND = (
     "recovery-college",
@@ -340,3 +341,23 @@ def test_a_kind_alone_below_five_hides_the_smallest_other_kind_of_the_programme(
         "staff": "20",
         "student": "<5",
     }
+
+
+@pytest.mark.browser
+async def test_a_coordinator_reads_the_course_and_group_tables_in_chromium(
+    open_as: OpenAs, roster: Roster
+) -> None:
+    page = await open_as(roster.coordinator)
+    await page.goto(f"/reports?{Q3}&lang=da")
+    courses = page.get_by_role("region", name="Kurser")
+    college = courses.locator(f'table[data-programme="{COLLEGE}"]')
+    assert await college.get_by_role("rowheader", name="Pårørende").count() == 1
+    staff = college.locator('tr[data-kind="staff"] td[data-measure="enrolled"]')
+    assert await staff.inner_text() == "<5"
+    groups = page.get_by_role("region", name="Grupper")
+    attendance = groups.locator(f'tr[data-programme="{GROUPS}"] td[data-measure="attendance_pct"]')
+    assert await attendance.inner_text() == f"{100 * 22 / 30:.1f}".replace(".", ",")
+    await assert_accessible(page, context="report with courses and groups")
+    await page.goto(f"/reports/print?{Q3}&lang=en")
+    assert await page.get_by_role("region", name="Courses").count() == 1
+    await assert_accessible(page, context="printable report with courses and groups")
