@@ -20,7 +20,6 @@ from api.web.supervision_texts import SUPERVISION_REASONS
 # English reason (as produced) -> (Danish, English)
 REASONS: dict[str, tuple[str, str]] = {
     "invalid input": ("ugyldige oplysninger", "invalid input"),
-    # --- the episode and its tasks (workflows/) ---------------------------------------------
     # --- referrals: programme kinds and the ambulant path (api/intake.py) --------------------
     "the programme is a course; enrol the citizen in a term instead": (
         "programmet er et kursus; tilmeld borgeren et hold i stedet",
@@ -38,6 +37,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "Vælg indlæggelse eller ambulant",
         "Choose admitted or ambulant",
     ),
+    # --- the episode and its tasks (workflows/) ---------------------------------------------
     "no such task in this episode": (
         "opgaven findes ikke i dette forløb",
         "no such task in this episode",
