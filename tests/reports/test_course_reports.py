@@ -25,11 +25,12 @@ from tests.reports.population import CPH, Ep, insert
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, web_roster
 
-COLLEGE, ARK, GROUPS, SIND = (
+COLLEGE, ARK, GROUPS, SIND, BRIDGE = (
     "recovery-college",
     "ark-course",
     "municipal-peer-support",
     "peer-guide-sind",
+    "bro-til-hverdagslivet",
 )
 Q3 = "quarter=2026-Q3"
 HIDDEN = {"<5", "suppressed"}
@@ -123,10 +124,15 @@ async def add_term(
 
 
 async def add_group(
-    pool: DatabasePool, roster: Roster, programme: str, members: int, present: list[list[bool]]
+    pool: DatabasePool,
+    roster: Roster,
+    programme: str,
+    members: int,
+    present: list[list[bool]],
+    relatives: int = 0,
 ) -> None:
-    """A group with members (citizens with episodes) and held sessions in 2026-Q3; `present`
-    holds each session's marks, one per member."""
+    """A group with members (citizens with episodes, then relatives without an account) and
+    held sessions in 2026-Q3; `present` holds each session's marks, one per member."""
     eps = [
         Ep(
             citizen=f"cit-{uuid.uuid4().hex[:12]}",
@@ -161,6 +167,24 @@ async def add_group(
                 member_id,
                 group_id,
                 episode_id,
+            )
+        for _ in range(relatives):
+            participant_id, member_id = (
+                f"participant-{uuid.uuid4().hex}",
+                f"member-{uuid.uuid4().hex}",
+            )
+            member_ids.append(member_id)
+            await conn.execute(
+                "INSERT INTO course_participants (participant_id, display_name, kind,"
+                " consent_at, consent_version) VALUES ($1, 'Someone', 'relative', now(), 'v1')",
+                participant_id,
+            )
+            await conn.execute(
+                "INSERT INTO peer_group_members (member_id, group_id, participant_id, joined_on,"
+                " added_by) VALUES ($1, $2, $3, '2026-06-15', 'coordinator')",
+                member_id,
+                group_id,
+                participant_id,
             )
         for number, marks in enumerate(present):
             session_id = f"{group_id}-s{number}"
@@ -205,7 +229,9 @@ async def roster(db_pool: DatabasePool) -> Roster:
     twice = [[True] * 6, [True, False] * 3]
     await add_group(db_pool, roster, GROUPS, 6, twice + twice)
     await add_group(db_pool, roster, GROUPS, 6, [[True, True, False, False, True, True]])
-    await add_group(db_pool, roster, SIND, 2, [[True, False]])
+    # 2 citizens and 4 relatives, 4 of 6 present; another programme's group of two.
+    await add_group(db_pool, roster, SIND, 2, [[True, False, True, True, False, True]], relatives=4)
+    await add_group(db_pool, roster, BRIDGE, 2, [[True, False]])
     return roster
 
 
@@ -261,19 +287,22 @@ async def test_the_csv_has_members_sessions_and_attendance_per_group_programme(
     coordinator = await as_user(roster.coordinator)
     rows = lines((await coordinator.get(f"/reports.csv?{Q3}")).text)
     groups = {(r["group"], r["measure"]): r["value"] for r in rows if r["breakdown"] == "group"}
-    assert {g for g, _ in groups} == {"all", GROUPS, SIND}
-    # 12 members, shown only together with SIND's two (else they would give those away);
-    # 5 sessions; 18 + 4 of 30 marks present.
-    assert groups[GROUPS, "members"] == "suppressed"
-    assert near(groups["all", "members"], 14)
+    assert {g for g, _ in groups} == {"all", GROUPS, SIND, BRIDGE}
+    # 5 sessions of 12 citizens, 18 + 4 of 30 marks present.
     assert groups[GROUPS, "sessions_held"] == "5"
     assert groups[GROUPS, "attendance_pct"] == f"{100 * 22 / 30:.1f}"
-    # SIND's group of two is hidden, its session and attendance too.
-    assert groups[SIND, "members"] == "<5"
-    assert groups[SIND, "sessions_held"] == "suppressed"
-    assert groups[SIND, "attendance_pct"] == "suppressed"
-    assert groups["all", "sessions_held"] == "6"
-    assert groups["all", "attendance_pct"] == f"{100 * 23 / 32:.1f}"
+    # Relatives without an account count as members like citizens.
+    assert groups[SIND, "sessions_held"] == "1"
+    assert groups[SIND, "attendance_pct"] == f"{100 * 4 / 6:.1f}"
+    # The group of two is hidden, its session and attendance too, and since the programmes'
+    # members add up to the total, the smaller of the others is hidden with it.
+    assert groups[BRIDGE, "members"] == "<5"
+    assert groups[BRIDGE, "sessions_held"] == "suppressed"
+    assert groups[BRIDGE, "attendance_pct"] == "suppressed"
+    assert [groups[p, "members"] for p in (GROUPS, SIND)].count("suppressed") == 1
+    assert near(groups["all", "members"], 12 + 6 + 2)
+    assert groups["all", "sessions_held"] == "7"
+    assert groups["all", "attendance_pct"] == f"{100 * 27 / 38:.1f}"
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
@@ -308,6 +337,24 @@ async def test_another_organisation_sees_none_of_these_courses_or_groups(
     page = (await coordinator.get(f"/reports?{Q3}&lang=en")).text
     assert 'id="courses-title"' not in page
     assert 'id="groups-title"' not in page
+
+
+async def test_a_caseworker_counts_only_consenting_citizens_of_their_municipality(
+    as_user: Caller, roster: Roster
+) -> None:
+    """Course participants here have no episode, and the groups' relatives none either: a
+    caseworker's report counts only the citizens who consented to sharing with them."""
+    for service, sees_citizens in (("social_services", True), ("jobcenter", False)):
+        caseworker = await as_user(roster.caseworkers[service])
+        rows = lines((await caseworker.get(f"/reports.csv?{Q3}")).text)
+        assert not [r for r in rows if r["breakdown"] == "course"], service
+        groups = {(r["group"], r["measure"]): r["value"] for r in rows if r["breakdown"] == "group"}
+        if not sees_citizens:
+            assert groups == {}, service
+            continue
+        assert groups[SIND, "members"] == "<5"
+        assert groups[SIND, "attendance_pct"] == "suppressed"
+        assert groups[GROUPS, "attendance_pct"] == f"{100 * 22 / 30:.1f}"
 
 
 def test_a_kind_alone_below_five_hides_the_smallest_other_kind_of_the_programme() -> None:
