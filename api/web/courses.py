@@ -579,6 +579,7 @@ async def teaching(request: Request, principal: Teacher, pool: Pool) -> Response
         "course_teaching.html",
         {
             "title": "courses.teaching.title",
+            "problem": None,
             "terms": terms,
             "titles": titles,
             "sessions": sessions,
