@@ -5,6 +5,7 @@ Functions (all take a PooledConnection first):
 
 Catalogue and terms
 - create_course(conn, NewCourse, who) -> course_id
+- update_course(conn, course_id, NewCourse, who) -> bool    (the course page's edit form)
 - course(conn, course_id) -> Course | None
 - organisation_courses(conn, organisation_id) -> list[Course]
 - active_courses(conn) -> list[Course]                       (the public enrolment page)
@@ -162,6 +163,29 @@ async def create_course(conn: PooledConnection, new: NewCourse, who: Actor) -> s
             new.sessions_to_complete,
         )
     return course_id
+
+
+async def update_course(
+    conn: PooledConnection, course_id: str, changed: NewCourse, who: Actor
+) -> bool:
+    """A coordinator's change to a course (not its organisation); whether it exists. Terms
+    enrolled already keep who they took."""
+    async with conn.transaction():
+        found = await conn.fetchval(
+            "UPDATE courses SET programme = $2, title = $3, title_da = $4, description = $5,"
+            " participant_kinds = $6::text[], sessions_to_complete = $7"
+            " WHERE course_id = $1 RETURNING course_id",
+            course_id,
+            changed.programme,
+            changed.title,
+            changed.title_da,
+            changed.description,
+            [k.value for k in changed.participant_kinds],
+            changed.sessions_to_complete,
+        )
+        if found is not None:
+            await _audit(conn, who, "course.changed", {"course_id": course_id})
+    return found is not None
 
 
 async def course(conn: PooledConnection, course_id: str) -> Course | None:

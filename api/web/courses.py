@@ -194,6 +194,17 @@ BLANK_COURSE: dict[str, Any] = {
 }
 
 
+def values_of(found: Course) -> dict[str, Any]:
+    return {
+        "programme": found.programme,
+        "title": found.title,
+        "title_da": found.title_da,
+        "description": found.description,
+        "participant_kinds": [k.value for k in found.participant_kinds],
+        "sessions_to_complete": str(found.sessions_to_complete),
+    }
+
+
 def checked_course(
     values: dict[str, Any], programmes: dict[str, str], organisation_id: str
 ) -> NewCourse:
@@ -394,7 +405,9 @@ async def course_page(
             "terms": terms,
             "seats": seats,
             "peers": peers,
-            "values": kept if kept is not None else BLANK_TERM,
+            "values": kept if kept is not None and "place" in kept else BLANK_TERM,
+            "course_values": kept if kept is not None and "title" in kept else values_of(found),
+            "kinds": KINDS,
             "errors": reasons_by_field(problem),
         },
         principal=principal,
@@ -408,6 +421,25 @@ async def one_course(
     course_id: str, request: Request, principal: Coordinator, pool: Pool
 ) -> Response:
     return await course_page(request, principal, pool, course_id)
+
+
+@router.post(HOME + "/catalogue/{course_id}")
+async def edit_course(
+    course_id: str, request: Request, principal: Coordinator, form: PostedForm, pool: Pool
+) -> Response:
+    found = await _own_course(pool, principal, course_id)
+    values = course_values(form)
+    try:
+        changed = checked_course(
+            values, await _course_programmes(pool, False), found.organisation_id
+        )
+    except ApiError as err:
+        return await course_page(
+            request, principal, pool, course_id, problem=err, status=err.status, kept=values
+        )
+    async with pool.acquire() as conn:
+        await store.update_course(conn, course_id, changed, _who(principal))
+    return RedirectResponse(f"{HOME}/catalogue/{course_id}?notice=course_changed", status_code=303)
 
 
 @router.post(HOME + "/catalogue/{course_id}/terms")

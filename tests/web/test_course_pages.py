@@ -100,6 +100,15 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
     assert await submit(page, "/courses", "Create the course") == 200
     await page.get_by_text("The course has been created.").wait_for()
     await assert_accessible(page, context="a course")
+    course_action = urlparse(page.url).path
+    edit = page.locator("#edit-course")
+    await edit.get_by_label("Title (Danish)").fill("")
+    assert await submit(page, course_action, "Save the changes") == 422
+    await page.locator(".field-error", has_text="write a title of 1 to 200").wait_for()
+    await edit.get_by_label("Title (Danish)").fill("Håb og bedring")
+    assert await submit(page, course_action, "Save the changes") == 200
+    await page.get_by_text("The course has been changed.").wait_for()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Hope and recovery"
 
     await page.get_by_label("Place").fill("Recovery-skolen, Aarhus")
     await page.get_by_label("Seats").fill("2")
@@ -181,6 +190,11 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
     await enrolled.get_by_text("Bo Borger").wait_for()
     await page.locator("#waiting").get_by_text("Sofie Studerende").wait_for()
     await assert_accessible(page, context="an open term")
+    next_week = page.locator("#sessions tbody tr").nth(1)
+    async with page.expect_navigation():
+        await next_week.get_by_role("button", name="Cancel").click()
+    await page.get_by_text("The session has been cancelled").wait_for()
+    assert "Cancelled" in await page.locator("#sessions tbody tr").nth(1).inner_text()
     async with db_pool.acquire() as conn:
         people = await courses.participants(conn, await courses.enrolled(conn, term_id))
     citizen = next(p for p in people.values() if p.kind == "citizen")
@@ -206,3 +220,28 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
         came = await courses.attendance(conn, first.session_id)
     assert sorted(came.values()) == [False, True]
     assert came[citizen.participant_id] is False
+
+
+async def test_a_coordinator_cancels_a_term_and_a_second_cancel_is_refused(
+    open_as: OpenAs, db_pool: DatabasePool, ended_after: list[str]
+) -> None:
+    roster = await web_roster(db_pool, peers=1)
+    ended_after.append(roster.organisation_id)
+    page = await open_as(roster.coordinator)
+    await page.goto("/courses?lang=en")
+    await page.get_by_label("Programme").select_option(value="ark-course")
+    await page.get_by_label("Title (Danish)").fill("ARK")
+    await page.get_by_label("Title (English)").fill("ARK")
+    assert await submit(page, "/courses", "Create the course") == 200
+    await page.get_by_label("Place").fill("Biblioteket")
+    await page.get_by_label("Sessions, one a line").fill(session_lines())
+    await page.get_by_label("Test peer 0", exact=True).check()
+    assert await submit(page, "/terms", "Create the term") == 200
+    stale = await open_as(roster.coordinator)
+    await stale.goto(page.url)
+    assert await submit(page, "/cancel", "Cancel the term") == 200
+    await page.get_by_text("The term has been cancelled.").wait_for()
+    assert await page.locator("#term-status").inner_text() == "Cancelled"
+    assert await submit(stale, "/cancel", "Cancel the term") == 409
+    await stale.get_by_text("the term is over or cancelled already").first.wait_for()
+    await assert_accessible(stale, context="a refused cancellation")
