@@ -127,6 +127,16 @@ async def test_the_public_form_refuses_bad_input_and_is_throttled_per_client_and
         nul = await send(display_name="A\x00B", email="a@example.dk", kind="relative")
         assert nul.status_code == 422, "refused before the page: it does not count"
         assert "display_name" in nul.text
+        form = await public.get(f"/enrol/{term_id}")
+        token = TOKEN.search(form.text)
+        assert token is not None
+        surrogate = await public.post(
+            f"/enrol/{term_id}",
+            content=f"enrol_token={token[1]}&display_name=%ED%A0%80&kind=relative",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert surrogate.status_code == 422
+        assert "display_name" in surrogate.text
         huge = await send(display_name="x" * 5000, phone="12345678", kind="student", consent="yes")
         assert huge.status_code == 422
         assert "write a name of 1 to 200 characters" in huge.text
@@ -154,3 +164,10 @@ async def test_the_public_form_refuses_bad_input_and_is_throttled_per_client_and
     async with db_pool.acquire() as conn:
         seats = await courses.seats(conn, term_id)
     assert seats.enrolled == 3, "the throttled try enrolled nobody"
+
+    async with db_pool.acquire() as conn:
+        await courses.cancel_term(conn, term_id, courses.Actor(role="coordinator", actor_id="t"))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api_app), base_url="http://test"
+    ) as public:
+        assert (await public.get(f"/enrol/{term_id}?lang=en")).status_code == 404
