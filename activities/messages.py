@@ -12,6 +12,7 @@ from activities.calendar_invite import Meeting
 from schemas.notifications import (
     COURSE_PARTICIPANT_TEMPLATES,
     COURSE_STAFF_TEMPLATES,
+    GROUP_TEMPLATES,
     ROSTER_TEMPLATES,
     Template,
 )
@@ -134,12 +135,27 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "En deltager har været fraværende to kursusgange i træk i hverdagsbro",
         "A participant has missed two course sessions in a row in hverdagsbro",
     ),
+    Template.GROUP_TASK: (
+        "Der er en ny opgave om en gruppe i hverdagsbro",
+        "There is a new task about a group in hverdagsbro",
+    ),
+    Template.GROUP_TASK_OVERDUE: (
+        "En opgave om en gruppe i hverdagsbro er overskredet",
+        "A task about a group in hverdagsbro is overdue",
+    ),
+    Template.GROUP_TASK_ESCALATED: (
+        "En opgave om en gruppe i hverdagsbro er ikke løst og er sendt videre",
+        "A task about a group in hverdagsbro is not done and has been passed on",
+    ),
 }
 
 # Where coordinators see terms, seats and waiting lists (api/web/courses.py), and where a
 # teaching peer records attendance and sees their follow-ups.
 COURSES_PAGE = "/courses"
 TEACHING_PAGE = "/courses/teaching"
+# Where facilitators and coordinators see their peer groups and the groups' open tasks
+# (api/web/groups.py).
+GROUPS_PAGE = "/groups"
 
 
 @dataclass(frozen=True)
@@ -156,11 +172,14 @@ def link(
     template: Template | None = None,
 ) -> str:
     """Where the reader logs in to see the details: the task if there is one; the closing
-    summary for CLOSING_SUMMARY; the roster tasks page for a notice about the roster."""
+    summary for CLOSING_SUMMARY; for a notice about no episode, its family's page (the
+    courses or teaching page, the groups page, the roster tasks page)."""
     base = public_url.rstrip("/")
     if template in COURSE_STAFF_TEMPLATES:
         page = COURSES_PAGE if template == Template.COURSE_ATTENDANCE_ESCALATED else TEACHING_PAGE
         return f"{base}{page}"
+    if template in GROUP_TEMPLATES:
+        return f"{base}{GROUPS_PAGE}"
     if template in ROSTER_TEMPLATES or episode_id is None:
         return f"{base}{ROSTER_TASKS_PAGE}"
     if template == Template.CLOSING_SUMMARY:

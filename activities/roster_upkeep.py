@@ -13,8 +13,14 @@ from activities.episode_store import queue_notification
 from db import roster_tasks, roster_upkeep
 from db.connection import PooledConnection
 from db.pool import DatabasePool
-from db.roster_upkeep import TaskToTell
-from schemas.notifications import PARTNERSHIP, ROSTER_TEMPLATES, Notification, Template
+from db.roster_upkeep import GroupTaskToTell, TaskToTell
+from schemas.notifications import (
+    GROUP_TEMPLATES,
+    PARTNERSHIP,
+    ROSTER_TEMPLATES,
+    Notification,
+    Template,
+)
 from schemas.people import SYSTEM, Recipient, Role
 from schemas.roster import RosterTaskKind
 from schemas.roster_upkeep import NoticesQueued, TrainingTasks, Undelivered
@@ -26,6 +32,10 @@ log = structlog.get_logger(__name__)
 NOTICE = ("notice", Template.ROSTER_TASK)
 REMINDER = ("reminder", Template.ROSTER_TASK_OVERDUE)
 ESCALATION = ("escalation", Template.ROSTER_TASK_ESCALATED)
+# The same three of a peer group's task.
+GROUP_NOTICE = ("notice", Template.GROUP_TASK)
+GROUP_REMINDER = ("reminder", Template.GROUP_TASK_OVERDUE)
+GROUP_ESCALATION = ("escalation", Template.GROUP_TASK_ESCALATED)
 
 
 def lapse_key(peer_id: str, programme: str, trained_until: str) -> str:
@@ -53,6 +63,41 @@ def notice_for(
         params={
             "task_id": task.task_id,
             "kind": task.kind.value,
+            "due_on": task.due_at.date().isoformat(),
+        },
+    )
+
+
+def group_recipient(task: GroupTaskToTell, *, escalation: bool) -> Recipient:
+    """Who hears of a group task: a member absent in a row is the facilitator's, escalated to
+    the organisation's coordinators; attendance nobody recorded is the coordinators',
+    escalated to every coordinator of the organisation's partnerships."""
+    if task.kind == "member_absent" and task.assigned_to is not None and not escalation:
+        return Recipient(role=Role.PEER, id=task.assigned_to)
+    partnership = escalation and task.kind == "attendance_unrecorded"
+    return Recipient(
+        role=Role.COORDINATOR,
+        id=task.organisation_id,
+        service=PARTNERSHIP if partnership else None,
+    )
+
+
+def group_notice_for(
+    task: GroupTaskToTell, step: tuple[str, Template], now: datetime
+) -> Notification:
+    """The notice of one step of one group task. Ids, the kind and the date only (never the
+    member: the reader logs in to see who)."""
+    suffix, template = step
+    return Notification(
+        notification_id=f"{task.task_id}.{suffix}",
+        recipient=group_recipient(task, escalation=step == GROUP_ESCALATION),
+        template=template,
+        task_id=task.task_id,
+        created_at=now,
+        params={
+            "task_id": task.task_id,
+            "kind": task.kind,
+            "group_id": task.group_id,
             "due_on": task.due_at.date().isoformat(),
         },
     )
@@ -117,11 +162,50 @@ class RosterUpkeep:
         return NoticesQueued(notices=notices, reminders=reminders, escalations=escalations)
 
     @activity.defn
+    async def queue_group_notices(self, escalate_after_days: int) -> NoticesQueued:
+        """The same for the peer groups' tasks: the facilitator (member_absent) or the
+        coordinators (attendance_unrecorded) are told once, reminded once when it falls due,
+        and the task is escalated once `escalate_after_days` later; each step is marked in
+        the transaction that queues it."""
+        now = datetime.now(UTC)
+        async with self._pool.acquire() as conn, conn.transaction():
+            notices = await self._tell_group(
+                conn,
+                await roster_upkeep.group_to_notify(conn),
+                GROUP_NOTICE,
+                now,
+                roster_upkeep.group_mark_notified,
+            )
+            reminders = await self._tell_group(
+                conn,
+                await roster_upkeep.group_to_remind(conn),
+                GROUP_REMINDER,
+                now,
+                roster_upkeep.group_mark_reminded,
+            )
+            escalations = await self._tell_group(
+                conn,
+                await roster_upkeep.group_to_escalate(conn, escalate_after_days),
+                GROUP_ESCALATION,
+                now,
+                roster_upkeep.group_mark_escalated,
+            )
+        log.info(
+            "group task notices queued",
+            notices=notices,
+            reminders=reminders,
+            escalations=escalations,
+        )
+        return NoticesQueued(notices=notices, reminders=reminders, escalations=escalations)
+
+    @activity.defn
     async def undelivered_notices(self) -> Undelivered:
-        """The roster notices with e-mail or SMS copies still to send (this run's and any an
-        earlier run did not finish)."""
+        """The roster and group task notices with e-mail or SMS copies still to send (this
+        run's and any an earlier run did not finish)."""
         async with self._pool.acquire() as conn:
-            found = await roster_upkeep.undelivered(conn, sorted(ROSTER_TEMPLATES))
+            found = await roster_upkeep.undelivered(
+                conn, sorted(ROSTER_TEMPLATES | GROUP_TEMPLATES)
+            )
         return Undelivered(notifications=tuple(found))
 
     async def _tell(
@@ -136,6 +220,20 @@ class RosterUpkeep:
     ) -> int:
         for task in tasks:
             notice = notice_for(task, step, now, partnership=partnership)
+            await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
+            await mark(conn, task.task_id)
+        return len(tasks)
+
+    async def _tell_group(
+        self,
+        conn: PooledConnection,
+        tasks: list[GroupTaskToTell],
+        step: tuple[str, Template],
+        now: datetime,
+        mark: roster_upkeep.Marker,
+    ) -> int:
+        for task in tasks:
+            notice = group_notice_for(task, step, now)
             await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
             await mark(conn, task.task_id)
         return len(tasks)

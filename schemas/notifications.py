@@ -49,6 +49,12 @@ class Template(StrEnum):
     COURSE_ATTENDANCE_DUE = "course_attendance_due"
     COURSE_ATTENDANCE_ESCALATED = "course_attendance_escalated"
     COURSE_FOLLOW_UP = "course_follow_up"
+    # About a peer group's task, not an episode (no episode_id): member_absent to the
+    # facilitator, attendance_unrecorded to the coordinators; params: task_id, kind,
+    # group_id, due_on.
+    GROUP_TASK = "group_task"
+    GROUP_TASK_OVERDUE = "group_task_overdue"
+    GROUP_TASK_ESCALATED = "group_task_escalated"
 
 
 # The notices about a coordinator's roster tasks: they open the roster tasks page.
@@ -56,6 +62,10 @@ ROSTER_TEMPLATES = frozenset(
     {Template.ROSTER_TASK, Template.ROSTER_TASK_OVERDUE, Template.ROSTER_TASK_ESCALATED}
 )
 
+# The notices about a peer group's tasks: they open the groups page.
+GROUP_TEMPLATES = frozenset(
+    {Template.GROUP_TASK, Template.GROUP_TASK_OVERDUE, Template.GROUP_TASK_ESCALATED}
+)
 
 # The notices to course participants (who are no users: addressed by course_participants).
 COURSE_PARTICIPANT_TEMPLATES = frozenset(

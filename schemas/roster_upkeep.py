@@ -14,8 +14,8 @@ class TrainingTasks(Frozen):
 
 
 class NoticesQueued(Frozen):
-    """Roster tasks whose coordinators were told now: of the task, that it is due, and the
-    partnership that it is still not done."""
+    """Roster (or peer group) tasks whose coordinators or facilitator were told now: of the
+    task, that it is due, and who it climbs to that it is still not done."""
 
     notices: int
     reminders: int
@@ -31,5 +31,7 @@ class Undelivered(Frozen):
 class RosterUpkeepReport(Frozen):
     training: TrainingTasks
     queued: NoticesQueued
+    # The peer groups' tasks told of (None in a run from before the group-task-notices patch).
+    groups: NoticesQueued | None = None
     delivered: int
     failed: int

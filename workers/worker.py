@@ -93,6 +93,7 @@ def episode_activities(
         terms.course_record_milestone,
         upkeep.open_training_tasks,
         upkeep.queue_notices,
+        upkeep.queue_group_notices,
         upkeep.undelivered_notices,
     ]
 
