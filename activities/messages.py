@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from activities.calendar_invite import Meeting
 from schemas.notifications import (
+    COURSE_COORDINATOR_TEMPLATES,
     COURSE_PARTICIPANT_TEMPLATES,
     COURSE_STAFF_TEMPLATES,
     GROUP_TEMPLATES,
@@ -135,6 +136,14 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "En deltager har været fraværende to kursusgange i træk i hverdagsbro",
         "A participant has missed two course sessions in a row in hverdagsbro",
     ),
+    Template.COURSE_FOLLOW_UP_OVERDUE: (
+        "En opfølgning på en kursusdeltager i hverdagsbro er overskredet",
+        "A follow-up of a course participant in hverdagsbro is overdue",
+    ),
+    Template.COURSE_FOLLOW_UP_ESCALATED: (
+        "En opfølgning på en kursusdeltager i hverdagsbro er ikke løst og er sendt videre",
+        "A follow-up of a course participant in hverdagsbro is not done and has been passed on",
+    ),
     Template.GROUP_TASK: (
         "Der er en ny opgave om en gruppe i hverdagsbro",
         "There is a new task about a group in hverdagsbro",
@@ -176,7 +185,7 @@ def link(
     courses or teaching page, the groups page, the roster tasks page)."""
     base = public_url.rstrip("/")
     if template in COURSE_STAFF_TEMPLATES:
-        page = COURSES_PAGE if template == Template.COURSE_ATTENDANCE_ESCALATED else TEACHING_PAGE
+        page = COURSES_PAGE if template in COURSE_COORDINATOR_TEMPLATES else TEACHING_PAGE
         return f"{base}{page}"
     if template in GROUP_TEMPLATES:
         return f"{base}{GROUPS_PAGE}"

@@ -10,11 +10,12 @@ import structlog
 from temporalio import activity
 
 from activities.episode_store import queue_notification
-from db import roster_tasks, roster_upkeep
+from db import courses, roster_tasks, roster_upkeep
 from db.connection import PooledConnection
 from db.pool import DatabasePool
-from db.roster_upkeep import GroupTaskToTell, TaskToTell
+from db.roster_upkeep import CourseTaskToTell, GroupTaskToTell, TaskToTell
 from schemas.notifications import (
+    COURSE_UPKEEP_TEMPLATES,
     GROUP_TEMPLATES,
     PARTNERSHIP,
     ROSTER_TEMPLATES,
@@ -23,7 +24,12 @@ from schemas.notifications import (
 )
 from schemas.people import SYSTEM, Recipient, Role
 from schemas.roster import RosterTaskKind
-from schemas.roster_upkeep import NoticesQueued, TrainingTasks, Undelivered
+from schemas.roster_upkeep import (
+    GroupAndCourseNotices,
+    NoticesQueued,
+    TrainingTasks,
+    Undelivered,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +42,9 @@ ESCALATION = ("escalation", Template.ROSTER_TASK_ESCALATED)
 GROUP_NOTICE = ("notice", Template.GROUP_TASK)
 GROUP_REMINDER = ("reminder", Template.GROUP_TASK_OVERDUE)
 GROUP_ESCALATION = ("escalation", Template.GROUP_TASK_ESCALATED)
+# A course follow-up's last two (the term's workflow told the teaching peers when it opened it).
+COURSE_REMINDER = ("reminder", Template.COURSE_FOLLOW_UP_OVERDUE)
+COURSE_ESCALATION = ("escalation", Template.COURSE_FOLLOW_UP_ESCALATED)
 
 
 def lapse_key(peer_id: str, programme: str, trained_until: str) -> str:
@@ -103,6 +112,31 @@ def group_notice_for(
     )
 
 
+def course_notice_for(
+    task: CourseTaskToTell,
+    step: tuple[str, Template],
+    now: datetime,
+    recipient: Recipient,
+) -> Notification:
+    """The notice of one step of one course follow-up to one recipient (a teaching peer, or
+    the organisation's coordinators). Ids, the kind and the date only."""
+    suffix, template = step
+    to = "coordinators" if recipient.role == Role.COORDINATOR else recipient.id
+    return Notification(
+        notification_id=f"{task.task_id}.{suffix}.{to}",
+        recipient=recipient,
+        template=template,
+        task_id=task.task_id,
+        created_at=now,
+        params={
+            "task_id": task.task_id,
+            "kind": task.kind,
+            "term_id": task.term_id,
+            "due_on": task.due_at.date().isoformat(),
+        },
+    )
+
+
 class RosterUpkeep:
     """The hourly upkeep's database work; notices are delivered by the Notifier after it."""
 
@@ -162,11 +196,15 @@ class RosterUpkeep:
         return NoticesQueued(notices=notices, reminders=reminders, escalations=escalations)
 
     @activity.defn
-    async def queue_group_notices(self, escalate_after_days: int) -> NoticesQueued:
+    async def queue_group_and_course_notices(
+        self, escalate_after_days: int
+    ) -> GroupAndCourseNotices:
         """The same for the peer groups' tasks: the facilitator (member_absent) or the
         coordinators (attendance_unrecorded) are told once, reminded once when it falls due,
-        and the task is escalated once `escalate_after_days` later; each step is marked in
-        the transaction that queues it."""
+        and the task is escalated once `escalate_after_days` later. A course participant's
+        follow-up, told to the teaching peers by the term's workflow, is reminded of once to
+        them when due and escalated once to the coordinators. Each step is marked in the
+        transaction that queues it."""
         now = datetime.now(UTC)
         async with self._pool.acquire() as conn, conn.transaction():
             notices = await self._tell_group(
@@ -190,21 +228,42 @@ class RosterUpkeep:
                 now,
                 roster_upkeep.group_mark_escalated,
             )
+            course_reminders = await self._tell_course(
+                conn,
+                await roster_upkeep.course_to_remind(conn),
+                COURSE_REMINDER,
+                now,
+                roster_upkeep.course_mark_reminded,
+            )
+            course_escalations = await self._tell_course(
+                conn,
+                await roster_upkeep.course_to_escalate(conn, escalate_after_days),
+                COURSE_ESCALATION,
+                now,
+                roster_upkeep.course_mark_escalated,
+            )
         log.info(
-            "group task notices queued",
+            "group and course task notices queued",
             notices=notices,
             reminders=reminders,
             escalations=escalations,
+            course_reminders=course_reminders,
+            course_escalations=course_escalations,
         )
-        return NoticesQueued(notices=notices, reminders=reminders, escalations=escalations)
+        return GroupAndCourseNotices(
+            groups=NoticesQueued(notices=notices, reminders=reminders, escalations=escalations),
+            courses=NoticesQueued(
+                notices=0, reminders=course_reminders, escalations=course_escalations
+            ),
+        )
 
     @activity.defn
     async def undelivered_notices(self) -> Undelivered:
-        """The roster and group task notices with e-mail or SMS copies still to send (this
-        run's and any an earlier run did not finish)."""
+        """The roster, group and course task notices the upkeep queued with e-mail or SMS
+        copies still to send (this run's and any an earlier run did not finish)."""
         async with self._pool.acquire() as conn:
             found = await roster_upkeep.undelivered(
-                conn, sorted(ROSTER_TEMPLATES | GROUP_TEMPLATES)
+                conn, sorted(ROSTER_TEMPLATES | GROUP_TEMPLATES | COURSE_UPKEEP_TEMPLATES)
             )
         return Undelivered(notifications=tuple(found))
 
@@ -235,5 +294,27 @@ class RosterUpkeep:
         for task in tasks:
             notice = group_notice_for(task, step, now)
             await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
+            await mark(conn, task.task_id)
+        return len(tasks)
+
+    async def _tell_course(
+        self,
+        conn: PooledConnection,
+        tasks: list[CourseTaskToTell],
+        step: tuple[str, Template],
+        now: datetime,
+        mark: roster_upkeep.Marker,
+    ) -> int:
+        """A reminder to each of the term's teaching peers (the coordinators when it has
+        none); the escalation to the organisation's coordinators."""
+        for task in tasks:
+            coordinators = Recipient(role=Role.COORDINATOR, id=task.organisation_id)
+            recipients = [coordinators]
+            if step == COURSE_REMINDER:
+                teachers = await courses.teachers(conn, task.term_id)
+                recipients = [Recipient(role=Role.PEER, id=p) for p in teachers] or recipients
+            for recipient in recipients:
+                notice = course_notice_for(task, step, now, recipient)
+                await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
             await mark(conn, task.task_id)
         return len(tasks)

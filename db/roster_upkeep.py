@@ -1,6 +1,6 @@
-"""The roster upkeep's queries: trainings about to lapse, the roster tasks and peer group
-tasks whose coordinators or facilitator must be told, reminded or escalated to, and the
-coordinator's roster tasks page."""
+"""The roster upkeep's queries: trainings about to lapse, the roster tasks, peer group tasks
+and course follow-ups whose coordinators, facilitator or teaching peers must be told,
+reminded or escalated to, and the coordinator's roster tasks page."""
 
 from __future__ import annotations
 
@@ -112,6 +112,29 @@ FOR UPDATE SKIP LOCKED
 """
 _GROUP_MARK_ESCALATED = "UPDATE peer_group_tasks SET escalated_at = now() WHERE task_id = $1"
 
+# A course participant's follow-up (participant_absent): the term's workflow told the
+# teaching peers when it opened it; the upkeep reminds them once when it falls due and tells
+# the coordinators once `$1` days later.
+_COURSE_TASK = "SELECT task_id, kind, term_id, organisation_id, due_at"
+_COURSE_TO_REMIND = f"""
+{_COURSE_TASK} FROM course_tasks
+WHERE kind = 'participant_absent' AND status = 'open' AND reminded_at IS NULL
+  AND due_at <= now()
+ORDER BY due_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_COURSE_MARK_REMINDED = "UPDATE course_tasks SET reminded_at = now() WHERE task_id = $1"
+_COURSE_TO_ESCALATE = f"""
+{_COURSE_TASK} FROM course_tasks
+WHERE kind = 'participant_absent' AND status = 'open' AND escalated_at IS NULL
+  AND due_at + make_interval(days => $1) <= now()
+ORDER BY due_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_COURSE_MARK_ESCALATED = "UPDATE course_tasks SET escalated_at = now() WHERE task_id = $1"
+
 # Notices about the roster some of whose copies still wait for their channel (a run that
 # ended before it delivered them, or one that was retried after queueing).
 _UNDELIVERED = """
@@ -185,6 +208,16 @@ class GroupTaskToTell(Frozen):
     group_id: str
     organisation_id: str
     assigned_to: str | None
+    due_at: datetime
+
+
+class CourseTaskToTell(Frozen):
+    """A course participant's follow-up whose teaching peers or coordinators must be told."""
+
+    task_id: str
+    kind: Literal["participant_absent"]
+    term_id: str
+    organisation_id: str
     due_at: datetime
 
 
@@ -271,6 +304,25 @@ async def group_to_escalate(conn: PooledConnection, after_days: int) -> list[Gro
 
 async def group_mark_escalated(conn: PooledConnection, task_id: str) -> None:
     await conn.execute(_GROUP_MARK_ESCALATED, task_id)
+
+
+async def course_to_remind(conn: PooledConnection) -> list[CourseTaskToTell]:
+    """Lock and return the open course follow-ups past due not yet reminded of."""
+    return [CourseTaskToTell.model_validate(dict(r)) for r in await conn.fetch(_COURSE_TO_REMIND)]
+
+
+async def course_mark_reminded(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_COURSE_MARK_REMINDED, task_id)
+
+
+async def course_to_escalate(conn: PooledConnection, after_days: int) -> list[CourseTaskToTell]:
+    """Lock and return the open course follow-ups `after_days` past due not yet escalated."""
+    rows = await conn.fetch(_COURSE_TO_ESCALATE, after_days)
+    return [CourseTaskToTell.model_validate(dict(r)) for r in rows]
+
+
+async def course_mark_escalated(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_COURSE_MARK_ESCALATED, task_id)
 
 
 async def undelivered(conn: PooledConnection, templates: list[Template]) -> list[Notification]:

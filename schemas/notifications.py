@@ -49,6 +49,10 @@ class Template(StrEnum):
     COURSE_ATTENDANCE_DUE = "course_attendance_due"
     COURSE_ATTENDANCE_ESCALATED = "course_attendance_escalated"
     COURSE_FOLLOW_UP = "course_follow_up"
+    # The roster upkeep's reminder to the teaching peers of a follow-up still open when due,
+    # and its escalation to the coordinators (params: task_id, kind, term_id, due_on).
+    COURSE_FOLLOW_UP_OVERDUE = "course_follow_up_overdue"
+    COURSE_FOLLOW_UP_ESCALATED = "course_follow_up_escalated"
     # About a peer group's task, not an episode (no episode_id): member_absent to the
     # facilitator, attendance_unrecorded to the coordinators; params: task_id, kind,
     # group_id, due_on.
@@ -83,7 +87,17 @@ COURSE_STAFF_TEMPLATES = frozenset(
         Template.COURSE_ATTENDANCE_DUE,
         Template.COURSE_ATTENDANCE_ESCALATED,
         Template.COURSE_FOLLOW_UP,
+        Template.COURSE_FOLLOW_UP_OVERDUE,
+        Template.COURSE_FOLLOW_UP_ESCALATED,
     }
+)
+# Those the coordinators get (they open the courses page; the others the teaching page).
+COURSE_COORDINATOR_TEMPLATES = frozenset(
+    {Template.COURSE_ATTENDANCE_ESCALATED, Template.COURSE_FOLLOW_UP_ESCALATED}
+)
+# The course notices the roster upkeep queues (and delivers).
+COURSE_UPKEEP_TEMPLATES = frozenset(
+    {Template.COURSE_FOLLOW_UP_OVERDUE, Template.COURSE_FOLLOW_UP_ESCALATED}
 )
 
 

@@ -22,6 +22,14 @@ class NoticesQueued(Frozen):
     escalations: int
 
 
+class GroupAndCourseNotices(Frozen):
+    """The peer groups' tasks told of, and the course follow-ups reminded of and escalated
+    (their first notice is the term workflow's)."""
+
+    groups: NoticesQueued
+    courses: NoticesQueued
+
+
 class Undelivered(Frozen):
     """Roster notices with copies still waiting for e-mail or SMS."""
 
@@ -31,7 +39,9 @@ class Undelivered(Frozen):
 class RosterUpkeepReport(Frozen):
     training: TrainingTasks
     queued: NoticesQueued
-    # The peer groups' tasks told of (None in a run from before the group-task-notices patch).
+    # The peer groups' tasks and course follow-ups told of (None in a run from before the
+    # group-task-notices patch).
     groups: NoticesQueued | None = None
+    courses: NoticesQueued | None = None
     delivered: int
     failed: int

@@ -93,7 +93,7 @@ def episode_activities(
         terms.course_record_milestone,
         upkeep.open_training_tasks,
         upkeep.queue_notices,
-        upkeep.queue_group_notices,
+        upkeep.queue_group_and_course_notices,
         upkeep.undelivered_notices,
     ]
 

@@ -53,5 +53,6 @@ IN_WARD_CONTACTS = "in-ward-contacts"
 # supervision: a task for their organisation's coordinator and a session in their groups.
 EXTRA_SUPERVISION_AFTER_HARD_ENDING = "extra-supervision-after-hard-ending"
 # The roster upkeep tells of the peer groups' tasks too (the facilitator or the coordinators,
-# reminded when due, escalated days later), like of the roster tasks.
+# reminded when due, escalated days later), like of the roster tasks, and reminds of and
+# escalates the course participants' follow-ups.
 GROUP_TASK_NOTICES = "group-task-notices"

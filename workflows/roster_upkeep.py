@@ -2,7 +2,8 @@
 peer's training lapses, tell the coordinators of each new roster task, remind them when it
 falls due and escalate to the partnership when it is still open days later — so no roster
 task waits for a person without end. The peer groups' tasks climb the same way (the
-facilitator or the coordinators, then the coordinators or the partnership)."""
+facilitator or the coordinators, then the coordinators or the partnership), and so does a
+course participant's follow-up (the teaching peers reminded, then the coordinators)."""
 
 from __future__ import annotations
 
@@ -35,11 +36,12 @@ class RosterUpkeepWorkflow:
         queued = await workflow.execute_activity_method(
             RosterUpkeep.queue_notices, ESCALATE_AFTER_DAYS, **DATABASE_CALL
         )
-        groups = None
+        groups = courses = None
         if workflow.patched(GROUP_TASK_NOTICES):
-            groups = await workflow.execute_activity_method(
-                RosterUpkeep.queue_group_notices, ESCALATE_AFTER_DAYS, **DATABASE_CALL
+            told = await workflow.execute_activity_method(
+                RosterUpkeep.queue_group_and_course_notices, ESCALATE_AFTER_DAYS, **DATABASE_CALL
             )
+            groups, courses = told.groups, told.courses
         pending = await workflow.execute_activity_method(
             RosterUpkeep.undelivered_notices, **DATABASE_CALL
         )
@@ -48,6 +50,7 @@ class RosterUpkeepWorkflow:
             training=training,
             queued=queued,
             groups=groups,
+            courses=courses,
             delivered=sum(sent),
             failed=len(sent) - sum(sent),
         )

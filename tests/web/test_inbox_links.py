@@ -20,6 +20,10 @@ GROUP_ESCALATED = "A task about a group in hverdagsbro is not done and has been 
 ATTENDANCE_DUE = "Please record attendance for a course session in hverdagsbro"
 ATTENDANCE_ESCALATED = "Attendance for a course session in hverdagsbro has not been recorded"
 ROSTER_TASK = "There is a new task about the peers in hverdagsbro"
+FOLLOW_UP_OVERDUE = "A follow-up of a course participant in hverdagsbro is overdue"
+FOLLOW_UP_ESCALATED = (
+    "A follow-up of a course participant in hverdagsbro is not done and has been passed on"
+)
 
 
 async def notice(
@@ -47,9 +51,11 @@ async def test_notices_without_an_episode_open_their_kinds_page(
     await notice(db_pool, peer_id, "peer", "group_task", 3)
     await notice(db_pool, peer_id, "peer", "course_attendance_due", 2)
     await notice(db_pool, peer_id, "peer", "roster_task", 1)
+    await notice(db_pool, peer_id, "peer", "course_follow_up_overdue", 4)
     await notice(db_pool, coordinator, "coordinator", "group_task_escalated", 3)
     await notice(db_pool, coordinator, "coordinator", "course_attendance_escalated", 2)
     await notice(db_pool, coordinator, "coordinator", "roster_task", 1)
+    await notice(db_pool, coordinator, "coordinator", "course_follow_up_escalated", 4)
 
     peer = await open_as(peer_id)
     await peer.goto("/inbox")
@@ -60,6 +66,8 @@ async def test_notices_without_an_episode_open_their_kinds_page(
     )
     teaching = rows.filter(has_text=ATTENDANCE_DUE).get_by_role("link", name="Open your teaching")
     assert await teaching.get_attribute("href") == "/courses/teaching"
+    overdue = rows.filter(has_text=FOLLOW_UP_OVERDUE).get_by_role("link")
+    assert await overdue.get_attribute("href") == "/courses/teaching"
     roster_row = rows.filter(has_text=ROSTER_TASK)
     assert await roster_row.get_by_role("link").count() == 0, "not a peer's page"
     assert await roster_row.get_by_text("No longer open to you").count() == 1
@@ -78,6 +86,7 @@ async def test_notices_without_an_episode_open_their_kinds_page(
         GROUP_ESCALATED: ("Open the groups", "/groups"),
         ATTENDANCE_ESCALATED: ("Open the courses", "/courses"),
         ROSTER_TASK: ("Open the roster tasks", "/coordinator/roster-tasks"),
+        FOLLOW_UP_ESCALATED: ("Open the courses", "/courses"),
     }
     for text, (name, href) in links.items():
         link = rows.filter(has_text=text).get_by_role("link", name=name)
@@ -89,5 +98,9 @@ async def test_notices_without_an_episode_open_their_kinds_page(
 
     danish = await office.goto("/inbox?lang=da")
     assert danish is not None and danish.status == 200
-    for name in ("Åbn grupperne", "Åbn kurserne", "Åbn opgaverne om peer-medarbejderne"):
-        assert await office.get_by_role("link", name=name).count() == 1, name
+    for name, count in (
+        ("Åbn grupperne", 1),
+        ("Åbn kurserne", 2),
+        ("Åbn opgaverne om peer-medarbejderne", 1),
+    ):
+        assert await office.get_by_role("link", name=name).count() == count, name

@@ -2,7 +2,9 @@
 the facilitator of a member absent several sessions in a row and the coordinators of attendance
 nobody recorded, once however often it runs; reminds once when the task falls due; escalates
 once three days later (a member's absence to the organisation's coordinators, unrecorded
-attendance to the partnership); the upkeep's old and new runs replay.
+attendance to the partnership); a course participant's follow-up, told to the teaching peers
+by the term's workflow, is reminded of once to them and escalated once to the coordinators;
+the upkeep's old and new runs replay.
 
 `HVERDAGSBRO_RECORD_HISTORIES=<label>` records a run as `roster-upkeep.<label>.json`."""
 
@@ -17,9 +19,18 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
+from db import courses
 from db import peer_groups as groups
 from db.pool import DatabasePool
 from db.supervision import Actor
+from schemas.courses import (
+    CourseTaskKind,
+    NewCourse,
+    NewParticipant,
+    NewSession,
+    NewTerm,
+    ParticipantKind,
+)
 from schemas.peer_groups import PeerGroup
 from schemas.roster import SupervisionSchedule
 from tests.activities.builders import Roster
@@ -31,6 +42,10 @@ from workflows.roster_upkeep import RosterUpkeepWorkflow
 NEW_TASK = "There is a new task about a group in hverdagsbro"
 OVERDUE = "A task about a group in hverdagsbro is overdue"
 ESCALATED = "A task about a group in hverdagsbro is not done and has been passed on"
+FOLLOW_UP_OVERDUE = "A follow-up of a course participant in hverdagsbro is overdue"
+FOLLOW_UP_ESCALATED = (
+    "A follow-up of a course participant in hverdagsbro is not done and has been passed on"
+)
 WEEKLY = SupervisionSchedule(weekday=4, time=time(10, 0), every_weeks=1, duration_minutes=120)
 COORDINATOR = Actor(role="coordinator", actor_id="c-test")
 
@@ -213,6 +228,121 @@ async def test_a_task_done_before_the_upkeep_and_one_already_due_are_told_only_w
     assert subjects(smtp_server, at.facilitator_email) == [NEW_TASK], "no second reminder"
 
 
+async def course_follow_up(pool: DatabasePool) -> tuple[str, str, str, str]:
+    """A recovery-college term co-taught by a peer, with a participant's follow-up as the
+    term's workflow opens it (due in two days): (task, teaching peer's e-mail, coordinator's
+    e-mail, the partner coordinator's e-mail)."""
+    roster = Roster(pool)
+    partnership = await roster.partnership()
+    org = await roster.organisation(partnership)
+    partner = await roster.organisation(partnership, kind="municipality")
+    coordinator = await roster.user("coordinator", organisation_id=org)
+    teacher = await roster.peer(org)
+    who = courses.Actor(role="coordinator", actor_id=coordinator)
+    first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=7)
+    starts = [first, first + timedelta(days=3)]
+    async with pool.acquire() as conn:
+        course_id = await courses.create_course(
+            conn,
+            NewCourse(
+                programme="recovery-college",
+                organisation_id=org,
+                title="Recovery and everyday life",
+                title_da="Recovery og hverdagsliv",
+                participant_kinds=(ParticipantKind.CITIZEN, ParticipantKind.RELATIVE),
+                sessions_to_complete=1,
+            ),
+            who,
+        )
+        term_id = await courses.create_term(
+            conn,
+            NewTerm(
+                course_id=course_id,
+                starts_on=first.date(),
+                place="Recovery school, room 2",
+                seats=4,
+                sessions=tuple(
+                    NewSession(starts_at=s, ends_at=s + timedelta(hours=2)) for s in starts
+                ),
+                teachers=(teacher,),
+            ),
+            who,
+        )
+        [_, second] = await courses.sessions(conn, term_id)
+        participant_id = await courses.create_participant(
+            conn,
+            NewParticipant(
+                display_name="Course Participant",
+                email=f"course-{uuid.uuid4().hex[:10]}@example.org",
+                kind=ParticipantKind.RELATIVE,
+                consent_at=datetime.now(UTC),
+            ),
+        )
+        task_id = await courses.open_task(
+            conn,
+            kind=CourseTaskKind.PARTICIPANT_ABSENT,
+            term_id=term_id,
+            organisation_id=org,
+            session_id=second.session_id,
+            participant_id=participant_id,
+            dedupe_key=f"test:{uuid.uuid4().hex}",
+            due_at=datetime.now(UTC) + timedelta(days=2),
+        )
+    assert task_id is not None
+    return (
+        task_id,
+        await roster.email_of(teacher),
+        await roster.email_of(coordinator),
+        await roster.email_of(await roster.user("coordinator", organisation_id=partner)),
+    )
+
+
+async def test_a_course_follow_up_is_reminded_to_the_teaching_peers_then_escalated_once(
+    time_skipping_env: WorkflowEnvironment,
+    episode_worker: Worker,
+    task_queue: str,
+    db_pool: DatabasePool,
+    smtp_server: SmtpServer,
+) -> None:
+    task_id, teacher, coordinator, partner = await course_follow_up(db_pool)
+
+    async def due_days_ago(days: float) -> None:
+        await db_pool.execute(
+            "UPDATE course_tasks SET due_at = now() - make_interval(secs => $2) WHERE task_id = $1",
+            task_id,
+            days * 86400,
+        )
+
+    await upkeep(time_skipping_env, task_queue)
+    assert subjects(smtp_server, teacher) == [], "the term's workflow told them already"
+
+    await due_days_ago(0.1)
+    await upkeep(time_skipping_env, task_queue)
+    await upkeep(time_skipping_env, task_queue)
+    assert subjects(smtp_server, teacher) == [FOLLOW_UP_OVERDUE]
+    assert subjects(smtp_server, coordinator) == []
+    [reminder] = smtp_server.mailbox.to(teacher)
+    assert "/courses/teaching" in str(reminder.get_payload())
+
+    await due_days_ago(3.5)
+    await upkeep(time_skipping_env, task_queue)
+    await upkeep(time_skipping_env, task_queue)
+    assert subjects(smtp_server, teacher) == [FOLLOW_UP_OVERDUE]
+    assert subjects(smtp_server, coordinator) == [FOLLOW_UP_ESCALATED]
+    assert subjects(smtp_server, partner) == [], "the organisation's coordinators"
+    [escalation] = smtp_server.mailbox.to(coordinator)
+    assert "/courses" in str(escalation.get_payload())
+    inbox = await db_pool.fetch(
+        "SELECT notification_id, params::text AS params FROM outbox"
+        " WHERE task_id = $1 AND channel = 'inbox' ORDER BY notification_id",
+        task_id,
+    )
+    steps = sorted(r["notification_id"].split(".")[1:] for r in inbox)
+    assert [step for step, _ in steps] == ["escalation", "reminder"], "one each, ids from the task"
+    assert steps[0][1] == "coordinators"
+    assert all("Course Participant" not in r["params"] for r in inbox), "ids only"
+
+
 async def test_upkeep_runs_with_group_notices_and_every_stored_run_replay(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
@@ -228,6 +358,7 @@ async def test_upkeep_runs_with_group_notices_and_every_stored_run_replay(
         RosterUpkeepWorkflow.run, id=workflow_id, task_queue=task_queue
     )
     assert report.groups is not None and report.groups.notices >= 1
+    assert report.courses is not None
     history = await time_skipping_env.client.get_workflow_handle(workflow_id).fetch_history()
     label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
     if label:
