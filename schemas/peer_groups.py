@@ -8,10 +8,10 @@ from datetime import date
 
 from pydantic import Field
 
-from schemas.base import Frozen, Mutable
+from schemas.base import Frozen
 from schemas.people import OPAQUE_ID
 from schemas.roster import SupervisionSchedule
-from schemas.supervision import PlannedSession
+from schemas.supervision import PlannedSession, SessionRhythm
 
 # A member absent from this many held sessions in a row becomes a follow-up task, unless the
 # group says otherwise.
@@ -51,19 +51,10 @@ class GroupMember(Frozen):
     left_on: date | None = None
 
 
-class PeerGroupState(Mutable):
-    """Everything the peer group workflow knows; carried across continue-as-new."""
+class PeerGroupState(SessionRhythm):
+    """Everything the peer group workflow knows: the rhythm and its next session."""
 
-    schedule: SupervisionSchedule
     next_session: PlannedSession | None = None
-    following: list[PlannedSession] = Field(
-        default_factory=list, description="Sessions held or under way, awaiting attendance."
-    )
-    attendance_in: list[str] = Field(
-        default_factory=list, description="Sessions whose attendance the page says is in."
-    )
-    sessions_this_run: int = 0
-    active: bool = True
 
 
 class PeerGroupStart(Frozen):
