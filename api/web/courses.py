@@ -31,8 +31,10 @@ from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.scoping import may_see_episode
+from api.web.form_checks import refused, refused_one, whole
 from api.web.guard import LoginRoute, PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
+from api.web.session_forms import actor, check_attendance, posted_marks, recorded_marks
 from db import courses as store
 from db import episode_queries, pages
 from db import supervision as rosters
@@ -109,30 +111,10 @@ NO_ORGANISATION = "a coordinator without an organisation keeps no courses"
 TOO_MANY = "too many enrolments from here; wait a while and try again"
 
 
-def _refused(errors: list[FieldError], status: int = 422) -> ApiError:
-    summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
-    return ApiError(status, f"invalid input: {summary}", errors)
-
-
-def _one(name: str, reason: str, status: int = 422) -> ApiError:
-    return _refused([FieldError(field=name, reason=reason)], status)
-
-
-def _who(principal: Principal) -> store.Actor:
-    return store.Actor(role=principal.actor().role.value, actor_id=principal.id)
-
-
 def _organisation(principal: Principal) -> str:
     if principal.organisation_id is None:
         raise ApiError(403, NO_ORGANISATION)
     return principal.organisation_id
-
-
-def _whole(text: str, low: int, high: int) -> int | None:
-    if not text.isdigit() or len(text) > 4:
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
 
 
 def _danish(request: Request) -> bool:
@@ -224,11 +206,11 @@ def checked_course(
     allowed = {k.value for k in KINDS}
     if not kinds or any(k not in allowed for k in kinds):
         problem("participant_kinds", "choose at least one kind of participant")
-    needed = _whole(values["sessions_to_complete"], 1, 100)
+    needed = whole(values["sessions_to_complete"], 1, 100)
     if needed is None:
         problem("sessions_to_complete", "write a whole number of sessions from 1 to 100")
     if errors:
-        raise _refused(errors)
+        raise refused(errors)
     assert needed is not None
     return NewCourse(
         programme=values["programme"],
@@ -294,7 +276,7 @@ async def create_course(
             request, principal, pool, problem=err, status=err.status, kept=values
         )
     async with pool.acquire() as conn:
-        course_id = await store.create_course(conn, new, _who(principal))
+        course_id = await store.create_course(conn, new, actor(principal))
     return RedirectResponse(f"{HOME}/catalogue/{course_id}?notice=course_created", status_code=303)
 
 
@@ -353,7 +335,7 @@ def checked_term(values: dict[str, Any], course_id: str, peers: dict[str, str]) 
 
     if not 1 <= len(values["place"]) <= 200:
         problem("place", "write a place of 1 to 200 characters")
-    seats = _whole(values["seats"], 1, 500)
+    seats = whole(values["seats"], 1, 500)
     if seats is None:
         problem("seats", "write a whole number of seats from 1 to 500")
     sessions = _sessions(values["sessions"])
@@ -365,7 +347,7 @@ def checked_term(values: dict[str, Any], course_id: str, peers: dict[str, str]) 
     if not teachers or len(teachers) > 10 or any(p not in peers for p in teachers):
         problem("teachers", "choose one to ten teaching peers from the list")
     if errors:
-        raise _refused(errors)
+        raise refused(errors)
     assert seats is not None
     assert sessions is not None
     return NewTerm(
@@ -438,7 +420,7 @@ async def edit_course(
             request, principal, pool, course_id, problem=err, status=err.status, kept=values
         )
     async with pool.acquire() as conn:
-        await store.update_course(conn, course_id, changed, _who(principal))
+        await store.update_course(conn, course_id, changed, actor(principal))
     return RedirectResponse(f"{HOME}/catalogue/{course_id}?notice=course_changed", status_code=303)
 
 
@@ -452,14 +434,14 @@ async def create_term(
         async with pool.acquire() as conn:
             peers = await rosters.organisation_peers(conn, found.organisation_id)
         if not found.active:
-            raise _one("course_id", "the course is no longer offered", 409)
+            raise refused_one("course_id", "the course is no longer offered", 409)
         new = checked_term(values, course_id, peers)
     except ApiError as err:
         return await course_page(
             request, principal, pool, course_id, problem=err, status=err.status, kept=values
         )
     async with pool.acquire() as conn:
-        term_id = await store.create_term(conn, new, _who(principal))
+        term_id = await store.create_term(conn, new, actor(principal))
     return RedirectResponse(f"{HOME}/terms/{term_id}?notice=term_created", status_code=303)
 
 
@@ -536,9 +518,9 @@ async def open_term(
 ) -> Response:
     await _own_term(pool, principal, term_id)
     async with pool.acquire() as conn:
-        opened = await store.open_term(conn, term_id, _who(principal))
+        opened = await store.open_term(conn, term_id, actor(principal))
     if not opened:
-        problem = _one("term_id", "only a planned term can be opened", 409)
+        problem = refused_one("term_id", "only a planned term can be opened", 409)
         return await term_page(request, principal, pool, term_id, problem=problem, status=409)
     await _start(temporal, term_id, settings.task_queue)
     return RedirectResponse(f"{HOME}/terms/{term_id}?notice=term_opened", status_code=303)
@@ -555,9 +537,9 @@ async def cancel_term(
 ) -> Response:
     found = await _own_term(pool, principal, term_id)
     async with pool.acquire() as conn:
-        cancelled = await store.cancel_term(conn, term_id, _who(principal))
+        cancelled = await store.cancel_term(conn, term_id, actor(principal))
     if not cancelled:
-        problem = _one("term_id", "the term is over or cancelled already", 409)
+        problem = refused_one("term_id", "the term is over or cancelled already", 409)
         return await term_page(request, principal, pool, term_id, problem=problem, status=409)
     if found.status == TermStatus.OPEN:
         await _tell(temporal, term_id, CourseTermWorkflow.term_cancelled.__name__)
@@ -579,9 +561,9 @@ async def cancel_session(
         session = await store.session(conn, session_id) if _ID.fullmatch(session_id) else None
         if session is None or session.term_id != term_id:
             raise ApiError(404, "session_id: no such session of this term")
-        cancelled = await store.cancel_session(conn, session_id, _who(principal))
+        cancelled = await store.cancel_session(conn, session_id, actor(principal))
     if not cancelled:
-        problem = _one("session_id", "only a planned session can be cancelled", 409)
+        problem = refused_one("session_id", "only a planned session can be cancelled", 409)
         return await term_page(request, principal, pool, term_id, problem=problem, status=409)
     if found.status == TermStatus.OPEN:
         await _tell(temporal, term_id, CourseTermWorkflow.session_cancelled.__name__, session_id)
@@ -654,11 +636,7 @@ async def attendance_page(
         expected = await store.enrolled(conn, found.term_id)
         recorded = await store.attendance(conn, session_id)
         people = await store.participants(conn, expected)
-    marks = (
-        kept
-        if kept is not None
-        else {p: ("present" if came else "absent") for p, came in recorded.items()}
-    )
+    marks = kept if kept is not None else recorded_marks(recorded)
     return render(
         request,
         "course_attendance.html",
@@ -698,21 +676,21 @@ async def record_attendance(
     session, found = await _taught_session(pool, principal, session_id)
     async with pool.acquire() as conn:
         expected = await store.enrolled(conn, found.term_id)
-    marks = {p: field(form, f"present-{p}") for p in expected}
+    marks = posted_marks(form, expected)
     try:
-        if session.status == "cancelled":
-            raise _one("session_id", "the session was cancelled", 409)
-        if session.starts_at > datetime.now(UTC):
-            raise _one("session_id", "the session has not begun; record who came after it", 409)
-        if not expected or any(m not in ("present", "absent") for m in marks.values()):
-            raise _one("attendance", "say for every participant whether they came")
+        present = check_attendance(
+            status=session.status,
+            starts_at=session.starts_at,
+            expected=expected,
+            marks=marks,
+            unmarked="say for every participant whether they came",
+        )
     except ApiError as err:
         return await attendance_page(
             request, principal, pool, session_id, problem=err, status=err.status, kept=marks
         )
     async with pool.acquire() as conn:
-        present = {p: mark == "present" for p, mark in marks.items()}
-        await store.record_attendance(conn, session_id, present, _who(principal))
+        await store.record_attendance(conn, session_id, present, actor(principal))
     await _tell(
         temporal, found.term_id, CourseTermWorkflow.attendance_recorded.__name__, session_id
     )
@@ -761,7 +739,7 @@ def checked_person(
     if not _ID.fullmatch(key) or not key.startswith("cp-"):
         problem("key", "the form is incomplete; open it again")
     if errors:
-        raise _refused(errors)
+        raise refused(errors)
     return NewParticipant(
         participant_id=key,
         display_name=values["display_name"],
@@ -800,7 +778,7 @@ async def _enrol(
                     "choose one of the kinds of participant this course takes"
                 ),
             }.get(refused.reason, "the enrolment was refused")
-            raise _one(refused.field, reason, 409) from refused
+            raise refused_one(refused.field, reason, 409) from refused
 
 
 # --- enrolment by staff -----------------------------------------------------------------------
@@ -892,7 +870,7 @@ async def enrol_by_staff(
         except ApiError as err:
             errors.extend(err.errors)
         if errors:
-            raise _refused(errors)
+            raise refused(errors)
         assert chosen is not None
         by = EnrolledBy(role=principal.actor().role.value, actor_id=principal.id)
         result = await _enrol(pool, values["term_id"], person, by)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
@@ -28,17 +28,25 @@ from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.scoping import may_see_episode
+from api.web.form_checks import refused, refused_one, whole
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
+from api.web.session_forms import (
+    WEEKDAYS,
+    actor,
+    check_attendance,
+    checked_schedule,
+    posted_marks,
+    recorded_marks,
+    schedule_values,
+)
 from db import courses, episode_queries, pages
 from db import peer_groups as store
 from db.connection import PooledConnection
 from db.pool import DatabasePool
-from db.supervision import Actor
 from schemas.courses import NewParticipant, ParticipantKind
 from schemas.peer_groups import ABSENT_IN_A_ROW, PeerGroup, peer_group_workflow_id
 from schemas.people import OPAQUE_ID, Role
-from schemas.roster import SupervisionSchedule
 from workers.peer_group_starter import ensure_peer_group_workflow
 from workflows.peer_group import PeerGroupWorkflow
 
@@ -51,12 +59,10 @@ Staff = Annotated[Principal, Depends(page_user(Role.COORDINATOR, Role.PEER, Role
 Keeper = Annotated[Principal, Depends(page_user(Role.COORDINATOR, Role.PEER))]
 
 HOME = "/groups"
-WEEKDAYS = tuple(range(1, 8))
 # Sessions shown on the facilitator's pages: this far back and ahead.
 SHOWN_BACK = timedelta(weeks=12)
 SHOWN_AHEAD = timedelta(weeks=8)
 ENDED = frozenset({"closed", "withdrawn", "cancelled", "deceased"})
-_HH_MM = re.compile(r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")
 _ID = re.compile(OPAQUE_ID)
 
 NO_GROUP = "group_id: no such peer group you may keep"
@@ -64,19 +70,6 @@ NO_SESSION = "session_id: no such session of a group you facilitate"
 NO_MEMBER = "member_id: no such member you may remove"
 NO_TASK = "task_id: no such open task of yours"
 NO_ORGANISATION = "a coordinator without an organisation keeps no peer groups"
-
-
-def _refused(errors: list[FieldError], status: int = 422) -> ApiError:
-    summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
-    return ApiError(status, f"invalid input: {summary}", errors)
-
-
-def _one(name: str, reason: str, status: int = 422) -> ApiError:
-    return _refused([FieldError(field=name, reason=reason)], status)
-
-
-def _who(principal: Principal) -> Actor:
-    return Actor(role=principal.actor().role.value, actor_id=principal.id)
 
 
 def _organisation(principal: Principal) -> str:
@@ -147,28 +140,17 @@ def group_values(form: FormData) -> dict[str, Any]:
 
 
 def values_of(group: PeerGroup) -> dict[str, Any]:
-    schedule = group.schedule
     return {
         "name": group.name,
         "programme": group.programme,
         "facilitator_id": group.facilitator_id,
         "municipality_code": group.municipality_code or "",
-        "weekday": str(schedule.weekday),
-        "time": schedule.time.strftime("%H:%M"),
-        "every_weeks": str(schedule.every_weeks),
-        "duration_minutes": str(schedule.duration_minutes),
+        **schedule_values(group.schedule),
         "place": group.place,
         "seats": str(group.seats),
         "absent_in_a_row": str(group.absent_in_a_row),
         "co_facilitators": list(group.co_facilitator_ids),
     }
-
-
-def _whole(text: str, low: int, high: int) -> int | None:
-    if not text.isdigit() or len(text) > 4:
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
 
 
 class Choices:
@@ -222,33 +204,19 @@ def checked_group(
     municipality = str(values["municipality_code"])
     if municipality and municipality not in choices.municipalities:
         problem("municipality_code", "choose the municipality from the list")
-    weekday = _whole(values["weekday"], 1, 7)
-    if weekday is None:
-        problem("weekday", "choose a weekday from the list")
-    clock = _HH_MM.fullmatch(values["time"])
-    if clock is None:
-        problem("time", "write the time as hours and minutes, such as 14:00")
-    every = _whole(values["every_weeks"], 1, 12)
-    if every is None:
-        problem("every_weeks", "write a whole number of weeks from 1 to 12")
-    minutes = _whole(values["duration_minutes"], 15, 480)
-    if minutes is None:
-        problem("duration_minutes", "write a whole number of minutes from 15 to 480")
+    schedule = checked_schedule(values, problem)
     place = str(values["place"])
     if len(place) > 200:
         problem("place", "write the place in at most 200 characters")
-    seats = _whole(values["seats"], 1, 100)
+    seats = whole(values["seats"], 1, 100)
     if seats is None:
         problem("seats", "write a whole number of seats from 1 to 100")
-    absent = _whole(values["absent_in_a_row"], 2, 10)
+    absent = whole(values["absent_in_a_row"], 2, 10)
     if absent is None:
         problem("absent_in_a_row", "write a whole number of sessions from 2 to 10")
     if errors:
-        raise _refused(errors)
-    assert weekday is not None
-    assert clock is not None
-    assert every is not None
-    assert minutes is not None
+        raise refused(errors)
+    assert schedule is not None
     assert seats is not None
     assert absent is not None
     return PeerGroup(
@@ -259,12 +227,7 @@ def checked_group(
         name=name,
         facilitator_id=facilitator,
         co_facilitator_ids=tuple(co),
-        schedule=SupervisionSchedule(
-            weekday=weekday,
-            time=time(int(clock["h"]), int(clock["m"])),
-            every_weeks=every,
-            duration_minutes=minutes,
-        ),
+        schedule=schedule,
         place=place,
         seats=seats,
         absent_in_a_row=absent,
@@ -440,7 +403,7 @@ async def create_group(
             request, principal, pool, problem=err, status=err.status, kept=values
         )
     async with pool.acquire() as conn:
-        await store.create_group(conn, group, _who(principal))
+        await store.create_group(conn, group, actor(principal))
     await _start(temporal, group, settings.task_queue)
     return RedirectResponse(f"{HOME}/{group.group_id}?notice=group_created", status_code=303)
 
@@ -468,21 +431,21 @@ async def add_member(
         elif episode.phase in ENDED:
             errors.append(FieldError(field="episode_id", reason="the episode has ended"))
         if errors:
-            raise _refused(errors)
+            raise refused(errors)
         assert group is not None
         assert episode is not None
         async with pool.acquire() as conn, conn.transaction():
             if await store.seats_taken(conn, group.group_id) >= group.seats:
-                raise _one("group_id", "the group has no free seat", 409)
+                raise refused_one("group_id", "the group has no free seat", 409)
             added = await store.add_member(
                 conn,
                 group.group_id,
                 datetime.now(UTC).date(),
-                _who(principal),
+                actor(principal),
                 episode_id=episode.episode_id,
             )
         if added is None:
-            raise _one("episode_id", "the citizen is in the group already", 409)
+            raise refused_one("episode_id", "the citizen is in the group already", 409)
     except ApiError as err:
         return await home_page(
             request, principal, pool, problem=err, status=err.status, joining=joining
@@ -514,9 +477,11 @@ async def remove_member(
     if not (_keeps(principal, group) or (sees and _joinable(principal, group))):
         raise ApiError(404, NO_MEMBER)
     async with pool.acquire() as conn:
-        left = await store.remove_member(conn, member_id, datetime.now(UTC).date(), _who(principal))
+        left = await store.remove_member(
+            conn, member_id, datetime.now(UTC).date(), actor(principal)
+        )
     if not left:
-        problem = _one("member_id", "the citizen has left the group already", 409)
+        problem = refused_one("member_id", "the citizen has left the group already", 409)
         return await home_page(request, principal, pool, problem=problem, status=409)
     back = f"{HOME}/{group.group_id}" if _keeps(principal, group) else HOME
     return RedirectResponse(f"{back}?notice=member_removed", status_code=303)
@@ -615,7 +580,7 @@ async def edit_group(
     values = group_values(form)
     try:
         if not group.active:
-            raise _one("group_id", "the group is deactivated", 409)
+            raise refused_one("group_id", "the group is deactivated", 409)
         changed = checked_group(
             values,
             await _choices(pool, group.organisation_id),
@@ -623,13 +588,13 @@ async def edit_group(
             organisation_id=group.organisation_id,
         )
         if changed.programme != group.programme:
-            raise _one("programme", "a group keeps its programme; create a new group", 409)
+            raise refused_one("programme", "a group keeps its programme; create a new group", 409)
     except ApiError as err:
         return await group_page(
             request, principal, pool, group, problem=err, status=err.status, kept=values
         )
     async with pool.acquire() as conn:
-        await store.update_group(conn, changed, _who(principal))
+        await store.update_group(conn, changed, actor(principal))
     if changed.schedule != group.schedule:
         signal = PeerGroupWorkflow.schedule_changed.__name__
         await _tell(temporal, changed, settings.task_queue, signal, changed.schedule)
@@ -648,10 +613,10 @@ async def deactivate_group(
 ) -> Response:
     group = await _owned_group(pool, principal, group_id)
     if not group.active:
-        problem = _one("group_id", "the group is deactivated", 409)
+        problem = refused_one("group_id", "the group is deactivated", 409)
         return await group_page(request, principal, pool, group, problem=problem, status=409)
     async with pool.acquire() as conn:
-        await store.deactivate_group(conn, group_id, _who(principal))
+        await store.deactivate_group(conn, group_id, actor(principal))
     ended = group.model_copy(update={"active": False})
     await _tell(temporal, ended, settings.task_queue, PeerGroupWorkflow.deactivate.__name__)
     return RedirectResponse(f"{HOME}/{group_id}?notice=group_deactivated", status_code=303)
@@ -706,7 +671,7 @@ def checked_participant(values: dict[str, str]) -> NewParticipant:
     if values.get("consent") != "yes":
         problem("consent", "tick the box when the person agrees")
     if errors:
-        raise _refused(errors)
+        raise refused(errors)
     return NewParticipant(
         display_name=name,
         email=email or None,
@@ -728,17 +693,17 @@ async def add_participant(
     values = {name: field(form, name) for name in (*PARTICIPANT_FIELDS, "consent")}
     try:
         if not group.active:
-            raise _one("group_id", "the group is deactivated", 409)
+            raise refused_one("group_id", "the group is deactivated", 409)
         new = checked_participant(values)
         async with pool.acquire() as conn, conn.transaction():
             if await store.seats_taken(conn, group.group_id) >= group.seats:
-                raise _one("group_id", "the group has no free seat", 409)
+                raise refused_one("group_id", "the group has no free seat", 409)
             participant_id = await courses.create_participant(conn, new)
             await store.add_member(
                 conn,
                 group.group_id,
                 datetime.now(UTC).date(),
-                _who(principal),
+                actor(principal),
                 participant_id=participant_id,
             )
     except ApiError as err:
@@ -783,11 +748,7 @@ async def session_page(
     async with pool.acquire() as conn:
         recorded = await store.attendance(conn, session_id)
         names = await member_names(conn, expected)
-    marks = (
-        kept
-        if kept is not None
-        else {m: ("present" if came else "absent") for m, came in recorded.items()}
-    )
+    marks = kept if kept is not None else recorded_marks(recorded)
     return render(
         request,
         "group_session.html",
@@ -824,21 +785,21 @@ async def record_attendance(
     settings: AppSettings,
 ) -> Response:
     session, group, expected = await _facilitated_session(pool, principal, session_id)
-    marks = {m: field(form, f"present-{m}") for m in expected}
+    marks = posted_marks(form, expected)
     try:
-        if session["status"] == "cancelled":
-            raise _one("session_id", "the session was cancelled", 409)
-        if session["starts_at"] > datetime.now(UTC):  # type: ignore[operator]
-            raise _one("session_id", "the session has not begun; record who came after it", 409)
-        if not expected or any(mark not in ("present", "absent") for mark in marks.values()):
-            raise _one("attendance", "say for every member whether they came")
+        present = check_attendance(
+            status=session["status"],
+            starts_at=session["starts_at"],  # type: ignore[arg-type]
+            expected=expected,
+            marks=marks,
+            unmarked="say for every member whether they came",
+        )
     except ApiError as err:
         return await session_page(
             request, principal, pool, session_id, problem=err, status=err.status, kept=marks
         )
     async with pool.acquire() as conn:
-        present = {m: mark == "present" for m, mark in marks.items()}
-        await store.record_attendance(conn, session_id, present, _who(principal))
+        await store.record_attendance(conn, session_id, present, actor(principal))
     signal = PeerGroupWorkflow.attendance_recorded.__name__
     await _tell(temporal, group, settings.task_queue, signal, session_id)
     return RedirectResponse(f"{HOME}?notice=attendance_recorded", status_code=303)
