@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import structlog
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from db import courses
 from db.pool import DatabasePool
 from schemas.courses import TermStart, term_workflow_id
+from workers.long_running import ensure_workflow
 from workflows.course_term import CourseTermWorkflow
 
 log = structlog.get_logger(__name__)
@@ -21,17 +21,15 @@ async def ensure_term_workflow(
 ) -> str:
     """Start the term's workflow unless it runs already; its id. Call it after
     db/courses.open_term; a term that is not open ends its workflow at once."""
-    handle = await client.start_workflow(
+    return await ensure_workflow(
+        client,
         CourseTermWorkflow.run,
         start or TermStart(term_id=term_id),
-        id=term_workflow_id(term_id),
+        workflow_id=term_workflow_id(term_id),
         task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        static_summary="Course term",
-        static_details=f"**Term:** {term_id}",
+        summary="Course term",
+        details=f"**Term:** {term_id}",
     )
-    return handle.id
 
 
 async def ensure_term_workflows(client: Client, pool: DatabasePool, *, task_queue: str) -> int:

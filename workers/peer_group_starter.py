@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import structlog
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from db import peer_groups as groups
 from db.pool import DatabasePool
 from schemas.peer_groups import PeerGroup, PeerGroupStart, peer_group_workflow_id
+from workers.long_running import ensure_workflow
 from workflows.peer_group import PeerGroupWorkflow
 
 log = structlog.get_logger(__name__)
@@ -20,17 +20,15 @@ async def ensure_peer_group_workflow(client: Client, group: PeerGroup, *, task_q
     start = PeerGroupStart(
         group_id=group.group_id, organisation_id=group.organisation_id, schedule=group.schedule
     )
-    handle = await client.start_workflow(
+    return await ensure_workflow(
+        client,
         PeerGroupWorkflow.run,
         start,
-        id=peer_group_workflow_id(group.group_id),
+        workflow_id=peer_group_workflow_id(group.group_id),
         task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        static_summary="Peer group",
-        static_details=f"**Group:** {group.group_id}  \n**Organisation:** {group.organisation_id}",
+        summary="Peer group",
+        details=f"**Group:** {group.group_id}  \n**Organisation:** {group.organisation_id}",
     )
-    return handle.id
 
 
 async def ensure_peer_group_workflows(
