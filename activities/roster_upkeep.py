@@ -4,7 +4,9 @@ partnership when it is still not done; each notice goes to the outbox exactly on
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import structlog
 from temporalio import activity
@@ -32,6 +34,8 @@ from schemas.roster_upkeep import (
 )
 
 log = structlog.get_logger(__name__)
+
+TaskT = TypeVar("TaskT", TaskToTell, GroupTaskToTell, CourseTaskToTell)
 
 # The three notices of a roster task: (the id suffix, which makes a retry write nothing
 # twice, the template).
@@ -173,22 +177,22 @@ class RosterUpkeep:
         now = datetime.now(UTC)
         async with self._pool.acquire() as conn, conn.transaction():
             notices = await self._tell(
-                conn, await roster_upkeep.to_notify(conn), NOTICE, now, roster_upkeep.mark_notified
+                conn,
+                await roster_upkeep.to_notify(conn),
+                lambda task: [notice_for(task, NOTICE, now)],
+                roster_upkeep.mark_notified,
             )
             reminders = await self._tell(
                 conn,
                 await roster_upkeep.to_remind(conn),
-                REMINDER,
-                now,
+                lambda task: [notice_for(task, REMINDER, now)],
                 roster_upkeep.mark_reminded,
             )
             escalations = await self._tell(
                 conn,
                 await roster_upkeep.to_escalate(conn, escalate_after_days),
-                ESCALATION,
-                now,
+                lambda task: [notice_for(task, ESCALATION, now, partnership=True)],
                 roster_upkeep.mark_escalated,
-                partnership=True,
             )
         log.info(
             "roster notices queued", notices=notices, reminders=reminders, escalations=escalations
@@ -207,25 +211,22 @@ class RosterUpkeep:
         transaction that queues it."""
         now = datetime.now(UTC)
         async with self._pool.acquire() as conn, conn.transaction():
-            notices = await self._tell_group(
+            notices = await self._tell(
                 conn,
                 await roster_upkeep.group_to_notify(conn),
-                GROUP_NOTICE,
-                now,
+                lambda task: [group_notice_for(task, GROUP_NOTICE, now)],
                 roster_upkeep.group_mark_notified,
             )
-            reminders = await self._tell_group(
+            reminders = await self._tell(
                 conn,
                 await roster_upkeep.group_to_remind(conn),
-                GROUP_REMINDER,
-                now,
+                lambda task: [group_notice_for(task, GROUP_REMINDER, now)],
                 roster_upkeep.group_mark_reminded,
             )
-            escalations = await self._tell_group(
+            escalations = await self._tell(
                 conn,
                 await roster_upkeep.group_to_escalate(conn, escalate_after_days),
-                GROUP_ESCALATION,
-                now,
+                lambda task: [group_notice_for(task, GROUP_ESCALATION, now)],
                 roster_upkeep.group_mark_escalated,
             )
             course_reminders = await self._tell_course(
@@ -270,30 +271,14 @@ class RosterUpkeep:
     async def _tell(
         self,
         conn: PooledConnection,
-        tasks: list[TaskToTell],
-        step: tuple[str, Template],
-        now: datetime,
-        mark: roster_upkeep.Marker,
-        *,
-        partnership: bool = False,
-    ) -> int:
-        for task in tasks:
-            notice = notice_for(task, step, now, partnership=partnership)
-            await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
-            await mark(conn, task.task_id)
-        return len(tasks)
-
-    async def _tell_group(
-        self,
-        conn: PooledConnection,
-        tasks: list[GroupTaskToTell],
-        step: tuple[str, Template],
-        now: datetime,
+        tasks: Sequence[TaskT],
+        notices_for: Callable[[TaskT], list[Notification]],
         mark: roster_upkeep.Marker,
     ) -> int:
+        """Queue each task's notices and mark it told, in the caller's transaction."""
         for task in tasks:
-            notice = group_notice_for(task, step, now)
-            await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
+            for notice in notices_for(task):
+                await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
             await mark(conn, task.task_id)
         return len(tasks)
 
@@ -307,14 +292,16 @@ class RosterUpkeep:
     ) -> int:
         """A reminder to each of the term's teaching peers (the coordinators when it has
         none); the escalation to the organisation's coordinators."""
+        recipients: dict[str, list[Recipient]] = {}
         for task in tasks:
-            coordinators = Recipient(role=Role.COORDINATOR, id=task.organisation_id)
-            recipients = [coordinators]
+            recipients[task.task_id] = [Recipient(role=Role.COORDINATOR, id=task.organisation_id)]
             if step == COURSE_REMINDER:
                 teachers = await courses.teachers(conn, task.term_id)
-                recipients = [Recipient(role=Role.PEER, id=p) for p in teachers] or recipients
-            for recipient in recipients:
-                notice = course_notice_for(task, step, now, recipient)
-                await queue_notification(conn, notice, sms_enabled=self._sms_enabled)
-            await mark(conn, task.task_id)
-        return len(tasks)
+                peers = [Recipient(role=Role.PEER, id=p) for p in teachers]
+                recipients[task.task_id] = peers or recipients[task.task_id]
+        return await self._tell(
+            conn,
+            tasks,
+            lambda task: [course_notice_for(task, step, now, r) for r in recipients[task.task_id]],
+            mark,
+        )
