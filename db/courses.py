@@ -78,13 +78,12 @@ attendance go by cascade).
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from db.audit import Actor, write_audit
 from db.connection import PooledConnection
-from db.supervision import Actor
 from schemas.courses import (
     CancelResult,
     CompletedParticipant,
@@ -113,18 +112,11 @@ from schemas.courses import (
 
 __all__ = ["Actor"]
 
-_AUDIT = """
-INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
-VALUES ($1, now(), $2, $3, $4, $5::jsonb)
-"""
-
 
 async def _audit(
     conn: PooledConnection, who: Actor, action: str, detail: dict[str, object]
 ) -> None:
-    await conn.execute(
-        _AUDIT, f"course-{uuid.uuid4().hex}", who.role, who.actor_id, action, json.dumps(detail)
-    )
+    await write_audit(conn, "course", who, action, detail)
 
 
 def session_id_for(term_id: str, index: int) -> str:

@@ -8,8 +8,8 @@ import json
 import uuid
 from datetime import date, datetime
 
+from db.audit import Actor, write_audit
 from db.connection import PooledConnection
-from db.supervision import Actor
 from schemas.peer_groups import GroupMember, PeerGroup
 
 _GROUP = (
@@ -21,17 +21,11 @@ _MEMBER = (
     " FROM peer_group_members"
 )
 
-_AUDIT = """
-INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
-VALUES ($1, now(), $2, $3, $4, $5::jsonb)
-"""
-
 
 async def _audit(
     conn: PooledConnection, who: Actor, action: str, detail: dict[str, object]
 ) -> None:
-    audit_id = f"peer-group-{uuid.uuid4().hex}"
-    await conn.execute(_AUDIT, audit_id, who.role, who.actor_id, action, json.dumps(detail))
+    await write_audit(conn, "peer-group", who, action, detail)
 
 
 def _group(row: object) -> PeerGroup:

@@ -8,8 +8,9 @@ import json
 import uuid
 from datetime import datetime
 
+from db.audit import Actor as Actor  # named here by the other stores, pages and tests
+from db.audit import write_audit
 from db.connection import PooledConnection
-from schemas.base import Frozen
 from schemas.roster import RosterTaskKind, SupervisionGroup, SupervisionSchedule
 from schemas.supervision import SessionPlan
 
@@ -23,30 +24,10 @@ _ORGANISATION_GROUPS = _GROUP + " WHERE organisation_id = $1 ORDER BY active DES
 _SUPERVISED_GROUPS = _GROUP + " WHERE supervisor_id = $1 AND active ORDER BY name, group_id"
 
 
-_AUDIT = """
-INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
-VALUES ($1, now(), $2, $3, $4, $5::jsonb)
-"""
-
-
-class Actor(Frozen):
-    """Who makes a change, as the audit log names them."""
-
-    role: str
-    actor_id: str
-
-
 async def _audit(
     conn: PooledConnection, who: Actor, action: str, detail: dict[str, object]
 ) -> None:
-    await conn.execute(
-        _AUDIT,
-        f"supervision-{uuid.uuid4().hex}",
-        who.role,
-        who.actor_id,
-        action,
-        json.dumps(detail),
-    )
+    await write_audit(conn, "supervision", who, action, detail)
 
 
 def _group(row: object) -> SupervisionGroup:

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from api.principal import Principal
 from api.web.form_checks import refused_one, whole
 from api.web.guard import field
-from db.supervision import Actor
+from db.audit import Actor
 from schemas.roster import SupervisionSchedule
 
 WEEKDAYS = tuple(range(1, 8))
