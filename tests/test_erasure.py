@@ -48,10 +48,7 @@ from hverdagsbro.search_attributes import (
 from hverdagsbro.settings import Settings
 from schemas.courses import (
     EnrolledBy,
-    NewCourse,
     NewParticipant,
-    NewSession,
-    NewTerm,
     ParticipantKind,
     participant_user_id,
 )
@@ -63,6 +60,7 @@ from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_medcom_api import from_sender
 from tests.conftest import free_port
+from tests.course_builders import course_term
 from tests.medcom.bundles import _load, example_files, resource, short_name
 from tests.temporal_servers import DEV_SERVER
 from tests.test_keys import TEST_KEYS
@@ -542,29 +540,16 @@ async def test_a_citizens_course_participation_is_erased_with_them(db_pool: Data
     needle = f"Erasable{uuid.uuid4().hex[:10]}"
     start = datetime.now(UTC) - timedelta(days=1)
     async with db_pool.acquire() as conn:
-        course_id = await courses.create_course(
+        term_id = await course_term(
             conn,
-            NewCourse(
-                programme="recovery-college",
-                organisation_id=roster.organisation_id,
-                title="Erasure course",
-                title_da="Sletningskursus",
-                participant_kinds=(ParticipantKind.CITIZEN,),
-                sessions_to_complete=1,
-            ),
             who,
-        )
-        term_id = await courses.create_term(
-            conn,
-            NewTerm(
-                course_id=course_id,
-                starts_on=start.date(),
-                place="Room 1",
-                seats=5,
-                sessions=(NewSession(starts_at=start, ends_at=start + timedelta(hours=2)),),
-                teachers=(roster.peers[0],),
-            ),
-            who,
+            roster.organisation_id,
+            [start],
+            seats=5,
+            teachers=(roster.peers[0],),
+            title=("Erasure course", "Sletningskursus"),
+            place="Room 1",
+            participant_kinds=(ParticipantKind.CITIZEN,),
         )
         people = {}
         for episode, name in ((episode_id, needle), (kept_episode, "Kept Person")):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,10 +17,7 @@ from db import courses
 from db.pool import DatabasePool
 from schemas.courses import (
     EnrolledBy,
-    NewCourse,
     NewParticipant,
-    NewSession,
-    NewTerm,
     ParticipantKind,
     ReminderRequest,
     participant_user_id,
@@ -30,6 +27,7 @@ from tests.activities.builders import Roster
 from tests.activities.conftest import SmsGateway
 from tests.activities.test_notifications import text_of
 from tests.conftest import SmtpServer
+from tests.course_builders import course_term
 
 WHO = courses.Actor(role="coordinator", actor_id="coordinator-1")
 
@@ -52,30 +50,18 @@ async def test_a_reminder_goes_by_email_and_sms_once_and_names_no_one(
     name = f"Named{uuid.uuid4().hex[:8]}"
     email = f"{name.lower()}@example.org"
     async with db_pool.acquire() as conn:
-        course_id = await courses.create_course(
+        term_id = await course_term(
             conn,
-            NewCourse(
-                programme="ark-course",
-                organisation_id=org,
-                title="ARK: mental health first aid",
-                title_da="ARK: førstehjælp ved psykisk sygdom",
-                participant_kinds=(ParticipantKind.STAFF, ParticipantKind.STUDENT),
-                sessions_to_complete=1,
-            ),
             WHO,
+            org,
+            [start],
+            length=timedelta(hours=3),
+            programme="ark-course",
+            title=("ARK: mental health first aid", "ARK: førstehjælp ved psykisk sygdom"),
+            place="Town hall, room 4",
+            participant_kinds=(ParticipantKind.STAFF, ParticipantKind.STUDENT),
+            opened=True,
         )
-        term_id = await courses.create_term(
-            conn,
-            NewTerm(
-                course_id=course_id,
-                starts_on=date(2031, 3, 3),
-                place="Town hall, room 4",
-                seats=10,
-                sessions=(NewSession(starts_at=start, ends_at=start + timedelta(hours=3)),),
-            ),
-            WHO,
-        )
-        await courses.open_term(conn, term_id, WHO)
         by_email = await courses.create_participant(
             conn,
             NewParticipant(

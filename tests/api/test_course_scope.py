@@ -16,7 +16,7 @@ from command.synthetic.roster import make_roster
 from db import courses
 from db.access import create_session
 from db.pool import DatabasePool
-from schemas.courses import NewCourse, NewSession, NewTerm, ParticipantKind
+from tests.course_builders import course_term
 
 TOKEN = re.compile(r'name="enrol_token" value="([^"]+)"')
 KEY = re.compile(r'name="key" value="([^"]+)"')
@@ -26,33 +26,15 @@ async def a_term(pool: DatabasePool, organisation_id: str, teacher: str, *, open
     yesterday = datetime.now(UTC) - timedelta(days=1)
     who = courses.Actor(role="coordinator", actor_id="test")
     async with pool.acquire() as conn:
-        course_id = await courses.create_course(
+        return await course_term(
             conn,
-            NewCourse(
-                programme="recovery-college",
-                organisation_id=organisation_id,
-                title="Hope and recovery",
-                title_da="Håb og recovery",
-                participant_kinds=(ParticipantKind.CITIZEN, ParticipantKind.RELATIVE),
-                sessions_to_complete=1,
-            ),
             who,
+            organisation_id,
+            [yesterday],
+            teachers=(teacher,),
+            starts_on=date.today(),
+            opened=opened,
         )
-        term_id = await courses.create_term(
-            conn,
-            NewTerm(
-                course_id=course_id,
-                starts_on=date.today(),
-                place="Recovery-skolen",
-                seats=10,
-                sessions=(NewSession(starts_at=yesterday, ends_at=yesterday + timedelta(hours=2)),),
-                teachers=(teacher,),
-            ),
-            who,
-        )
-        if opened:
-            await courses.open_term(conn, term_id, who)
-    return term_id
 
 
 async def client_as(

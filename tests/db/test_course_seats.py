@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,13 +16,11 @@ from schemas.courses import (
     EnrolledBy,
     EnrolmentRefused,
     EnrolmentStatus,
-    NewCourse,
     NewParticipant,
-    NewSession,
-    NewTerm,
     ParticipantKind,
 )
 from tests.activities.builders import Roster
+from tests.course_builders import course_term
 
 WARD = EnrolledBy(role="ward", actor_id="ward-staff-1")
 WHO = courses.Actor(role="coordinator", actor_id="coordinator-1")
@@ -33,31 +31,7 @@ async def _term(pool: DatabasePool, seats: int) -> str:
     org = await roster.organisation()
     start = datetime(2030, 3, 4, 17, 0, tzinfo=UTC)
     async with pool.acquire() as conn:
-        course_id = await courses.create_course(
-            conn,
-            NewCourse(
-                programme="recovery-college",
-                organisation_id=org,
-                title="Living with voices",
-                title_da="At leve med stemmer",
-                participant_kinds=(ParticipantKind.CITIZEN, ParticipantKind.RELATIVE),
-                sessions_to_complete=1,
-            ),
-            WHO,
-        )
-        term_id = await courses.create_term(
-            conn,
-            NewTerm(
-                course_id=course_id,
-                starts_on=date(2030, 3, 4),
-                place="Recovery school, room 2",
-                seats=seats,
-                sessions=(NewSession(starts_at=start, ends_at=start + timedelta(hours=2)),),
-            ),
-            WHO,
-        )
-        assert await courses.open_term(conn, term_id, WHO)
-    return term_id
+        return await course_term(conn, WHO, org, [start], seats=seats, opened=True)
 
 
 async def _participant(pool: DatabasePool, kind: ParticipantKind = ParticipantKind.RELATIVE) -> str:

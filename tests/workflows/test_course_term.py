@@ -14,7 +14,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,10 +33,7 @@ from schemas.courses import (
     EnrolledBy,
     EnrolmentChanged,
     EnrolmentStatus,
-    NewCourse,
     NewParticipant,
-    NewSession,
-    NewTerm,
     ParticipantKind,
     TermView,
     participant_user_id,
@@ -46,6 +43,7 @@ from schemas.notifications import Channel, DeliveryStatus, Notification, Templat
 from schemas.people import Recipient, Role
 from schemas.programme import MilestoneKind
 from tests.conftest import SmtpServer
+from tests.course_builders import course_term
 from tests.test_keys import TEST_CONVERTER
 from workers.course_starter import ensure_term_workflow
 from workflows.course_term import CourseTermWorkflow
@@ -163,29 +161,15 @@ async def new_term(
     starts = [first + timedelta(weeks=n) for n in range(sessions)]
     who = courses.Actor(role="coordinator", actor_id=roster.coordinator)
     async with pool.acquire() as conn:
-        course_id = await courses.create_course(
+        term_id = await course_term(
             conn,
-            NewCourse(
-                programme="recovery-college",
-                organisation_id=roster.organisation_id,
-                title="Recovery and everyday life",
-                title_da="Recovery og hverdagsliv",
-                participant_kinds=(ParticipantKind.CITIZEN, ParticipantKind.RELATIVE),
-                sessions_to_complete=sessions_to_complete,
-            ),
             who,
-        )
-        term_id = await courses.create_term(
-            conn,
-            NewTerm(
-                course_id=course_id,
-                starts_on=date.fromisoformat(first.date().isoformat()),
-                place="Recovery school, room 2",
-                seats=seats,
-                sessions=tuple(NewSession(starts_at=s, ends_at=s + SESSION) for s in starts),
-                teachers=(roster.peers[0],),
-            ),
-            who,
+            roster.organisation_id,
+            starts,
+            length=SESSION,
+            seats=seats,
+            teachers=(roster.peers[0],),
+            sessions_to_complete=sessions_to_complete,
         )
         session_ids = [s.session_id for s in await courses.sessions(conn, term_id)]
     return Term(env, pool, roster, term_id, session_ids, starts)

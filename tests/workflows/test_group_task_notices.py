@@ -25,16 +25,14 @@ from db.pool import DatabasePool
 from db.supervision import Actor
 from schemas.courses import (
     CourseTaskKind,
-    NewCourse,
     NewParticipant,
-    NewSession,
-    NewTerm,
     ParticipantKind,
 )
 from schemas.peer_groups import PeerGroup
 from schemas.roster import SupervisionSchedule
 from tests.activities.builders import Roster
 from tests.conftest import SmtpServer
+from tests.course_builders import course_term
 from tests.test_keys import TEST_CONVERTER
 from tests.workflows.test_roster_upkeep import HISTORIES, subjects, upkeep
 from workflows.roster_upkeep import RosterUpkeepWorkflow
@@ -242,32 +240,7 @@ async def course_follow_up(pool: DatabasePool) -> tuple[str, str, str, str]:
     first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=7)
     starts = [first, first + timedelta(days=3)]
     async with pool.acquire() as conn:
-        course_id = await courses.create_course(
-            conn,
-            NewCourse(
-                programme="recovery-college",
-                organisation_id=org,
-                title="Recovery and everyday life",
-                title_da="Recovery og hverdagsliv",
-                participant_kinds=(ParticipantKind.CITIZEN, ParticipantKind.RELATIVE),
-                sessions_to_complete=1,
-            ),
-            who,
-        )
-        term_id = await courses.create_term(
-            conn,
-            NewTerm(
-                course_id=course_id,
-                starts_on=first.date(),
-                place="Recovery school, room 2",
-                seats=4,
-                sessions=tuple(
-                    NewSession(starts_at=s, ends_at=s + timedelta(hours=2)) for s in starts
-                ),
-                teachers=(teacher,),
-            ),
-            who,
-        )
+        term_id = await course_term(conn, who, org, starts, seats=4, teachers=(teacher,))
         [_, second] = await courses.sessions(conn, term_id)
         participant_id = await courses.create_participant(
             conn,
