@@ -8,6 +8,7 @@ from datetime import date, datetime
 import asyncpg
 
 from db.connection import PooledConnection
+from schemas.base import Frozen
 
 # Each NULL parameter leaves its condition out; the reader's scope is always given.
 _EPISODE_FACTS = """
@@ -103,20 +104,25 @@ _AUDIT = (
 )
 
 
+class FactScope(Frozen):
+    """Whose facts a report counts: the reader's scope and the filters. A None leaves its
+    condition out (the reader's scope is always given)."""
+
+    organisation_id: str | None
+    municipality_code: str | None
+    consent: str | None
+    programme: str | None
+
+    def parameters(self) -> tuple[str | None, ...]:
+        """The query parameters after the period ($3 to $6), in the queries' order."""
+        return (self.organisation_id, self.municipality_code, self.consent, self.programme)
+
+
 async def episode_facts(
-    conn: PooledConnection,
-    *,
-    starts: datetime,
-    ends: datetime,
-    organisation_id: str | None,
-    municipality_code: str | None,
-    consent: str | None,
-    programme: str | None,
+    conn: PooledConnection, *, starts: datetime, ends: datetime, within: FactScope
 ) -> list[asyncpg.Record]:
     """Episodes referred in [starts, ends) within the scope and filters."""
-    return await conn.fetch(
-        _EPISODE_FACTS, starts, ends, organisation_id, municipality_code, consent, programme
-    )
+    return await conn.fetch(_EPISODE_FACTS, starts, ends, *within.parameters())
 
 
 async def peer_facts(
@@ -130,51 +136,24 @@ async def peer_facts(
 
 
 async def enrolment_facts(
-    conn: PooledConnection,
-    *,
-    first: date,
-    last: date,
-    organisation_id: str | None,
-    municipality_code: str | None,
-    consent: str | None,
-    programme: str | None,
+    conn: PooledConnection, *, first: date, last: date, within: FactScope
 ) -> list[asyncpg.Record]:
     """Enrolments in terms starting from `first` to `last` (not cancelled terms)."""
-    return await conn.fetch(
-        _ENROLMENT_FACTS, first, last, organisation_id, municipality_code, consent, programme
-    )
+    return await conn.fetch(_ENROLMENT_FACTS, first, last, *within.parameters())
 
 
 async def group_member_facts(
-    conn: PooledConnection,
-    *,
-    first: date,
-    last: date,
-    organisation_id: str | None,
-    municipality_code: str | None,
-    consent: str | None,
-    programme: str | None,
+    conn: PooledConnection, *, first: date, last: date, within: FactScope
 ) -> list[asyncpg.Record]:
     """(programme, person) for each person a member of a group at some day of the period."""
-    return await conn.fetch(
-        _GROUP_MEMBERS, first, last, organisation_id, municipality_code, consent, programme
-    )
+    return await conn.fetch(_GROUP_MEMBERS, first, last, *within.parameters())
 
 
 async def group_attendance_facts(
-    conn: PooledConnection,
-    *,
-    starts: datetime,
-    ends: datetime,
-    organisation_id: str | None,
-    municipality_code: str | None,
-    consent: str | None,
-    programme: str | None,
+    conn: PooledConnection, *, starts: datetime, ends: datetime, within: FactScope
 ) -> list[asyncpg.Record]:
     """Every member's mark at every group session held in [starts, ends)."""
-    return await conn.fetch(
-        _GROUP_ATTENDANCE, starts, ends, organisation_id, municipality_code, consent, programme
-    )
+    return await conn.fetch(_GROUP_ATTENDANCE, starts, ends, *within.parameters())
 
 
 async def organisation_name(conn: PooledConnection, organisation_id: str) -> str | None:

@@ -20,14 +20,15 @@ from db.connection import PooledConnection
 async def load_report(
     conn: PooledConnection, scope: ReportScope, filters: ReportFilters, as_of: datetime
 ) -> Report:
-    episodes = await report_queries.episode_facts(
-        conn,
-        starts=filters.period.starts,
-        ends=filters.period.ends,
+    period = filters.period
+    within = report_queries.FactScope(
         organisation_id=scope.organisation_id,
         municipality_code=filters.municipality,
         consent=scope.consent,
         programme=filters.programme,
+    )
+    episodes = await report_queries.episode_facts(
+        conn, starts=period.starts, ends=period.ends, within=within
     )
     peers = await report_queries.peer_facts(
         conn,
@@ -35,33 +36,14 @@ async def load_report(
         municipality_code=filters.municipality,
         programme=filters.programme,
     )
-    period = filters.period
     enrolments = await report_queries.enrolment_facts(
-        conn,
-        first=period.first,
-        last=period.last,
-        organisation_id=scope.organisation_id,
-        municipality_code=filters.municipality,
-        consent=scope.consent,
-        programme=filters.programme,
+        conn, first=period.first, last=period.last, within=within
     )
     members = await report_queries.group_member_facts(
-        conn,
-        first=period.first,
-        last=period.last,
-        organisation_id=scope.organisation_id,
-        municipality_code=filters.municipality,
-        consent=scope.consent,
-        programme=filters.programme,
+        conn, first=period.first, last=period.last, within=within
     )
     marks = await report_queries.group_attendance_facts(
-        conn,
-        starts=period.starts,
-        ends=period.ends,
-        organisation_id=scope.organisation_id,
-        municipality_code=filters.municipality,
-        consent=scope.consent,
-        programme=filters.programme,
+        conn, starts=period.starts, ends=period.ends, within=within
     )
     return build_report(
         filters,
