@@ -7,7 +7,6 @@ who came to the past session. axe on every page."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -26,7 +25,8 @@ from schemas.courses import term_workflow_id
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, web_roster
-from tests.web.steps import refer
+from tests.web.long_running import end_running
+from tests.web.steps import refer, submit
 
 pytestmark = pytest.mark.browser
 
@@ -41,24 +41,9 @@ async def ended_after(
     would wake them whenever a later test skips time)."""
     organisations: list[str] = []
     yield organisations
-    await asyncio.sleep(0.5)
-    for organisation_id in organisations:
-        async with db_pool.acquire() as conn:
-            made = await courses.organisation_terms(conn, organisation_id)
-        for term in made:
-            handle = time_skipping_env.client.get_workflow_handle(term_workflow_id(term.term_id))
-            with contextlib.suppress(RPCError):
-                if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                    await handle.terminate(reason="test done")
-
-
-async def submit(page: Page, form_action: str, button: str) -> int:
-    form = page.locator(f"form[action$='{form_action}']")
-    async with page.expect_navigation() as sent:
-        await form.get_by_role("button", name=button).click()
-    response = await sent.value
-    assert response is not None
-    return response.status
+    async with db_pool.acquire() as conn:
+        made = [row for o in organisations for row in await courses.organisation_terms(conn, o)]
+    await end_running(time_skipping_env.client, [term_workflow_id(row.term_id) for row in made])
 
 
 def session_lines() -> str:
