@@ -126,16 +126,6 @@ async def deactivate_group(conn: PooledConnection, group_id: str, who: Actor) ->
         )
 
 
-async def organisation_facilitators(conn: PooledConnection, organisation_id: str) -> dict[str, str]:
-    """The organisation's active peers by id, with their names (for the pages only)."""
-    rows = await conn.fetch(
-        "SELECT p.peer_id, u.display_name FROM peers p JOIN users u ON u.user_id = p.peer_id"
-        " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id",
-        organisation_id,
-    )
-    return {str(r["peer_id"]): str(r["display_name"]) for r in rows}
-
-
 # ------------------------------------------------------------------ members
 
 

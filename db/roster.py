@@ -208,6 +208,17 @@ async def peers(
     return [RosterPeer.model_validate(dict(r)) for r in rows]
 
 
+async def active_peer_names(conn: PooledConnection, organisation_id: str) -> dict[str, str]:
+    """The organisation's active peers by id, with their names, by name: the choice lists of
+    the supervision, peer group and course forms (for the pages only)."""
+    rows = await conn.fetch(
+        "SELECT p.peer_id, u.display_name FROM peers p JOIN users u ON u.user_id = p.peer_id"
+        " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id",
+        organisation_id,
+    )
+    return {str(r["peer_id"]): str(r["display_name"]) for r in rows}
+
+
 async def peer(conn: PooledConnection, organisation_id: str, peer_id: str) -> RosterPeer | None:
     row = await conn.fetchrow(_PEER, organisation_id, peer_id)
     return None if row is None else RosterPeer.model_validate(dict(row))

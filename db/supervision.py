@@ -159,16 +159,6 @@ async def people(conn: PooledConnection, user_ids: list[str]) -> dict[str, str]:
     return {str(r["user_id"]): str(r["display_name"]) for r in rows}
 
 
-async def organisation_peers(conn: PooledConnection, organisation_id: str) -> dict[str, str]:
-    """The organisation's active peers by id, with their names, by name."""
-    rows = await conn.fetch(
-        "SELECT p.peer_id, u.display_name FROM peers p JOIN users u ON u.user_id = p.peer_id"
-        " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id",
-        organisation_id,
-    )
-    return {str(r["peer_id"]): str(r["display_name"]) for r in rows}
-
-
 async def possible_supervisors(conn: PooledConnection, organisation_id: str) -> dict[str, str]:
     """Who may supervise the organisation's groups: its active coordinators and peers."""
     rows = await conn.fetch(

@@ -36,8 +36,7 @@ from api.web.guard import LoginRoute, PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
 from api.web.session_forms import actor, check_attendance, posted_marks, recorded_marks
 from db import courses as store
-from db import episode_queries, pages
-from db import supervision as rosters
+from db import episode_queries, pages, roster, supervision
 from db.episode_queries import EpisodeRow
 from db.login_attempts import Backoff, LoginPolicy, claim_check
 from db.pool import DatabasePool
@@ -374,7 +373,7 @@ async def course_page(
     async with pool.acquire() as conn:
         terms = await store.course_terms(conn, course_id)
         seats = {t.term_id: await store.seats(conn, t.term_id) for t in terms}
-        peers = await rosters.organisation_peers(conn, found.organisation_id)
+        peers = await roster.active_peer_names(conn, found.organisation_id)
     return render(
         request,
         "course.html",
@@ -432,7 +431,7 @@ async def create_term(
     values = term_values(form)
     try:
         async with pool.acquire() as conn:
-            peers = await rosters.organisation_peers(conn, found.organisation_id)
+            peers = await roster.active_peer_names(conn, found.organisation_id)
         if not found.active:
             raise refused_one("course_id", "the course is no longer offered", 409)
         new = checked_term(values, course_id, peers)
@@ -475,7 +474,7 @@ async def term_page(
         seats = await store.seats(conn, term_id)
         sessions = await store.sessions(conn, term_id)
         teaching = await store.teachers(conn, term_id)
-        named = await rosters.people(conn, teaching)
+        named = await supervision.people(conn, teaching)
     assert course is not None
     holding = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
     return render(

@@ -40,7 +40,7 @@ from api.web.session_forms import (
     recorded_marks,
     schedule_values,
 )
-from db import courses, episode_queries, pages
+from db import courses, episode_queries, pages, roster
 from db import peer_groups as store
 from db.connection import PooledConnection
 from db.pool import DatabasePool
@@ -173,7 +173,7 @@ async def _choices(pool: DatabasePool, organisation_id: str, lang_da: bool = Fal
     async with pool.acquire() as conn:
         programmes = await pages.programmes(conn)
         municipalities = await pages.municipalities(conn)
-        peers = await store.organisation_facilitators(conn, organisation_id)
+        peers = await roster.active_peer_names(conn, organisation_id)
     return Choices(
         {p.code: ((p.name_da if lang_da else p.name) or p.code) for p in programmes},
         peers,
@@ -529,7 +529,7 @@ async def group_page(
             conn, group.group_id, now - SHOWN_BACK, now + SHOWN_AHEAD
         )
         tasks = await store.open_tasks(conn, group.group_id)
-        named = await store.organisation_facilitators(conn, group.organisation_id)
+        named = await roster.active_peer_names(conn, group.organisation_id)
         names = await member_names(conn, [m.member_id for m in members])
     context: dict[str, Any] = {}
     if owner:

@@ -35,6 +35,7 @@ from api.web.session_forms import (
     recorded_marks,
     schedule_values,
 )
+from db import roster
 from db import supervision as store
 from db.pool import DatabasePool
 from schemas.people import OPAQUE_ID, Role
@@ -135,7 +136,7 @@ async def _choices(pool: DatabasePool, organisation_id: str) -> dict[str, dict[s
     async with pool.acquire() as conn:
         return {
             "supervisors": await store.possible_supervisors(conn, organisation_id),
-            "peers": await store.organisation_peers(conn, organisation_id),
+            "peers": await roster.active_peer_names(conn, organisation_id),
         }
 
 
