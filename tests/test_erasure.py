@@ -53,14 +53,13 @@ from schemas.courses import (
     participant_user_id,
 )
 from schemas.notifications import Channel, DeliveryStatus, Notification, Template
-from schemas.peer_groups import PeerGroup
 from schemas.people import Recipient, Role
 from schemas.roster import SupervisionSchedule
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_medcom_api import from_sender
+from tests.builders import course_term, peer_group
 from tests.conftest import free_port
-from tests.course_builders import course_term
 from tests.medcom.bundles import _load, example_files, resource, short_name
 from tests.temporal_servers import DEV_SERVER
 from tests.test_keys import TEST_KEYS
@@ -485,18 +484,17 @@ async def test_a_citizens_peer_group_memberships_and_attendance_are_erased_with_
     the group, its sessions and the other members stay."""
     roster = await make_roster(db_pool, peers=1)
     who = Actor(role="peer", actor_id=roster.peers[0])
-    group = PeerGroup(
-        group_id=f"pg-{uuid.uuid4().hex[:12]}",
-        programme="municipal-peer-support",
-        organisation_id=roster.organisation_id,
-        name="Erasure group",
-        facilitator_id=roster.peers[0],
-        schedule=SupervisionSchedule(weekday=4, time=datetime.min.time()),
-        seats=6,
-    )
     citizen_id, erased, kept = f"cit-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex, uuid.uuid4().hex
     async with db_pool.acquire() as conn:
-        await peer_groups.create_group(conn, group, who)
+        group = await peer_group(
+            conn,
+            roster.organisation_id,
+            roster.peers[0],
+            schedule=SupervisionSchedule(weekday=4, time=datetime.min.time()),
+            seats=6,
+            name="Erasure group",
+            who=who,
+        )
         today = datetime.now(UTC).date()
         member = await peer_groups.add_member(
             conn, group.group_id, today, who, episode_id=f"ep-{erased}"

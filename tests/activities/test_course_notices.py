@@ -26,8 +26,8 @@ from schemas.notifications import DeliveryStatus
 from tests.activities.builders import Roster
 from tests.activities.conftest import SmsGateway
 from tests.activities.test_notifications import text_of
+from tests.builders import course_term
 from tests.conftest import SmtpServer
-from tests.course_builders import course_term
 
 WHO = courses.Actor(role="coordinator", actor_id="coordinator-1")
 

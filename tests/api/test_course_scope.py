@@ -16,7 +16,7 @@ from command.synthetic.roster import make_roster
 from db import courses
 from db.access import create_session
 from db.pool import DatabasePool
-from tests.course_builders import course_term
+from tests.builders import course_term
 
 TOKEN = re.compile(r'name="enrol_token" value="([^"]+)"')
 KEY = re.compile(r'name="key" value="([^"]+)"')

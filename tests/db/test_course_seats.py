@@ -20,7 +20,7 @@ from schemas.courses import (
     ParticipantKind,
 )
 from tests.activities.builders import Roster
-from tests.course_builders import course_term
+from tests.builders import course_term
 
 WARD = EnrolledBy(role="ward", actor_id="ward-staff-1")
 WHO = courses.Actor(role="coordinator", actor_id="coordinator-1")

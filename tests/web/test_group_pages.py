@@ -20,6 +20,7 @@ from db.supervision import Actor
 from schemas.consent import ConsentScope
 from schemas.peer_groups import PeerGroup, peer_group_workflow_id
 from schemas.roster import SupervisionSchedule
+from tests.builders import peer_group
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, web_roster
@@ -160,18 +161,16 @@ async def test_the_coordinator_creates_changes_and_deactivates_a_group(
 
 async def _group_with_a_past_session(pool: DatabasePool, roster: Roster) -> tuple[str, str]:
     """A group facilitated by the roster's first peer, with a session yesterday."""
-    group = PeerGroup(
-        group_id=f"pg-{uuid.uuid4().hex[:12]}",
-        programme="municipal-peer-support",
-        organisation_id=roster.organisation_id,
-        municipality_code=roster.municipality_code,
-        name="Onsdagsgruppen",
-        facilitator_id=roster.peers[0],
-        schedule=SCHEDULE,
-        seats=1,
-    )
     async with pool.acquire() as conn:
-        await groups.create_group(conn, group, Actor(role="coordinator", actor_id="c"))
+        group = await peer_group(
+            conn,
+            roster.organisation_id,
+            roster.peers[0],
+            schedule=SCHEDULE,
+            seats=1,
+            name="Onsdagsgruppen",
+            municipality_code=roster.municipality_code,
+        )
         yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         session_id = await groups.plan_session(conn, group.group_id, yesterday)
     return group.group_id, session_id

@@ -42,8 +42,8 @@ from schemas.courses import (
 from schemas.notifications import Channel, DeliveryStatus, Notification, Template
 from schemas.people import Recipient, Role
 from schemas.programme import MilestoneKind
+from tests.builders import course_term
 from tests.conftest import SmtpServer
-from tests.course_builders import course_term
 from tests.test_keys import TEST_CONVERTER
 from workers.course_starter import ensure_term_workflow
 from workflows.course_term import CourseTermWorkflow

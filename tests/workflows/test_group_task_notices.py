@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
@@ -29,10 +29,9 @@ from schemas.courses import (
     ParticipantKind,
 )
 from schemas.peer_groups import PeerGroup
-from schemas.roster import SupervisionSchedule
 from tests.activities.builders import Roster
+from tests.builders import course_term, peer_group
 from tests.conftest import SmtpServer
-from tests.course_builders import course_term
 from tests.test_keys import TEST_CONVERTER
 from tests.workflows.test_roster_upkeep import HISTORIES, subjects, upkeep
 from workflows.roster_upkeep import RosterUpkeepWorkflow
@@ -44,7 +43,6 @@ FOLLOW_UP_OVERDUE = "A follow-up of a course participant in hverdagsbro is overd
 FOLLOW_UP_ESCALATED = (
     "A follow-up of a course participant in hverdagsbro is not done and has been passed on"
 )
-WEEKLY = SupervisionSchedule(weekday=4, time=time(10, 0), every_weeks=1, duration_minutes=120)
 COORDINATOR = Actor(role="coordinator", actor_id="c-test")
 
 
@@ -107,18 +105,8 @@ async def setting(pool: DatabasePool) -> Setting:
     partner = await roster.organisation(partnership)
     outsider = await roster.organisation(await roster.partnership())
     facilitator = await roster.peer(org)
-    group = PeerGroup(
-        group_id=f"pg-{uuid.uuid4().hex[:12]}",
-        programme="municipal-peer-support",
-        organisation_id=org,
-        name="Thursday group",
-        facilitator_id=facilitator,
-        schedule=WEEKLY,
-        place="Library, room 2",
-        seats=8,
-    )
     async with pool.acquire() as conn:
-        await groups.create_group(conn, group, COORDINATOR)
+        group = await peer_group(conn, org, facilitator, who=COORDINATOR)
     return Setting(
         pool=pool,
         group=group,

@@ -10,7 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import time, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,16 +25,15 @@ from db.pool import DatabasePool
 from db.supervision import Actor
 from schemas.courses import NewParticipant, ParticipantKind
 from schemas.peer_groups import PeerGroup, PeerGroupStart, PeerGroupView, peer_group_workflow_id
-from schemas.roster import SupervisionSchedule
 from schemas.supervision import AttendanceCheck, PlannedSession, first_slot, following_slot
 from tests.activities.builders import Roster
+from tests.builders import WEEKLY, peer_group
 from tests.test_keys import TEST_CONVERTER
 from workers.peer_group_starter import ensure_peer_group_workflow
 from workflows.peer_group import PeerGroupWorkflow
 
 HISTORIES = Path(__file__).parent / "histories" / "peer_group"
 # Thursdays at 10:00, every week, two hours.
-WEEKLY = SupervisionSchedule(weekday=4, time=time(10, 0), every_weeks=1, duration_minutes=120)
 
 
 @pytest.fixture(scope="module")
@@ -117,18 +116,8 @@ async def new_group(
         roster = Roster(db_pool)
         org = await roster.organisation(kind="municipality")
         facilitator = await roster.peer(org)
-        group = PeerGroup(
-            group_id=f"pg-{uuid.uuid4().hex[:12]}",
-            programme="municipal-peer-support",
-            organisation_id=org,
-            name="Thursday group",
-            facilitator_id=facilitator,
-            schedule=WEEKLY,
-            place="Library, room 2",
-            seats=8,
-        )
         async with db_pool.acquire() as conn:
-            await groups.create_group(conn, group, Actor(role="coordinator", actor_id="c-test"))
+            group = await peer_group(conn, org, facilitator)
         if sessions_per_run is None:
             await ensure_peer_group_workflow(env.client, group, task_queue=own_queue)
         else:
