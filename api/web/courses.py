@@ -31,7 +31,7 @@ from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.scoping import may_see_episode
-from api.web.form_checks import refused, refused_one, whole
+from api.web.form_checks import EMAIL, PHONE, refused, refused_one, whole
 from api.web.guard import LoginRoute, PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
 from api.web.session_forms import actor, check_attendance, posted_marks, recorded_marks
@@ -79,8 +79,6 @@ LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 ENROL_COOKIE = "hb_enrol"
 KINDS = tuple(ParticipantKind)
 _ID = re.compile(OPAQUE_ID)
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
-_PHONE = re.compile(r"\+?[0-9 ]{8,20}")
 # One session a line: date, start and end time in Copenhagen time.
 _SESSION_LINE = re.compile(
     r"(?P<day>\d{4}-\d{2}-\d{2})\s+(?P<sh>[01]?\d|2[0-3]):(?P<sm>[0-5]\d)"
@@ -722,9 +720,9 @@ def checked_person(
     if not 1 <= len(values["display_name"]) <= 200:
         problem("display_name", "write a name of 1 to 200 characters")
     email, phone = values["email"], values["phone"]
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
         problem("email", "write an e-mail address such as navn@eksempel.dk")
-    if phone and not _PHONE.fullmatch(phone):
+    if phone and not PHONE.fullmatch(phone):
         problem("phone", "write a phone number of 8 to 20 digits")
     if not email and not phone:
         problem("email", "an e-mail address or a phone number is needed")

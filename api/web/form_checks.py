@@ -1,10 +1,18 @@
-"""Checking a posted page form: a refusal that names every field's problem at once, and the
-whole numbers a form asks for within their bounds. The supervision, peer group, course and
-roster pages refuse the same way, so a refused form reads alike everywhere."""
+"""Checking a posted page form: a refusal that names every field's problem at once, the whole
+numbers a form asks for within their bounds, and the e-mail and phone patterns a form takes.
+The supervision, peer group, course and roster pages refuse the same way, so a refused form
+reads alike everywhere."""
 
 from __future__ import annotations
 
+import re
+
 from api.errors import ApiError, FieldError
+
+# An e-mail address and a phone number as the participant forms take them (the peer group's
+# and the course's); schemas/courses.NewParticipant holds them to the same patterns.
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
+PHONE = re.compile(r"\+?[0-9 ]{8,20}")
 
 
 def refused(errors: list[FieldError], status: int = 422) -> ApiError:

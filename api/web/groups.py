@@ -28,7 +28,7 @@ from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.scoping import may_see_episode
-from api.web.form_checks import refused, refused_one, whole
+from api.web.form_checks import EMAIL, PHONE, refused, refused_one, whole
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
 from api.web.session_forms import (
@@ -642,8 +642,6 @@ PARTICIPANT_FIELDS = (
     "participant_email",
     "participant_phone",
 )
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
-_PHONE = re.compile(r"\+?[0-9 ]{8,20}")
 
 
 def checked_participant(values: dict[str, str]) -> NewParticipant:
@@ -662,9 +660,9 @@ def checked_participant(values: dict[str, str]) -> NewParticipant:
         problem("participant_name", "write the person's name, 1 to 200 characters")
     if values["participant_kind"] not in {k.value for k in ParticipantKind}:
         problem("participant_kind", "choose from the list who the person is")
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
         problem("participant_email", "write an e-mail address such as navn@example.dk")
-    if phone and not _PHONE.fullmatch(phone):
+    if phone and not PHONE.fullmatch(phone):
         problem("participant_phone", "write a phone number of 8 to 20 digits")
     if not email and not phone:
         problem("participant_email", "give an e-mail address or a phone number")
