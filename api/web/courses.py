@@ -680,7 +680,9 @@ async def record_attendance(
             starts_at=session.starts_at,
             expected=expected,
             marks=marks,
-            unmarked="say for every participant whether they came",
+            unmarked=FieldError(
+                field="attendance", reason="say for every participant whether they came"
+            ),
         )
     except ApiError as err:
         return await attendance_page(

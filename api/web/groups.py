@@ -790,7 +790,9 @@ async def record_attendance(
             starts_at=session["starts_at"],  # type: ignore[arg-type]
             expected=expected,
             marks=marks,
-            unmarked="say for every member whether they came",
+            unmarked=FieldError(
+                field="attendance", reason="say for every member whether they came"
+            ),
         )
     except ApiError as err:
         return await session_page(

@@ -13,8 +13,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from api.errors import FieldError
 from api.principal import Principal
-from api.web.form_checks import refused_one, whole
+from api.web.form_checks import refused, whole
 from api.web.guard import field
 from db.audit import Actor
 from schemas.roster import SupervisionSchedule
@@ -88,14 +89,16 @@ def check_attendance(
     starts_at: datetime,
     expected: Sequence[str],
     marks: Mapping[str, str],
-    unmarked: str,
+    unmarked: FieldError,
 ) -> dict[str, bool]:
     """Who came, if the session may be recorded now and everyone is marked; else the refusal
-    (`unmarked` is the reason when someone is not marked, naming who is expected)."""
+    (`unmarked` when someone is not marked: its reason names who is expected). The reasons
+    are written out as FieldError(reason=...) so tests/web/test_reason_texts.py finds them."""
     if status == "cancelled":
-        raise refused_one("session_id", "the session was cancelled", 409)
+        raise refused([FieldError(field="session_id", reason="the session was cancelled")], 409)
     if starts_at > datetime.now(UTC):
-        raise refused_one("session_id", "the session has not begun; record who came after it", 409)
+        reason = "the session has not begun; record who came after it"
+        raise refused([FieldError(field="session_id", reason=reason)], 409)
     if not expected or any(mark not in ("present", "absent") for mark in marks.values()):
-        raise refused_one("attendance", unmarked)
+        raise refused([unmarked])
     return {who: mark == "present" for who, mark in marks.items()}

@@ -23,7 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
-from api.web.form_checks import refused, refused_one
+from api.web.form_checks import refused
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import render
 from api.web.session_forms import (
@@ -316,7 +316,7 @@ async def edit_group(
     values = group_values(form)
     try:
         if not group.active:
-            raise refused_one("group_id", "the group is deactivated", 409)
+            raise refused([FieldError(field="group_id", reason="the group is deactivated")], 409)
         checked = GroupIn(values, **await _choices(pool, organisation_id))
     except ApiError as err:
         return await group_page(
@@ -351,7 +351,7 @@ async def deactivate_group(
 ) -> Response:
     group = await _own_group(pool, _organisation(principal), group_id)
     if not group.active:
-        problem = refused_one("group_id", "the group is deactivated", 409)
+        problem = refused([FieldError(field="group_id", reason="the group is deactivated")], 409)
         return await group_page(request, principal, pool, group_id, problem=problem, status=409)
     async with pool.acquire() as conn:
         await store.deactivate_group(conn, group_id, actor(principal))
@@ -443,7 +443,9 @@ async def record_attendance(
             starts_at=session["starts_at"],  # type: ignore[arg-type]
             expected=expected,
             marks=marks,
-            unmarked="say for every member whether they came",
+            unmarked=FieldError(
+                field="attendance", reason="say for every member whether they came"
+            ),
         )
     except ApiError as err:
         return await session_page(
