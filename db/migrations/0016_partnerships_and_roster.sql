@@ -177,23 +177,25 @@ SELECT p.peer_id,
             ? p.employment
         AND coalesce(prog.definition -> 'carried_by' -> 'organisation_kinds',
                      '["region", "municipality", "ngo", "association"]') ? o.kind) AS may_carry,
-       (SELECT max(t.completed_on) FROM peer_trainings t
-        WHERE t.peer_id = p.peer_id
-          AND coalesce(prog.definition -> 'training' -> 'courses', to_jsonb(ARRAY[t.course]))
-              ? t.course) AS trained_on,
-       (SELECT (max(t.completed_on)
-                + make_interval(months => coalesce(
-                    (prog.definition -> 'training' ->> 'refresher_months')::integer, 24)))::date
-        FROM peer_trainings t
-        WHERE t.peer_id = p.peer_id
-          AND coalesce(prog.definition -> 'training' -> 'courses', to_jsonb(ARRAY[t.course]))
-              ? t.course) AS trained_until,
+       latest.trained_on,
+       (latest.trained_on
+        + make_interval(months => coalesce(
+            (prog.definition -> 'training' ->> 'refresher_months')::integer, 24)))::date
+           AS trained_until,
        EXISTS (SELECT 1 FROM peer_absences a
                WHERE a.peer_id = p.peer_id AND current_date BETWEEN a.starts_on AND a.ends_on)
            AS absent
 FROM peers p
 JOIN organisations o ON o.organisation_id = p.organisation_id
-JOIN programmes prog ON prog.active;
+JOIN programmes prog ON prog.active
+-- The latest completion of a course the programme accepts, looked up once for both columns.
+LEFT JOIN LATERAL (
+    SELECT max(t.completed_on) AS trained_on
+    FROM peer_trainings t
+    WHERE t.peer_id = p.peer_id
+      AND coalesce(prog.definition -> 'training' -> 'courses', to_jsonb(ARRAY[t.course]))
+          ? t.course
+) latest ON true;
 
 -- The peer-programme pairs that may be offered today (before capacity, municipality and the
 -- partnership): serves it, may carry it, training valid, not away, available, an active user.
