@@ -4,11 +4,20 @@ anything about the citizen."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from activities.calendar_invite import Meeting
-from schemas.notifications import ROSTER_TEMPLATES, Template
+from schemas.notifications import (
+    COURSE_COORDINATOR_TEMPLATES,
+    COURSE_PARTICIPANT_TEMPLATES,
+    COURSE_STAFF_TEMPLATES,
+    GROUP_TEMPLATES,
+    ROSTER_TEMPLATES,
+    Template,
+)
+from schemas.supervision import LOCAL_TIME
 
 # Where a coordinator sees and does the roster tasks (api/web/roster_tasks.py).
 ROSTER_TASKS_PAGE = "/coordinator/roster-tasks"
@@ -95,7 +104,67 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "En opgave om peer-medarbejderne i hverdagsbro er ikke løst og er sendt til partnerskabet",
         "A task about the peers in hverdagsbro is not done and has gone to the partnership",
     ),
+    Template.COURSE_SESSION_REMINDER: (
+        "Påmindelse: Du er tilmeldt en kursusgang",
+        "Reminder: You are signed up for a course session",
+    ),
+    Template.COURSE_SESSION_CANCELLED: (
+        "En kursusgang er aflyst",
+        "A course session has been cancelled",
+    ),
+    Template.COURSE_SEAT_OFFERED: (
+        "Der er blevet plads til dig på et kursus",
+        "A place on a course has opened up for you",
+    ),
+    Template.COURSE_COMPLETED: (
+        "Tillykke! Du har gennemført et kursus",
+        "Congratulations! You have completed a course",
+    ),
+    Template.COURSE_TERM_CANCELLED: (
+        "Et kursus, du er tilmeldt, er aflyst",
+        "A course you are signed up for has been cancelled",
+    ),
+    Template.COURSE_ATTENDANCE_DUE: (
+        "Husk at registrere fremmøde for en kursusgang i hverdagsbro",
+        "Please record attendance for a course session in hverdagsbro",
+    ),
+    Template.COURSE_ATTENDANCE_ESCALATED: (
+        "Fremmøde for en kursusgang i hverdagsbro er ikke registreret",
+        "Attendance for a course session in hverdagsbro has not been recorded",
+    ),
+    Template.COURSE_FOLLOW_UP: (
+        "En deltager har været fraværende to kursusgange i træk i hverdagsbro",
+        "A participant has missed two course sessions in a row in hverdagsbro",
+    ),
+    Template.COURSE_FOLLOW_UP_OVERDUE: (
+        "En opfølgning på en kursusdeltager i hverdagsbro er overskredet",
+        "A follow-up of a course participant in hverdagsbro is overdue",
+    ),
+    Template.COURSE_FOLLOW_UP_ESCALATED: (
+        "En opfølgning på en kursusdeltager i hverdagsbro er ikke løst og er sendt videre",
+        "A follow-up of a course participant in hverdagsbro is not done and has been passed on",
+    ),
+    Template.GROUP_TASK: (
+        "Der er en ny opgave om en gruppe i hverdagsbro",
+        "There is a new task about a group in hverdagsbro",
+    ),
+    Template.GROUP_TASK_OVERDUE: (
+        "En opgave om en gruppe i hverdagsbro er overskredet",
+        "A task about a group in hverdagsbro is overdue",
+    ),
+    Template.GROUP_TASK_ESCALATED: (
+        "En opgave om en gruppe i hverdagsbro er ikke løst og er sendt videre",
+        "A task about a group in hverdagsbro is not done and has been passed on",
+    ),
 }
+
+# Where coordinators see terms, seats and waiting lists (api/web/courses.py), and where a
+# teaching peer records attendance and sees their follow-ups.
+COURSES_PAGE = "/courses"
+TEACHING_PAGE = "/courses/teaching"
+# Where facilitators and coordinators see their peer groups and the groups' open tasks
+# (api/web/groups.py).
+GROUPS_PAGE = "/groups"
 
 
 @dataclass(frozen=True)
@@ -112,8 +181,14 @@ def link(
     template: Template | None = None,
 ) -> str:
     """Where the reader logs in to see the details: the task if there is one; the closing
-    summary for CLOSING_SUMMARY; the roster tasks page for a notice about the roster."""
+    summary for CLOSING_SUMMARY; for a notice about no episode, its family's page (the
+    courses or teaching page, the groups page, the roster tasks page)."""
     base = public_url.rstrip("/")
+    if template in COURSE_STAFF_TEMPLATES:
+        page = COURSES_PAGE if template in COURSE_COORDINATOR_TEMPLATES else TEACHING_PAGE
+        return f"{base}{page}"
+    if template in GROUP_TEMPLATES:
+        return f"{base}{GROUPS_PAGE}"
     if template in ROSTER_TEMPLATES or episode_id is None:
         return f"{base}{ROSTER_TASKS_PAGE}"
     if template == Template.CLOSING_SUMMARY:
@@ -121,12 +196,20 @@ def link(
     return f"{base}/tasks/{task_id}" if task_id else f"{base}/episodes/{episode_id}"
 
 
-def render(template: Template, url: str, meeting: Meeting | None = None) -> Message:
+def render(
+    template: Template,
+    url: str,
+    meeting: Meeting | None = None,
+    params: Mapping[str, str] | None = None,
+) -> Message:
     """The e-mail and the text. A NETWORK_MEETING with its (checked) meeting says when and
-    where; without one it says only what the template says, like every other."""
+    where; without one it says only what the template says, like every other. A notice to a
+    course participant (no login) names the course, and the session's time and place."""
     danish, english = TEXTS[template]
     if template == Template.NETWORK_MEETING and meeting is not None:
         return _network_meeting(url, meeting)
+    if template in COURSE_PARTICIPANT_TEMPLATES:
+        return _course_notice(template, params or {})
     body = f"{danish}.\nLog ind for at se mere: {url}\n\n{english}.\nLog in to see more: {url}\n"
     return Message(subject=f"{danish} / {english}", body=body, sms=f"{danish} / {english}: {url}")
 
@@ -204,6 +287,67 @@ def _network_meeting(url: str, meeting: Meeting) -> Message:
     )
     da_line, en_line = headline(meeting)
     return Message(subject=f"{danish} / {english}", body=body, sms=f"{da_line} / {en_line}: {url}")
+
+
+# What a participant's notice adds after its headline (Danish, English).
+_COURSE_CLOSING: dict[Template, tuple[str, str]] = {
+    Template.COURSE_SESSION_REMINDER: (
+        "Vi glæder os til at se dig.",
+        "We look forward to seeing you.",
+    ),
+    Template.COURSE_SESSION_CANCELLED: (
+        "Du behøver ikke gøre noget. Dine andre kursusgange er som planlagt.",
+        "You do not need to do anything. Your other sessions are as planned.",
+    ),
+    Template.COURSE_SEAT_OFFERED: (
+        "Du er nu tilmeldt. Kan du ikke komme alligevel, så giv kursusstedet besked.",
+        "You are now signed up. If you cannot come after all, please tell the course venue.",
+    ),
+    Template.COURSE_COMPLETED: ("Tak fordi du var med.", "Thank you for taking part."),
+    Template.COURSE_TERM_CANCELLED: (
+        "Du behøver ikke gøre noget. Kursusstedet kontakter dig om et nyt hold.",
+        "You do not need to do anything. The course venue will contact you about a new term.",
+    ),
+}
+
+
+def _when(params: Mapping[str, str]) -> tuple[str, str] | None:
+    """("mandag den 3. marts 2031 kl. 17.00-19.00", "Monday 3 March 2031, 17:00-19:00") in
+    Copenhagen time, or None without a (valid) session time."""
+    try:
+        start = datetime.fromisoformat(params["starts_at"]).astimezone(LOCAL_TIME)
+        end = datetime.fromisoformat(params["ends_at"]).astimezone(LOCAL_TIME)
+    except (KeyError, ValueError):
+        return None
+    da = f"{_day_da(start.date())} kl. {start:%H.%M}-{end:%H.%M}"
+    en = f"{_day_en(start.date())}, {start:%H:%M}-{end:%H:%M}"
+    return da, en
+
+
+def _course_notice(template: Template, params: Mapping[str, str]) -> Message:
+    """Plain words for someone without a login: what, when, where; no link to log in."""
+    danish, english = TEXTS[template]
+    title_da = params.get("title_da") or params.get("title", "")
+    title_en = params.get("title") or title_da
+    when = _when(params)
+    place = params.get("place", "")
+    da_lines, en_lines = (
+        [f"{danish}.", f"Kursus: {title_da}"],
+        [f"{english}.", f"Course: {title_en}"],
+    )
+    if when is not None:
+        da_lines.append(f"Tid: {when[0]}")
+        en_lines.append(f"Time: {when[1]}")
+    if place:
+        da_lines.append(f"Sted: {place}")
+        en_lines.append(f"Place: {place}")
+    closing_da, closing_en = _COURSE_CLOSING[template]
+    da_lines.append(closing_da)
+    en_lines.append(closing_en)
+    body = "\n".join(da_lines) + "\n\n" + "\n".join(en_lines) + "\n"
+    sms_da = f"{danish}: {title_da}" + (f", {when[0]}" if when else "")
+    sms_en = f"{english}: {title_en}" + (f", {when[1]}" if when else "")
+    return Message(subject=f"{danish} / {english}", body=body, sms=f"{sms_da} / {sms_en}")
 
 
 def delivery_key(notification_id: str, user_id: str) -> str:

@@ -65,7 +65,7 @@ class Notifier:
     async def deliver_notification(self, n: Notification) -> Delivery:
         url = link(self._public_url, n.episode_id, n.task_id, n.template)
         meeting = meeting_for(n)
-        message = render(n.template, url, meeting)
+        message = render(n.template, url, meeting, n.params)
         deliveries: list[ChannelDelivery] = []
         failed: list[str] = []
         async with self._pool.acquire() as conn:

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     JsonValue,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -25,6 +26,7 @@ from schemas.events import (
     EVENT_ID,
     EpisodeEvent,
     Goal,
+    Pathway,
     Referral,
     ReferralCreated,
 )
@@ -112,6 +114,7 @@ class ReferralIn(_Input):
     )
     goals: tuple[Goal, ...] = Field(default=(), max_length=20)
     consents: tuple[ConsentIn, ...] = Field(max_length=20)
+    pathway: Pathway = Pathway.ADMITTED
     admitted_at: AwareDatetime | None = None
     transfer_from_episode_id: str | None = Field(
         default=None,
@@ -130,6 +133,15 @@ class ReferralIn(_Input):
                 "peer_support_consent", "the citizen's consent to peer_support is required"
             )
         return consents
+
+    @field_validator("admitted_at")
+    @classmethod
+    def _ambulant_without_admission(
+        cls, admitted_at: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
+        if admitted_at is not None and info.data.get("pathway") == Pathway.AMBULANT:
+            raise PydanticCustomError("ambulant_admission", "an ambulant referral has no admission")
+        return admitted_at
 
 
 def time_fault(when: date) -> str | None:
@@ -216,6 +228,7 @@ def referral_event(
                     for c in referral.consents
                 ),
                 admitted_at=referral.admitted_at,
+                pathway=referral.pathway,
             ),
         )
     except ValidationError as err:

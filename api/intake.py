@@ -169,8 +169,13 @@ class EventIntake:
         transfer_from = referral.transfer_from_episode_id
         async with self.pool.acquire() as conn:
             # Refused before anything about the citizen is stored.
-            if await load_programme(conn, referral.programme) is None:
-                reason = f"no active programme with code {referral.programme!r}"
+            programme = await load_programme(conn, referral.programme)
+            reason = (
+                f"no active programme with code {referral.programme!r}"
+                if programme is None
+                else programme.referral_refusal()
+            )
+            if reason is not None:
                 raise ApiError(
                     422,
                     f"invalid input: payload.programme: {reason}",

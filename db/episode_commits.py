@@ -25,10 +25,10 @@ INSERT INTO episodes (
     next_due_at, next_due_kind, overdue_tasks, follow_ups_done, follow_ups_planned,
     readmissions, milestones, hope_score_start, hope_score_end, closed_at, end_reason,
     commit_seq, network_size_start, network_size_end, job_or_education, goals_total,
-    goals_reached, updated_at
+    goals_reached, pathway, updated_at
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, now()
+    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, now()
 )
 ON CONFLICT (episode_id) DO UPDATE SET
     citizen_id = EXCLUDED.citizen_id,
@@ -60,6 +60,7 @@ ON CONFLICT (episode_id) DO UPDATE SET
     job_or_education = EXCLUDED.job_or_education,
     goals_total = EXCLUDED.goals_total,
     goals_reached = EXCLUDED.goals_reached,
+    pathway = EXCLUDED.pathway,
     updated_at = now()
 WHERE episodes.commit_seq <= EXCLUDED.commit_seq
 RETURNING (SELECT commit_seq FROM stored) AS stored_seq
@@ -200,6 +201,7 @@ async def write_episode(conn: PooledConnection, commit: EpisodeCommit) -> bool:
             p.job_or_education,
             p.goals_total,
             p.goals_reached,
+            p.pathway,
         )
     if row is None:
         return False  # an older commit: the stored snapshot is newer and stays

@@ -33,6 +33,9 @@ class EpisodeSummary(Frozen):
     follow_ups_done: int
     follow_ups_planned: int
     readmissions: int
+    pathway: str = Field(
+        default="admitted", description="admitted, or ambulant: referred without an admission."
+    )
 
 
 class EpisodeRow(EpisodeSummary):

@@ -26,6 +26,11 @@ PostgreSQL
   emptied; the ids, category code and times stay, so a repeated reply is still recognised.
 - referral_candidate_dismissals.reason (why ward staff found an admission without a referral
   not relevant, in their words): emptied; who dismissed it and when stay.
+- peer_group_members (that the citizen's episode is in a peer group, when they joined and
+  left) with their attendance and follow-up tasks (cascade): deleted.
+- course_participants of the citizen's episodes (name, e-mail, phone, consent) with their
+  enrolments, attendance and follow-up tasks (cascade): deleted; the params and errors of the
+  outbox rows addressed to them ('participant:<id>') are emptied.
 - timeline.summary: texts from a fixed vocabulary written by the workflow ("Contact logged
   (phone)"), never input text; kept.
 - audit_log (append-only): reason and detail hold ids and codes only, never input text;
@@ -76,6 +81,8 @@ PERSONAL_DATA: dict[str, str] = {
     "medcom_messages": "ids and activity codes only; kept",
     "medcom_replies.topic/text": "emptied; ids, category and times kept",
     "referral_candidate_dismissals.reason": "emptied; who and when kept",
+    "peer_group_members/attendance/tasks": "deleted",
+    "course_participants/enrolments/attendance/tasks": "deleted; their outbox rows emptied",
     "timeline.summary": "fixed vocabulary only; kept",
     "audit_log.reason/detail": "ids and codes only; append-only, kept",
     "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
@@ -170,6 +177,16 @@ async def erase(
         await conn.execute(
             "UPDATE referral_candidate_dismissals SET reason = '' WHERE citizen_id = $1",
             citizen_id,
+        )
+        await conn.execute("DELETE FROM peer_group_members WHERE episode_id = ANY($1)", episode_ids)
+        await conn.execute(
+            "UPDATE outbox SET params = '{}'::jsonb, last_error = NULL WHERE user_id IN"
+            " (SELECT 'participant:' || participant_id FROM course_participants"
+            "  WHERE episode_id = ANY($1))",
+            episode_ids,
+        )
+        await conn.execute(
+            "DELETE FROM course_participants WHERE episode_id = ANY($1)", episode_ids
         )
         await conn.execute(
             "UPDATE episodes SET hope_score_start = NULL, hope_score_end = NULL,"

@@ -52,10 +52,19 @@ WHERE notification_id = $1 ORDER BY user_id, channel
 """
 
 # Locks the row while it is sent, so two attempts running at once cannot both send it.
-# The address is read here and goes nowhere but the channel.
+# The address is read here and goes nowhere but the channel. A row whose user_id is
+# 'participant:<id>' (schemas/courses.PARTICIPANT_PREFIX) addresses a course participant, who
+# is no user: the address comes from course_participants (a participant erased meanwhile is
+# like an inactive user, skipped).
 _CLAIM = """
-SELECT o.status, o.last_error, u.email, u.phone, coalesce(u.active, false) AS active
-FROM outbox o LEFT JOIN users u ON u.user_id = o.user_id
+SELECT o.status, o.last_error,
+       coalesce(u.email, p.email) AS email,
+       coalesce(u.phone, p.phone) AS phone,
+       coalesce(u.active, p.participant_id IS NOT NULL) AS active
+FROM outbox o
+LEFT JOIN users u ON u.user_id = o.user_id
+LEFT JOIN course_participants p
+       ON o.user_id LIKE 'participant:%' AND p.participant_id = substr(o.user_id, 13)
 WHERE o.notification_id = $1 AND o.user_id = $2 AND o.channel = $3
 FOR UPDATE OF o
 """

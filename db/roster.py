@@ -8,12 +8,12 @@ organisation is not found."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 
 from pydantic import Field
 
+from db.audit import write_audit
 from db.connection import PooledConnection
 from schemas.base import Frozen
 from schemas.episode import TERMINAL_PHASES
@@ -151,11 +151,6 @@ ORDER BY referred_at, episode_id
 LIMIT 500
 """
 
-_AUDIT = """
-INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
-VALUES ($1, now(), $2, $3, $4, $5::jsonb)
-"""
-
 _ADD_USER = """
 INSERT INTO users (user_id, role, display_name, email, phone, organisation_id)
 VALUES ($1, 'peer', $2, $3, $4, $5)
@@ -202,9 +197,7 @@ class Who(Frozen):
 
 
 async def _audit(conn: PooledConnection, who: Who, action: str, detail: dict[str, object]) -> None:
-    await conn.execute(
-        _AUDIT, f"roster-{uuid.uuid4().hex}", who.role, who.actor_id, action, json.dumps(detail)
-    )
+    await write_audit(conn, "roster", who, action, detail)
 
 
 async def peers(
@@ -213,6 +206,17 @@ async def peers(
     """The organisation's peers (only active or deactivated ones, or all), by name."""
     rows = await conn.fetch(_PEERS, organisation_id, active)
     return [RosterPeer.model_validate(dict(r)) for r in rows]
+
+
+async def active_peer_names(conn: PooledConnection, organisation_id: str) -> dict[str, str]:
+    """The organisation's active peers by id, with their names, by name: the choice lists of
+    the supervision, peer group and course forms (for the pages only)."""
+    rows = await conn.fetch(
+        "SELECT p.peer_id, u.display_name FROM peers p JOIN users u ON u.user_id = p.peer_id"
+        " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id",
+        organisation_id,
+    )
+    return {str(r["peer_id"]): str(r["display_name"]) for r in rows}
 
 
 async def peer(conn: PooledConnection, organisation_id: str, peer_id: str) -> RosterPeer | None:

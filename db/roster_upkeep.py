@@ -1,11 +1,13 @@
-"""The roster upkeep's queries: trainings about to lapse, the roster tasks whose coordinators
-must be told, reminded or escalated to, and the coordinator's roster tasks page."""
+"""The roster upkeep's queries: trainings about to lapse, the roster tasks, peer group tasks
+and course follow-ups whose coordinators, facilitator or teaching peers must be told,
+reminded or escalated to, and the coordinator's roster tasks page."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Literal
 
 from db.connection import PooledConnection
 from schemas.base import Frozen
@@ -77,6 +79,62 @@ FOR UPDATE SKIP LOCKED
 """
 _MARK_ESCALATED = "UPDATE roster_tasks SET escalated_at = now() WHERE task_id = $1"
 
+# The same three steps for the peer groups' tasks (migration 0022): member_absent is the
+# facilitator's (assigned_to), attendance_unrecorded the organisation's coordinators'.
+_GROUP_TASK = "SELECT task_id, kind, group_id, organisation_id, assigned_to, due_at"
+_GROUP_TO_NOTIFY = f"""
+{_GROUP_TASK} FROM peer_group_tasks
+WHERE status = 'open' AND notified_at IS NULL
+ORDER BY created_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_GROUP_MARK_NOTIFIED = """
+UPDATE peer_group_tasks
+SET notified_at = now(), reminded_at = CASE WHEN due_at <= now() THEN now() END
+WHERE task_id = $1
+"""
+_GROUP_TO_REMIND = f"""
+{_GROUP_TASK} FROM peer_group_tasks
+WHERE status = 'open' AND notified_at IS NOT NULL AND reminded_at IS NULL AND due_at <= now()
+ORDER BY due_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_GROUP_MARK_REMINDED = "UPDATE peer_group_tasks SET reminded_at = now() WHERE task_id = $1"
+_GROUP_TO_ESCALATE = f"""
+{_GROUP_TASK} FROM peer_group_tasks
+WHERE status = 'open' AND notified_at IS NOT NULL AND escalated_at IS NULL
+  AND due_at + make_interval(days => $1) <= now()
+ORDER BY due_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_GROUP_MARK_ESCALATED = "UPDATE peer_group_tasks SET escalated_at = now() WHERE task_id = $1"
+
+# A course participant's follow-up (participant_absent): the term's workflow told the
+# teaching peers when it opened it; the upkeep reminds them once when it falls due and tells
+# the coordinators once `$1` days later.
+_COURSE_TASK = "SELECT task_id, kind, term_id, organisation_id, due_at"
+_COURSE_TO_REMIND = f"""
+{_COURSE_TASK} FROM course_tasks
+WHERE kind = 'participant_absent' AND status = 'open' AND reminded_at IS NULL
+  AND due_at <= now()
+ORDER BY due_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_COURSE_MARK_REMINDED = "UPDATE course_tasks SET reminded_at = now() WHERE task_id = $1"
+_COURSE_TO_ESCALATE = f"""
+{_COURSE_TASK} FROM course_tasks
+WHERE kind = 'participant_absent' AND status = 'open' AND escalated_at IS NULL
+  AND due_at + make_interval(days => $1) <= now()
+ORDER BY due_at, task_id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+"""
+_COURSE_MARK_ESCALATED = "UPDATE course_tasks SET escalated_at = now() WHERE task_id = $1"
+
 # Notices about the roster some of whose copies still wait for their channel (a run that
 # ended before it delivered them, or one that was retried after queueing).
 _UNDELIVERED = """
@@ -142,6 +200,27 @@ class TaskToTell(Frozen):
     due_at: datetime
 
 
+class GroupTaskToTell(Frozen):
+    """A peer group's task whose facilitator or coordinators must be told something now."""
+
+    task_id: str
+    kind: Literal["member_absent", "attendance_unrecorded"]
+    group_id: str
+    organisation_id: str
+    assigned_to: str | None
+    due_at: datetime
+
+
+class CourseTaskToTell(Frozen):
+    """A course participant's follow-up whose teaching peers or coordinators must be told."""
+
+    task_id: str
+    kind: Literal["participant_absent"]
+    term_id: str
+    organisation_id: str
+    due_at: datetime
+
+
 class RosterTaskLine(Frozen):
     """One open roster task as the coordinator's page lists it: the organisation's own, or a
     partner's escalated to it (`own` False)."""
@@ -197,6 +276,53 @@ async def to_escalate(conn: PooledConnection, after_days: int) -> list[TaskToTel
 
 async def mark_escalated(conn: PooledConnection, task_id: str) -> None:
     await conn.execute(_MARK_ESCALATED, task_id)
+
+
+async def group_to_notify(conn: PooledConnection) -> list[GroupTaskToTell]:
+    """Lock and return the open group tasks nobody was told of (inside a transaction)."""
+    return [GroupTaskToTell.model_validate(dict(r)) for r in await conn.fetch(_GROUP_TO_NOTIFY)]
+
+
+async def group_mark_notified(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_GROUP_MARK_NOTIFIED, task_id)
+
+
+async def group_to_remind(conn: PooledConnection) -> list[GroupTaskToTell]:
+    """Lock and return the open group tasks past due not yet reminded of."""
+    return [GroupTaskToTell.model_validate(dict(r)) for r in await conn.fetch(_GROUP_TO_REMIND)]
+
+
+async def group_mark_reminded(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_GROUP_MARK_REMINDED, task_id)
+
+
+async def group_to_escalate(conn: PooledConnection, after_days: int) -> list[GroupTaskToTell]:
+    """Lock and return the open group tasks `after_days` past due not yet escalated."""
+    rows = await conn.fetch(_GROUP_TO_ESCALATE, after_days)
+    return [GroupTaskToTell.model_validate(dict(r)) for r in rows]
+
+
+async def group_mark_escalated(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_GROUP_MARK_ESCALATED, task_id)
+
+
+async def course_to_remind(conn: PooledConnection) -> list[CourseTaskToTell]:
+    """Lock and return the open course follow-ups past due not yet reminded of."""
+    return [CourseTaskToTell.model_validate(dict(r)) for r in await conn.fetch(_COURSE_TO_REMIND)]
+
+
+async def course_mark_reminded(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_COURSE_MARK_REMINDED, task_id)
+
+
+async def course_to_escalate(conn: PooledConnection, after_days: int) -> list[CourseTaskToTell]:
+    """Lock and return the open course follow-ups `after_days` past due not yet escalated."""
+    rows = await conn.fetch(_COURSE_TO_ESCALATE, after_days)
+    return [CourseTaskToTell.model_validate(dict(r)) for r in rows]
+
+
+async def course_mark_escalated(conn: PooledConnection, task_id: str) -> None:
+    await conn.execute(_COURSE_MARK_ESCALATED, task_id)
 
 
 async def undelivered(conn: PooledConnection, templates: list[Template]) -> list[Notification]:

@@ -8,8 +8,9 @@ import json
 import uuid
 from datetime import datetime
 
+from db.audit import Actor as Actor  # named here by the other stores, pages and tests
+from db.audit import write_audit
 from db.connection import PooledConnection
-from schemas.base import Frozen
 from schemas.roster import RosterTaskKind, SupervisionGroup, SupervisionSchedule
 from schemas.supervision import SessionPlan
 
@@ -23,30 +24,10 @@ _ORGANISATION_GROUPS = _GROUP + " WHERE organisation_id = $1 ORDER BY active DES
 _SUPERVISED_GROUPS = _GROUP + " WHERE supervisor_id = $1 AND active ORDER BY name, group_id"
 
 
-_AUDIT = """
-INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, detail)
-VALUES ($1, now(), $2, $3, $4, $5::jsonb)
-"""
-
-
-class Actor(Frozen):
-    """Who makes a change, as the audit log names them."""
-
-    role: str
-    actor_id: str
-
-
 async def _audit(
     conn: PooledConnection, who: Actor, action: str, detail: dict[str, object]
 ) -> None:
-    await conn.execute(
-        _AUDIT,
-        f"supervision-{uuid.uuid4().hex}",
-        who.role,
-        who.actor_id,
-        action,
-        json.dumps(detail),
-    )
+    await write_audit(conn, "supervision", who, action, detail)
 
 
 def _group(row: object) -> SupervisionGroup:
@@ -176,16 +157,6 @@ async def people(conn: PooledConnection, user_ids: list[str]) -> dict[str, str]:
         "SELECT user_id, display_name FROM users WHERE user_id = ANY($1::text[])", user_ids
     )
     return {str(r["user_id"]): str(r["display_name"]) for r in rows}
-
-
-async def organisation_peers(conn: PooledConnection, organisation_id: str) -> dict[str, str]:
-    """The organisation's active peers by id, with their names, by name."""
-    rows = await conn.fetch(
-        "SELECT p.peer_id, u.display_name FROM peers p JOIN users u ON u.user_id = p.peer_id"
-        " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id",
-        organisation_id,
-    )
-    return {str(r["peer_id"]): str(r["display_name"]) for r in rows}
 
 
 async def possible_supervisors(conn: PooledConnection, organisation_id: str) -> dict[str, str]:

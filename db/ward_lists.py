@@ -21,6 +21,7 @@ class WardEpisode(Frozen):
     risk_elevated: bool
     referred_at: datetime
     discharged_at: datetime | None
+    pathway: str = "admitted"
     next_due_at: datetime | None
     next_due_kind: str | None
     overdue_tasks: int
@@ -32,7 +33,7 @@ class WardEpisode(Frozen):
 _WARD_EPISODES = """
 WITH listed AS (
     SELECT e.episode_id, e.programme, e.phase, e.risk_elevated, e.referred_at,
-           e.discharged_at, e.next_due_at, e.next_due_kind, e.overdue_tasks, c.name
+           e.discharged_at, e.pathway, e.next_due_at, e.next_due_kind, e.overdue_tasks, c.name
     FROM episodes e
     LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id
     WHERE e.ward_id = $1

@@ -45,6 +45,7 @@ class EpisodeProjection(Frozen):
     goals_reached: int = 0
     closed_at: AwareDatetime | None = None
     end_reason: str = ""
+    pathway: str = Field(default="admitted", description="admitted or ambulant (no admission).")
 
 
 class TimelineEntry(Frozen):

@@ -106,7 +106,17 @@ class EpisodeState(Mutable):
     offered_peer_ids: list[str] = Field(default_factory=list)
     discharge_planned_for: date | None = None
     discharged_at: AwareDatetime | None = None
+    ambulant_since: AwareDatetime | None = Field(
+        default=None,
+        description="An ambulant episode (never admitted): when a peer took it, from which"
+        " its first contact and follow-up run as from a discharge.",
+    )
     first_contact_at: AwareDatetime | None = None
+    in_ward_contacts: int = Field(default=0, description="In-ward contacts planned so far.")
+    next_in_ward_contact_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the next in-ward contact falls due (from the first meeting).",
+    )
     follow_ups_done: int = 0
     follow_ups_planned: int = 0
     follow_up_started_at: AwareDatetime | None = None

@@ -19,6 +19,13 @@ from schemas.programme import MilestoneKind
 EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$"
 
 
+class Pathway(StrEnum):
+    """Where a referral comes from: a ward (an admission) or ambulant care (none)."""
+
+    ADMITTED = "admitted"
+    AMBULANT = "ambulant"
+
+
 class Referral(Frozen):
     """What ward staff give when they refer a patient to a programme."""
 
@@ -32,11 +39,25 @@ class Referral(Frozen):
     goals: tuple[Goal, ...] = ()
     consents: tuple[ConsentGrant, ...] = ()
     admitted_at: AwareDatetime | None = None
+    pathway: Pathway = Field(
+        default=Pathway.ADMITTED,
+        description=(
+            "admitted: referred from a ward, the follow-up starts at the discharge; ambulant:"
+            " referred without an admission (district psychiatry, municipal services), the"
+            " follow-up starts when a peer takes the episode."
+        ),
+    )
 
     @model_validator(mode="after")
     def _needs_peer_support_consent(self) -> Referral:
         if ConsentScope.PEER_SUPPORT not in {c.scope for c in self.consents}:
             raise ValueError("consents: the citizen's consent to peer_support is required")
+        return self
+
+    @model_validator(mode="after")
+    def _ambulant_without_admission(self) -> Referral:
+        if self.pathway == Pathway.AMBULANT and self.admitted_at is not None:
+            raise ValueError("admitted_at: an ambulant referral has no admission")
         return self
 
 

@@ -38,11 +38,66 @@ class Template(StrEnum):
     ROSTER_TASK = "roster_task"
     ROSTER_TASK_OVERDUE = "roster_task_overdue"
     ROSTER_TASK_ESCALATED = "roster_task_escalated"
+    # To course participants (e-mail/SMS, no login); params: title, title_da, place and, for
+    # a session, starts_at and ends_at (ISO, UTC). Never the participant's own data.
+    COURSE_SESSION_REMINDER = "course_session_reminder"
+    COURSE_SESSION_CANCELLED = "course_session_cancelled"
+    COURSE_SEAT_OFFERED = "course_seat_offered"
+    COURSE_COMPLETED = "course_completed"
+    COURSE_TERM_CANCELLED = "course_term_cancelled"
+    # To a term's teaching peers, then their coordinators (params: term_id, session_id).
+    COURSE_ATTENDANCE_DUE = "course_attendance_due"
+    COURSE_ATTENDANCE_ESCALATED = "course_attendance_escalated"
+    COURSE_FOLLOW_UP = "course_follow_up"
+    # The roster upkeep's reminder to the teaching peers of a follow-up still open when due,
+    # and its escalation to the coordinators (params: task_id, kind, term_id, due_on).
+    COURSE_FOLLOW_UP_OVERDUE = "course_follow_up_overdue"
+    COURSE_FOLLOW_UP_ESCALATED = "course_follow_up_escalated"
+    # About a peer group's task, not an episode (no episode_id): member_absent to the
+    # facilitator, attendance_unrecorded to the coordinators; params: task_id, kind,
+    # group_id, due_on.
+    GROUP_TASK = "group_task"
+    GROUP_TASK_OVERDUE = "group_task_overdue"
+    GROUP_TASK_ESCALATED = "group_task_escalated"
 
 
 # The notices about a coordinator's roster tasks: they open the roster tasks page.
 ROSTER_TEMPLATES = frozenset(
     {Template.ROSTER_TASK, Template.ROSTER_TASK_OVERDUE, Template.ROSTER_TASK_ESCALATED}
+)
+
+# The notices about a peer group's tasks: they open the groups page.
+GROUP_TEMPLATES = frozenset(
+    {Template.GROUP_TASK, Template.GROUP_TASK_OVERDUE, Template.GROUP_TASK_ESCALATED}
+)
+
+# The notices to course participants (who are no users: addressed by course_participants).
+COURSE_PARTICIPANT_TEMPLATES = frozenset(
+    {
+        Template.COURSE_SESSION_REMINDER,
+        Template.COURSE_SESSION_CANCELLED,
+        Template.COURSE_SEAT_OFFERED,
+        Template.COURSE_COMPLETED,
+        Template.COURSE_TERM_CANCELLED,
+    }
+)
+# The notices to a term's teaching peers and coordinators: they open the courses pages.
+COURSE_STAFF_TEMPLATES = frozenset(
+    {
+        Template.COURSE_ATTENDANCE_DUE,
+        Template.COURSE_ATTENDANCE_ESCALATED,
+        Template.COURSE_FOLLOW_UP,
+        Template.COURSE_FOLLOW_UP_OVERDUE,
+        Template.COURSE_FOLLOW_UP_ESCALATED,
+    }
+)
+# Those the coordinators get (they open the courses page; the others the teaching page).
+COURSE_COORDINATOR_TEMPLATES = frozenset(
+    {Template.COURSE_ATTENDANCE_ESCALATED, Template.COURSE_FOLLOW_UP_ESCALATED}
+)
+# The course notices the roster upkeep queues (and delivers).
+COURSE_UPKEEP_TEMPLATES = frozenset(
+    {Template.COURSE_FOLLOW_UP_OVERDUE, Template.COURSE_FOLLOW_UP_ESCALATED}
 )
 
 

@@ -21,6 +21,17 @@ class MilestoneKind(StrEnum):
     COURSE_ATTENDANCE = "course_attendance"
 
 
+class ProgrammeKind(StrEnum):
+    """How a programme reaches people: one-to-one episodes, course terms, or groups."""
+
+    # A peer carries one citizen from the ward (or an ambulant referral) to everyday life.
+    BRIDGE = "bridge"
+    # Co-taught terms of sessions people enrol in (recovery college, ARK).
+    COURSE = "course"
+    # Recurring sessions with a facilitating peer, members joining and leaving.
+    GROUP = "group"
+
+
 class FollowUpStage(Frozen):
     """Contacts every `every_days` until `until_week` after discharge."""
 
@@ -76,6 +87,7 @@ _UP_FROM_COORDINATOR = (EscalationLevel(to=Audience.PARTNERSHIP),)
 DEFAULT_LADDERS: dict[TaskKind, Ladder] = {
     TaskKind.MANUAL_MATCH: Ladder(levels=_UP_FROM_COORDINATOR),
     TaskKind.FIRST_MEETING: Ladder(levels=_UP_FROM_PEER),
+    TaskKind.IN_WARD_CONTACT: Ladder(levels=_UP_FROM_PEER),
     TaskKind.DISCHARGE_AGREEMENT: Ladder(
         levels=(EscalationLevel(to=Audience.WARD), EscalationLevel(to=Audience.COORDINATOR))
     ),
@@ -133,6 +145,10 @@ class Programme(Frozen):
     code: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
     name: str
     name_da: str
+    kind: ProgrammeKind = Field(
+        default=ProgrammeKind.BRIDGE,
+        description="bridge: one-to-one episodes; course and group are not referred as episodes.",
+    )
     offer_timeout: timedelta = timedelta(hours=24)
     max_offers: int = Field(default=3, ge=1, le=10)
     meets_before_discharge: bool = True
@@ -162,6 +178,16 @@ class Programme(Frozen):
             " the discharge pauses the follow-up and the first-contact clock like a psychiatric"
             " readmission. Without it the somatic stay is only recorded on the timeline. Its"
             " discharge is never taken as the psychiatric discharge."
+        ),
+    )
+    in_ward_contact_every_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=90,
+        description=(
+            "While the citizen is still admitted, the peer has a planned in-ward contact every"
+            " this many days from the first meeting until the discharge (None: no in-ward"
+            " contacts)."
         ),
     )
     milestones: tuple[MilestoneKind, ...] = (
@@ -195,11 +221,29 @@ class Programme(Frozen):
                 )
         return self
 
+    def referral_refusal(self) -> str | None:
+        """Why nobody is referred to a one-to-one episode of this programme (None: they may
+        be). Episodes of it already running go on as they are."""
+        if self.kind == ProgrammeKind.COURSE:
+            return "the programme is a course; enrol the citizen in a term instead"
+        if self.kind == ProgrammeKind.GROUP:
+            return "the programme is a group offer; add the citizen to a group instead"
+        return None
+
     def ladder(self, kind: TaskKind) -> Ladder | None:
         """The task kind's ladder: the programme's own, else the default; None: no ladder."""
         if kind in self.ladders:
             return self.ladders[kind]
         return DEFAULT_LADDERS.get(kind)
+
+    @model_validator(mode="after")
+    def _in_ward_contacts_follow_a_meeting(self) -> Programme:
+        if self.in_ward_contact_every_days is not None and not self.meets_before_discharge:
+            raise ValueError(
+                "in_ward_contact_every_days: in-ward contacts follow the first meeting before"
+                " discharge, so meets_before_discharge must be true"
+            )
+        return self
 
     @model_validator(mode="after")
     def _stages_increase(self) -> Programme:
@@ -214,6 +258,11 @@ class Programme(Frozen):
     def length_weeks(self) -> int:
         """Weeks of follow-up after discharge (one review period for open-ended programmes)."""
         return self.follow_up[-1].until_week
+
+    @property
+    def in_ward_contact_every(self) -> timedelta | None:
+        days = self.in_ward_contact_every_days
+        return None if days is None else timedelta(days=days)
 
     @property
     def follow_up_task_window(self) -> timedelta:

@@ -14,12 +14,20 @@ class TrainingTasks(Frozen):
 
 
 class NoticesQueued(Frozen):
-    """Roster tasks whose coordinators were told now: of the task, that it is due, and the
-    partnership that it is still not done."""
+    """Roster (or peer group) tasks whose coordinators or facilitator were told now: of the
+    task, that it is due, and who it climbs to that it is still not done."""
 
     notices: int
     reminders: int
     escalations: int
+
+
+class GroupAndCourseNotices(Frozen):
+    """The peer groups' tasks told of, and the course follow-ups reminded of and escalated
+    (their first notice is the term workflow's)."""
+
+    groups: NoticesQueued
+    courses: NoticesQueued
 
 
 class Undelivered(Frozen):
@@ -31,5 +39,9 @@ class Undelivered(Frozen):
 class RosterUpkeepReport(Frozen):
     training: TrainingTasks
     queued: NoticesQueued
+    # The peer groups' tasks and course follow-ups told of (None in a run from before the
+    # group-task-notices patch).
+    groups: NoticesQueued | None = None
+    courses: NoticesQueued | None = None
     delivered: int
     failed: int

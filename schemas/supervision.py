@@ -80,23 +80,29 @@ class ExtraRequest(Frozen):
     peer_id: str = Field(pattern=OPAQUE_ID)
 
 
-class GroupState(Mutable):
-    """Everything the group workflow knows; carried across continue-as-new."""
+class SessionRhythm(Mutable):
+    """What every group workflow that meets on a schedule knows (workflows/recurring_sessions.py);
+    carried across continue-as-new."""
 
     schedule: SupervisionSchedule
-    next_regular: PlannedSession | None = None
     following: list[PlannedSession] = Field(
         default_factory=list, description="Sessions held or under way, awaiting attendance."
-    )
-    pending_extra: list[ExtraRequest] = Field(default_factory=list)
-    extra_keys: list[str] = Field(
-        default_factory=list, description="Extra requests already planned (the latest ones)."
     )
     attendance_in: list[str] = Field(
         default_factory=list, description="Sessions whose attendance the page says is in."
     )
     sessions_this_run: int = 0
     active: bool = True
+
+
+class GroupState(SessionRhythm):
+    """Everything the supervision group workflow knows: the rhythm, plus extra sessions."""
+
+    next_regular: PlannedSession | None = None
+    pending_extra: list[ExtraRequest] = Field(default_factory=list)
+    extra_keys: list[str] = Field(
+        default_factory=list, description="Extra requests already planned (the latest ones)."
+    )
 
 
 class GroupStart(Frozen):

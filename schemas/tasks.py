@@ -17,6 +17,8 @@ class TaskKind(StrEnum):
     PEER_OFFER = "peer_offer"
     MANUAL_MATCH = "manual_match"
     FIRST_MEETING = "first_meeting"
+    # A planned contact on the ward while the citizen is still admitted (bridge-builders).
+    IN_WARD_CONTACT = "in_ward_contact"
     DISCHARGE_AGREEMENT = "discharge_agreement"
     COORDINATION_PLAN = "coordination_plan"
     NETWORK_MEETING = "network_meeting"

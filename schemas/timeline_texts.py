@@ -84,6 +84,10 @@ TIMELINE_TEXTS: dict[str, tuple[str, str]] = {
     # Hospital facts
     "timeline.discharge_planned": ("Udskrivning planlagt", "Discharge planned"),
     "timeline.hospital_fact": ("{fact:cap} ({setting:low})", "{fact:cap} ({setting:low})"),
+    "timeline.ambulant_start": (
+        "Ambulant forløb uden indlæggelse: første kontakt og opfølgning regnes fra nu",
+        "Ambulant episode, no admission: first contact and follow-up run from now",
+    ),
     "timeline.discharged_again": (
         "Udskrevet igen: opfølgningen fortsætter",
         "Discharged again: follow-up resumes",
@@ -187,6 +191,10 @@ TIMELINE_VALUES: dict[str, dict[str, tuple[str, str]]] = {
             "citizen discharged before it",
         ),
         "follow-up missed": ("opfølgningen blev ikke gennemført", "follow-up missed"),
+        "in-ward contact missed": (
+            "kontakten på afdelingen blev ikke gennemført",
+            "in-ward contact missed",
+        ),
         "episode closing": ("forløbet afsluttes", "episode closing"),
         "debrief not done": ("debriefingen blev ikke gennemført", "debrief not done"),
         "deceased": ("borgeren er død", "deceased"),

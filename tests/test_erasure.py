@@ -30,8 +30,12 @@ from api.app import create_app
 from api.auth import SESSION_COOKIE
 from command.erasure import erase_citizen, read_ledger, reapply
 from command.synthetic.roster import Roster, make_roster
+from db import courses, outbox, peer_groups
 from db.access import create_session, create_token
+from db.erasure import erase
+from db.outbox import Queued
 from db.pool import DatabasePool
+from db.supervision import Actor
 from hverdagsbro.encryption import EncryptionCodec, data_converter
 from hverdagsbro.episode_keys import EpisodeKeys, KeyDestroyedError
 from hverdagsbro.search_attributes import (
@@ -42,9 +46,19 @@ from hverdagsbro.search_attributes import (
     PROGRAMME,
 )
 from hverdagsbro.settings import Settings
+from schemas.courses import (
+    EnrolledBy,
+    NewParticipant,
+    ParticipantKind,
+    participant_user_id,
+)
+from schemas.notifications import Channel, DeliveryStatus, Notification, Template
+from schemas.people import Recipient, Role
+from schemas.roster import SupervisionSchedule
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_medcom_api import from_sender
+from tests.builders import course_term, peer_group
 from tests.conftest import free_port
 from tests.medcom.bundles import _load, example_files, resource, short_name
 from tests.temporal_servers import DEV_SERVER
@@ -461,3 +475,125 @@ async def test_an_episodes_medcom_deliveries_use_its_key_and_are_erased_with_it(
     assert delivery.key_id == episode.key_id == f"ep.{episode_id}"
     for other in ("care-communication-x-cc1", f"care-communication-{episode_id}-ccx", "bench-1"):
         assert (await keys.encryption_key(context(other))).key_id == TEST_KEYS.current.key_id
+
+
+async def test_a_citizens_peer_group_memberships_and_attendance_are_erased_with_them(
+    db_pool: DatabasePool,
+) -> None:
+    """That a citizen goes to a peer group, when and whether they came, is about them: it goes;
+    the group, its sessions and the other members stay."""
+    roster = await make_roster(db_pool, peers=1)
+    who = Actor(role="peer", actor_id=roster.peers[0])
+    citizen_id, erased, kept = f"cit-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex, uuid.uuid4().hex
+    async with db_pool.acquire() as conn:
+        group = await peer_group(
+            conn,
+            roster.organisation_id,
+            roster.peers[0],
+            schedule=SupervisionSchedule(weekday=4, time=datetime.min.time()),
+            seats=6,
+            name="Erasure group",
+            who=who,
+        )
+        today = datetime.now(UTC).date()
+        member = await peer_groups.add_member(
+            conn, group.group_id, today, who, episode_id=f"ep-{erased}"
+        )
+        other = await peer_groups.add_member(
+            conn, group.group_id, today, who, episode_id=f"ep-{kept}"
+        )
+        assert member is not None and other is not None
+        session_id = await peer_groups.plan_session(conn, group.group_id, datetime.now(UTC))
+        await peer_groups.record_attendance(conn, session_id, {member: False, other: True}, who)
+        await peer_groups.open_task(
+            conn,
+            kind="member_absent",
+            group_id=group.group_id,
+            organisation_id=roster.organisation_id,
+            session_id=session_id,
+            dedupe_key=f"member_absent:{member}:{session_id}",
+            due_at=datetime.now(UTC),
+            member_id=member,
+        )
+        await erase(
+            conn,
+            citizen_id=citizen_id,
+            episode_ids=[f"ep-{erased}"],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await peer_groups.episode_groups(conn, f"ep-{erased}") == []
+        assert await peer_groups.attendance(conn, session_id) == {other: True}
+        assert await peer_groups.open_tasks(conn, group.group_id) == []
+        assert await peer_groups.episode_groups(conn, f"ep-{kept}") == [(other, group.group_id)]
+
+
+async def test_a_citizens_course_participation_is_erased_with_them(db_pool: DatabasePool) -> None:
+    """A citizen enrolled in a course with their episode: their name, address, enrolment,
+    attendance and follow-up task go, and the notices addressed to them keep no params; the
+    term and the other participants stay."""
+    roster = await make_roster(db_pool, peers=1)
+    who = Actor(role="coordinator", actor_id=roster.coordinator)
+    episode_id, kept_episode = f"ep-{uuid.uuid4().hex}", f"ep-{uuid.uuid4().hex}"
+    needle = f"Erasable{uuid.uuid4().hex[:10]}"
+    start = datetime.now(UTC) - timedelta(days=1)
+    async with db_pool.acquire() as conn:
+        term_id = await course_term(
+            conn,
+            who,
+            roster.organisation_id,
+            [start],
+            seats=5,
+            teachers=(roster.peers[0],),
+            title=("Erasure course", "Sletningskursus"),
+            place="Room 1",
+            participant_kinds=(ParticipantKind.CITIZEN,),
+        )
+        people = {}
+        for episode, name in ((episode_id, needle), (kept_episode, "Kept Person")):
+            people[episode] = await courses.create_participant(
+                conn,
+                NewParticipant(
+                    display_name=name,
+                    email=f"{name.lower().replace(' ', '.')}@example.org",
+                    phone="+45 12345678",
+                    kind=ParticipantKind.CITIZEN,
+                    episode_id=episode,
+                    consent_at=datetime.now(UTC),
+                ),
+            )
+            await courses.enrol(conn, term_id, people[episode], EnrolledBy(role="ward"))
+        erased, kept = people[episode_id], people[kept_episode]
+        session_id = (await courses.sessions(conn, term_id))[0].session_id
+        await courses.record_attendance(conn, session_id, {erased: False, kept: True}, who)
+        notice = Notification(
+            notification_id=f"course-erasure-{uuid.uuid4().hex}",
+            recipient=Recipient(role=Role.SYSTEM, id=term_id),
+            template=Template.COURSE_SESSION_REMINDER,
+            created_at=datetime.now(UTC),
+            params={"title": "Erasure course", "place": "Room 1"},
+        )
+        await outbox.queue(
+            conn,
+            notice,
+            [Queued(user_id=participant_user_id(erased), channel=Channel.EMAIL,
+                    status=DeliveryStatus.PENDING)],
+        )  # fmt: skip
+        assert await _found_in_postgresql(db_pool, {"name": needle}) != {}
+        await erase(
+            conn,
+            citizen_id=f"cit-{uuid.uuid4().hex[:10]}",
+            episode_ids=[episode_id],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await courses.participant(conn, erased) is None
+        assert await courses.enrolment(conn, term_id, erased) is None
+        assert await courses.attendance(conn, session_id) == {kept: True}
+        params = await conn.fetchval(
+            "SELECT params FROM outbox WHERE notification_id = $1", notice.notification_id
+        )
+        assert params == "{}"
+        assert await courses.participant(conn, kept) is not None
+        assert await courses.term(conn, term_id) is not None
+    assert await _found_in_postgresql(db_pool, {"name": needle}) == {}

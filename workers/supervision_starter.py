@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import structlog
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from db import supervision as groups
 from db.pool import DatabasePool
 from schemas.roster import SupervisionGroup
 from schemas.supervision import GroupStart, group_workflow_id
+from workers.long_running import ensure_workflow
 from workflows.supervision_group import SupervisionGroupWorkflow
 
 log = structlog.get_logger(__name__)
@@ -22,17 +22,15 @@ async def ensure_group_workflow(client: Client, group: SupervisionGroup, *, task
     start = GroupStart(
         group_id=group.group_id, organisation_id=group.organisation_id, schedule=group.schedule
     )
-    handle = await client.start_workflow(
+    return await ensure_workflow(
+        client,
         SupervisionGroupWorkflow.run,
         start,
-        id=group_workflow_id(group.group_id),
+        workflow_id=group_workflow_id(group.group_id),
         task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        static_summary="Supervision group",
-        static_details=f"**Group:** {group.group_id}  \n**Organisation:** {group.organisation_id}",
+        summary="Supervision group",
+        details=f"**Group:** {group.group_id}  \n**Organisation:** {group.organisation_id}",
     )
-    return handle.id
 
 
 async def ensure_group_workflows(client: Client, pool: DatabasePool, *, task_queue: str) -> int:

@@ -19,11 +19,13 @@ from temporalio.worker import Worker
 
 import workflows
 from activities.care_communication.sender import CareCommunicationSender
+from activities.courses import CourseActivities
 from activities.episode_store import EpisodeStore
 from activities.matching import PeerMatcher
 from activities.medcom_transport.factory import transport_from_settings
 from activities.medcom_transport.port import MedcomTransport
 from activities.notifications import EmailSender, Notifier, SmsSender
+from activities.peer_groups import PeerGroupActivities
 from activities.roster_upkeep import RosterUpkeep
 from activities.supervision import SupervisionActivities
 from db.connection import CONNECTION_LOST
@@ -31,11 +33,15 @@ from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
+from workers.course_starter import ensure_term_workflows
+from workers.peer_group_starter import ensure_peer_group_workflows
 from workers.read_model_metrics import collect_forever
 from workers.roster_upkeep import ensure_roster_upkeep
 from workers.supervision_starter import ensure_group_workflows
 from workflows.care_communication import CareCommunicationDelivery
+from workflows.course_term import CourseTermWorkflow
 from workflows.episode import EpisodeWorkflow
+from workflows.peer_group import PeerGroupWorkflow
 from workflows.roster_upkeep import RosterUpkeepWorkflow
 from workflows.supervision_group import SupervisionGroupWorkflow
 
@@ -59,6 +65,8 @@ def episode_activities(
     notifier = Notifier(pool, email, sms, settings.public_url, metrics)
     sender = CareCommunicationSender(pool, medcom or transport_from_settings(settings, http))
     supervision = SupervisionActivities(pool)
+    peer_groups = PeerGroupActivities(pool)
+    terms = CourseActivities(pool, sms_enabled=sms is not None)
     upkeep = RosterUpkeep(pool, sms_enabled=sms is not None)
     return [
         store.commit_episode,
@@ -72,8 +80,20 @@ def episode_activities(
         supervision.cancel_session,
         supervision.check_attendance,
         supervision.request_extra_supervision,
+        peer_groups.plan_group_session,
+        peer_groups.cancel_group_session,
+        peer_groups.check_group_attendance,
+        terms.course_load_term,
+        terms.course_remind_session,
+        terms.course_notify_session_cancelled,
+        terms.course_notify_term_cancelled,
+        terms.course_offer_seats,
+        terms.course_check_attendance,
+        terms.course_complete_term,
+        terms.course_record_milestone,
         upkeep.open_training_tasks,
         upkeep.queue_notices,
+        upkeep.queue_group_and_course_notices,
         upkeep.undelivered_notices,
     ]
 
@@ -114,6 +134,8 @@ def build_worker(
             CareCommunicationDelivery,
             RosterUpkeepWorkflow,
             SupervisionGroupWorkflow,
+            PeerGroupWorkflow,
+            CourseTermWorkflow,
         ],
         activities=activities,
         max_cached_workflows=max_cached_workflows,
@@ -182,6 +204,22 @@ async def keep_supervision_groups(client: Client, pool: DatabasePool, settings: 
         log.warning("supervision groups not made sure of", error=type(err).__name__)
 
 
+async def keep_peer_groups(client: Client, pool: DatabasePool, settings: Settings) -> None:
+    """Every active peer group has its workflow, as for supervision groups."""
+    try:
+        await ensure_peer_group_workflows(client, pool, task_queue=settings.task_queue)
+    except _NOT_REACHED as err:
+        log.warning("peer groups not made sure of", error=type(err).__name__)
+
+
+async def keep_terms(client: Client, pool: DatabasePool, settings: Settings) -> None:
+    """Every open course term has its workflow, as for supervision groups."""
+    try:
+        await ensure_term_workflows(client, pool, task_queue=settings.task_queue)
+    except _NOT_REACHED as err:
+        log.warning("course terms not made sure of", error=type(err).__name__)
+
+
 async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """Run the worker until `stop` is set, then finish running tasks and shut down.
 
@@ -194,6 +232,8 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
         return
     await keep_roster_upkeep(client, settings)
     await keep_supervision_groups(client, pool, settings)
+    await keep_peer_groups(client, pool, settings)
+    await keep_terms(client, pool, settings)
     metrics = Metrics()
     endpoint = start_metrics_endpoint(
         metrics, host=settings.metrics_host, port=settings.metrics_port

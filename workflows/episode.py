@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         GoalAdded,
         GoalChanged,
         GoalDropped,
+        Pathway,
     )
     from schemas.matching import Reservation, ReservationRelease, ReservationRequest
     from schemas.notifications import Template
@@ -58,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         TASK_DUE,
         first_contact_deadline,
         follow_up_clock_due,
+        in_ward_contact_due,
     )
 
 
@@ -153,8 +155,12 @@ class EpisodeWorkflow:
         await self._escalate_matching()
 
     async def prepare_discharge(self) -> None:
-        """Tasks for the ward and the first meeting; wait for the discharge."""
-        if self.state.discharged_at is not None:
+        """Tasks for the ward and the first meeting; wait for the discharge (an ambulant
+        citizen has none to wait for)."""
+        if self.state.discharged_at is not None or self.state.ambulant_since is not None:
+            return
+        if self._goes_ambulant():
+            self._start_ambulant()
             return
         record = self.record
         record.set_phase(Phase.PRE_DISCHARGE)
@@ -163,6 +169,9 @@ class EpisodeWorkflow:
                 record.add_task(TaskKind.FIRST_MEETING, record.peer(), due_in=TASK_DUE)
             record.add_task(TaskKind.DISCHARGE_AGREEMENT, record.ward(), due_in=TASK_DUE)
             record.add_task(TaskKind.COORDINATION_PLAN, record.ward(), due_in=TASK_DUE)
+        every = self.programme.in_ward_contact_every
+        if every is not None and workflow.patched(patches.IN_WARD_CONTACTS):
+            await self._contacts_in_ward(every)
         await self.wait(
             lambda: hospital_course.has_left_hospital(self.state.hospital), summary="discharge"
         )
@@ -170,17 +179,22 @@ class EpisodeWorkflow:
         assert discharged_at is not None
         self.state.discharged_at = discharged_at
         self.state.follow_up_started_at = discharged_at
-        for meeting in record.tasks_of(TaskKind.FIRST_MEETING):
+        for meeting in record.tasks_of(TaskKind.FIRST_MEETING) + record.tasks_of(
+            TaskKind.IN_WARD_CONTACT
+        ):
             record.close_task(meeting, TaskStatus.EXPIRED, "citizen discharged before it")
         facts.tell_municipality_if_due(record)
         record.touch()
 
     async def make_first_contact(self) -> None:
-        """The peer makes contact within hours of discharge (fewer at elevated risk)."""
+        """The peer makes contact within hours of discharge (fewer at elevated risk); an
+        ambulant citizen within as many hours of the peer taking the episode."""
         if self.state.first_contact_at is not None:
             return
         record = self.record
-        record.set_phase(Phase.DISCHARGED)
+        ambulant = self.state.ambulant_since is not None
+        phase = Phase.FOLLOW_UP if ambulant else Phase.DISCHARGED
+        record.set_phase(phase)
         contact = next(iter(record.tasks_of(TaskKind.FIRST_CONTACT)), None)
         moving_deadline = workflow.patched(patches.FACTS_IN_EVERY_PHASE)
         if contact is not None and moving_deadline:
@@ -191,12 +205,13 @@ class EpisodeWorkflow:
                 TaskKind.FIRST_CONTACT,
                 record.peer(),
                 due_at=first_contact_deadline(self.programme, self.state),
-                template=Template.DISCHARGED,
+                # An ambulant episode's peer has just taken it: no discharge to tell of.
+                template=None if ambulant else Template.DISCHARGED,
             )
         escalated = bool(record.tasks_of(TaskKind.FIRST_CONTACT_ESCALATION, open_only=False))
         while contact.is_open:
-            if hospital_course.is_readmitted(self.state.hospital):
-                await self._wait_out_readmission(resume=Phase.DISCHARGED)
+            if hospital_course.is_readmitted(hospital_course.course(self.state)):
+                await self._wait_out_readmission(resume=phase)
                 contact.due_at = first_contact_deadline(self.programme, self.state)
                 record.changed_task(contact)
                 continue
@@ -210,7 +225,7 @@ class EpisodeWorkflow:
             await self.wait(
                 lambda due=due: (  # type: ignore[misc]
                     not contact.is_open
-                    or hospital_course.is_readmitted(self.state.hospital)
+                    or hospital_course.is_readmitted(hospital_course.course(self.state))
                     or (moving_deadline and contact.due_at != due)
                 ),
                 within=left,
@@ -389,6 +404,70 @@ class EpisodeWorkflow:
 
     # ------------------------------------------------------------------ steps in detail
 
+    async def _contacts_in_ward(self, every: timedelta) -> None:
+        """While the citizen is admitted, the peer has a planned contact on the ward every
+        `every` from the first meeting (none earlier than three months before the planned
+        discharge), each with the ladder of its task kind; the discharge ends them."""
+        state, record = self.state, self.record
+
+        def discharged() -> bool:
+            return hospital_course.has_left_hospital(state.hospital)
+
+        while not discharged():
+            if state.next_in_ward_contact_at is None:
+                meeting = next(iter(record.tasks_of(TaskKind.FIRST_MEETING, open_only=False)), None)
+                if meeting is None:
+                    return  # matched after the discharge was known: nothing to meet before
+                if meeting.is_open:
+                    await self.wait(
+                        lambda meeting=meeting: (  # type: ignore[misc]
+                            discharged() or not meeting.is_open
+                        ),
+                        summary="first meeting",
+                    )
+                    continue
+                state.next_in_ward_contact_at = (meeting.decided_at or workflow.now()) + every
+            planned = state.discharge_planned_for
+            left = in_ward_contact_due(state) - workflow.now()
+            if left > timedelta(0):
+                await self.wait(
+                    lambda planned=planned: (  # type: ignore[misc]
+                        discharged() or state.discharge_planned_for != planned
+                    ),
+                    within=left,
+                    summary=f"in-ward contact {state.in_ward_contacts + 1}",
+                )
+                continue
+            for missed in record.tasks_of(TaskKind.IN_WARD_CONTACT):
+                record.close_task(missed, TaskStatus.EXPIRED, "in-ward contact missed")
+            state.in_ward_contacts += 1
+            state.next_in_ward_contact_at = workflow.now() + every
+            record.add_task(
+                TaskKind.IN_WARD_CONTACT,
+                record.peer(),
+                due_in=self.programme.follow_up_task_window,
+                number=state.in_ward_contacts,
+            )
+
+    def _goes_ambulant(self) -> bool:
+        """Referred without an admission, and none reported since: nothing to wait for.
+        (A citizen admitted meanwhile waits for the discharge like any other.)"""
+        return (
+            self.referral.pathway == Pathway.AMBULANT
+            and not hospital_course.ever_admitted(self.state.hospital)
+            and workflow.patched(patches.AMBULANT_PATHWAY)
+        )
+
+    def _start_ambulant(self) -> None:
+        """The peer has just taken the episode (the accepted offer or the manual match): the
+        first-contact clock and the follow-up plan run from now, as they run from a
+        discharge, so a slow match never leaves the peer a deadline already passed."""
+        now = workflow.now()
+        self.state.ambulant_since = now
+        self.state.follow_up_started_at = now
+        self.record.timeline("ambulant", "timeline.ambulant_start")
+        self.record.touch()
+
     async def _escalate_matching(self) -> None:
         self.record.set_phase(Phase.UNMATCHED)
         self.state.escalations += 1
@@ -459,14 +538,14 @@ class EpisodeWorkflow:
     async def _follow_up_clock_reaches(self, offset: timedelta, *, summary: str) -> None:
         """Sleep on the follow-up clock, which stands still while the citizen is readmitted."""
         while True:
-            if hospital_course.is_readmitted(self.state.hospital):
+            if hospital_course.is_readmitted(hospital_course.course(self.state)):
                 await self._wait_out_readmission(resume=Phase.FOLLOW_UP)
                 continue
             left = follow_up_clock_due(self.state, offset) - workflow.now()
             if left <= timedelta(0):
                 return
             await self.wait(
-                lambda: hospital_course.is_readmitted(self.state.hospital),
+                lambda: hospital_course.is_readmitted(hospital_course.course(self.state)),
                 within=left,
                 summary=summary,
             )
@@ -476,7 +555,8 @@ class EpisodeWorkflow:
         paused_from = workflow.now()
         record.set_phase(Phase.READMITTED)
         await self.wait(
-            lambda: not hospital_course.is_admitted(self.state.hospital), summary="discharge"
+            lambda: not hospital_course.is_admitted(hospital_course.course(self.state)),
+            summary="discharge",
         )
         paused = workflow.now() - paused_from
         self.state.paused_for += paused.total_seconds()

@@ -168,7 +168,7 @@ def _hospital_fact(
         psychiatric=not somatic,
         pauses_follow_up=somatic and record.programme.pause_on_somatic_admission,
     )
-    was_readmitted = hospital_course.is_readmitted(state.hospital)
+    was_readmitted = hospital_course.is_readmitted(hospital_course.course(state))
     state.hospital.append(hospital_record)
     if record.runtime.patched(patches.FACTS_BY_OCCURRED_AT):
         fact_order.sort_hospital(state.hospital)
@@ -183,7 +183,7 @@ def _hospital_fact(
             params={"fact": fact, "setting": setting},
             actor=event.actor,
         )
-    after_discharge = state.discharged_at is not None
+    after_discharge = state.discharged_at is not None or state.ambulant_since is not None
     emergency = setting == CareSetting.EMERGENCY and fact == HospitalFact.ADMITTED
     if emergency and after_discharge and not somatic:
         state.emergency_visits += 1
@@ -191,7 +191,7 @@ def _hospital_fact(
         # the episode). This used to fail the workflow task over and over.
         if state.peer_id is not None:
             record.notify(record.peer(), Template.EMERGENCY_VISIT)
-    readmitted_now = hospital_course.is_readmitted(state.hospital)
+    readmitted_now = hospital_course.is_readmitted(hospital_course.course(state))
     if readmitted_now and not was_readmitted and state.peer_id is not None:
         record.notify(record.peer(), Template.READMITTED)
     if fact == HospitalFact.DISCHARGED and setting == CareSetting.INPATIENT and not somatic:

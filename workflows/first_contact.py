@@ -105,7 +105,7 @@ def recompute(record: EpisodeRecord) -> None:
 
 def _deadline(record: EpisodeRecord) -> datetime | None:
     """None while the citizen is in hospital: the clock stands still."""
-    if hospital_course.last_discharge(record.state.hospital) is None:
+    if hospital_course.last_discharge(hospital_course.course(record.state)) is None:
         return None
     return first_contact_deadline(record.programme, record.state)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.episode import HospitalFact, HospitalRecord
+from schemas.episode import EpisodeState, HospitalFact, HospitalRecord
 from schemas.events import CareSetting
 
 
@@ -93,6 +93,26 @@ def readmissions(records: list[HospitalRecord]) -> int:
         for r in _inpatient_facts(records)
         if r.fact == HospitalFact.ADMITTED and r.occurred_at > discharged
     )
+
+
+def ever_admitted(records: list[HospitalRecord]) -> bool:
+    """Any psychiatric inpatient fact in this episode (an ambulant referral has none)."""
+    return bool(_inpatient_facts(records))
+
+
+def course(state: EpisodeState) -> list[HospitalRecord]:
+    """The facts the process reads. An ambulant citizen, never admitted, counts as out of
+    hospital since a peer took the episode: as if discharged then (a fact nobody sent, never
+    stored), so an admission afterwards is a readmission and its discharge resumes."""
+    if state.ambulant_since is None:
+        return state.hospital
+    start = HospitalRecord(
+        event_id="ambulant-start",
+        fact=HospitalFact.DISCHARGED,
+        setting=CareSetting.INPATIENT,
+        occurred_at=state.ambulant_since,
+    )
+    return [start, *state.hospital]
 
 
 def find(records: list[HospitalRecord], event_id: str) -> HospitalRecord | None:

@@ -43,6 +43,16 @@ CARE_COMMUNICATION_OUT = "care-communication-out"
 # An admission to a ward outside psychiatry (a somatic ward, by its SOR code) is recorded but
 # pauses the follow-up only when the programme says so.
 SOMATIC_ADMISSION_KEPT = "somatic-admission-kept"
+# An ambulant referral (no admission) does not wait for a discharge: once a peer takes the
+# episode, its first contact and follow-up run from then; a later admission pauses them.
+AMBULANT_PATHWAY = "ambulant-pathway"
+# A programme with in-ward contacts (bridge-builders) gives the peer a contact task every
+# `in_ward_contact_every_days` from the first meeting until the discharge.
+IN_WARD_CONTACTS = "in-ward-contacts"
 # After a hard ending (the citizen died, an urgent concern) the peer is offered an extra
 # supervision: a task for their organisation's coordinator and a session in their groups.
 EXTRA_SUPERVISION_AFTER_HARD_ENDING = "extra-supervision-after-hard-ending"
+# The roster upkeep tells of the peer groups' tasks too (the facilitator or the coordinators,
+# reminded when due, escalated days later), like of the roster tasks, and reminds of and
+# escalates the course participants' follow-ups.
+GROUP_TASK_NOTICES = "group-task-notices"

@@ -80,7 +80,7 @@ def facts(start: EpisodeStart, state: EpisodeState) -> EpisodeFacts:
         overdue_tasks=overdue_count(state),
         follow_ups_done=state.follow_ups_done,
         follow_ups_planned=state.follow_ups_planned,
-        readmissions=hospital_course.readmissions(state.hospital),
+        readmissions=hospital_course.readmissions(hospital_course.course(state)),
     )
 
 
@@ -121,6 +121,7 @@ def projection(start: EpisodeStart, state: EpisodeState, now: datetime) -> Episo
         job_or_education=outcome.job_or_education.value if outcome else None,
         goals_total=len(state.goals),
         goals_reached=sum(1 for g in state.goals.values() if g.status == GoalStatus.REACHED),
+        pathway=start.referral.pathway.value,
         # The ending's time, not the last commit's: a debrief may still follow the ending.
         closed_at=(state.ended_at or now) if state.phase in TERMINAL_PHASES else None,
         end_reason=state.end_reason,
@@ -157,7 +158,7 @@ def outcome(start: EpisodeStart, state: EpisodeState) -> EpisodeOutcome:
         first_contact_hours=first_contact_hours,
         follow_ups_done=state.follow_ups_done,
         follow_ups_planned=state.follow_ups_planned,
-        readmissions=hospital_course.readmissions(state.hospital),
+        readmissions=hospital_course.readmissions(hospital_course.course(state)),
         milestones=tuple(m.kind for m in state.milestones),
         outcome=state.outcome,
     )

@@ -1,7 +1,9 @@
 """The roster upkeep, run every hour by the `roster-upkeep` Schedule: open a task before a
 peer's training lapses, tell the coordinators of each new roster task, remind them when it
 falls due and escalate to the partnership when it is still open days later — so no roster
-task waits for a person without end."""
+task waits for a person without end. The peer groups' tasks climb the same way (the
+facilitator or the coordinators, then the coordinators or the partnership), and so does a
+course participant's follow-up (the teaching peers reminded, then the coordinators)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.notifications import Notification
     from schemas.roster_upkeep import RosterUpkeepReport
     from workflows.calls import DATABASE_CALL, DELIVERY
+    from workflows.patches import GROUP_TASK_NOTICES
 
 # A roster task still open this many days after it fell due goes to the partnership.
 ESCALATE_AFTER_DAYS = 3
@@ -33,6 +36,12 @@ class RosterUpkeepWorkflow:
         queued = await workflow.execute_activity_method(
             RosterUpkeep.queue_notices, ESCALATE_AFTER_DAYS, **DATABASE_CALL
         )
+        groups = courses = None
+        if workflow.patched(GROUP_TASK_NOTICES):
+            told = await workflow.execute_activity_method(
+                RosterUpkeep.queue_group_and_course_notices, ESCALATE_AFTER_DAYS, **DATABASE_CALL
+            )
+            groups, courses = told.groups, told.courses
         pending = await workflow.execute_activity_method(
             RosterUpkeep.undelivered_notices, **DATABASE_CALL
         )
@@ -40,6 +49,8 @@ class RosterUpkeepWorkflow:
         return RosterUpkeepReport(
             training=training,
             queued=queued,
+            groups=groups,
+            courses=courses,
             delivered=sum(sent),
             failed=len(sent) - sum(sent),
         )

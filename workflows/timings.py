@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from schemas.episode import EpisodeState
 from schemas.programme import Programme
@@ -21,6 +21,8 @@ PROGRAMME_REVIEW_DUE = timedelta(days=14)
 CLOSING_DUE = timedelta(days=14)
 # After a hard ending the peer's organisation offers an extra supervision within a week.
 EXTRA_SUPERVISION_DUE = timedelta(days=7)
+# Bridge-builders meet an inpatient from at most this long before the planned discharge.
+IN_WARD_LEAD = timedelta(days=91)
 # After this long the episode closes even if the closing tasks are not done.
 CLOSING_GIVE_UP = timedelta(days=28)
 
@@ -33,9 +35,20 @@ def first_contact_deadline(programme: Programme, state: EpisodeState) -> datetim
         if state.risk_elevated
         else programme.first_contact_hours
     )
-    discharged = hospital_course.last_discharge(state.hospital)
+    discharged = hospital_course.last_discharge(hospital_course.course(state))
     assert discharged is not None
     return discharged + timedelta(hours=hours)
+
+
+def in_ward_contact_due(state: EpisodeState) -> datetime:
+    """When the next in-ward contact falls due: on its schedule from the first meeting, but
+    never more than IN_WARD_LEAD (three months) before the planned discharge."""
+    assert state.next_in_ward_contact_at is not None
+    planned = state.discharge_planned_for
+    if planned is None:
+        return state.next_in_ward_contact_at
+    earliest = datetime.combine(planned, time(), tzinfo=UTC) - IN_WARD_LEAD
+    return max(state.next_in_ward_contact_at, earliest)
 
 
 def follow_up_clock_due(state: EpisodeState, offset: timedelta) -> datetime:

@@ -16,6 +16,13 @@ from api.reports.measures import (
     tallies,
 )
 from api.reports.model import GroupRow, PeerLoad, Report, ReportFilters
+from api.reports.programme_figures import (
+    EnrolmentFacts,
+    GroupAttendanceFacts,
+    GroupMemberFacts,
+    course_rows,
+    group_rows,
+)
 from api.reports.rounding import rounded
 from api.reports.suppression import (
     MIN_CITIZENS,
@@ -95,6 +102,10 @@ def build_report(
     facts: Sequence[EpisodeFacts],
     peers: Sequence[PeerFacts],
     as_of: datetime,
+    *,
+    enrolments: Sequence[EnrolmentFacts] = (),
+    group_members: Sequence[GroupMemberFacts] = (),
+    marks: Sequence[GroupAttendanceFacts] = (),
 ) -> Report:
     breakdowns: dict[str, tuple[GroupRow, ...]] = {}
     for name, key_of in BREAKDOWNS.items():
@@ -113,4 +124,6 @@ def build_report(
         network_buckets=network_buckets(facts),
         peer_load=peer_load(peers),
         contact_target_pct=CONTACT_TARGET_PERCENT,
+        courses=course_rows(enrolments),
+        groups=group_rows(group_members, marks),
     )

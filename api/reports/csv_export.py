@@ -1,5 +1,6 @@
 """The report as CSV: one tidy line per number, with the same suppression and rounding as the
-page (a last line says the base every count is rounded to)."""
+page (a last line says the base every count is rounded to). Courses are lines of breakdown
+"course" with group "<programme>:<participant kind or all>", groups of breakdown "group"."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import io
 
 from api.reports.measures import Measure, decimals
 from api.reports.model import Bucket, Report
+from api.reports.programme_figures import CourseMeasure, GroupMeasure
+from api.reports.programme_figures import decimals as figure_decimals
 from api.reports.rounding import BASE
 
 HEADER = ("period_first", "period_last", "breakdown", "group", "measure", "value")
@@ -28,6 +31,16 @@ def _lines(report: Report) -> list[tuple[str, str, str, str]]:
     buckets("contact_hours", report.contact_buckets)
     buckets("hope_change", report.hope_buckets)
     buckets("network_change", report.network_buckets)
+    lines.extend(
+        ("course", f"{row.programme}:{row.kind}", m.value, row.cell(m).text(0))
+        for row in report.courses
+        for m in CourseMeasure
+    )
+    lines.extend(
+        ("group", row.programme, m.value, row.cell(m).text(figure_decimals(m)))
+        for row in report.groups
+        for m in GroupMeasure
+    )
     load = report.peer_load
     lines.extend(
         [

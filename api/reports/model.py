@@ -6,6 +6,7 @@ from datetime import datetime
 
 from api.reports.measures import Measure
 from api.reports.period import Period
+from api.reports.programme_figures import CourseRow, GroupProgrammeRow
 from api.reports.suppression import Cell
 from schemas.base import Frozen
 
@@ -53,3 +54,5 @@ class Report(Frozen):
     network_buckets: tuple[Bucket, ...]
     peer_load: PeerLoad
     contact_target_pct: float
+    courses: tuple[CourseRow, ...] = ()
+    groups: tuple[GroupProgrammeRow, ...] = ()

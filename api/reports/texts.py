@@ -277,4 +277,33 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "Eskaleringer: første kontakt mangler",
         "Escalations: first contact missing",
     ),
+    "report.section.courses": ("Kurser", "Courses"),
+    "report.courses.hint": (
+        "Tilmeldinger til hold, der starter i perioden (ikke aflyste hold); hver person tælles "
+        "én gang pr. program. Fremmødt: mødt til mindst én gang. Vælges en kommune, tælles kun "
+        "borgere med et forløb i kommunen.",
+        "Enrolments in terms that start in the period (not cancelled terms); each person counts "
+        "once per programme. Attended: came to at least one session. When a municipality is "
+        "chosen, only citizens with an episode there are counted.",
+    ),
+    "report.section.groups": ("Grupper", "Groups"),
+    "report.groups.hint": (
+        "Medlemmer i perioden og gruppemøder holdt i perioden. Fremmøde er andelen af "
+        "medlemmernes registreringer, hvor de kom; det vises kun for mindst 5 personer.",
+        "Members during the period and group sessions held in it. Attendance is the share of "
+        "the members' marks where they came; it is shown only for 5 people or more.",
+    ),
+    "report.participant_kind": ("Deltagertype", "Participant kind"),
+    "report.pk.all": ("Alle deltagere", "All participants"),
+    "report.pk.citizen": ("Borgere", "Citizens"),
+    "report.pk.relative": ("Pårørende", "Relatives"),
+    "report.pk.staff": ("Medarbejdere", "Staff"),
+    "report.pk.student": ("Studerende", "Students"),
+    "report.c.enrolled": ("Tilmeldt", "Enrolled"),
+    "report.c.waiting": ("På venteliste", "On the waiting list"),
+    "report.c.attended": ("Fremmødt mindst én gang", "Attended at least one session"),
+    "report.c.completed": ("Gennemført", "Completed"),
+    "report.g.members": ("Medlemmer", "Members"),
+    "report.g.sessions_held": ("Gruppemøder holdt", "Sessions held"),
+    "report.g.attendance_pct": ("Fremmøde (%)", "Attendance (%)"),
 }

@@ -11,7 +11,9 @@ from api.web import (
     caseworker,
     closing_summary_page,
     coordinator,
+    courses,
     episode_page,
+    groups,
     inbox,
     login,
     operator,
@@ -46,8 +48,11 @@ def install(app: FastAPI) -> None:
         roster,
         roster_tasks,
         supervision,
+        groups,
+        courses,
     )
     app.include_router(login.login_router)
+    app.include_router(courses.public_router)
     # Every page shows the person's unread count in its navigation.
     badge = [Depends(inbox.unread_badge)]
     for module in pages:

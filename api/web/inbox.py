@@ -11,7 +11,14 @@ from math import ceil
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from activities.messages import ROSTER_TASKS_PAGE, TEXTS, link
+from activities.messages import (
+    COURSES_PAGE,
+    GROUPS_PAGE,
+    ROSTER_TASKS_PAGE,
+    TEACHING_PAGE,
+    TEXTS,
+    link,
+)
 from api.auth import MaybeCaller
 from api.dependencies import Pool
 from api.errors import ApiError, FieldError
@@ -23,7 +30,12 @@ from api.web.rendering import render
 from db import inbox as inbox_queries
 from db.inbox import InboxEntry
 from schemas.base import Frozen
-from schemas.notifications import Template
+from schemas.notifications import (
+    COURSE_STAFF_TEMPLATES,
+    GROUP_TEMPLATES,
+    ROSTER_TEMPLATES,
+    Template,
+)
 from schemas.people import Role
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -53,12 +65,37 @@ def message(template: str) -> tuple[str, str]:
         return INBOX_TEXTS["inbox.unknown"]
 
 
+# A notice about no episode opens its family's page, for the roles that page lets in.
+_FAMILY_PAGES: dict[str, tuple[str, frozenset[Role]]] = {
+    TEACHING_PAGE: ("inbox.open_teaching", frozenset({Role.PEER})),
+    COURSES_PAGE: ("inbox.open_courses", frozenset({Role.COORDINATOR})),
+    GROUPS_PAGE: ("inbox.open_groups", frozenset({Role.PEER, Role.COORDINATOR})),
+    ROSTER_TASKS_PAGE: ("inbox.open_roster_tasks", frozenset({Role.COORDINATOR})),
+}
+
+
+def family_page(principal: Principal, template: str) -> tuple[str | None, str]:
+    """A notice without an episode: the courses (or teaching) page for a course notice, the
+    groups page for a group task, the roster tasks page for a roster task (or an unknown
+    notice to a coordinator), where the reader's role may open it."""
+    known = Template(template) if template in set(Template) else None
+    if known in COURSE_STAFF_TEMPLATES | GROUP_TEMPLATES | ROSTER_TEMPLATES:
+        page = link("", None, None, known)
+    else:
+        page = ROSTER_TASKS_PAGE
+    label, roles = _FAMILY_PAGES[page]
+    if principal.role not in roles:
+        return None, "inbox.not_yours"
+    return page, label
+
+
 def where_to_open(principal: Principal, entry: InboxEntry) -> tuple[str | None, str]:
     """The task while its reader may still act on it, else the episode if they may see it,
-    else nothing (a link would only answer 404)."""
+    else nothing (a link would only answer 404); a notice about no episode opens the page of
+    its kind (`family_page`)."""
     episode, task = entry.episode, entry.task
-    if entry.episode_id is None and principal.role == Role.COORDINATOR:
-        return ROSTER_TASKS_PAGE, "inbox.open_roster_tasks"
+    if entry.episode_id is None:
+        return family_page(principal, entry.template)
     if episode is None:
         return None, "inbox.not_yours"
     if task is not None and task.status == "open" and may_act_on_task(principal, task, episode):

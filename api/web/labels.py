@@ -5,6 +5,8 @@ from __future__ import annotations
 from api.reports.texts import REPORT_TEXTS
 from api.web.caseworker_texts import CASEWORKER_TEXTS
 from api.web.coordinator_texts import COORDINATOR_TEXTS
+from api.web.course_texts import COURSE_TEXTS
+from api.web.group_texts import GROUP_TEXTS
 from api.web.inbox_texts import INBOX_TEXTS
 from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.medcom_texts import MEDCOM_TEXTS
@@ -137,6 +139,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "admitted_at": ("Indlagt (dato og tid, valgfri)", "Admitted at (date and time, optional)"),
     "risk_admission": ("Risiko og indlæggelse", "Risk and admission"),
+    "pathway": ("Henvist fra", "Referred from"),
+    "pathway.hint": (
+        "Ambulant: borgeren er ikke indlagt (distriktspsykiatri, kommunale tilbud); lad"
+        " indlæggelsestidspunktet stå tomt.",
+        "Ambulant: the citizen is not admitted (district psychiatry, a municipal offer);"
+        " leave the admission time empty.",
+    ),
+    "pathway.admitted": ("Indlæggelse på et afsnit", "An admission to a ward"),
+    "pathway.ambulant": (
+        "Ambulant, uden indlæggelse (distriktspsykiatri, et kommunalt tilbud)",
+        "Ambulant, no admission (district psychiatry, a municipal offer)",
+    ),
+    "pathway.ambulant.short": ("Ambulant (ingen indlæggelse)", "Ambulant (no admission)"),
     "refer.submit": ("Send henvisning", "Send referral"),
     "peer.title": ("Peer-medarbejder", "Peer guide"),
     "peer.inbox": ("Tilbud og opgaver", "Offers and tasks"),
@@ -213,6 +228,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     **ROSTER_TASK_TEXTS,
     **ROSTER_TEXTS,
     **SUPERVISION_TEXTS,
+    **GROUP_TEXTS,
+    **COURSE_TEXTS,
     **TIMELINE_TEXTS,
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,
@@ -239,6 +256,10 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "peer_offer": ("Tilbud om forløb", "Offer of an episode"),
         "manual_match": ("Manuelt match", "Manual match"),
         "first_meeting": ("Første møde på afdelingen", "First meeting on the ward"),
+        "in_ward_contact": (
+            "Kontakt på afdelingen før udskrivning",
+            "Contact on the ward before discharge",
+        ),
         "discharge_agreement": ("Udskrivningsaftale", "Discharge agreement"),
         "coordination_plan": ("Koordinationsplan", "Coordination plan"),
         "network_meeting": ("Netværksmøde", "Network meeting"),

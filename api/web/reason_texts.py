@@ -12,12 +12,31 @@ from __future__ import annotations
 import re
 
 from api.web import labels
+from api.web.course_texts import COURSE_REASONS
+from api.web.group_texts import GROUP_REASONS
 from api.web.roster_texts import ROSTER_REASONS
 from api.web.supervision_texts import SUPERVISION_REASONS
 
 # English reason (as produced) -> (Danish, English)
 REASONS: dict[str, tuple[str, str]] = {
     "invalid input": ("ugyldige oplysninger", "invalid input"),
+    # --- referrals: programme kinds and the ambulant path (api/intake.py) --------------------
+    "the programme is a course; enrol the citizen in a term instead": (
+        "programmet er et kursus; tilmeld borgeren et hold i stedet",
+        "the programme is a course; enrol the citizen in a term instead",
+    ),
+    "the programme is a group offer; add the citizen to a group instead": (
+        "programmet er et gruppetilbud; meld borgeren ind i en gruppe i stedet",
+        "the programme is a group offer; add the citizen to a group instead",
+    ),
+    "an ambulant referral has no admission": (
+        "en ambulant henvisning har ingen indlæggelse",
+        "an ambulant referral has no admission",
+    ),
+    "Input should be 'admitted' or 'ambulant'": (
+        "Vælg indlæggelse eller ambulant",
+        "Choose admitted or ambulant",
+    ),
     # --- the episode and its tasks (workflows/) ---------------------------------------------
     "no such task in this episode": (
         "opgaven findes ikke i dette forløb",
@@ -348,6 +367,10 @@ REASONS: dict[str, tuple[str, str]] = {
     **ROSTER_REASONS,
     # --- the supervision pages (api/web/supervision.py) -----------------------------------
     **SUPERVISION_REASONS,
+    # --- the peer group pages (api/web/groups.py) -----------------------------------------
+    **GROUP_REASONS,
+    # --- the course pages (api/web/courses.py) ----------------------------------------------
+    **COURSE_REASONS,
 }
 
 # The reasons inside pydantic's date and time messages ("..., input is too short").

@@ -12,10 +12,11 @@ from api.errors import ApiError, FieldError
 from api.web.guard import field
 from api.web.rendering import LOCAL_TIME
 from schemas.consent import ConsentMethod, ConsentScope
-from schemas.events import GoalArea
+from schemas.events import GoalArea, Pathway
 
 GOAL_AREAS = (GoalArea.MUNICIPAL_SERVICES, GoalArea.JOB, GoalArea.EDUCATION, GoalArea.NETWORK)
 SCOPES = tuple(ConsentScope)
+PATHWAYS = tuple(Pathway)
 METHODS = tuple(ConsentMethod)
 # The languages offered (names in the catalog as "language.<code>"); Danish is the default.
 LANGUAGES = ("da", "en", "de", "pl", "uk", "ro", "ar", "so", "tr", "fa", "ur", "ti")
@@ -29,6 +30,7 @@ _WHERE = (
     ("payload.municipality_code", "municipality"),
     ("payload.organisation_id", "organisation"),
     ("payload.admitted_at", "admitted_at"),
+    ("payload.pathway", "pathway"),
     ("payload.consents", "consents"),
     ("payload.goals", "goals"),
     ("payload.languages", "languages"),
@@ -42,6 +44,7 @@ def blank(organisation_id: str | None) -> dict[str, Any]:
         event_id=f"web-ref-{uuid.uuid4().hex}",
         organisation=organisation_id or "",
         admitted_at="",
+        pathway=PATHWAYS[0],
         risk=False,
         languages=["da"],
         goals=dict.fromkeys(GOAL_AREAS, ""),
@@ -55,6 +58,7 @@ def from_form(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {name: field(form, name) for name in _TEXT_FIELDS}
     values.update(
         admitted_at=field(form, "admitted_at"),
+        pathway=field(form, "pathway") or PATHWAYS[0],
         risk=field(form, "risk") == "on",
         languages=[code for code in LANGUAGES if code in form.getlist("languages")],
         goals={area: field(form, f"goal_{area}") for area in GOAL_AREAS},
@@ -110,6 +114,7 @@ def payload(values: dict[str, Any], ward_id: str | None, now: datetime) -> dict[
             for scope, method in values["consents"].items()
             if method
         ],
+        "pathway": values["pathway"],
         "admitted_at": _admitted_at(values["admitted_at"]),
     }
 

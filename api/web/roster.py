@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 from api.dependencies import Pool
 from api.errors import ApiError, FieldError, field_errors, reasons_by_field
 from api.principal import Principal
+from api.web.form_checks import refused
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import render
 from db import pages
@@ -128,11 +129,6 @@ class PeerIn(BaseModel):
         )
 
 
-def _refused(errors: list[FieldError], status: int = 422) -> ApiError:
-    summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
-    return ApiError(status, f"invalid input: {summary}", errors)
-
-
 def _reasons(err: ValidationError) -> list[FieldError]:
     """Pydantic's errors by the form field they belong to (a list item's by its list; a
     model-level reason by the field it names first)."""
@@ -223,7 +219,7 @@ async def _validated(pool: DatabasePool, values: dict[str, Any]) -> store.PeerDe
     try:
         return PeerIn.model_validate(values, context=known).details()
     except ValidationError as err:
-        raise _refused(_reasons(err)) from None
+        raise refused(_reasons(err)) from None
 
 
 # --- the roster ------------------------------------------------------------------------------
@@ -446,12 +442,12 @@ def _absence(values: dict[str, Any], today: date) -> Absence:
     try:
         absence = Absence.model_validate(values)
     except ValidationError as err:
-        raise _refused(_reasons(err)) from None
+        raise refused(_reasons(err)) from None
     if absence.ends_on < today:
-        raise _refused([FieldError(field="ends_on", reason="the absence has already ended")])
+        raise refused([FieldError(field="ends_on", reason="the absence has already ended")])
     if absence.starts_on > today + timedelta(days=2 * 366):
         reason = "an absence starts at most two years ahead"
-        raise _refused([FieldError(field="starts_on", reason=reason)])
+        raise refused([FieldError(field="starts_on", reason=reason)])
     return absence
 
 
@@ -495,7 +491,7 @@ async def remove_absence(
             raise ApiError(404, "absence_id: no such absence for you")
         if not removed:
             reason = "the absence has begun or is over; only one that has not begun can be removed"
-            raise _refused([FieldError(field="absence_id", reason=reason)], status=409)
+            raise refused([FieldError(field="absence_id", reason=reason)], status=409)
         return "absence_removed"
 
     return await _refusable(request, principal, pool, peer_id, change(), form="absence")
@@ -519,7 +515,7 @@ async def add_training(
         except ValidationError as err:
             errors += [e for e in _reasons(err) if e.field != "course"]
         if errors or record is None:
-            raise _refused(errors)
+            raise refused(errors)
         async with pool.acquire() as conn:
             try:
                 added = await store.add_training(
@@ -532,7 +528,7 @@ async def add_training(
                 )
             except store.AlreadyRecorded:
                 reason = "this course is already recorded on that date"
-                raise _refused([FieldError(field="completed_on", reason=reason)], 409) from None
+                raise refused([FieldError(field="completed_on", reason=reason)], 409) from None
         if added is None:
             raise ApiError(404, NO_PEER)
         return "training_added"

@@ -10,7 +10,7 @@ not arrive, the workflow reads the rows itself when the attendance falls due."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
@@ -23,12 +23,23 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
+from api.web.form_checks import refused
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import render
+from api.web.session_forms import (
+    WEEKDAYS,
+    actor,
+    check_attendance,
+    checked_schedule,
+    posted_marks,
+    recorded_marks,
+    schedule_values,
+)
+from db import roster
 from db import supervision as store
 from db.pool import DatabasePool
 from schemas.people import OPAQUE_ID, Role
-from schemas.roster import SupervisionGroup, SupervisionSchedule
+from schemas.roster import SupervisionGroup
 from schemas.supervision import group_workflow_id
 from workers.supervision_starter import ensure_group_workflow
 from workflows.supervision_group import SupervisionGroupWorkflow
@@ -41,25 +52,14 @@ Coordinator = Annotated[Principal, Depends(page_user(Role.COORDINATOR))]
 Supervisor = Annotated[Principal, Depends(page_user(Role.COORDINATOR, Role.PEER))]
 
 HOME = "/supervision"
-WEEKDAYS = tuple(range(1, 8))
 # Sessions shown on the supervisor's page: this far back and ahead.
 SHOWN_BACK = timedelta(weeks=12)
 SHOWN_AHEAD = timedelta(weeks=8)
-_HH_MM = re.compile(r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")
 _ID = re.compile(OPAQUE_ID)
 
 NO_GROUP = "group_id: no such supervision group of your organisation"
 NO_SESSION = "session_id: no such session of a group you supervise"
 NO_ORGANISATION = "a coordinator without an organisation keeps no supervision groups"
-
-
-def _refused(errors: list[FieldError], status: int = 422) -> ApiError:
-    summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
-    return ApiError(status, f"invalid input: {summary}", errors)
-
-
-def _who(principal: Principal) -> store.Actor:
-    return store.Actor(role=principal.actor().role.value, actor_id=principal.id)
 
 
 def _organisation(principal: Principal) -> str:
@@ -86,14 +86,10 @@ def group_values(form: FormData) -> dict[str, Any]:
 
 
 def values_of(group: SupervisionGroup, members: list[str]) -> dict[str, Any]:
-    schedule = group.schedule
     return {
         "name": group.name,
         "supervisor_id": group.supervisor_id or "",
-        "weekday": str(schedule.weekday),
-        "time": schedule.time.strftime("%H:%M"),
-        "every_weeks": str(schedule.every_weeks),
-        "duration_minutes": str(schedule.duration_minutes),
+        **schedule_values(group.schedule),
         "members": members,
     }
 
@@ -107,13 +103,6 @@ BLANK_GROUP: dict[str, Any] = {
     "duration_minutes": "90",
     "members": [],
 }
-
-
-def _whole(text: str, low: int, high: int) -> int | None:
-    if not text.isdigit() or len(text) > 4:
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
 
 
 class GroupIn:
@@ -133,40 +122,21 @@ class GroupIn:
         self.supervisor_id = str(values["supervisor_id"])
         if self.supervisor_id not in supervisors:
             problem("supervisor_id", "choose the supervisor from the list")
-        weekday = _whole(values["weekday"], 1, 7)
-        if weekday is None:
-            problem("weekday", "choose a weekday from the list")
-        clock = _HH_MM.fullmatch(values["time"])
-        if clock is None:
-            problem("time", "write the time as hours and minutes, such as 14:00")
-        every = _whole(values["every_weeks"], 1, 12)
-        if every is None:
-            problem("every_weeks", "write a whole number of weeks from 1 to 12")
-        minutes = _whole(values["duration_minutes"], 15, 480)
-        if minutes is None:
-            problem("duration_minutes", "write a whole number of minutes from 15 to 480")
+        schedule = checked_schedule(values, problem)
         self.members = list(dict.fromkeys(values["members"]))
         if len(self.members) > 100 or any(m not in peers for m in self.members):
             problem("members", "choose the members from the list of your peer guides")
         if errors:
-            raise _refused(errors)
-        assert weekday is not None
-        assert clock is not None
-        assert every is not None
-        assert minutes is not None
-        self.schedule = SupervisionSchedule(
-            weekday=weekday,
-            time=time(int(clock["h"]), int(clock["m"])),
-            every_weeks=every,
-            duration_minutes=minutes,
-        )
+            raise refused(errors)
+        assert schedule is not None
+        self.schedule = schedule
 
 
 async def _choices(pool: DatabasePool, organisation_id: str) -> dict[str, dict[str, str]]:
     async with pool.acquire() as conn:
         return {
             "supervisors": await store.possible_supervisors(conn, organisation_id),
-            "peers": await store.organisation_peers(conn, organisation_id),
+            "peers": await roster.active_peer_names(conn, organisation_id),
         }
 
 
@@ -284,7 +254,7 @@ async def create_group(
             supervisor_id=checked.supervisor_id,
             schedule=checked.schedule,
             members=checked.members,
-            who=_who(principal),
+            who=actor(principal),
         )
         group = await store.group(conn, group_id)
     assert group is not None
@@ -346,7 +316,7 @@ async def edit_group(
     values = group_values(form)
     try:
         if not group.active:
-            raise _refused([FieldError(field="group_id", reason="the group is deactivated")], 409)
+            raise refused([FieldError(field="group_id", reason="the group is deactivated")], 409)
         checked = GroupIn(values, **await _choices(pool, organisation_id))
     except ApiError as err:
         return await group_page(
@@ -360,7 +330,7 @@ async def edit_group(
             supervisor_id=checked.supervisor_id,
             schedule=checked.schedule,
             members=checked.members,
-            who=_who(principal),
+            who=actor(principal),
         )
     if checked.schedule != group.schedule:
         changed = group.model_copy(update={"schedule": checked.schedule})
@@ -381,10 +351,10 @@ async def deactivate_group(
 ) -> Response:
     group = await _own_group(pool, _organisation(principal), group_id)
     if not group.active:
-        problem = _refused([FieldError(field="group_id", reason="the group is deactivated")], 409)
+        problem = refused([FieldError(field="group_id", reason="the group is deactivated")], 409)
         return await group_page(request, principal, pool, group_id, problem=problem, status=409)
     async with pool.acquire() as conn:
-        await store.deactivate_group(conn, group_id, _who(principal))
+        await store.deactivate_group(conn, group_id, actor(principal))
     ended = group.model_copy(update={"active": False})
     await _tell(temporal, ended, settings.task_queue, SupervisionGroupWorkflow.deactivate.__name__)
     return RedirectResponse(f"{HOME}/groups/{group_id}?notice=group_deactivated", status_code=303)
@@ -426,11 +396,7 @@ async def session_page(
     async with pool.acquire() as conn:
         recorded = await store.attendance(conn, session_id)
         named = await store.people(conn, expected)
-    marks = (
-        kept
-        if kept is not None
-        else {p: ("present" if came else "absent") for p, came in recorded.items()}
-    )
+    marks = kept if kept is not None else recorded_marks(recorded)
     return render(
         request,
         "supervision_session.html",
@@ -470,25 +436,23 @@ async def record_attendance(
     settings: AppSettings,
 ) -> Response:
     session, group, expected = await _supervised_session(pool, principal, session_id)
-    marks = {p: field(form, f"present-{p}") for p in expected}
+    marks = posted_marks(form, expected)
     try:
-        if session["status"] == "cancelled":
-            reason = "the session was cancelled"
-            raise _refused([FieldError(field="session_id", reason=reason)], 409)
-        if session["starts_at"] > datetime.now(UTC):  # type: ignore[operator]
-            reason = "the session has not begun; record who came after it"
-            raise _refused([FieldError(field="session_id", reason=reason)], 409)
-        unmarked = [p for p, mark in marks.items() if mark not in ("present", "absent")]
-        if unmarked or not expected:
-            reason = "say for every member whether they came"
-            raise _refused([FieldError(field="attendance", reason=reason)])
+        present = check_attendance(
+            status=session["status"],
+            starts_at=session["starts_at"],  # type: ignore[arg-type]
+            expected=expected,
+            marks=marks,
+            unmarked=FieldError(
+                field="attendance", reason="say for every member whether they came"
+            ),
+        )
     except ApiError as err:
         return await session_page(
             request, principal, pool, session_id, problem=err, status=err.status, kept=marks
         )
     async with pool.acquire() as conn:
-        present = {p: mark == "present" for p, mark in marks.items()}
-        await store.record_attendance(conn, session_id, present, _who(principal))
+        await store.record_attendance(conn, session_id, present, actor(principal))
     await _tell(
         temporal,
         group,

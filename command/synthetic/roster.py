@@ -27,6 +27,11 @@ PROGRAMMES = (
     "ark-course",
 )
 
+# The programmes referred as one-to-one bridge episodes (courses and groups are not).
+BRIDGE_PROGRAMMES = tuple(
+    p.code for p in default_programmes() if p.code in PROGRAMMES and p.kind == "bridge"
+)
+
 SERVICES = ("social_services", "jobcenter", "education")
 
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from api.auth import SESSION_COOKIE
 from api.event_input import EVENT_TYPES
 from api.intake import EVENT_ROLES
-from command.synthetic.roster import PROGRAMMES, Roster, make_roster
+from command.synthetic.roster import BRIDGE_PROGRAMMES, Roster, make_roster
 from db.access import create_session
 from db.pool import DatabasePool
 from schemas.consent import ConsentMethod, ConsentScope
@@ -98,7 +98,7 @@ def referral_payloads(roster: Roster) -> st.SearchStrategy[dict[str, Any]]:
     )
     return payload(
         {
-            "programme": st.sampled_from(PROGRAMMES),
+            "programme": st.sampled_from(BRIDGE_PROGRAMMES),
             "citizen": citizen,
             "municipality_code": st.just(roster.municipality_code),
             "ward_id": st.just(roster.ward_id),

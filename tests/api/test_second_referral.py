@@ -23,7 +23,7 @@ from tests.api.steps import referred, shown
 from tests.api.test_episode_contacts import phase_is
 from tests.conftest import eventually
 
-OTHER_PROGRAMME = "recovery-college"
+OTHER_PROGRAMME = "bro-til-hverdagslivet"
 
 
 def referral_for(roster: Any, cpr: str, **payload: Any) -> dict[str, Any]:

@@ -134,3 +134,14 @@ async def send_form(page: Page, form: str, button: str) -> int:
     assert response is not None
     status: int = response.status
     return status
+
+
+async def submit(page: Page, form_action: str, button: str) -> int:
+    """Send the form whose action ends with `form_action`; the status the page came with."""
+    form = page.locator(f"form[action$='{form_action}']")
+    async with page.expect_navigation() as sent:
+        await form.get_by_role("button", name=button).click()
+    response = await sent.value
+    assert response is not None
+    status: int = response.status
+    return status

@@ -16,6 +16,7 @@ from db.pool import DatabasePool
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, screenshot, web_roster
+from tests.web.steps import submit
 from tests.web.test_coordinator_pages import REASON, matched, send_hand_over
 
 pytestmark = pytest.mark.browser
@@ -44,16 +45,6 @@ async def peer_row(pool: DatabasePool, peer_id: str) -> dict[str, object]:
         )
     assert row is not None
     return dict(row)
-
-
-async def submit(page: Page, form_action: str, button: str) -> int:
-    """Send the form whose action ends with `form_action`; the status the page came with."""
-    form = page.locator(f"form[action$='{form_action}']")
-    async with page.expect_navigation() as sent:
-        await form.get_by_role("button", name=button).click()
-    response = await sent.value
-    assert response is not None
-    return response.status
 
 
 def peer_page_id(page: Page) -> str:

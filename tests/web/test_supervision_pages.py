@@ -5,15 +5,12 @@ supervision form refuses bad input next to the field and changes nothing; axe on
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from playwright.async_api import Page
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from command.synthetic.roster import Roster
@@ -24,6 +21,8 @@ from schemas.supervision import SessionKind, SessionPlan, group_workflow_id
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, web_roster
+from tests.web.long_running import end_running
+from tests.web.steps import submit
 
 pytestmark = pytest.mark.browser
 
@@ -38,25 +37,9 @@ async def ended_after(
     server would wake them whenever a later test skips time)."""
     organisations: list[str] = []
     yield organisations
-    await asyncio.sleep(0.5)  # let a workflow task in flight finish first (see tests/conftest)
-    for organisation_id in organisations:
-        async with db_pool.acquire() as conn:
-            made = await groups.organisation_groups(conn, organisation_id)
-        for group in made:
-            handle = time_skipping_env.client.get_workflow_handle(group_workflow_id(group.group_id))
-            with contextlib.suppress(RPCError):
-                if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                    await handle.terminate(reason="test done")
-
-
-async def submit(page: Page, form_action: str, button: str) -> int:
-    """Send the form whose action ends with `form_action`; the status the page came with."""
-    form = page.locator(f"form[action$='{form_action}']")
-    async with page.expect_navigation() as sent:
-        await form.get_by_role("button", name=button).click()
-    response = await sent.value
-    assert response is not None
-    return response.status
+    async with db_pool.acquire() as conn:
+        made = [row for o in organisations for row in await groups.organisation_groups(conn, o)]
+    await end_running(time_skipping_env.client, [group_workflow_id(row.group_id) for row in made])
 
 
 async def fill_group(page: Page, *, name: str, time_text: str = "09:30") -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.supervision import SupervisionActivities
 from command.synthetic.driver import EpisodeDriver, start
@@ -41,10 +41,13 @@ from schemas.supervision import (
 )
 from schemas.tasks import TaskKind
 from tests.activities.builders import Roster
+from tests.test_keys import TEST_CONVERTER
 from workers.supervision_starter import ensure_group_workflow
 from workflows.supervision_group import SupervisionGroupWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+GROUP_HISTORIES = HISTORIES / "supervision_group"
+REPLAYER = Replayer(workflows=[SupervisionGroupWorkflow], data_converter=TEST_CONVERTER)
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Tuesdays at 14:00, every other week, 90 minutes.
 FORTNIGHTLY = SupervisionSchedule(weekday=2, time=time(14, 0), every_weeks=2, duration_minutes=90)
@@ -104,7 +107,7 @@ class Group:
 
 @pytest.fixture
 async def new_group(
-    env: WorkflowEnvironment, db_pool: DatabasePool, own_queue: str
+    env: WorkflowEnvironment, db_pool: DatabasePool, own_queue: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[Callable[..., Awaitable[Group]]]:
     made: list[Group] = []
 
@@ -147,9 +150,28 @@ async def new_group(
         return group
 
     yield make
-    for group in made:
+    label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
+    for n, group in enumerate(made):
+        history = await group.handle.fetch_history()
+        await REPLAYER.replay_workflow(history)
+        if label:
+            GROUP_HISTORIES.mkdir(parents=True, exist_ok=True)
+            name = f"supervision-group.{label}-{request.node.name.removeprefix('test_')}-{n}"
+            (GROUP_HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
         if (await group.handle.describe()).status == WorkflowExecutionStatus.RUNNING:
             await group.handle.terminate(reason="test done")
+
+
+async def test_every_stored_group_run_replays_on_the_current_code() -> None:
+    """Each group's run replays on the current code when its test ends (above), and so do the
+    runs recorded with earlier code: a change to what the workflow does needs
+    `workflow.patched`."""
+    stored = sorted(GROUP_HISTORIES.glob("*.json"))
+    assert stored, "recorded runs are kept in tests/workflows/histories/supervision_group/"
+    for path in stored:
+        await REPLAYER.replay_workflow(
+            WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+        )
 
 
 def test_the_next_session_follows_the_schedule_in_copenhagen_time() -> None:

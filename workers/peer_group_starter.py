@@ -1,0 +1,43 @@
+"""Starting peer groups' workflows: the one place that turns a group into a workflow, used by
+the pages when a group is made and by the worker at its start for the groups there are."""
+
+from __future__ import annotations
+
+import structlog
+from temporalio.client import Client
+
+from db import peer_groups as groups
+from db.pool import DatabasePool
+from schemas.peer_groups import PeerGroup, PeerGroupStart, peer_group_workflow_id
+from workers.long_running import ensure_workflow
+from workflows.peer_group import PeerGroupWorkflow
+
+log = structlog.get_logger(__name__)
+
+
+async def ensure_peer_group_workflow(client: Client, group: PeerGroup, *, task_queue: str) -> str:
+    """Start the group's workflow unless it runs already; its id."""
+    start = PeerGroupStart(
+        group_id=group.group_id, organisation_id=group.organisation_id, schedule=group.schedule
+    )
+    return await ensure_workflow(
+        client,
+        PeerGroupWorkflow.run,
+        start,
+        workflow_id=peer_group_workflow_id(group.group_id),
+        task_queue=task_queue,
+        summary="Peer group",
+        details=f"**Group:** {group.group_id}  \n**Organisation:** {group.organisation_id}",
+    )
+
+
+async def ensure_peer_group_workflows(
+    client: Client, pool: DatabasePool, *, task_queue: str
+) -> int:
+    """Every active peer group has its workflow running; how many groups there are."""
+    async with pool.acquire() as conn:
+        active = await groups.active_groups(conn)
+    for group in active:
+        await ensure_peer_group_workflow(client, group, task_queue=task_queue)
+    log.info("peer groups running", groups=len(active))
+    return len(active)
