@@ -27,6 +27,9 @@ from db.pool import DatabasePool, create_pool
 from db.programmes import seed_programmes
 from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.settings import Settings
+from schemas.courses import term_workflow_id
+from schemas.peer_groups import peer_group_workflow_id
+from schemas.supervision import group_workflow_id
 from tests.temporal_servers import TEST_SERVER
 from tests.test_keys import TEST_CONVERTER
 from workers.worker import build_worker, episode_activities
@@ -117,17 +120,27 @@ async def _end_episodes_left_running() -> AsyncIterator[None]:
             " WHERE event_type = 'referral_created' AND episode_id IS NOT NULL"
             " UNION SELECT episode_id FROM episodes"
         )
-    left = sorted({str(r["episode_id"]) for r in rows} - _STARTED.ended)
+        # The long-running ones (course terms, peer and supervision groups) wake on every
+        # session; a page test that forgot one would swamp every later module's time skips.
+        terms = await conn.fetch("SELECT term_id FROM course_terms")
+        peer_groups = await conn.fetch("SELECT group_id FROM peer_groups")
+        supervision = await conn.fetch("SELECT group_id FROM supervision_groups")
+    long_running = {
+        *(term_workflow_id(r["term_id"]) for r in terms),
+        *(peer_group_workflow_id(r["group_id"]) for r in peer_groups),
+        *(group_workflow_id(r["group_id"]) for r in supervision),
+    }
+    left = sorted(({str(r["episode_id"]) for r in rows} | long_running) - _STARTED.ended)
     for start in range(0, len(left), 50):
         batch = left[start : start + 50]
         await asyncio.gather(*(_terminate(env, episode_id) for episode_id in batch))
     _STARTED.ended.update(left)
 
 
-async def _terminate(env: WorkflowEnvironment, episode_id: str) -> None:
-    """End the episode's run if it still runs here (one on the dev server is not here)."""
+async def _terminate(env: WorkflowEnvironment, workflow_id: str) -> None:
+    """End the workflow's run if it still runs here (one on the dev server is not here)."""
     with contextlib.suppress(RPCError):
-        handle = env.client.get_workflow_handle(episode_id)
+        handle = env.client.get_workflow_handle(workflow_id)
         if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
             await handle.terminate(reason="test module done")
 
