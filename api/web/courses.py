@@ -302,6 +302,10 @@ def term_values(form: FormData) -> dict[str, Any]:
 BLANK_TERM: dict[str, Any] = {"place": "", "seats": "12", "sessions": "", "teachers": []}
 
 
+# How far back (recorded late) and ahead a term's session may lie, in days.
+_SESSION_DAYS = (-366, 3 * 366)
+
+
 def _sessions(text: str) -> list[NewSession] | None:
     """The sessions the text lists, one a line ('2027-02-03 17:00-19:00'), or None."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -316,6 +320,8 @@ def _sessions(text: str) -> list[NewSession] | None:
             day = date.fromisoformat(matched["day"])
         except ValueError:
             return None
+        if not _SESSION_DAYS[0] <= (day - date.today()).days <= _SESSION_DAYS[1]:
+            return None  # a typo for a year: a term is planned within these bounds
         starts = datetime.combine(day, time(int(matched["sh"]), int(matched["sm"])), LOCAL_TIME)
         ends = datetime.combine(day, time(int(matched["eh"]), int(matched["em"])), LOCAL_TIME)
         if ends <= starts:

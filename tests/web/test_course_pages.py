@@ -46,10 +46,13 @@ async def ended_after(
     await end_running(time_skipping_env.client, [term_workflow_id(row.term_id) for row in made])
 
 
-def session_lines() -> str:
-    """Yesterday's session (past: its attendance can be recorded) and one in a week."""
+def session_lines(server_now: datetime | None = None) -> str:
+    """Yesterday's session (past: its attendance can be recorded) and one a week after the
+    later of today and the shared time-skipping server's today: earlier tests skip its clock
+    ahead, and a term whose last session is behind the workflow's clock completes at once."""
     today = datetime.now(LOCAL).date()
-    return f"{today - timedelta(days=1)} 10:00-12:00\n{today + timedelta(days=7)} 10:00-12:00\n"
+    later = max(today, server_now.astimezone(LOCAL).date()) if server_now else today
+    return f"{today - timedelta(days=1)} 10:00-12:00\n{later + timedelta(days=7)} 10:00-12:00\n"
 
 
 async def public_page(browser: Browser, web_url: str) -> Page:
@@ -101,7 +104,8 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
     assert await submit(page, "/terms", "Create the term") == 422
     await page.locator(".field-error", has_text="write one session a line").wait_for()
     await page.locator(".field-error", has_text="choose one to ten teaching peers").wait_for()
-    await page.get_by_label("Sessions, one a line").fill(session_lines())
+    server_now = await time_skipping_env.get_current_time()
+    await page.get_by_label("Sessions, one a line").fill(session_lines(server_now))
     await page.get_by_label("Test peer 1", exact=True).check()
     assert await submit(page, "/terms", "Create the term") == 200
     await page.get_by_text("The term has been created.").wait_for()
