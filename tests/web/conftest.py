@@ -4,6 +4,7 @@ staff who log in with a password."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -55,11 +56,11 @@ def web_app(
     )
 
 
-@pytest.fixture(scope="session")
-async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
-    """The app behind a real HTTP server in this process, on the session's event loop."""
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """The app behind a real HTTP server in this process, on the running event loop."""
     port = free_port()
-    config = uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -71,6 +72,12 @@ async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await serving
+
+
+@pytest.fixture(scope="session")
+async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
+    async with serving(web_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

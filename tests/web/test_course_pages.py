@@ -14,17 +14,21 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi import FastAPI
 from playwright.async_api import Browser, Page
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from api.app import create_app
 from db import courses
 from db.pool import DatabasePool
+from hverdagsbro.settings import Settings
 from schemas.courses import term_workflow_id
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OpenAs, web_roster
+from tests.web.conftest import OpenAs, serving, web_roster
 from tests.web.long_running import end_running
 from tests.web.steps import refer, submit
 
@@ -33,9 +37,24 @@ pytestmark = pytest.mark.browser
 LOCAL = ZoneInfo("Europe/Copenhagen")
 
 
+# The module's own time-skipping server, worker and app: a term's workflow plans from the
+# server's clock, which earlier tests on the shared server have skipped years ahead.
+@pytest.fixture(scope="module")
+def web_app(
+    db_pool: DatabasePool, own_env: WorkflowEnvironment, own_worker: Worker, own_queue: str
+) -> FastAPI:
+    return create_app(Settings(task_queue=own_queue), pool=db_pool, temporal=own_env.client)
+
+
+@pytest.fixture(scope="module")
+async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
+    async with serving(web_app) as url:
+        yield url
+
+
 @pytest.fixture
 async def ended_after(
-    time_skipping_env: WorkflowEnvironment, db_pool: DatabasePool
+    own_env: WorkflowEnvironment, db_pool: DatabasePool
 ) -> AsyncIterator[list[str]]:
     """Organisations whose term workflows are terminated after the test (the shared server
     would wake them whenever a later test skips time)."""
@@ -43,16 +62,13 @@ async def ended_after(
     yield organisations
     async with db_pool.acquire() as conn:
         made = [row for o in organisations for row in await courses.organisation_terms(conn, o)]
-    await end_running(time_skipping_env.client, [term_workflow_id(row.term_id) for row in made])
+    await end_running(own_env.client, [term_workflow_id(row.term_id) for row in made])
 
 
-def session_lines(server_now: datetime | None = None) -> str:
-    """Yesterday's session (past: its attendance can be recorded) and one a week after the
-    later of today and the shared time-skipping server's today: earlier tests skip its clock
-    ahead, and a term whose last session is behind the workflow's clock completes at once."""
+def session_lines() -> str:
+    """Yesterday's session (past: its attendance can be recorded) and one in a week."""
     today = datetime.now(LOCAL).date()
-    later = max(today, server_now.astimezone(LOCAL).date()) if server_now else today
-    return f"{today - timedelta(days=1)} 10:00-12:00\n{later + timedelta(days=7)} 10:00-12:00\n"
+    return f"{today - timedelta(days=1)} 10:00-12:00\n{today + timedelta(days=7)} 10:00-12:00\n"
 
 
 async def public_page(browser: Browser, web_url: str) -> Page:
@@ -65,7 +81,7 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
     browser: Browser,
     web_url: str,
     db_pool: DatabasePool,
-    time_skipping_env: WorkflowEnvironment,
+    own_env: WorkflowEnvironment,
     ended_after: list[str],
 ) -> None:
     roster = await web_roster(db_pool, peers=2)
@@ -104,8 +120,7 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
     assert await submit(page, "/terms", "Create the term") == 422
     await page.locator(".field-error", has_text="write one session a line").wait_for()
     await page.locator(".field-error", has_text="choose one to ten teaching peers").wait_for()
-    server_now = await time_skipping_env.get_current_time()
-    await page.get_by_label("Sessions, one a line").fill(session_lines(server_now))
+    await page.get_by_label("Sessions, one a line").fill(session_lines())
     await page.get_by_label("Test peer 1", exact=True).check()
     assert await submit(page, "/terms", "Create the term") == 200
     await page.get_by_text("The term has been created.").wait_for()
@@ -117,7 +132,7 @@ async def test_a_term_is_created_opened_enrolled_in_and_its_attendance_recorded(
     term_id = public_link.rsplit("/", 1)[1]
 
     async def running() -> bool:
-        handle = time_skipping_env.client.get_workflow_handle(term_workflow_id(term_id))
+        handle = own_env.client.get_workflow_handle(term_workflow_id(term_id))
         with contextlib.suppress(RPCError):
             return (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
         return False
