@@ -294,6 +294,8 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "caseworker": ("Sagsbehandler", "Caseworker"),
         "operator": ("Drift", "Operator"),
         "system": ("System", "System"),
+        "citizen": ("Borgeren", "The citizen"),
+        "relative": ("Pårørende", "Relative"),
     },
     "area": {
         "municipal_services": ("Kommunale tilbud", "Municipal services"),
@@ -310,6 +312,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
             "Deling med uddannelsesvejledning",
             "Sharing with education guidance",
         ),
+        "share_with_relative": ("Deling med pårørende", "Sharing with a relative"),
     },
     "method": {
         "verbal": ("Mundtligt", "Verbal"),
