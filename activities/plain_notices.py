@@ -1,6 +1,6 @@
 """What a message to the citizen or a relative says, in plain Danish and English: one short
-line each, the SMS within one text message (160 GSM characters with the link), and how to
-stop the messages at the end. Never the citizen's own data: the params hold times, a course
+line each, the SMS within one text message (160 GSM characters with a link of a public URL of
+up to 30 characters), and how to stop the messages at the end. Never the citizen's own data: the params hold times, a course
 title and ids; the peer's first name (a relative's notice) is read at delivery."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import NamedTuple
 from schemas.notifications import CITIZEN_TEMPLATES, Template
 from schemas.supervision import LOCAL_TIME
 
-# A course title is cut to this in an SMS (the e-mail has it whole).
-SMS_TITLE_MAX = 24
+# A course title is cut to this in an SMS (the e-mail has it whole), so that every SMS fits
+# one text message with a public URL of up to 30 characters.
+SMS_TITLE_MAX = 22
 
 _DA_DAYS = ("man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn.")
 _EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -85,9 +86,10 @@ def lines(template: Template, params: Mapping[str, str], *, sms: bool = False) -
                 f"Reminder: meeting with your peer {_when_en(when)}.",
             )
         case Template.CITIZEN_SESSION_REMINDER:
+            # The SMS names the course once, cut short (the e-mail in both languages, whole).
             when = _moment(params, "when")
-            limit = SMS_TITLE_MAX if sms else None
-            title_da, title_en = _title(params, True, limit), _title(params, False, limit)
+            title_da = _title(params, True, SMS_TITLE_MAX if sms else None)
+            title_en = "" if sms else _title(params, False, None)
             da = "Husk kursusgangen" + (f" {title_da}" if title_da else "")
             en = "Reminder: course session" + (f" {title_en}" if title_en else "")
             if when is not None:
