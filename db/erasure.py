@@ -35,6 +35,8 @@ PostgreSQL
   (phone)"), never input text; kept.
 - audit_log (append-only): reason and detail hold ids and codes only, never input text;
   kept, including the erasure's own entry (citizen id and episode ids).
+- citizen_sign_in_links and citizen_sessions (the citizen's one-time sign-in links and their
+  sessions: digests and ids only, no address): deleted.
 - sessions, login_attempts, users, api_tokens: staff and systems, not citizens.
 - payload_keys: the episodes' wrapped data keys are destroyed.
 - erasures: the ledger of erased citizens, ids only (see below).
@@ -83,6 +85,7 @@ PERSONAL_DATA: dict[str, str] = {
     "referral_candidate_dismissals.reason": "emptied; who and when kept",
     "peer_group_members/attendance/tasks": "deleted",
     "course_participants/enrolments/attendance/tasks": "deleted; their outbox rows emptied",
+    "citizen_sign_in_links, citizen_sessions": "deleted",
     "timeline.summary": "fixed vocabulary only; kept",
     "audit_log.reason/detail": "ids and codes only; append-only, kept",
     "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
@@ -153,6 +156,12 @@ async def erase(
             citizen_id,
             episode_ids,
         )
+        await conn.execute(
+            "DELETE FROM citizen_sign_in_links WHERE citizen_id = $1 OR episode_id = ANY($2)",
+            citizen_id,
+            episode_ids,
+        )
+        await conn.execute("DELETE FROM citizen_sessions WHERE citizen_id = $1", citizen_id)
         await conn.execute("DELETE FROM episode_goals WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute("DELETE FROM goal_reviews WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute(

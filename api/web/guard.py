@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.types import Scope
 
-from api.auth import MaybeCaller, find_principal
+from api.auth import NOT_STAFF, MaybeCaller, find_principal
 from api.dependencies import get_services
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
@@ -28,7 +28,11 @@ HOME: dict[str, str] = {
     Role.COORDINATOR: "/coordinator",
     Role.OPERATOR: "/operator",
     TokenRole.OPERATOR: "/operator",
+    Role.CITIZEN: "/my/bridge",
 }
+# The citizen's own pages (api/web/citizen_sign_in.py): without a session they go to the
+# public page that sends a sign-in link, not to the staff log-in.
+CITIZEN_PAGES = "/my"
 
 
 def home_of(principal: Principal) -> str:
@@ -39,9 +43,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def signed_in(principal: MaybeCaller) -> Principal:
-    """The logged-in caller (401, which a page turns into the log-in page, otherwise)."""
+    """The logged-in member of staff (401, which a page turns into the log-in page,
+    otherwise); a citizen's session opens no staff page (403)."""
     if principal is None:
         raise ApiError(401, "log in first")
+    if principal.role in NOT_STAFF:
+        raise ApiError(403, f"role {principal.role.value} may not open this page")
     return principal
 
 
@@ -108,6 +115,8 @@ class LoginRoute(PageRoute):
 
 async def refusal_page(request: Request, err: ApiError) -> Response:
     if err.status == 401:
+        if request.url.path.startswith(f"{CITIZEN_PAGES}/"):
+            return RedirectResponse(CITIZEN_PAGES, status_code=303)
         target = request.url.path if request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     services = get_services(request)

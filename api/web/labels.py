@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.reports.texts import REPORT_TEXTS
 from api.web.caseworker_texts import CASEWORKER_TEXTS
+from api.web.citizen_sign_in_texts import CITIZEN_SIGN_IN_TEXTS
 from api.web.coordinator_texts import COORDINATOR_TEXTS
 from api.web.course_texts import COURSE_TEXTS
 from api.web.group_texts import GROUP_TEXTS
@@ -234,6 +235,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,
     **MEDCOM_TEXTS,
+    **CITIZEN_SIGN_IN_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.

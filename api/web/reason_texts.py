@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from api.web import labels
+from api.web.citizen_sign_in_texts import CITIZEN_SIGN_IN_REASONS
 from api.web.course_texts import COURSE_REASONS
 from api.web.group_texts import GROUP_REASONS
 from api.web.roster_texts import ROSTER_REASONS
@@ -371,6 +372,8 @@ REASONS: dict[str, tuple[str, str]] = {
     **GROUP_REASONS,
     # --- the course pages (api/web/courses.py) ----------------------------------------------
     **COURSE_REASONS,
+    # --- the citizen's sign-in (api/web/citizen_sign_in.py, api/citizen_links.py) ------------
+    **CITIZEN_SIGN_IN_REASONS,
 }
 
 # The reasons inside pydantic's date and time messages ("..., input is too short").
