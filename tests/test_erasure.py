@@ -27,11 +27,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.auth import SESSION_COOKIE
+from api.auth import CITIZEN_IDLE, SESSION_COOKIE
 from command.erasure import erase_citizen, read_ledger, reapply
 from command.synthetic.roster import Roster, make_roster
 from db import courses, outbox, peer_groups
 from db.access import create_session, create_token
+from db.citizen_sign_in import citizen_session, create_citizen_session, issue_link, link_state
+from db.citizens import upsert_citizen
 from db.erasure import erase
 from db.outbox import Queued
 from db.pool import DatabasePool
@@ -597,3 +599,35 @@ async def test_a_citizens_course_participation_is_erased_with_them(db_pool: Data
         assert await courses.participant(conn, kept) is not None
         assert await courses.term(conn, term_id) is not None
     assert await _found_in_postgresql(db_pool, {"name": needle}) == {}
+
+
+async def test_a_citizens_sign_in_links_and_sessions_are_erased_with_them(
+    db_pool: DatabasePool,
+) -> None:
+    """The one-time links sent to a citizen and their sessions (digests and ids) go with
+    them: the link and the session no longer sign anyone in; another citizen's stay."""
+    episode_id, kept_episode = f"ep-{uuid.uuid4().hex}", f"ep-{uuid.uuid4().hex}"
+    nurse = Actor(role="ward", actor_id="nurse-erasure")
+    async with db_pool.acquire() as conn:
+        made = []
+        for episode in (episode_id, kept_episode):
+            citizen = await upsert_citizen(conn, cpr=new_cpr())
+            link = await issue_link(
+                conn, citizen_id=citizen, episode_id=episode, channel=Channel.EMAIL, asked_by=nurse
+            )
+            assert link is not None
+            session, _ = await create_citizen_session(conn, citizen, episode, timedelta(hours=1))
+            made.append((citizen, link.secret, session))
+        (erased, erased_link, erased_session), (kept, kept_link, kept_session) = made
+        await erase(
+            conn,
+            citizen_id=erased,
+            episode_ids=[episode_id],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await link_state(conn, erased_link) is None
+        assert await citizen_session(conn, erased_session, CITIZEN_IDLE) is None
+        assert await link_state(conn, kept_link) is not None
+        still = await citizen_session(conn, kept_session, CITIZEN_IDLE)
+        assert still is not None and still.citizen_id == kept
