@@ -14,6 +14,7 @@ from api.errors import ApiError, reasons_by_field
 from api.principal import Principal
 from api.web.guard import PageRoute, SignedIn, home_of
 from api.web.peer_episode import peer_section
+from api.web.relatives_section import relatives_section
 from api.web.rendering import language, render
 from api.web.timeline_lines import line_text
 from db.pool import DatabasePool
@@ -52,6 +53,7 @@ async def episode_view(
             "home": home_of(principal),
             "timeline_line": partial(line_text, lang=language(request)),
             **await peer_section(request, pool, principal, episode),
+            **await relatives_section(request, pool, principal, episode),
             "sign_in_link": shows_link_form(principal, episode),
             "link_choices": CHOICES,
             "link_choice": link_choice,

@@ -13,6 +13,7 @@ from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.medcom_texts import MEDCOM_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
+from api.web.relative_texts import RELATIVE_TEXTS
 from api.web.roster_task_texts import ROSTER_TASK_TEXTS
 from api.web.roster_texts import ROSTER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
@@ -236,6 +237,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **MEDCOM_REPLY_TEXTS,
     **MEDCOM_TEXTS,
     **CITIZEN_SIGN_IN_TEXTS,
+    **RELATIVE_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.
