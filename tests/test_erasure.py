@@ -30,7 +30,7 @@ from api.app import create_app
 from api.auth import CITIZEN_IDLE, SESSION_COOKIE
 from command.erasure import erase_citizen, read_ledger, reapply
 from command.synthetic.roster import Roster, make_roster
-from db import courses, outbox, peer_groups
+from db import citizen_preferences, courses, outbox, peer_groups, relatives
 from db.access import create_session, create_token
 from db.citizen_sign_in import citizen_session, create_citizen_session, issue_link, link_state
 from db.citizens import upsert_citizen
@@ -57,6 +57,7 @@ from schemas.courses import (
 from schemas.notifications import Channel, DeliveryStatus, Notification, Template
 from schemas.people import Recipient, Role
 from schemas.roster import SupervisionSchedule
+from tests.activities.citizens import citizen_episode
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_medcom_api import from_sender
@@ -631,3 +632,47 @@ async def test_a_citizens_sign_in_links_and_sessions_are_erased_with_them(
         assert await link_state(conn, kept_link) is not None
         still = await citizen_session(conn, kept_session, CITIZEN_IDLE)
         assert still is not None and still.citizen_id == kept
+
+
+async def test_a_citizens_relatives_and_message_choices_are_erased_with_them(
+    db_pool: DatabasePool,
+) -> None:
+    """Who the citizen's relatives are and how to reach them, and what the citizen chose
+    about reminders, go; the messages queued to the relatives keep no params; another
+    episode's relative stays."""
+    erased = await citizen_episode(db_pool)
+    kept = await citizen_episode(db_pool)
+    relative = await erased.relative()
+    other = await kept.relative()
+    notice = erased.notice(Template.RELATIVE_DISCHARGE_DATE, Role.RELATIVE, date="2031-03-05")
+    await erased.commit(notifications=(notice,))
+    async with db_pool.acquire() as conn:
+        await citizen_preferences.set_reminders_opted_out(
+            conn, erased.citizen_id, True, erased.me()
+        )
+    needles = {"name": relative.name, "phone": relative.phone or "", "email": relative.email or ""}
+    assert set(await _found_in_postgresql(db_pool, needles)) == set(needles)
+
+    async with db_pool.acquire() as conn:
+        await erase(
+            conn,
+            citizen_id=erased.citizen_id,
+            episode_ids=[erased.episode_id],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await relatives.current(conn, erased.episode_id) == []
+        choices = await conn.fetchval(
+            "SELECT count(*) FROM citizen_message_preferences WHERE citizen_id = $1",
+            erased.citizen_id,
+        )
+        params = await conn.fetchval(
+            "SELECT DISTINCT params::text FROM outbox WHERE notification_id = $1",
+            notice.notification_id,
+        )
+        assert [r.relative_id for r in await relatives.current(conn, kept.episode_id)] == [
+            other.relative_id
+        ]
+    assert choices == 0
+    assert params == "{}"
+    assert await _found_in_postgresql(db_pool, needles) == {}
