@@ -1,7 +1,8 @@
 """What a message to the citizen or a relative says, in plain Danish and English: one short
 line each, the SMS within one text message (160 GSM characters with a link of a public URL of
-up to 30 characters), and how to stop the messages at the end. Never the citizen's own data: the params hold times, a course
-title and ids; the peer's first name (a relative's notice) is read at delivery."""
+up to 30 characters), and how to stop the messages at the end. Never the citizen's own data:
+the params hold times, a course title and ids; the peer's first name (a relative's notice) is
+read at delivery."""
 
 from __future__ import annotations
 
