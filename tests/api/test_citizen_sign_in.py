@@ -251,8 +251,11 @@ async def test_a_citizen_session_opens_no_staff_page_and_no_json_api(
                 "SELECT count(*) FROM events_received WHERE event_id = $1", event["event_id"]
             )
         assert stored == 0
-        # The staff log-out form is not theirs either.
+        # The staff log-out form is not theirs either, and their own needs their token.
         assert (await citizen.post("/logout", data={"csrf": "x"})).status_code == 403
+        for sent in ({}, {"csrf": "x"}):
+            assert (await citizen.post("/my/sign-out", data=sent)).status_code == 403
+        assert (await citizen.get("/my/bridge")).status_code == 200, "still signed in"
 
 
 async def test_a_citizen_opens_only_their_own_episodes_and_staff_none_of_the_citizens_pages(
