@@ -9,9 +9,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from activities.episode_store import EpisodeStore
 from db import citizen_preferences, relatives
+from db.audit import Actor as AuditActor
 from db.episode_contacts import record_contact
 from db.pool import DatabasePool
-from db.supervision import Actor as AuditActor
 from schemas.citizen_messages import COPENHAGEN, QuietHours
 from schemas.commit import EpisodeCommit
 from schemas.consent import ConsentScope
