@@ -200,7 +200,7 @@ async def test_a_link_by_sms_signs_in_once_and_its_code_then_no_longer_works(
     async with db_pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT actor_role, actor_id, action, detail FROM audit_log"
-            " WHERE action LIKE 'citizen.%' AND (episode_id = $1 OR detail->>'link_id' IN"
+            " WHERE action LIKE 'citizen.sign%' AND (episode_id = $1 OR detail->>'link_id' IN"
             " (SELECT link_id FROM citizen_sign_in_links WHERE episode_id = $1))"
             " ORDER BY audit_no",
             episode_id,

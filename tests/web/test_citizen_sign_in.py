@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 
 from command.synthetic.roster import Roster
 from db.access import secret_digest
@@ -25,7 +25,7 @@ from db.pool import DatabasePool
 from tests.api.bodies import new_cpr, referral_body
 from tests.conftest import SmtpServer, eventually
 from tests.web.axe import assert_accessible
-from tests.web.citizen import PHONE
+from tests.web.citizen import PHONE, signed_in_citizen
 from tests.web.conftest import ApiAs, OpenAs, screenshot, web_roster
 
 pytestmark = pytest.mark.browser
@@ -137,7 +137,7 @@ async def test_staff_send_a_link_the_citizen_signs_in_once_and_signs_out(
     async with db_pool.acquire() as conn:
         lines = await conn.fetch(
             "SELECT actor_role, action FROM audit_log WHERE episode_id = $1"
-            " AND action LIKE 'citizen.%' ORDER BY audit_no",
+            " AND action LIKE 'citizen.sign%' ORDER BY audit_no",
             episode_id,
         )
     assert [(r["actor_role"], r["action"]) for r in lines] == [
@@ -270,14 +270,14 @@ async def test_staff_are_told_why_a_link_cannot_go_and_a_caseworker_can_send_one
     await screenshot(nurse, "staff-sign-in-link-refused")
 
     await nurse.goto(f"/episodes/{phone_only}?lang=en")
-    await nurse.get_by_label("E-mail", exact=True).check()
+    await nurse.get_by_role("radio", name="E-mail", exact=True).check()
     await nurse.get_by_role("button", name="Send a sign-in link to the citizen").click()
     await nurse.locator("#err-link-channel").wait_for()
     assert await nurse.locator("#err-link-channel").inner_text() == (
         "the episode has no e-mail address for the citizen"
     )
     # The choice made stays chosen.
-    assert await nurse.get_by_label("E-mail", exact=True).is_checked()
+    assert await nurse.get_by_role("radio", name="E-mail", exact=True).is_checked()
 
     caseworker = await open_as(roster.caseworkers["social_services"])
     await caseworker.goto(f"/episodes/{with_email}?lang=en")
@@ -292,3 +292,22 @@ async def test_staff_are_told_why_a_link_cannot_go_and_a_caseworker_can_send_one
             with_email,
         )
     assert sender == roster.caseworkers["social_services"]
+
+
+async def test_a_signed_in_citizen_is_refused_staff_pages_and_led_back_to_my_bridge(
+    browser: Browser, web_url: str, api_as: ApiAs, db_pool: DatabasePool
+) -> None:
+    roster = await web_roster(db_pool)
+    episode_id = await referred(api_as, db_pool, roster.ward_nurse, roster, email=unique_email())
+    page = await signed_in_citizen(browser, web_url, db_pool, episode_id)
+    try:
+        await page.get_by_text("You are signed in.").wait_for()
+        refused = await page.goto(f"/episodes/{episode_id}")
+        assert refused is not None and refused.status == 403
+        await page.get_by_text("You do not have access to this page").first.wait_for()
+        await assert_accessible(page, context="a staff page refused to a citizen")
+        await page.get_by_role("link", name="Back to your home page").click()
+        await page.get_by_text("You are signed in.").wait_for()
+        assert urlparse(page.url).path == "/my/bridge"
+    finally:
+        await page.context.close()
