@@ -83,13 +83,14 @@ LINK_REFUSED: dict[Refused, tuple[int, str]] = {
 
 
 def parsed_contact(typed: str) -> tuple[Channel, str]:
-    """An e-mail address or a phone number, and the channel that reaches it (422 on
-    `contact` otherwise)."""
+    """An e-mail address or a phone number (8 to 15 digits), and the channel that reaches it
+    (422 on `contact` otherwise)."""
     text = typed.strip()
     if len(text) <= CONTACT_MAX:
         if "@" in text and EMAIL.fullmatch(text):
             return Channel.EMAIL, text
-        if "@" not in text and PHONE.fullmatch(text):
+        digits = sum(c.isdigit() for c in text)
+        if "@" not in text and PHONE.fullmatch(text) and 8 <= digits <= 15:
             return Channel.SMS, text
     raise refused_one("contact", BAD_CONTACT)
 

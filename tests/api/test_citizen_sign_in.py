@@ -410,3 +410,36 @@ async def test_the_sweep_ends_citizen_sessions_that_expired_or_idled(
     assert left == 1
     async with client_of(app, cookies={CITIZEN_COOKIE: fresh}) as current:
         assert (await current.get("/my/bridge")).status_code == 200
+
+
+async def test_text_no_one_could_store_huge_input_and_odd_links_are_refused_never_a_crash(
+    app: FastAPI,
+) -> None:
+    async with client_of(app) as citizen:
+        token = await form_token(citizen, "/my")
+        nul = await citizen.post(
+            "/my?lang=en", data={"form_token": token, "contact": "borger\x00@example.org"}
+        )
+        assert nul.status_code == 422 and "contact" in nul.text
+        for typed in ("1" * 5000, "ikke@en adresse", "+45 12 34"):
+            long = await citizen.post("/my?lang=en", data={"form_token": token, "contact": typed})
+            assert long.status_code == 422
+            assert "write your mobile number (8 digits) or your e-mail address" in long.text
+        huge = await citizen.post("/my", data={"form_token": token, "contact": "1" * 3_000_000})
+        assert huge.status_code == 413
+        code = await citizen.post(
+            "/my/code?lang=en",
+            data={"form_token": token, "contact": unique_email(), "code": "12345a"},
+        )
+        assert code.status_code == 422
+        assert "write the 6 digits of the code from the message" in code.text
+        for path in (
+            "/my/sign-in/%00abcdefghijklmnopqrstu",
+            "/my/sign-in/%ED%A0%80abc",
+            "/my/sign-in/x",
+        ):
+            assert (await citizen.get(path)).status_code == 404, path
+        forged = await citizen.post(
+            "/my/sign-in", data={"form_token": token, "secret": "../../etc/passwd"}
+        )
+        assert forged.status_code == 404
