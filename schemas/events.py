@@ -296,3 +296,8 @@ EVENT_ADAPTER: TypeAdapter[EpisodeEvent] = TypeAdapter(EpisodeEvent)
 HOSPITAL_EVENT_TYPES = frozenset(
     {"admitted", "discharged", "leave_started", "leave_ended", "deceased"}
 )
+
+# What the citizen reports themselves (from My bridge, as Actor(role=citizen, id=<their
+# citizen id>)): only these, and only on their own episode (api/intake and the episode's
+# own check, workflows/citizen_acts).
+CITIZEN_EVENT_TYPES = frozenset({"goal_added", "goal_changed"})

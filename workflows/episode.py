@@ -44,7 +44,15 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from workflows import facts, first_contact, goals, hospital_course, patches, projections
+    from workflows import (
+        citizen_acts,
+        facts,
+        first_contact,
+        goals,
+        hospital_course,
+        patches,
+        projections,
+    )
     from workflows.calls import DATABASE_CALL
     from workflows.decisions import apply_decision, check_content, check_decision, reject
     from workflows.machinery import Interrupted, Machinery
@@ -615,6 +623,8 @@ class EpisodeWorkflow:
     def _validate_event(self, event: EpisodeEvent) -> None:
         if self.state.phase in TERMINAL_PHASES:
             raise reject("episode_id", f"the episode has ended ({self.state.phase.value})")
+        if (refused := citizen_acts.problem(self.record, event)) is not None:
+            raise reject(*refused)
         is_goal_event = isinstance(event, GoalAdded | GoalChanged | GoalDropped)
         if is_goal_event and (why := goals.problem(self.record, event)) is not None:  # type: ignore[arg-type]
             raise reject(*why)

@@ -56,3 +56,6 @@ EXTRA_SUPERVISION_AFTER_HARD_ENDING = "extra-supervision-after-hard-ending"
 # reminded when due, escalated days later), like of the roster tasks, and reminds of and
 # escalates the course participants' follow-ups.
 GROUP_TASK_NOTICES = "group-task-notices"
+# A citizen's own event (My bridge) applies only if it is one a citizen may report
+# (schemas/events.CITIZEN_EVENT_TYPES) and comes from the episode's own citizen.
+CITIZEN_ACTS_CHECKED = "citizen-acts-checked"
