@@ -18,6 +18,7 @@ from api.web import (
     groups,
     inbox,
     login,
+    my_bridge,
     operator,
     partnerships,
     peer,
@@ -60,6 +61,7 @@ def install(app: FastAPI) -> None:
     # The citizen's own pages: the public sign-in and, once signed in, theirs (no staff inbox).
     app.include_router(citizen_sign_in.public_router)
     app.include_router(citizen_sign_in.citizen_router)
+    app.include_router(my_bridge.router)
     # Every page shows the person's unread count in its navigation.
     badge = [Depends(inbox.unread_badge)]
     for module in pages:

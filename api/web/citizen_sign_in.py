@@ -294,12 +294,6 @@ async def sign_in_by_link(request: Request, pool: Pool) -> Response:
     return _signed_in(request, outcome)
 
 
-@citizen_router.get("/my/bridge")
-async def my_bridge(request: Request, principal: CitizenUser) -> Response:
-    """Where a citizen lands once signed in (the "My bridge" page builds on it)."""
-    return render(request, "my_bridge.html", {}, principal=principal)
-
-
 @citizen_router.post("/my/sign-out")
 async def sign_out(request: Request, principal: CitizenUser, pool: Pool) -> Response:
     """Only the citizen's own form, with their session's CSRF token, gets here."""
