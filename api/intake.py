@@ -93,8 +93,14 @@ EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
     "hospital_event_cancelled": HOSPITAL,
     "risk_changed": _roles(Role.WARD, Role.COORDINATOR, TokenRole.INTEGRATION),
     "consent_granted": _roles(Role.WARD, Role.PEER, Role.COORDINATOR, TokenRole.INTEGRATION),
+    # The citizen withdraws their own consent on My consent (an episode of theirs only).
     "consent_withdrawn": _roles(
-        Role.WARD, Role.PEER, Role.COORDINATOR, Role.CASEWORKER, TokenRole.INTEGRATION
+        Role.WARD,
+        Role.PEER,
+        Role.COORDINATOR,
+        Role.CASEWORKER,
+        Role.CITIZEN,
+        TokenRole.INTEGRATION,
     ),
     "referral_cancelled": _roles(Role.WARD, Role.COORDINATOR, TokenRole.INTEGRATION),
     "milestone_reached": _roles(

@@ -19,6 +19,7 @@ from api.web import (
     inbox,
     login,
     my_bridge,
+    my_data,
     operator,
     partnerships,
     peer,
@@ -62,6 +63,7 @@ def install(app: FastAPI) -> None:
     app.include_router(citizen_sign_in.public_router)
     app.include_router(citizen_sign_in.citizen_router)
     app.include_router(my_bridge.router)
+    app.include_router(my_data.router)
     # Every page shows the person's unread count in its navigation.
     badge = [Depends(inbox.unread_badge)]
     for module in pages:

@@ -12,6 +12,7 @@ from api.web.inbox_texts import INBOX_TEXTS
 from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.medcom_texts import MEDCOM_TEXTS
 from api.web.my_bridge_texts import MY_BRIDGE_TEXTS
+from api.web.my_data_texts import MY_DATA_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
 from api.web.relative_texts import RELATIVE_TEXTS
@@ -239,6 +240,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **MEDCOM_TEXTS,
     **CITIZEN_SIGN_IN_TEXTS,
     **MY_BRIDGE_TEXTS,
+    **MY_DATA_TEXTS,
     **RELATIVE_TEXTS,
 }
 
