@@ -17,5 +17,5 @@ def problem(record: EpisodeRecord, event: EpisodeEvent) -> tuple[str, str] | Non
     if event.actor.id != record.referral.citizen_id:
         return ("actor", "only the episode's own citizen may report for it")
     if event.type not in CITIZEN_EVENT_TYPES:
-        return ("type", f"a citizen may not report {event.type} events")
+        return ("type", "a citizen may not report this kind of event")
     return None

@@ -259,7 +259,7 @@ async def change_goal(
     intake: Intake,
 ) -> Response:
     if not _GOAL_ID.fullmatch(goal_id):
-        raise ApiError(404, "goal_id: no such goal")
+        raise ApiError(404, "goal_id: no such goal in this episode")
     return await _goal_form(
         request,
         principal,

@@ -242,8 +242,13 @@ MY_BRIDGE_REASONS: dict[str, tuple[str, str]] = {
         "choose one of the ways to get messages",
     ),
     "choose on or off": ("vælg til eller fra", "choose on or off"),
-    "this plan has ended, so it cannot be changed": (
-        "forløbet er slut, så det kan ikke ændres",
-        "this plan has ended, so it cannot be changed",
+    # The episode's own check of a citizen's event (workflows/citizen_acts).
+    "only the episode's own citizen may report for it": (
+        "kun forløbets egen borger kan melde noget på det",
+        "only the episode's own citizen may report for it",
+    ),
+    "a citizen may not report this kind of event": (
+        "en borger kan ikke melde den slags hændelser",
+        "a citizen may not report this kind of event",
     ),
 }
