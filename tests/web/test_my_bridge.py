@@ -21,7 +21,7 @@ from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.citizen import citizen_session, signed_in_citizen
-from tests.web.conftest import ApiAs, OpenAs, reload_until, web_roster
+from tests.web.conftest import ApiAs, OpenAs, reload_until, screenshot, web_roster
 from tests.web.steps import open_task_of, send_form
 
 pytestmark = pytest.mark.browser
@@ -121,8 +121,9 @@ async def test_the_citizen_sees_their_plan_words_their_goals_and_turns_reminders
         assert "Spille fodbold igen" in goals
         main = await page.locator("main").inner_text()
         assert "Andens mål" not in main and other_id not in await page.content()
+        await page.set_viewport_size({"width": 375, "height": 740})
         width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page is {width}px wide on a phone"
+        assert width <= 375, f"the page is {width}px wide on a 375px phone"
         await assert_accessible(page, context="My bridge on a phone")
 
         # A goal: refused when empty, next to the field; then added.
@@ -180,6 +181,13 @@ async def test_the_citizen_sees_their_plan_words_their_goals_and_turns_reminders
         assert prefs is not None
         assert prefs["reminders_opted_out"] is True and prefs["preferred_channel"] == "sms"
         await assert_accessible(page, context="My bridge with reminders off")
+        await screenshot(page, "my-bridge-phone")
+
+        # In Danish too.
+        await page.goto("/my/bridge?lang=da")
+        await page.get_by_role("heading", name="Mine mål med mine egne ord").wait_for()
+        assert "Din peer-medarbejder hedder Mette." in await page.locator("#my-peer").inner_text()
+        await assert_accessible(page, context="My bridge in Danish")
 
         # Another citizen's plan cannot be changed from here (as if it did not exist).
         forged = await page.request.post(
