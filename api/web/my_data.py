@@ -316,7 +316,7 @@ async def citizen_record(pool: DatabasePool, principal: Principal, lang: str) ->
     async with pool.acquire() as conn:
         row = await record.citizen_row(conn, principal.id)
     if row is None:
-        raise ApiError(404, "citizen: no such citizen")
+        raise ApiError(401, "sign in first")  # erased since they signed in
     parts = [await _episode_part(pool, e, lang) for e in episodes]
     return CitizenRecord(
         exported_at=datetime.now(UTC),

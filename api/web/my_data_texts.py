@@ -7,9 +7,6 @@ from __future__ import annotations
 
 # key -> (Danish, English)
 MY_DATA_TEXTS: dict[str, tuple[str, str]] = {
-    "mydata.nav": ("Mit samtykke og mine data", "My consent and my data"),
-    "mydata.back": ("Tilbage til Min bro", "Back to My bridge"),
-    "mydata.links": ("Dine rettigheder", "Your rights"),
     # --- /my/consent ------------------------------------------------------------------------
     "myconsent.title": ("Mit samtykke", "My consent"),
     "myconsent.intro": (
