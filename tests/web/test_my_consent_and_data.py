@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
@@ -62,7 +63,7 @@ async def municipality_name(pool: DatabasePool, code: str) -> str:
 
 
 async def test_the_citizen_withdraws_sharing_and_the_caseworker_loses_access_at_once(
-    browser: object, web_url: str, open_as: OpenAs, api_as: ApiAs, db_pool: DatabasePool
+    browser: Browser, web_url: str, open_as: OpenAs, api_as: ApiAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
     episode_id = await referred(api_as, db_pool, roster)
@@ -73,7 +74,7 @@ async def test_the_citizen_withdraws_sharing_and_the_caseworker_loses_access_at_
     response = await caseworker.goto(f"/episodes/{episode_id}?lang=en")
     assert response is not None and response.status == 200
 
-    citizen = await signed_in_citizen(browser, web_url, db_pool, episode_id)  # type: ignore[arg-type]
+    citizen = await signed_in_citizen(browser, web_url, db_pool, episode_id)
     try:
         await citizen.goto("/my/consent?lang=en")
         scope = citizen.locator("li.scope", has_text="Sharing with the municipality")
