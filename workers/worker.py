@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 import workflows
 from activities.care_communication.sender import CareCommunicationSender
+from activities.citizen_notices import CitizenNoticeChoices
 from activities.courses import CourseActivities
 from activities.episode_store import EpisodeStore
 from activities.matching import PeerMatcher
@@ -68,12 +69,14 @@ def episode_activities(
     peer_groups = PeerGroupActivities(pool)
     terms = CourseActivities(pool, sms_enabled=sms is not None)
     upkeep = RosterUpkeep(pool, sms_enabled=sms is not None)
+    notice_choices = CitizenNoticeChoices(pool)
     return [
         store.commit_episode,
         matcher.reserve_peer,
         matcher.release_peer,
         notifier.deliver_notification,
         notifier.mark_delivery_failed,
+        notice_choices.citizen_notice_choices,
         sender.send_care_communication,
         sender.finish_care_communication,
         supervision.plan_session,
