@@ -12,7 +12,6 @@ import io
 import json
 import re
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -35,9 +34,9 @@ from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.redaction import REDACTED
 from hverdagsbro.settings import Settings
 from tests.activities.conftest import SmsGateway
-from tests.api.bodies import event_body, new_cpr, referral_body
+from tests.api.bodies import event_body
 from tests.conftest import SmtpServer, eventually
-from tests.web.citizen import citizen_session
+from tests.web.citizen import citizen_session, refer_citizen, unique_email
 
 _LINK = re.compile(r"https://hverdagsbro\.test(/my/sign-in/([A-Za-z0-9_-]+))")
 _SMS_CODE = re.compile(r"type the code (\d{6})")
@@ -102,21 +101,9 @@ def client_of(
 
 async def referred(app: FastAPI, pool: DatabasePool, roster: Roster, **contact: str) -> str:
     """An episode referred by the roster's ward with this contact data, once committed."""
-    async with pool.acquire() as conn:
-        secret, _ = await create_session(conn, roster.ward_nurse, timedelta(hours=1))
-    async with client_of(app, cookies={SESSION_COOKIE: secret}) as ward:
-        citizen = {"cpr": new_cpr(), "name": "Testa Borger", **contact}
-        response = await ward.post("/api/events", json=referral_body(roster, citizen=citizen))
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-
-    async def committed() -> bool:
-        async with pool.acquire() as conn:
-            found = await conn.fetchval("SELECT 1 FROM episodes WHERE episode_id = $1", episode_id)
-        return found is not None
-
-    await eventually(committed, timeout=20)
-    return episode_id
+    ward, _ = await staff(app, pool, roster.ward_nurse)
+    async with ward:
+        return await refer_citizen(ward, pool, roster, contact)
 
 
 async def form_token(client: Client, path: str) -> str:
@@ -136,10 +123,6 @@ async def staff(app: FastAPI, pool: DatabasePool, user_id: str) -> tuple[Client,
     async with pool.acquire() as conn:
         secret, csrf = await create_session(conn, user_id, timedelta(hours=1))
     return client_of(app, cookies={SESSION_COOKIE: secret}), csrf
-
-
-def unique_email() -> str:
-    return f"borger.{uuid.uuid4().hex[:12]}@example.org"
 
 
 async def test_a_link_by_sms_signs_in_once_and_its_code_then_no_longer_works(

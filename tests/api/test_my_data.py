@@ -26,9 +26,7 @@ from db.access import create_session
 from db.pool import DatabasePool
 from schemas.citizen_record import CitizenRecord
 from schemas.people import Role
-from tests.api.bodies import new_cpr, referral_body
-from tests.conftest import eventually
-from tests.web.citizen import citizen_session
+from tests.web.citizen import citizen_session, refer_citizen
 
 CONSENTS = [
     {"scope": "peer_support", "method": "written"},
@@ -47,19 +45,8 @@ async def referred(app: FastAPI, pool: DatabasePool, roster: Roster) -> tuple[st
     async with pool.acquire() as conn:
         secret, _ = await create_session(conn, roster.ward_nurse, timedelta(hours=1))
     async with client_of(app, {SESSION_COOKIE: secret}) as ward:
-        citizen = {"cpr": new_cpr(), "name": "Testa Borger", "phone": "+4512345678"}
-        body = referral_body(roster, citizen=citizen, consents=CONSENTS)
-        response = await ward.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-
-    async def committed() -> bool:
-        async with pool.acquire() as conn:
-            return bool(
-                await conn.fetchval("SELECT 1 FROM episodes WHERE episode_id = $1", episode_id)
-            )
-
-    await eventually(committed, timeout=20)
+        contact = {"phone": "+4512345678"}
+        episode_id = await refer_citizen(ward, pool, roster, contact, consents=CONSENTS)
     async with pool.acquire() as conn:
         citizen_id: str = await conn.fetchval(
             "SELECT citizen_id FROM episodes WHERE episode_id = $1", episode_id

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from collections.abc import Awaitable, Callable
 from email.message import Message
 from urllib.parse import urlparse
@@ -19,13 +18,11 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page
 
-from command.synthetic.roster import Roster
 from db.access import secret_digest
 from db.pool import DatabasePool
-from tests.api.bodies import new_cpr, referral_body
 from tests.conftest import SmtpServer, eventually
 from tests.web.axe import assert_accessible
-from tests.web.citizen import PHONE, signed_in_citizen
+from tests.web.citizen import PHONE, refer_citizen, signed_in_citizen, unique_email
 from tests.web.conftest import ApiAs, OpenAs, screenshot, web_roster
 
 pytestmark = pytest.mark.browser
@@ -37,30 +34,6 @@ SENT = (
     "If the details match what the ward has, we have sent you a link and a code. The link "
     "works once, for 15 minutes."
 )
-
-
-def unique_email() -> str:
-    return f"borger.{uuid.uuid4().hex[:12]}@example.org"
-
-
-async def referred(
-    api_as: ApiAs, pool: DatabasePool, ward_nurse: str, roster: Roster, **contact: str
-) -> str:
-    """An episode referred through the API with the given contact data, once committed."""
-    nurse = await api_as(ward_nurse)
-    citizen = {"cpr": new_cpr(), "name": "Testa Borger", **contact}
-    response = await nurse.post("/api/events", json=referral_body(roster, citizen=citizen))
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-
-    async def committed() -> bool:
-        async with pool.acquire() as conn:
-            return bool(
-                await conn.fetchval("SELECT 1 FROM episodes WHERE episode_id = $1", episode_id)
-            )
-
-    await eventually(committed, timeout=20)
-    return episode_id
 
 
 def _text(message: Message) -> str:
@@ -97,7 +70,8 @@ async def test_staff_send_a_link_the_citizen_signs_in_once_and_signs_out(
 ) -> None:
     roster = await web_roster(db_pool)
     email = unique_email()
-    episode_id = await referred(api_as, db_pool, roster.ward_nurse, roster, email=email)
+    ward = await api_as(roster.ward_nurse)
+    episode_id = await refer_citizen(ward, db_pool, roster, {"email": email})
 
     nurse = await open_as(roster.ward_nurse)
     await nurse.goto(f"/episodes/{episode_id}?lang=en")
@@ -151,7 +125,8 @@ async def test_the_citizen_asks_on_the_public_page_signs_in_with_the_code_and_ol
 ) -> None:
     roster = await web_roster(db_pool)
     email = unique_email()
-    await referred(api_as, db_pool, roster.ward_nurse, roster, email=email)
+    ward = await api_as(roster.ward_nurse)
+    await refer_citizen(ward, db_pool, roster, {"email": email})
 
     page = await on_phone(await new_page())
     await page.goto("/my?lang=en")
@@ -209,7 +184,8 @@ async def test_the_public_page_refuses_a_bad_address_and_answers_unknown_ones_al
 ) -> None:
     roster = await web_roster(db_pool)
     known = unique_email()
-    await referred(api_as, db_pool, roster.ward_nurse, roster, email=known)
+    ward = await api_as(roster.ward_nurse)
+    await refer_citizen(ward, db_pool, roster, {"email": known})
     page = await on_phone(await new_page())
     await page.goto("/my?lang=en")
 
@@ -251,12 +227,12 @@ async def test_staff_are_told_why_a_link_cannot_go_and_a_caseworker_can_send_one
     open_as: OpenAs, api_as: ApiAs, db_pool: DatabasePool, smtp_server: SmtpServer
 ) -> None:
     roster = await web_roster(db_pool)
-    nothing = await referred(api_as, db_pool, roster.ward_nurse, roster)
-    phone_only = await referred(
-        api_as, db_pool, roster.ward_nurse, roster, phone=f"+45 {secrets.randbelow(10**8):08d}"
-    )
+    ward = await api_as(roster.ward_nurse)
+    nothing = await refer_citizen(ward, db_pool, roster)
+    phone = f"+45 {secrets.randbelow(10**8):08d}"
+    phone_only = await refer_citizen(ward, db_pool, roster, {"phone": phone})
     email = unique_email()
-    with_email = await referred(api_as, db_pool, roster.ward_nurse, roster, email=email)
+    with_email = await refer_citizen(ward, db_pool, roster, {"email": email})
 
     nurse = await open_as(roster.ward_nurse)
     await nurse.goto(f"/episodes/{nothing}?lang=en")
@@ -298,7 +274,8 @@ async def test_a_signed_in_citizen_is_refused_staff_pages_and_led_back_to_my_bri
     browser: Browser, web_url: str, api_as: ApiAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool)
-    episode_id = await referred(api_as, db_pool, roster.ward_nurse, roster, email=unique_email())
+    ward = await api_as(roster.ward_nurse)
+    episode_id = await refer_citizen(ward, db_pool, roster, {"email": unique_email()})
     page = await signed_in_citizen(browser, web_url, db_pool, episode_id)
     try:
         await page.get_by_text("You are signed in.").wait_for()

@@ -7,7 +7,6 @@ earlier, ended plan sees the open one with the earlier one listed. axe on every 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -17,10 +16,10 @@ from playwright.async_api import Browser, Page
 from api.auth import CITIZEN_COOKIE
 from command.synthetic.roster import Roster
 from db.pool import DatabasePool
-from tests.api.bodies import event_body, new_cpr, referral_body
+from tests.api.bodies import event_body, new_cpr
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.citizen import citizen_session, signed_in_citizen
+from tests.web.citizen import citizen_session, refer_citizen, signed_in_citizen, unique_email
 from tests.web.conftest import ApiAs, OpenAs, reload_until, screenshot, web_roster
 from tests.web.steps import open_task_of, send_form
 
@@ -32,28 +31,10 @@ PEER_PHONE = "+45 70 11 22 33"
 async def referred(
     api_as: ApiAs, pool: DatabasePool, roster: Roster, *, cpr: str | None = None, **payload: Any
 ) -> str:
-    """An episode referred through the API (a citizen of its own unless `cpr`), once its
-    read-model row is there."""
-    nurse = await api_as(roster.ward_nurse)
-    citizen = {"cpr": cpr or new_cpr(), "name": "Testa Borger", "email": _email()}
-    response = await nurse.post(
-        "/api/events", json=referral_body(roster, citizen=citizen, **payload)
-    )
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-
-    async def committed() -> bool:
-        async with pool.acquire() as conn:
-            return bool(
-                await conn.fetchval("SELECT 1 FROM episodes WHERE episode_id = $1", episode_id)
-            )
-
-    await eventually(committed, timeout=20)
-    return episode_id
-
-
-def _email() -> str:
-    return f"borger.{uuid.uuid4().hex[:12]}@example.org"
+    """An episode of a citizen with an e-mail address (a citizen of its own unless `cpr`),
+    referred by the roster's ward nurse, once its read-model row is there."""
+    contact = {"cpr": cpr or new_cpr(), "email": unique_email()}
+    return await refer_citizen(await api_as(roster.ward_nurse), pool, roster, contact, **payload)
 
 
 async def peer_takes(api_as: ApiAs, pool: DatabasePool, roster: Roster, episode_id: str) -> str:

@@ -15,12 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser
 
-from command.synthetic.roster import Roster
 from db.pool import DatabasePool
-from tests.api.bodies import new_cpr, referral_body
-from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.citizen import signed_in_citizen
+from tests.web.citizen import refer_citizen, signed_in_citizen
 from tests.web.conftest import ApiAs, OpenAs, screenshot, web_roster
 
 pytestmark = pytest.mark.browser
@@ -31,27 +28,6 @@ CONSENTS = [
     {"scope": "peer_support", "method": "written"},
     {"scope": "share_with_municipality", "method": "written"},
 ]
-
-
-async def referred(api_as: ApiAs, pool: DatabasePool, roster: Roster) -> str:
-    """An episode shared with the municipality, with a goal and a phone, once committed."""
-    nurse = await api_as(roster.ward_nurse)
-    citizen = {"cpr": new_cpr(), "name": "Testa Borger", "phone": PHONE}
-    body = referral_body(
-        roster, citizen=citizen, goals=[{"area": "network", "text": GOAL}], consents=CONSENTS
-    )
-    response = await nurse.post("/api/events", json=body)
-    assert response.status_code == 202, response.text
-    episode_id: str = response.json()["episode_id"]
-
-    async def committed() -> bool:
-        async with pool.acquire() as conn:
-            return bool(
-                await conn.fetchval("SELECT 1 FROM episodes WHERE episode_id = $1", episode_id)
-            )
-
-    await eventually(committed, timeout=20)
-    return episode_id
 
 
 async def municipality_name(pool: DatabasePool, code: str) -> str:
@@ -66,7 +42,15 @@ async def test_the_citizen_withdraws_sharing_and_the_caseworker_loses_access_at_
     browser: Browser, web_url: str, open_as: OpenAs, api_as: ApiAs, db_pool: DatabasePool
 ) -> None:
     roster = await web_roster(db_pool, peers=1)
-    episode_id = await referred(api_as, db_pool, roster)
+    # An episode shared with the municipality, with a goal and a phone.
+    episode_id = await refer_citizen(
+        await api_as(roster.ward_nurse),
+        db_pool,
+        roster,
+        {"phone": PHONE},
+        goals=[{"area": "network", "text": GOAL}],
+        consents=CONSENTS,
+    )
     place = await municipality_name(db_pool, roster.municipality_code)
 
     # The caseworker opens the episode: allowed (and audited).
