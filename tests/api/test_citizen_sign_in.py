@@ -7,7 +7,6 @@ the housekeeping sweep ends old sessions."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
@@ -33,7 +32,7 @@ from db.pool import DatabasePool
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.redaction import REDACTED
 from hverdagsbro.settings import Settings
-from tests.activities.conftest import SmsGateway
+from tests.activities.conftest import SmsGateway, running_sms_gateway
 from tests.api.bodies import event_body
 from tests.conftest import SmtpServer, eventually
 from tests.web.citizen import citizen_session, refer_citizen, unique_email
@@ -45,14 +44,8 @@ _TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 @pytest.fixture
 async def sms() -> AsyncIterator[SmsGateway]:
-    gateway = SmsGateway()
-    server = await asyncio.start_server(gateway.handle, "127.0.0.1", 0)
-    gateway.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/sms"
-    try:
+    async with running_sms_gateway() as gateway:
         yield gateway
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 @pytest.fixture

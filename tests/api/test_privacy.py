@@ -4,12 +4,9 @@ the citizen and their relatives (logs, outbox rows, metrics)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 from prometheus_client import generate_latest
@@ -24,26 +21,13 @@ from hverdagsbro.redaction import REDACTED
 from schemas.notifications import Template
 from schemas.people import Role
 from tests.activities.citizens import NO_QUIET_HOURS, NOT_SHARED, citizen_episode
-from tests.activities.conftest import SmsGateway
+from tests.activities.conftest import running_sms_gateway
 from tests.activities.test_citizen_messages import MEETING_AT
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
 from tests.conftest import SmtpServer
 from workflows.episode import EpisodeWorkflow
-
-
-@asynccontextmanager
-async def sms_gateway() -> AsyncIterator[SmsGateway]:
-    """The activity tests' recording SMS gateway, on a port of its own."""
-    gateway = SmsGateway()
-    server = await asyncio.start_server(gateway.handle, "127.0.0.1", 0)
-    gateway.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/sms"
-    try:
-        yield gateway
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_whole_episode_leaves_no_personal_data_in_temporal_or_logs(
@@ -169,7 +153,7 @@ async def test_messages_to_the_citizen_and_relatives_leave_no_personal_data_behi
     metrics = Metrics()
     configure_logging("json", "INFO", stream=logs)
     try:
-        async with sms_gateway() as gateway, httpx.AsyncClient() as http:
+        async with running_sms_gateway() as gateway, httpx.AsyncClient() as http:
             notifier = Notifier(
                 db_pool,
                 EmailSender(smtp_server.host, smtp_server.port, "hb@kommune.test", timeout=5),
