@@ -468,4 +468,12 @@ async def test_a_relative_hears_the_discharge_date_and_the_peer_only_with_consen
     await citizen.env.sleep(timedelta(hours=1))
     assert len(await notices(db_pool, episode.id, Template.RELATIVE_DISCHARGE_DATE)) == 2
     assert smtp_server.mailbox.to(citizen.email) == [], "nothing of this to the citizen"
+    # Ids and dates only: no name or address of the citizen, the relative or the peer.
+    stored = await db_pool.fetch(
+        "SELECT notification_id || ' ' || params::text AS text FROM outbox"
+        " WHERE episode_id = $1 AND recipient_role IN ('citizen', 'relative')",
+        episode.id,
+    )
+    secrets = (relative.name, relative.email, citizen.email, "Privatsen", "Pårørende")
+    assert stored and not [r["text"] for r in stored if any(x in r["text"] for x in secrets)]
     await replays(episode, "relative-notices")
