@@ -20,7 +20,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from db.episode_contacts import record_contact
 from db.pool import DatabasePool
 from db.programmes import default_programmes
 from hverdagsbro.settings import Settings
-from schemas.citizen_messages import COPENHAGEN, QuietHours, citizen_user_id, relative_user_id
+from schemas.citizen_messages import QuietHours, citizen_user_id, relative_user_id
 from schemas.consent import ConsentMethod, ConsentScope
 from schemas.episode import Phase
 from schemas.events import (
@@ -56,7 +56,7 @@ from schemas.people import Actor, Role
 from schemas.relatives import Added, NewRelative
 from schemas.supervision import LOCAL_TIME
 from schemas.tasks import NetworkMeetingBooked, TaskKind
-from tests.activities.citizens import quiet_later, quiet_now
+from tests.activities.citizens import NO_QUIET_HOURS, quiet_later, quiet_now
 from tests.activities.test_notifications import text_of
 from tests.conftest import SmtpServer, eventually
 from tests.test_keys import TEST_CONVERTER
@@ -66,7 +66,6 @@ from workflows.episode import EpisodeWorkflow
 from workflows.timings import CITIZEN_REMINDER_LEAD, DEFERRAL_FLOOR
 
 HISTORIES = Path(__file__).parent / "histories"
-NO_QUIET_HOURS = QuietHours(starts=time(0, 0), ends=time(0, 0), zone=COPENHAGEN)
 # Delivery and the workflow's reading of the choices, with no default quiet hours: only those
 # a test sets for its citizen hold anything back.
 REPLACED = {"deliver_notification", "mark_delivery_failed", "citizen_notice_choices"}
