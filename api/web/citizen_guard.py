@@ -5,9 +5,7 @@ where the citizen asks for a link (api/web/guard.refusal_page)."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
@@ -15,7 +13,7 @@ from starlette.datastructures import FormData
 from api.auth import MaybeCaller
 from api.errors import ApiError
 from api.principal import Principal
-from api.web.guard import SAFE_METHODS, PageRoute
+from api.web.guard import PageRoute, form_of_session
 from schemas.people import Role
 
 NO_SUCH_EPISODE = "episode_id: no such episode"
@@ -47,12 +45,7 @@ CitizenEpisode = Annotated[str, Depends(citizen_episode)]
 
 async def citizen_form(request: Request, principal: CitizenUser) -> FormData:
     """The posted form, if it carries the citizen session's CSRF token (403 otherwise)."""
-    form = await request.form()
-    sent = form.get("csrf")
-    expected = principal.csrf_token
-    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        raise ApiError(403, "csrf: the form is stale or did not come from this site")
-    return form
+    return await form_of_session(request, principal)
 
 
 CitizenForm = Annotated[FormData, Depends(citizen_form)]
@@ -63,10 +56,4 @@ class CitizenRoute(PageRoute):
     HEAD, OPTIONS) is taken only with the citizen session's CSRF token, checked before the
     handler's own dependencies."""
 
-    checks_csrf = False
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        methods = {m.upper() for m in kwargs.get("methods") or ("GET",)}
-        if methods - SAFE_METHODS:
-            kwargs["dependencies"] = [Depends(citizen_form), *(kwargs.get("dependencies") or ())]
-        super().__init__(path, endpoint, **kwargs)
+    form_check = citizen_form

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
@@ -66,14 +66,20 @@ def page_user(*roles: Role | TokenRole) -> Callable[[Principal], Awaitable[Princ
     return check
 
 
-async def posted_form(request: Request, principal: SignedIn) -> FormData:
-    """The posted form, if it carries this session's CSRF token (403 otherwise)."""
+async def form_of_session(request: Request, principal: Principal) -> FormData:
+    """The posted form, if it carries the CSRF token of the principal's session (403
+    otherwise): staff's (posted_form) and the citizen's (api/web/citizen_guard)."""
     form = await request.form()
     sent = form.get("csrf")
     expected = principal.csrf_token
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
         raise ApiError(403, "csrf: the form is stale or did not come from this site")
     return form
+
+
+async def posted_form(request: Request, principal: SignedIn) -> FormData:
+    """The posted form, if it carries this session's CSRF token (403 otherwise)."""
+    return await form_of_session(request, principal)
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
@@ -84,15 +90,18 @@ class PageRoute(APIRoute):
     and a form (any method but GET, HEAD, OPTIONS) is taken only with the session's CSRF
     token, checked before the handler's own dependencies (so a new form cannot forget it)."""
 
-    checks_csrf = True
+    # The check of a form's token, the first dependency of every form route of the class
+    # (None: the form comes before any session and its own page's token guards it).
+    form_check: ClassVar[Callable[..., Awaitable[FormData]] | None] = posted_form
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in kwargs.get("methods") or ("GET",)}
         unsafe = methods - SAFE_METHODS
         if unsafe and unsafe != methods:
             raise ValueError(f"{path}: a page route is either read (GET) or a form (POST)")
-        if unsafe and self.checks_csrf:
-            kwargs["dependencies"] = [Depends(posted_form), *(kwargs.get("dependencies") or ())]
+        check = type(self).form_check
+        if unsafe and check is not None:
+            kwargs["dependencies"] = [Depends(check), *(kwargs.get("dependencies") or ())]
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -110,7 +119,7 @@ class PageRoute(APIRoute):
 class LoginRoute(PageRoute):
     """The log-in form comes before any session: the token its own page set guards it."""
 
-    checks_csrf = False
+    form_check = None
 
 
 async def refusal_page(request: Request, err: ApiError) -> Response:
