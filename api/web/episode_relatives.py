@@ -17,7 +17,7 @@ from api.errors import ApiError, FieldError
 from api.principal import Principal
 from api.scoping import may_see_citizen
 from api.web import episode_page
-from api.web.form_checks import EMAIL, PHONE, refused, refused_one
+from api.web.form_checks import contact_problems, refused, refused_one
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.relatives_section import FIELDS, set_refusal
 from db import episode_queries, relatives
@@ -64,12 +64,7 @@ def checked(values: dict[str, str], episode_id: str) -> NewRelative:
     if not 1 <= len(values["name"]) <= NAME_MAX:
         problem("name", "write a name of 1 to 200 characters")
     email, phone = values["email"], values["phone"]
-    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
-        problem("email", "write an e-mail address such as navn@eksempel.dk")
-    if phone and not PHONE.fullmatch(phone):
-        problem("phone", "write a phone number of 8 to 20 digits")
-    if not email and not phone:
-        problem("phone", "an e-mail address or a phone number is needed")
+    errors.extend(contact_problems(email, phone, missing="phone"))
     if len(values["relation"]) > RELATION_MAX:
         problem("relation", "write a relation of at most 100 characters")
     if errors:
