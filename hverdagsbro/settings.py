@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,18 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto/-For the API believes (cookies get Secure, HSTS is sent on "
         "https). Empty: no proxy is believed.",
     )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours_span(cls, value: str) -> str:
+        if value.strip().lower() == "none":
+            return "none"
+        matched = re.fullmatch(
+            r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", value.strip()
+        )
+        if matched is None:
+            raise ValueError("quiet_hours: give 'HH:MM-HH:MM', such as 21:00-08:00, or 'none'")
+        return value.strip()
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -194,6 +207,11 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL used in notification links."
+    )
+    quiet_hours: str = Field(
+        default="21:00-08:00",
+        description="Copenhagen hours no reminder or notice goes to a citizen or relative who "
+        "chose none of their own ('HH:MM-HH:MM'; 'none': at any hour).",
     )
     api_host: str = Field(default="127.0.0.1", description="Bind address of the web/API.")
     api_port: int = Field(default=8000, description="Port of the web/API.")

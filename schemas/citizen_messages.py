@@ -101,6 +101,16 @@ def _local(day: date, clock: time, zone: ZoneInfo) -> datetime:
 
 
 DEFAULT_QUIET_HOURS = QuietHours()
+# Starts and ends alike: no quiet hours at all.
+NO_QUIET_HOURS = QuietHours(starts=time(0, 0), ends=time(0, 0))
+
+
+def configured_quiet_hours(span: str) -> QuietHours:
+    """The quiet hours a setting names ('21:00-08:00' in Copenhagen, or 'none')."""
+    if span == "none":
+        return NO_QUIET_HOURS
+    starts, _, ends = span.partition("-")
+    return QuietHours(starts=time.fromisoformat(starts), ends=time.fromisoformat(ends))
 
 
 class MessagePreferences(Frozen):

@@ -34,6 +34,7 @@ from db.pool import DatabasePool, create_pool
 from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
+from schemas.citizen_messages import configured_quiet_hours
 from workers.course_starter import ensure_term_workflows
 from workers.peer_group_starter import ensure_peer_group_workflows
 from workers.read_model_metrics import collect_forever
@@ -63,13 +64,14 @@ def episode_activities(
     email = EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender, timeout=10.0)
     store = EpisodeStore(pool, sms_enabled=sms is not None)
     matcher = PeerMatcher(pool)
-    notifier = Notifier(pool, email, sms, settings.public_url, metrics)
+    quiet_hours = configured_quiet_hours(settings.quiet_hours)
+    notifier = Notifier(pool, email, sms, settings.public_url, metrics, quiet_hours)
     sender = CareCommunicationSender(pool, medcom or transport_from_settings(settings, http))
     supervision = SupervisionActivities(pool)
     peer_groups = PeerGroupActivities(pool)
     terms = CourseActivities(pool, sms_enabled=sms is not None)
     upkeep = RosterUpkeep(pool, sms_enabled=sms is not None)
-    notice_choices = CitizenNoticeChoices(pool)
+    notice_choices = CitizenNoticeChoices(pool, quiet_hours)
     return [
         store.commit_episode,
         matcher.reserve_peer,
