@@ -57,6 +57,12 @@ async def citizen_of(pool: DatabasePool, episode_id: str) -> str:
     return citizen
 
 
+async def citizen_and_stranger(pool: DatabasePool, episode_id: str) -> tuple[Actor, Actor]:
+    """The episode's own citizen and a citizen of no episode, as the actors of events."""
+    own = Actor(role=Role.CITIZEN, id=await citizen_of(pool, episode_id))
+    return own, Actor(role=Role.CITIZEN, id=f"citizen-{uuid.uuid4().hex[:12]}")
+
+
 async def refused(episode: EpisodeDriver, event: EpisodeEvent) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await episode.handle.execute_update(EpisodeWorkflow.submit_event, event)
@@ -69,8 +75,7 @@ async def test_the_citizen_adds_and_rewords_their_goals_and_nothing_else(
     new_episode: NewEpisode, db_pool: DatabasePool
 ) -> None:
     episode = await new_episode()
-    citizen = Actor(role=Role.CITIZEN, id=await citizen_of(db_pool, episode.id))
-    stranger = Actor(role=Role.CITIZEN, id=f"citizen-{uuid.uuid4().hex[:12]}")
+    citizen, stranger = await citizen_and_stranger(db_pool, episode.id)
     now = await episode.now()
 
     added = GoalAdded(

@@ -8,17 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import pytest
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
 from db.pool import DatabasePool
 from schemas.consent import ConsentMethod, ConsentScope
 from schemas.events import ConsentWithdrawn, ConsentWithdrawnPayload
-from schemas.people import Actor, Role
+from schemas.people import Actor
 from tests.test_keys import TEST_CONVERTER
-from tests.workflows.test_citizen_acts import NewEpisode, citizen_of
+from tests.workflows.test_citizen_acts import NewEpisode, citizen_and_stranger, refused
 from workflows.episode import EpisodeWorkflow
 
 
@@ -43,16 +40,13 @@ async def test_the_citizen_withdraws_their_own_consent_and_no_one_elses(
     new_episode: NewEpisode, db_pool: DatabasePool
 ) -> None:
     episode = await new_episode()
-    citizen = Actor(role=Role.CITIZEN, id=await citizen_of(db_pool, episode.id))
-    stranger = Actor(role=Role.CITIZEN, id=f"citizen-{uuid.uuid4().hex[:12]}")
+    citizen, stranger = await citizen_and_stranger(db_pool, episode.id)
     now = await episode.now()
 
     foreign = withdrawal(stranger, ConsentScope.SHARE_WITH_MUNICIPALITY, now)
-    with pytest.raises(WorkflowUpdateFailedError) as err:
-        await episode.handle.execute_update(EpisodeWorkflow.submit_event, foreign)
-    cause = err.value.cause
-    assert isinstance(cause, ApplicationError)
-    assert cause.message == "actor: only the episode's own citizen may report for it"
+    assert await refused(episode, foreign) == (
+        "actor: only the episode's own citizen may report for it"
+    )
     # By signal (the intake's redelivery path): left unapplied.
     await episode.send(withdrawal(stranger, ConsentScope.SHARE_WITH_MUNICIPALITY, now))
     own = withdrawal(citizen, ConsentScope.SHARE_WITH_MUNICIPALITY, now)
