@@ -200,13 +200,14 @@ async def _goal_form(
     intake: Intake,
     form: CitizenForm,
     episode_id: str,
-    *,
-    kind: str,
-    refused_as: str,
-    extra: dict[str, str],
+    goal_id: str | None,
 ) -> Response:
-    """Send a goal event as the citizen; refused, the page again with the reasons next to the
-    fields and what was typed; done, the page with the notice."""
+    """Send a goal event as the citizen (goal_added, or goal_changed for `goal_id`); refused,
+    the page again with the reasons next to the fields and what was typed; done, the page
+    with the notice."""
+    kind = "goal_added" if goal_id is None else "goal_changed"
+    refused_as = kind if goal_id is None else f"{kind}:{goal_id}"
+    extra = {} if goal_id is None else {"goal_id": goal_id}
     typed = {"area": form_field(form, "area"), "text": form_field(form, "text")}
     try:
         values = _goal_values(typed["area"], typed["text"])
@@ -235,17 +236,7 @@ async def add_goal(
     pool: Pool,
     intake: Intake,
 ) -> Response:
-    return await _goal_form(
-        request,
-        principal,
-        pool,
-        intake,
-        form,
-        episode_id,
-        kind="goal_added",
-        refused_as="goal_added",
-        extra={},
-    )
+    return await _goal_form(request, principal, pool, intake, form, episode_id, None)
 
 
 @router.post("/my/episodes/{episode_id}/goals/{goal_id}/change")
@@ -260,17 +251,7 @@ async def change_goal(
 ) -> Response:
     if not _GOAL_ID.fullmatch(goal_id):
         raise ApiError(404, "goal_id: no such goal in this episode")
-    return await _goal_form(
-        request,
-        principal,
-        pool,
-        intake,
-        form,
-        episode_id,
-        kind="goal_changed",
-        refused_as=f"goal_changed:{goal_id}",
-        extra={"goal_id": goal_id},
-    )
+    return await _goal_form(request, principal, pool, intake, form, episode_id, goal_id)
 
 
 @router.post("/my/reminders")
