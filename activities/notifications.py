@@ -222,11 +222,11 @@ class Notifier:
         return DeliveryStatus.SENT, ""
 
     def _held_back(self, template: Template, channel: Channel, row: Claimed) -> str | None:
-        """Why a row to the citizen or a relative does not go at all (it is skipped with
-        this reason), or None: the episode no longer allows it (`refused`: no
-        share_with_relative consent, a removed relative, a deceased citizen), the citizen
-        wants no messages, turned reminders off, or prefers the other channel (which can
-        reach them)."""
+        """Why a row to the citizen, a relative or a course participant who is an
+        episode's citizen does not go at all (it is skipped with this reason), or None: the
+        episode no longer allows it (`refused`: no share_with_relative consent, a removed
+        relative, a deceased citizen), the citizen wants no messages, turned reminders off,
+        or prefers the other channel (which can reach them)."""
         if row.refused is not None:
             return row.refused
         preferred = row.preferred_channel

@@ -88,7 +88,8 @@ WHERE notification_id = $1 ORDER BY user_id, channel
 # like an inactive user, skipped). Likewise 'citizen:<episode_id>' reads the episode's
 # contact (with the citizen's message preferences) and 'relative:<relative_id>' the relative
 # on the episode; `refused` says why such a row may not go now (checked at every attempt:
-# a consent withdrawn after queueing stops the message).
+# a consent withdrawn after queueing stops the message). A participant who is the citizen of
+# an episode brings that citizen's message preferences too (read now: a later choice counts).
 _CLAIM = """
 SELECT o.status, o.last_error,
        coalesce(u.email, p.email, c.email, r.email) AS email,
@@ -109,10 +110,11 @@ FROM outbox o
 LEFT JOIN users u ON u.user_id = o.user_id
 LEFT JOIN course_participants p
        ON o.user_id LIKE 'participant:%' AND p.participant_id = substr(o.user_id, 13)
+LEFT JOIN episodes pe ON pe.episode_id = p.episode_id
 LEFT JOIN episode_contacts c
        ON o.user_id LIKE 'citizen:%' AND c.episode_id = substr(o.user_id, 9)
 LEFT JOIN episodes ce ON ce.episode_id = c.episode_id
-LEFT JOIN citizen_message_preferences m ON m.citizen_id = c.citizen_id
+LEFT JOIN citizen_message_preferences m ON m.citizen_id = coalesce(c.citizen_id, pe.citizen_id)
 LEFT JOIN episode_relatives r
        ON o.user_id LIKE 'relative:%' AND r.relative_id = substr(o.user_id, 10)
 LEFT JOIN episodes re ON re.episode_id = r.episode_id
@@ -172,7 +174,9 @@ class Claimed(Frozen):
     """A locked outbox row with what its channel needs; the addresses never reach a log.
     For a row to the citizen or a relative (`keeps_quiet`: it waits out quiet hours): why it
     may not go now (`refused`) and the citizen's choices, their own quiet hours among them
-    (None: the default ones)."""
+    (None: the default ones). A row to a course participant who is an episode's citizen
+    carries that citizen's choices as well, but never `keeps_quiet`: the course term does not
+    deliver a deferred notice again."""
 
     status: DeliveryStatus
     last_error: str | None

@@ -122,8 +122,9 @@ CITIZEN_TEMPLATES = frozenset(
     }
 )
 RELATIVE_TEMPLATES = frozenset({Template.RELATIVE_DISCHARGE_DATE, Template.RELATIVE_PEER_ASSIGNED})
-# Those a citizen's opt-out stops.
-REMINDER_TEMPLATES = CITIZEN_TEMPLATES
+# Those a citizen's opt-out stops: their own reminders, and a course's session reminder when
+# they take part as the citizen of an episode.
+REMINDER_TEMPLATES = CITIZEN_TEMPLATES | {Template.COURSE_SESSION_REMINDER}
 
 
 # Recipient.service of a coordinator recipient that means every coordinator of the
