@@ -97,7 +97,7 @@ SELECT o.status, o.last_error,
        coalesce(u.active, p.participant_id IS NOT NULL OR c.episode_id IS NOT NULL
                           OR r.relative_id IS NOT NULL) AS active,
        CASE
-           WHEN 'deceased' IN (ce.phase, re.phase) THEN 'citizen deceased'
+           WHEN 'deceased' IN (ce.phase, re.phase, pe.phase) THEN 'citizen deceased'
            WHEN r.removed_at IS NOT NULL THEN 'relative removed'
            WHEN r.relative_id IS NOT NULL
                 AND NOT coalesce('share_with_relative' = ANY (re.consents), false)

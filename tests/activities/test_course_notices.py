@@ -349,3 +349,28 @@ async def test_a_citizen_participants_reminder_goes_at_its_planned_time_even_in_
     assert delivery.deferred_until is None
     assert {d.status for d in delivery.deliveries} == {DeliveryStatus.SENT}
     assert reached(smtp_server, sms_gateway, course.as_citizen) == (1, 1)
+
+
+async def test_no_course_notice_goes_to_a_citizen_participant_who_has_died(
+    db_pool: DatabasePool,
+    roster: Roster,
+    notifier: Notifier,
+    smtp_server: SmtpServer,
+    sms_gateway: SmsGateway,
+) -> None:
+    course = await citizen_on_course(db_pool, roster, sessions=1)
+    notice = await course.remind()
+    async with db_pool.acquire() as conn:
+        # What the read model holds once the episode applied a `deceased` fact.
+        await conn.execute(
+            "UPDATE episodes SET phase = 'deceased' WHERE episode_id = $1",
+            course.citizen.episode_id,
+        )
+
+    await notifier.deliver_notification(notice)
+
+    rows = await outbox_rows(db_pool, notice.notification_id)
+    assert rows[(course.as_citizen.user_id, "email")] == ("skipped", 0, "citizen deceased")
+    assert rows[(course.as_citizen.user_id, "sms")] == ("skipped", 0, "citizen deceased")
+    assert reached(smtp_server, sms_gateway, course.as_citizen) == (0, 0)
+    assert reached(smtp_server, sms_gateway, course.relative) == (1, 1)
