@@ -241,9 +241,20 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         default="127.0.0.1", description="Bind address of both metrics endpoints."
     )
-    metrics_port: int = Field(default=9464, description="Prometheus endpoint of our metrics.")
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus endpoint of our metrics; 0: a free port "
+        "each start (logged, and listed in <data_dir>/metrics/worker-<pid>.json for "
+        "Prometheus file_sd), so several workers share a host without configuration.",
+    )
     sdk_metrics_port: int = Field(
-        default=9465, description="Prometheus endpoint of the Temporal SDK's metrics."
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus endpoint of the Temporal SDK's metrics; "
+        "0: a free port each start, listed beside ours.",
     )
     log_format: str = Field(default="console", description="'json' (production) or 'console'.")
     log_level: str = Field(default="INFO", description="Root log level.")
