@@ -14,42 +14,28 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi import FastAPI
 from playwright.async_api import Browser, Page
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api.app import create_app
 from db import courses
 from db.pool import DatabasePool
-from hverdagsbro.settings import Settings
 from schemas.courses import term_workflow_id
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
-from tests.web.conftest import OpenAs, serving, web_roster
+from tests.web.conftest import OpenAs, web_roster
 from tests.web.long_running import end_running
+from tests.web.own_app import web_app, web_url
 from tests.web.steps import refer, submit
 
 pytestmark = pytest.mark.browser
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 
-
 # The module's own time-skipping server, worker and app: a term's workflow plans from the
 # server's clock, which earlier tests on the shared server have skipped years ahead.
-@pytest.fixture(scope="module")
-def web_app(
-    db_pool: DatabasePool, own_env: WorkflowEnvironment, own_worker: Worker, own_queue: str
-) -> FastAPI:
-    return create_app(Settings(task_queue=own_queue), pool=db_pool, temporal=own_env.client)
-
-
-@pytest.fixture(scope="module")
-async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
-    async with serving(web_app) as url:
-        yield url
+__all__ = ["web_app", "web_url"]
 
 
 @pytest.fixture

@@ -8,25 +8,19 @@ and app of its own, so skipping time here moves no other module's clock."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.async_api import Page
 from starlette.datastructures import FormData
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api.app import create_app
 from api.web.task_forms import outcome
 from db.pool import DatabasePool
-from hverdagsbro.settings import Settings
-from tests.conftest import eventually, free_port
+from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.conftest import OpenAs, reload_until, web_roster
+from tests.web.own_app import web_app, web_url
 from tests.web.steps import (
     CITIZEN,
     open_task_of,
@@ -37,31 +31,8 @@ from tests.web.steps import (
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture(scope="module")
-def web_app(
-    db_pool: DatabasePool, own_env: WorkflowEnvironment, own_queue: str, own_worker: Worker
-) -> FastAPI:
-    return create_app(Settings(task_queue=own_queue), pool=db_pool, temporal=own_env.client)
-
-
-@pytest.fixture(scope="module")
-async def web_url(web_app: FastAPI) -> AsyncIterator[str]:
-    """This module's app behind a real HTTP server (the pages' `new_page` uses it)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+# Fixtures: this module's own app on its own time-skipping server.
+__all__ = ["web_app", "web_url"]
 
 
 async def card(page: Page, task_id: str) -> None:
