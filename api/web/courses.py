@@ -320,7 +320,7 @@ def _sessions(text: str) -> list[NewSession] | None:
             day = date.fromisoformat(matched["day"])
         except ValueError:
             return None
-        if not _SESSION_DAYS[0] <= (day - date.today()).days <= _SESSION_DAYS[1]:
+        if not _SESSION_DAYS[0] <= (day - datetime.now(LOCAL_TIME).date()).days <= _SESSION_DAYS[1]:
             return None  # a typo for a year: a term is planned within these bounds
         starts = datetime.combine(day, time(int(matched["sh"]), int(matched["sm"])), LOCAL_TIME)
         ends = datetime.combine(day, time(int(matched["eh"]), int(matched["em"])), LOCAL_TIME)
