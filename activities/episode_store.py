@@ -86,7 +86,8 @@ async def queue_notification(conn: PooledConnection, n: Notification, *, sms_ena
     episode's commits and the roster upkeep queue alike)."""
     rows: list[Queued] = []
     for person in await outbox.addressees(conn, n.recipient):
-        channels = [Channel.INBOX]
+        # The citizen and their relatives have no inbox (no login): e-mail and SMS only.
+        channels = [Channel.INBOX] if person.has_inbox else []
         if person.has_email:
             channels.append(Channel.EMAIL)
         if person.has_phone and sms_enabled:
@@ -95,7 +96,8 @@ async def queue_notification(conn: PooledConnection, n: Notification, *, sms_ena
             Queued(
                 user_id=person.user_id,
                 channel=channel,
-                status=DeliveryStatus.SENT if channel == Channel.INBOX else DeliveryStatus.PENDING,
+                status=_first_status(channel, person.refused),
+                error=person.refused,
             )
             for channel in channels
         ]
@@ -115,6 +117,14 @@ async def queue_notification(conn: PooledConnection, n: Notification, *, sms_ena
             recipient_role=n.recipient.role.value,
         )
     await outbox.queue(conn, n, rows)
+
+
+def _first_status(channel: Channel, refused: str | None) -> DeliveryStatus:
+    """An inbox row is delivered by being written; a person who may not be written to now
+    (a relative without the consent) gets their rows skipped."""
+    if refused is not None:
+        return DeliveryStatus.SKIPPED
+    return DeliveryStatus.SENT if channel == Channel.INBOX else DeliveryStatus.PENDING
 
 
 def applied_event_ids(audit: tuple[AuditEntry, ...]) -> list[str]:

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from activities.calendar_invite import Meeting
+from activities.plain_notices import notice
 from schemas.notifications import (
+    CITIZEN_TEMPLATES,
     COURSE_COORDINATOR_TEMPLATES,
     COURSE_PARTICIPANT_TEMPLATES,
     COURSE_STAFF_TEMPLATES,
     GROUP_TEMPLATES,
+    RELATIVE_TEMPLATES,
     ROSTER_TEMPLATES,
     Template,
 )
@@ -156,6 +159,28 @@ TEXTS: dict[Template, tuple[str, str]] = {
         "En opgave om en gruppe i hverdagsbro er ikke løst og er sendt videre",
         "A task about a group in hverdagsbro is not done and has been passed on",
     ),
+    # To the citizen and their relatives: these are the e-mails' subjects; what the message
+    # says is in activities/plain_notices.py.
+    Template.CITIZEN_MEETING_REMINDER: (
+        "Påmindelse om dit møde med din peer",
+        "Reminder of your meeting with your peer",
+    ),
+    Template.CITIZEN_SESSION_REMINDER: (
+        "Påmindelse om din kursusgang",
+        "Reminder of your course session",
+    ),
+    Template.CITIZEN_AFTER_DISCHARGE: (
+        "Din peer kontakter dig snart",
+        "Your peer will contact you soon",
+    ),
+    Template.RELATIVE_DISCHARGE_DATE: (
+        "Besked om planlagt udskrivning",
+        "News of a planned discharge",
+    ),
+    Template.RELATIVE_PEER_ASSIGNED: (
+        "Din pårørende har fået en peer-medarbejder",
+        "Your relative now has a peer worker",
+    ),
 }
 
 # Where coordinators see terms, seats and waiting lists (api/web/courses.py), and where a
@@ -165,6 +190,8 @@ TEACHING_PAGE = "/courses/teaching"
 # Where facilitators and coordinators see their peer groups and the groups' open tasks
 # (api/web/groups.py).
 GROUPS_PAGE = "/groups"
+# Where the citizen sees their plan and turns reminders off (the My bridge page).
+MY_BRIDGE_PAGE = "/my/bridge"
 
 
 @dataclass(frozen=True)
@@ -182,8 +209,11 @@ def link(
 ) -> str:
     """Where the reader logs in to see the details: the task if there is one; the closing
     summary for CLOSING_SUMMARY; for a notice about no episode, its family's page (the
-    courses or teaching page, the groups page, the roster tasks page)."""
+    courses or teaching page, the groups page, the roster tasks page); for the citizen (and
+    a relative, whose message does not show it) My bridge."""
     base = public_url.rstrip("/")
+    if template in CITIZEN_TEMPLATES | RELATIVE_TEMPLATES:
+        return f"{base}{MY_BRIDGE_PAGE}"
     if template in COURSE_STAFF_TEMPLATES:
         page = COURSES_PAGE if template in COURSE_COORDINATOR_TEMPLATES else TEACHING_PAGE
         return f"{base}{page}"
@@ -204,12 +234,16 @@ def render(
 ) -> Message:
     """The e-mail and the text. A NETWORK_MEETING with its (checked) meeting says when and
     where; without one it says only what the template says, like every other. A notice to a
-    course participant (no login) names the course, and the session's time and place."""
+    course participant (no login) names the course, and the session's time and place; one to
+    the citizen or a relative says it in plain words (activities/plain_notices)."""
     danish, english = TEXTS[template]
     if template == Template.NETWORK_MEETING and meeting is not None:
         return _network_meeting(url, meeting)
     if template in COURSE_PARTICIPANT_TEMPLATES:
         return _course_notice(template, params or {})
+    if template in CITIZEN_TEMPLATES | RELATIVE_TEMPLATES:
+        body, sms = notice(template, params or {}, url)
+        return Message(subject=f"{danish} / {english}", body=body, sms=sms)
     body = f"{danish}.\nLog ind for at se mere: {url}\n\n{english}.\nLog in to see more: {url}\n"
     return Message(subject=f"{danish} / {english}", body=body, sms=f"{danish} / {english}: {url}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -14,12 +15,21 @@ from activities.calendar_invite import FILENAME, Meeting, invitation, meeting_fo
 from activities.channels.email import Attachment, EmailSender
 from activities.channels.sms import SmsGatewayError, SmsSender
 from activities.messages import Message, delivery_key, link, render
-from db import outbox
+from db import outbox, relatives
 from db.connection import CONNECTION_LOST, PooledConnection
 from db.outbox import Claimed
 from db.pool import DatabasePool
 from hverdagsbro.metrics import Metrics
-from schemas.notifications import Channel, ChannelDelivery, Delivery, DeliveryStatus, Notification
+from schemas.citizen_messages import DEFAULT_QUIET_HOURS, PreferredChannel, QuietHours
+from schemas.notifications import (
+    REMINDER_TEMPLATES,
+    Channel,
+    ChannelDelivery,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    Template,
+)
 
 __all__ = ["EmailSender", "Notifier", "SmsSender"]
 
@@ -28,8 +38,22 @@ log = structlog.get_logger(__name__)
 _DATABASE_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, OSError)
 
 
+# The detail of a row skipped because the citizen turned reminders off, and of one left
+# pending in the quiet hours.
+OPTED_OUT = "opted out"
+QUIET_HOURS = "quiet hours"
+
+
 class _Skip(Exception):
     """This row cannot be delivered and retrying will not help (no address, no gateway)."""
+
+
+class _Deferred(Exception):
+    """This row falls in its reader's quiet hours: it stays pending until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"quiet hours until {until.isoformat()}")
+        self.until = until
 
 
 def describe(exc: BaseException) -> str:
@@ -54,34 +78,51 @@ class Notifier:
         sms: SmsSender | None,
         public_url: str,
         metrics: Metrics | None = None,
+        quiet_hours: QuietHours = DEFAULT_QUIET_HOURS,
     ) -> None:
         self._pool = pool
         self._email = email
         self._sms = sms
         self._public_url = public_url
         self._metrics = metrics
+        # A relative's, and the citizen's until they choose their own.
+        self._quiet_hours = quiet_hours
 
     @activity.defn
     async def deliver_notification(self, n: Notification) -> Delivery:
+        """Send every pending row. A row to the citizen or a relative that falls in their
+        quiet hours stays pending and is not sent now: the Delivery's `deferred_until` says
+        when the caller should deliver the notification again."""
         url = link(self._public_url, n.episode_id, n.task_id, n.template)
         meeting = meeting_for(n)
-        message = render(n.template, url, meeting, n.params)
         deliveries: list[ChannelDelivery] = []
         failed: list[str] = []
+        deferred: list[datetime] = []
         async with self._pool.acquire() as conn:
             rows = await outbox.notification_rows(conn, n.notification_id)
             if not rows:
                 raise ApplicationError(
                     "notification has no outbox rows (not committed yet)", type="OutboxMissing"
                 )
+            message = render(n.template, url, meeting, await self._wording(conn, n))
             for row in rows:
                 status, detail = row.status, row.last_error or ""
                 if status == DeliveryStatus.PENDING:
-                    status, detail = await self._deliver_row(
-                        conn, n, row.user_id, row.channel, message, meeting, url
-                    )
-                if status == DeliveryStatus.PENDING:
-                    failed.append(f"{row.channel.value} ({detail})")
+                    try:
+                        status, detail = await self._deliver_row(
+                            conn, n, row.user_id, row.channel, message, meeting, url
+                        )
+                    except _Deferred as wait:
+                        deferred.append(wait.until)
+                        log.info(
+                            "delivery deferred",
+                            **_ids(n, row.user_id, row.channel),
+                            until=wait.until.isoformat(),
+                        )
+                        status, detail = DeliveryStatus.PENDING, QUIET_HOURS
+                    else:
+                        if status == DeliveryStatus.PENDING:
+                            failed.append(f"{row.channel.value} ({detail})")
                 deliveries.append(
                     ChannelDelivery(channel=row.channel, status=status, detail=detail)
                 )
@@ -90,7 +131,19 @@ class Notifier:
                 f"{len(failed)} of {len(rows)} deliveries failed: {', '.join(failed)}",
                 type="DeliveryFailed",
             )
-        return Delivery(notification_id=n.notification_id, deliveries=tuple(deliveries))
+        return Delivery(
+            notification_id=n.notification_id,
+            deliveries=tuple(deliveries),
+            deferred_until=min(deferred) if deferred else None,
+        )
+
+    async def _wording(self, conn: PooledConnection, n: Notification) -> dict[str, str]:
+        """The params the message is written from: a relative's notice of the peer names
+        them by first name, read now (never a param, so never in the outbox or a log)."""
+        if n.template != Template.RELATIVE_PEER_ASSIGNED or "peer_id" not in n.params:
+            return n.params
+        name = await relatives.peer_first_name(conn, n.params["peer_id"])
+        return {**n.params, "peer_name": name or ""}
 
     @activity.defn
     async def mark_delivery_failed(self, n: Notification) -> int:
@@ -121,6 +174,16 @@ class Notifier:
                     return DeliveryStatus.SKIPPED, ""
                 if row.status != DeliveryStatus.PENDING:
                     return row.status, row.last_error or ""
+                held = self._held_back(n.template, channel, row)
+                if held is not None:
+                    await outbox.mark_skipped(conn, *key, held)
+                    log.info("delivery skipped", **_ids(n, user_id, channel), reason=held)
+                    return DeliveryStatus.SKIPPED, held
+                if row.keeps_quiet:
+                    quiet = row.quiet_hours or self._quiet_hours
+                    window = quiet.window(datetime.now(UTC))
+                    if window is not None:
+                        raise _Deferred(window[1])
                 try:
                     await self._send(
                         channel,
@@ -157,6 +220,26 @@ class Notifier:
         if self._metrics is not None:
             self._metrics.notification_delivered(channel)
         return DeliveryStatus.SENT, ""
+
+    def _held_back(self, template: Template, channel: Channel, row: Claimed) -> str | None:
+        """Why a row to the citizen, a relative or a course participant who is an
+        episode's citizen does not go at all (it is skipped with this reason), or None: the
+        episode no longer allows it (`refused`: no share_with_relative consent, a removed
+        relative, a deceased citizen), the citizen wants no messages, turned reminders off,
+        or prefers the other channel (which can reach them)."""
+        if row.refused is not None:
+            return row.refused
+        preferred = row.preferred_channel
+        if preferred == PreferredChannel.NONE:
+            return "messages turned off"
+        if row.opted_out and template in REMINDER_TEMPLATES:
+            return OPTED_OUT
+        sms_reaches = bool(row.phone) and self._sms is not None
+        if preferred == PreferredChannel.SMS and channel == Channel.EMAIL and sms_reaches:
+            return "SMS preferred"
+        if preferred == PreferredChannel.EMAIL and channel == Channel.SMS and row.email:
+            return "e-mail preferred"
+        return None
 
     async def _mark_sent_again(self, key: tuple[str, str, Channel]) -> None:
         """Until the database takes it (the activity's own timeout bounds the wait)."""

@@ -34,7 +34,7 @@ from api.routes import (
     tasks,
 )
 from db.connection import CONNECTION_LOST
-from db.pool import DatabasePool, create_pool
+from db.pool import API_POOL_SIZE, DatabasePool, create_pool
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import connect
 
@@ -62,7 +62,7 @@ def create_app(
             return
         assert database_url is not None, "database_url is needed without a pool"
         own_pool = await create_pool(
-            database_url, give_up_after=settings.database_timeout, max_size=20
+            database_url, give_up_after=settings.database_timeout, max_size=API_POOL_SIZE
         )
         try:
             wire(app, Services.build(own_pool, await connect(settings, own_pool), settings))

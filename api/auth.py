@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,12 +13,19 @@ from api.errors import ApiError
 from api.principal import Binding, Principal, TokenRole
 from api.token_cache import TokenCache
 from db.access import SessionUser, session_user, token_record
+from db.citizen_sign_in import citizen_session
 from db.partnerships import supervised_episodes
 from db.pool import DatabasePool
 from db.tasks import escalated_from_partners
 from schemas.people import Role
 
 SESSION_COOKIE = "hb_session"
+# A citizen signed in with a one-time link (api/web/citizen_sign_in.py) has a cookie of its
+# own; their session ends after this long without a request (and 8 hours after signing in).
+CITIZEN_COOKIE = "hb_citizen"
+CITIZEN_IDLE = timedelta(hours=2)
+# People who are not staff: no staff page or JSON API route lets them in.
+NOT_STAFF = frozenset({Role.CITIZEN, Role.RELATIVE})
 
 
 def principal_from_user(user: SessionUser, csrf_token: str | None = None) -> Principal:
@@ -63,16 +71,30 @@ async def find_principal(
     if cookie:
         async with pool.acquire() as conn:
             user = await session_user(conn, cookie)
-            if user is None:
-                return None
-            principal = principal_from_user(user, user.csrf_token)
-            if user.role != Role.COORDINATOR:
-                return principal
-            return principal.model_copy(
-                update={
-                    "escalated_episodes": await escalated_from_partners(conn, user.organisation_id),
-                    "supervised_episodes": await supervised_episodes(conn, user.organisation_id),
-                }
+            if user is not None:
+                principal = principal_from_user(user, user.csrf_token)
+                if user.role != Role.COORDINATOR:
+                    return principal
+                return principal.model_copy(
+                    update={
+                        "escalated_episodes": await escalated_from_partners(
+                            conn, user.organisation_id
+                        ),
+                        "supervised_episodes": await supervised_episodes(
+                            conn, user.organisation_id
+                        ),
+                    }
+                )
+    citizen_cookie = request.cookies.get(CITIZEN_COOKIE)
+    if citizen_cookie:
+        async with pool.acquire() as conn:
+            citizen = await citizen_session(conn, citizen_cookie, CITIZEN_IDLE)
+        if citizen is not None:
+            return Principal(
+                id=citizen.citizen_id,
+                role=Role.CITIZEN,
+                csrf_token=citizen.csrf_token,
+                citizen_episodes=citizen.episodes,
             )
     return None
 
@@ -86,8 +108,11 @@ MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
 
 
 async def require_principal(principal: MaybeCaller) -> Principal:
+    """Staff and systems: a citizen's session opens none of the JSON API."""
     if principal is None:
         raise ApiError(401, "log in or send 'Authorization: Bearer <token>'")
+    if principal.role in NOT_STAFF:
+        raise ApiError(403, f"role {principal.role.value} may not open this page")
     return principal
 
 

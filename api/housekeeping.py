@@ -1,4 +1,5 @@
-"""The API's housekeeping sweep: expired sessions and log-in attempts no limit needs go away."""
+"""The API's housekeeping sweep: expired sessions and log-in attempts no limit needs go away,
+and so do citizens' ended sessions and old sign-in links."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import asyncio
 import asyncpg
 import structlog
 
+from api.auth import CITIZEN_IDLE
 from api.login_throttle import LOGIN_POLICY
 from db.access import end_expired_sessions
+from db.citizen_sign_in import forget_old_sign_ins
 from db.connection import CONNECTION_LOST
 from db.login_attempts import forget_old_attempts
 from db.pool import DatabasePool
@@ -24,8 +27,14 @@ async def sweep(pool: DatabasePool) -> tuple[int, int]:
     async with pool.acquire() as conn:
         sessions = await end_expired_sessions(conn)
         attempts = await forget_old_attempts(conn, LOGIN_POLICY)
-    if sessions or attempts:
-        log.info("housekeeping swept", sessions=sessions, login_attempts=attempts)
+        citizen = await forget_old_sign_ins(conn, CITIZEN_IDLE)
+    if sessions or attempts or citizen:
+        log.info(
+            "housekeeping swept",
+            sessions=sessions,
+            login_attempts=attempts,
+            citizen_sign_ins=citizen,
+        )
     return sessions, attempts
 
 

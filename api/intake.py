@@ -48,6 +48,7 @@ from db.programmes import load_programme
 from hverdagsbro.metrics import Metrics
 from schemas.episode import TERMINAL_PHASES
 from schemas.events import (
+    CITIZEN_EVENT_TYPES,
     EVENT_ADAPTER,
     EpisodeEvent,
     EventReceipt,
@@ -92,8 +93,14 @@ EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
     "hospital_event_cancelled": HOSPITAL,
     "risk_changed": _roles(Role.WARD, Role.COORDINATOR, TokenRole.INTEGRATION),
     "consent_granted": _roles(Role.WARD, Role.PEER, Role.COORDINATOR, TokenRole.INTEGRATION),
+    # The citizen withdraws their own consent on My consent (an episode of theirs only).
     "consent_withdrawn": _roles(
-        Role.WARD, Role.PEER, Role.COORDINATOR, Role.CASEWORKER, TokenRole.INTEGRATION
+        Role.WARD,
+        Role.PEER,
+        Role.COORDINATOR,
+        Role.CASEWORKER,
+        Role.CITIZEN,
+        TokenRole.INTEGRATION,
     ),
     "referral_cancelled": _roles(Role.WARD, Role.COORDINATOR, TokenRole.INTEGRATION),
     "milestone_reached": _roles(
@@ -102,9 +109,10 @@ EVENT_ROLES: dict[str, frozenset[Role | TokenRole]] = {
     "contact_logged": _roles(Role.PEER),
     "concern_flagged": _roles(Role.PEER, Role.WARD, Role.CASEWORKER),
     "close_requested": _roles(Role.PEER, Role.COORDINATOR),
-    # The citizen's goals are set with their peer (the coordinator stands in).
-    "goal_added": _roles(Role.PEER, Role.COORDINATOR),
-    "goal_changed": _roles(Role.PEER, Role.COORDINATOR),
+    # The citizen's goals are set with their peer (the coordinator stands in), or by the
+    # citizen on My bridge (adding and rewording only).
+    "goal_added": _roles(Role.PEER, Role.COORDINATOR, Role.CITIZEN),
+    "goal_changed": _roles(Role.PEER, Role.COORDINATOR, Role.CITIZEN),
     "goal_dropped": _roles(Role.PEER, Role.COORDINATOR),
 }
 
@@ -142,7 +150,9 @@ class EventIntake:
 
     async def _submit(self, principal: Principal, body: EventIn, wait: bool) -> EventAck:
         allowed = EVENT_ROLES.get(body.type)
-        if allowed is not None and principal.role not in allowed:
+        # A citizen reports nothing but CITIZEN_EVENT_TYPES, whatever EVENT_ROLES leaves open.
+        refused_citizen = principal.role == Role.CITIZEN and body.type not in CITIZEN_EVENT_TYPES
+        if refused_citizen or (allowed is not None and principal.role not in allowed):
             raise ApiError(403, f"role {principal.role.value} may not report {body.type} events")
         check_time(body.occurred_at)
         if body.type == "referral_created":

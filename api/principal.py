@@ -51,6 +51,8 @@ class Principal(Frozen):
     # Coordinators: partners' episodes their own organisation's peers are assigned to, where
     # the partnership's sharing rules let their organisation's kind see them (db/partnerships).
     supervised_episodes: frozenset[str] = frozenset()
+    # The citizen (signed in with a one-time link): every episode of theirs, open or ended.
+    citizen_episodes: frozenset[str] = frozenset()
 
     @property
     def is_person(self) -> bool:

@@ -57,7 +57,8 @@ def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
     episode of a partner organisation an escalation called them to or one of their own peers
     is assigned to (where the partnership's sharing rules say so).
     Caseworker: their municipality, and only with consent for their service.
-    Integration token: episodes of the wards and organisations it is bound to."""
+    Integration token: episodes of the wards and organisations it is bound to.
+    Citizen: their own episodes (the sign-in's citizen_episodes)."""
     match p.role:
         case Role.WARD:
             return episode.ward_id == p.ward_id
@@ -76,6 +77,8 @@ def may_see_episode(p: Principal, episode: EpisodeScope) -> bool:
             return p.binding.covers_episode(episode.ward_id, episode.organisation_id)
         case Role.OPERATOR | TokenRole.OPERATOR:
             return True
+        case Role.CITIZEN:
+            return episode.episode_id is not None and episode.episode_id in p.citizen_episodes
     return False
 
 

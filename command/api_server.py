@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.codec_server import create_codec_app, parse_tokens
-from db.pool import DatabasePool, create_pool
+from db.pool import CODEC_POOL_SIZE, DatabasePool, create_pool
 from hverdagsbro.dev_secrets import dev_secret, refuse_in_production
 from hverdagsbro.episode_keys import EpisodeKeys
 from hverdagsbro.settings import Settings
@@ -119,7 +119,9 @@ def codec_app(settings: Settings, pool: DatabasePool) -> FastAPI:
 async def serve_codec(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """The codec server the Temporal UI calls to decode payloads (episode keys live in the
     database)."""
-    pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=4)
+    pool = await create_pool(
+        database_url, give_up_after=settings.database_timeout, max_size=CODEC_POOL_SIZE
+    )
     try:
         await serve(
             codec_app(settings, pool),

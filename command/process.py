@@ -18,6 +18,7 @@ import structlog
 from pydantic import ValidationError
 
 from hverdagsbro.dev_secrets import DevelopmentOnlyError
+from hverdagsbro.metrics_ports import MetricsPortTaken
 from hverdagsbro.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -62,7 +63,7 @@ def _run(main: Callable[[Settings], Coroutine[Any, Any, int]], *, uvloop: bool) 
         _configure_logging(settings)
         with asyncio.Runner(loop_factory=_loop_factory(uvloop)) as runner:
             return runner.run(main(settings))
-    except (CommandError, DevelopmentOnlyError) as err:
+    except (CommandError, DevelopmentOnlyError, MetricsPortTaken) as err:
         click.echo(f"error: {err}", err=True)
         return 1
     except KeyboardInterrupt:

@@ -35,6 +35,12 @@ PostgreSQL
   (phone)"), never input text; kept.
 - audit_log (append-only): reason and detail hold ids and codes only, never input text;
   kept, including the erasure's own entry (citizen id and episode ids).
+- citizen_sign_in_links and citizen_sessions (the citizen's one-time sign-in links and their
+  sessions: digests and ids only, no address): deleted.
+- episode_relatives (the citizen's relatives on their episodes: names, phone numbers,
+  e-mail addresses, relation): deleted; the outbox rows to them ('relative:<id>') carry the
+  episode id, so their params and errors are emptied with the episode's.
+- citizen_message_preferences (reminders off, preferred channel, quiet hours): deleted.
 - sessions, login_attempts, users, api_tokens: staff and systems, not citizens.
 - payload_keys: the episodes' wrapped data keys are destroyed.
 - erasures: the ledger of erased citizens, ids only (see below).
@@ -83,6 +89,9 @@ PERSONAL_DATA: dict[str, str] = {
     "referral_candidate_dismissals.reason": "emptied; who and when kept",
     "peer_group_members/attendance/tasks": "deleted",
     "course_participants/enrolments/attendance/tasks": "deleted; their outbox rows emptied",
+    "citizen_sign_in_links, citizen_sessions": "deleted",
+    "episode_relatives": "deleted; their outbox rows emptied with the episode's",
+    "citizen_message_preferences": "deleted",
     "timeline.summary": "fixed vocabulary only; kept",
     "audit_log.reason/detail": "ids and codes only; append-only, kept",
     "payload_keys": "destroyed (Temporal payloads and failure texts unreadable)",
@@ -152,6 +161,16 @@ async def erase(
             "DELETE FROM episode_contacts WHERE citizen_id = $1 OR episode_id = ANY($2)",
             citizen_id,
             episode_ids,
+        )
+        await conn.execute(
+            "DELETE FROM citizen_sign_in_links WHERE citizen_id = $1 OR episode_id = ANY($2)",
+            citizen_id,
+            episode_ids,
+        )
+        await conn.execute("DELETE FROM citizen_sessions WHERE citizen_id = $1", citizen_id)
+        await conn.execute("DELETE FROM episode_relatives WHERE episode_id = ANY($1)", episode_ids)
+        await conn.execute(
+            "DELETE FROM citizen_message_preferences WHERE citizen_id = $1", citizen_id
         )
         await conn.execute("DELETE FROM episode_goals WHERE episode_id = ANY($1)", episode_ids)
         await conn.execute("DELETE FROM goal_reviews WHERE episode_id = ANY($1)", episode_ids)

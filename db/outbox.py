@@ -9,6 +9,12 @@ from pydantic import Field
 
 from db.connection import PooledConnection
 from schemas.base import Frozen
+from schemas.citizen_messages import (
+    CITIZEN_PREFIX,
+    RELATIVE_PREFIX,
+    PreferredChannel,
+    QuietHours,
+)
 from schemas.notifications import Channel, DeliveryStatus, Notification
 from schemas.people import Recipient
 
@@ -16,10 +22,16 @@ from schemas.people import Recipient
 # the addresses themselves. Coordinators: those of the organisation; when it has none, or
 # the recipient is the whole partnership (service 'partnership'), also those of every
 # organisation it shares a partnership with, so an escalation never goes to nobody.
+# The citizen (id: the episode) and the episode's current relatives are no users: they
+# are addressed as 'citizen:<episode_id>' and 'relative:<relative_id>' (schemas/
+# citizen_messages), have no inbox, and a relative is `refused` (the row is written skipped,
+# with the reason) while the episode lacks the share_with_relative consent.
 _RESOLVE_RECIPIENT = """
 SELECT user_id,
        coalesce(email, '') <> '' AS has_email,
-       coalesce(phone, '') <> '' AS has_phone
+       coalesce(phone, '') <> '' AS has_phone,
+       true AS has_inbox,
+       NULL::text AS refused
 FROM users
 WHERE active AND (
        ($1 = 'peer' AND user_id = $2)
@@ -34,6 +46,24 @@ WHERE active AND (
     OR ($1 = 'caseworker' AND role = 'caseworker' AND municipality_code = $2
         AND ($3::text IS NULL OR service = $3))
 )
+UNION ALL
+SELECT 'citizen:' || c.episode_id,
+       coalesce(c.email, '') <> '',
+       coalesce(c.phone, '') <> '',
+       false,
+       NULL
+FROM episode_contacts c
+WHERE $1 = 'citizen' AND c.episode_id = $2
+UNION ALL
+SELECT 'relative:' || r.relative_id,
+       coalesce(r.email, '') <> '',
+       coalesce(r.phone, '') <> '',
+       false,
+       CASE WHEN 'share_with_relative' = ANY (e.consents) THEN NULL
+            ELSE 'no share_with_relative consent' END
+FROM episode_relatives r
+LEFT JOIN episodes e ON e.episode_id = r.episode_id
+WHERE $1 = 'relative' AND r.episode_id = $2 AND r.removed_at IS NULL
 ORDER BY user_id
 """
 
@@ -55,16 +85,39 @@ WHERE notification_id = $1 ORDER BY user_id, channel
 # The address is read here and goes nowhere but the channel. A row whose user_id is
 # 'participant:<id>' (schemas/courses.PARTICIPANT_PREFIX) addresses a course participant, who
 # is no user: the address comes from course_participants (a participant erased meanwhile is
-# like an inactive user, skipped).
+# like an inactive user, skipped). Likewise 'citizen:<episode_id>' reads the episode's
+# contact (with the citizen's message preferences) and 'relative:<relative_id>' the relative
+# on the episode; `refused` says why such a row may not go now (checked at every attempt:
+# a consent withdrawn after queueing stops the message). A participant who is the citizen of
+# an episode brings that citizen's message preferences too (read now: a later choice counts).
 _CLAIM = """
 SELECT o.status, o.last_error,
-       coalesce(u.email, p.email) AS email,
-       coalesce(u.phone, p.phone) AS phone,
-       coalesce(u.active, p.participant_id IS NOT NULL) AS active
+       coalesce(u.email, p.email, c.email, r.email) AS email,
+       coalesce(u.phone, p.phone, c.phone, r.phone) AS phone,
+       coalesce(u.active, p.participant_id IS NOT NULL OR c.episode_id IS NOT NULL
+                          OR r.relative_id IS NOT NULL) AS active,
+       CASE
+           WHEN 'deceased' IN (ce.phase, re.phase, pe.phase) THEN 'citizen deceased'
+           WHEN r.removed_at IS NOT NULL THEN 'relative removed'
+           WHEN r.relative_id IS NOT NULL
+                AND NOT coalesce('share_with_relative' = ANY (re.consents), false)
+               THEN 'no share_with_relative consent'
+       END AS refused,
+       coalesce(m.reminders_opted_out, false) AS opted_out,
+       m.preferred_channel,
+       m.quiet_from, m.quiet_until, m.time_zone
 FROM outbox o
 LEFT JOIN users u ON u.user_id = o.user_id
 LEFT JOIN course_participants p
        ON o.user_id LIKE 'participant:%' AND p.participant_id = substr(o.user_id, 13)
+LEFT JOIN episodes pe ON pe.episode_id = p.episode_id
+LEFT JOIN episode_contacts c
+       ON o.user_id LIKE 'citizen:%' AND c.episode_id = substr(o.user_id, 9)
+LEFT JOIN episodes ce ON ce.episode_id = c.episode_id
+LEFT JOIN citizen_message_preferences m ON m.citizen_id = coalesce(c.citizen_id, pe.citizen_id)
+LEFT JOIN episode_relatives r
+       ON o.user_id LIKE 'relative:%' AND r.relative_id = substr(o.user_id, 10)
+LEFT JOIN episodes re ON re.episode_id = r.episode_id
 WHERE o.notification_id = $1 AND o.user_id = $2 AND o.channel = $3
 FOR UPDATE OF o
 """
@@ -91,11 +144,14 @@ WHERE notification_id = $1 AND user_id = $2 AND channel = $3
 
 
 class Addressee(Frozen):
-    """A person a recipient means, and which channels could reach them."""
+    """A person a recipient means, and which channels could reach them; `refused` says why
+    they may not be written to (their rows are written skipped, with it)."""
 
     user_id: str
     has_email: bool
     has_phone: bool
+    has_inbox: bool = True
+    refused: str | None = None
 
 
 class Queued(Frozen):
@@ -115,13 +171,23 @@ class OutboxRow(Frozen):
 
 
 class Claimed(Frozen):
-    """A locked outbox row with what its channel needs; the addresses never reach a log."""
+    """A locked outbox row with what its channel needs; the addresses never reach a log.
+    For a row to the citizen or a relative (`keeps_quiet`: it waits out quiet hours): why it
+    may not go now (`refused`) and the citizen's choices, their own quiet hours among them
+    (None: the default ones). A row to a course participant who is an episode's citizen
+    carries that citizen's choices as well, but never `keeps_quiet`: the course term does not
+    deliver a deferred notice again."""
 
     status: DeliveryStatus
     last_error: str | None
     email: str | None = Field(repr=False)
     phone: str | None = Field(repr=False)
     active: bool
+    keeps_quiet: bool = False
+    refused: str | None = None
+    opted_out: bool = False
+    preferred_channel: PreferredChannel | None = None
+    quiet_hours: QuietHours | None = None
 
 
 async def addressees(conn: PooledConnection, recipient: Recipient) -> list[Addressee]:
@@ -167,7 +233,18 @@ async def claim(
 ) -> Claimed | None:
     """Lock the row until the transaction ends (call inside one)."""
     row = await conn.fetchrow(_CLAIM, notification_id, user_id, channel.value)
-    return None if row is None else Claimed.model_validate(dict(row))
+    if row is None:
+        return None
+    found = dict(row)
+    starts, ends, zone = found.pop("quiet_from"), found.pop("quiet_until"), found.pop("time_zone")
+    chosen = None if starts is None else QuietHours(starts=starts, ends=ends, zone=zone)
+    return Claimed.model_validate(
+        {
+            **found,
+            "keeps_quiet": user_id.startswith((CITIZEN_PREFIX, RELATIVE_PREFIX)),
+            "quiet_hours": chosen,
+        }
+    )
 
 
 async def mark_sent(

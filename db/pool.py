@@ -7,6 +7,13 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolAcquireContext
 
+# Connections each long-running process may open (the README's "Running at scale" adds them
+# up): a worker runs up to 100 activities and 8 workflow tasks, each commit holding one
+# connection for its transaction; an API process serves concurrent requests and its sweeps.
+WORKER_POOL_SIZE = 20
+API_POOL_SIZE = 20
+CODEC_POOL_SIZE = 4
+
 
 class DatabasePool:
     """An asyncpg pool whose `acquire()` waits a bounded time by default.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,18 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto/-For the API believes (cookies get Secure, HSTS is sent on "
         "https). Empty: no proxy is believed.",
     )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours_span(cls, value: str) -> str:
+        if value.strip().lower() == "none":
+            return "none"
+        matched = re.fullmatch(
+            r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", value.strip()
+        )
+        if matched is None:
+            raise ValueError("quiet_hours: give 'HH:MM-HH:MM', such as 21:00-08:00, or 'none'")
+        return value.strip()
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -195,6 +208,11 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL used in notification links."
     )
+    quiet_hours: str = Field(
+        default="21:00-08:00",
+        description="Copenhagen hours no reminder or notice goes to a citizen or relative who "
+        "chose none of their own ('HH:MM-HH:MM'; 'none': at any hour).",
+    )
     api_host: str = Field(default="127.0.0.1", description="Bind address of the web/API.")
     api_port: int = Field(default=8000, description="Port of the web/API.")
     encryption_keys: str | None = Field(
@@ -223,9 +241,20 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         default="127.0.0.1", description="Bind address of both metrics endpoints."
     )
-    metrics_port: int = Field(default=9464, description="Prometheus endpoint of our metrics.")
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus endpoint of our metrics; 0: a free port "
+        "each start (logged, and listed in <data_dir>/metrics/worker-<pid>.json for "
+        "Prometheus file_sd), so several workers share a host without configuration.",
+    )
     sdk_metrics_port: int = Field(
-        default=9465, description="Prometheus endpoint of the Temporal SDK's metrics."
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus endpoint of the Temporal SDK's metrics; "
+        "0: a free port each start, listed beside ours.",
     )
     log_format: str = Field(default="console", description="'json' (production) or 'console'.")
     log_level: str = Field(default="INFO", description="Root log level.")

@@ -15,6 +15,8 @@ class ConsentScope(StrEnum):
     SHARE_WITH_MUNICIPALITY = "share_with_municipality"
     SHARE_WITH_JOBCENTER = "share_with_jobcenter"
     SHARE_WITH_EDUCATION = "share_with_education"
+    # Plain-language notices (discharge date, who the peer is) to a relative on the episode.
+    SHARE_WITH_RELATIVE = "share_with_relative"
 
 
 class ConsentMethod(StrEnum):

@@ -148,6 +148,11 @@ class EpisodeState(Mutable):
         description="What the municipality was sent by MedCom: 'discharge',"
         " 'network_meeting:<task id>', 'closing_summary'.",
     )
+    citizen_notices: list[str] = Field(
+        default_factory=list,
+        description="The notices to the citizen and their relatives already queued (or let"
+        " pass: opted out), by key (workflows/citizen_notices): each goes once.",
+    )
     ended_at: AwareDatetime | None = None
     end_reason: str = ""
     hard_ending: HardEnding | None = Field(

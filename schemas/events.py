@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, TypeAdapter, model_validator
 
 from schemas.base import Frozen
-from schemas.consent import ConsentGrant, ConsentScope
+from schemas.consent import ConsentGrant, ConsentMethod, ConsentScope
 from schemas.goals import GOAL_ID
 from schemas.goals import Goal as Goal  # re-exported: referrals and events carry goals
 from schemas.goals import GoalArea as GoalArea
@@ -132,6 +132,9 @@ class ConsentGranted(_Event):
 
 class ConsentWithdrawnPayload(Frozen):
     scope: ConsentScope
+    # How the withdrawal was given (the citizen's own on My consent: digital); None when
+    # the reporter did not say, as before it was asked.
+    method: ConsentMethod | None = None
 
 
 class ConsentWithdrawn(_Event):
@@ -296,3 +299,8 @@ EVENT_ADAPTER: TypeAdapter[EpisodeEvent] = TypeAdapter(EpisodeEvent)
 HOSPITAL_EVENT_TYPES = frozenset(
     {"admitted", "discharged", "leave_started", "leave_ended", "deceased"}
 )
+
+# What the citizen reports themselves (from My bridge, as Actor(role=citizen, id=<their
+# citizen id>)): only these, and only on their own episode (api/intake and the episode's
+# own check, workflows/citizen_acts); and withdrawing a consent on My consent.
+CITIZEN_EVENT_TYPES = frozenset({"goal_added", "goal_changed", "consent_withdrawn"})

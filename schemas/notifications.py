@@ -59,6 +59,19 @@ class Template(StrEnum):
     GROUP_TASK = "group_task"
     GROUP_TASK_OVERDUE = "group_task_overdue"
     GROUP_TASK_ESCALATED = "group_task_escalated"
+    # To the citizen of an episode, Recipient(role=CITIZEN, id=<episode_id>): by e-mail and
+    # SMS only (no inbox), to the contact the episode recorded. Reminders (REMINDER_TEMPLATES)
+    # stop when the citizen opts out; every one waits out the quiet hours. Params:
+    # when (ISO datetime) | when, title, title_da (the course's, never a person's) |
+    # by (ISO date or datetime: the first-contact deadline).
+    CITIZEN_MEETING_REMINDER = "citizen_meeting_reminder"
+    CITIZEN_SESSION_REMINDER = "citizen_session_reminder"
+    CITIZEN_AFTER_DISCHARGE = "citizen_after_discharge"
+    # To every current relative on an episode, Recipient(role=RELATIVE, id=<episode_id>), only
+    # while the episode holds the share_with_relative consent. Params: date (ISO date) |
+    # peer_id (the message names the peer by first name, read at delivery, never a param).
+    RELATIVE_DISCHARGE_DATE = "relative_discharge_date"
+    RELATIVE_PEER_ASSIGNED = "relative_peer_assigned"
 
 
 # The notices about a coordinator's roster tasks: they open the roster tasks page.
@@ -99,6 +112,19 @@ COURSE_COORDINATOR_TEMPLATES = frozenset(
 COURSE_UPKEEP_TEMPLATES = frozenset(
     {Template.COURSE_FOLLOW_UP_OVERDUE, Template.COURSE_FOLLOW_UP_ESCALATED}
 )
+
+# The notices to the citizen and to their relatives (e-mail and SMS; no login, no inbox).
+CITIZEN_TEMPLATES = frozenset(
+    {
+        Template.CITIZEN_MEETING_REMINDER,
+        Template.CITIZEN_SESSION_REMINDER,
+        Template.CITIZEN_AFTER_DISCHARGE,
+    }
+)
+RELATIVE_TEMPLATES = frozenset({Template.RELATIVE_DISCHARGE_DATE, Template.RELATIVE_PEER_ASSIGNED})
+# Those a citizen's opt-out stops: their own reminders, and a course's session reminder when
+# they take part as the citizen of an episode.
+REMINDER_TEMPLATES = CITIZEN_TEMPLATES | {Template.COURSE_SESSION_REMINDER}
 
 
 # Recipient.service of a coordinator recipient that means every coordinator of the
@@ -142,3 +168,8 @@ class Delivery(Frozen):
 
     notification_id: str
     deliveries: tuple[ChannelDelivery, ...]
+    deferred_until: AwareDatetime | None = Field(
+        default=None,
+        description="Rows to a citizen or relative that fell in their quiet hours are still"
+        " pending (detail 'quiet hours'): deliver the notification again at this time.",
+    )

@@ -18,6 +18,10 @@ class Role(StrEnum):
     CASEWORKER = "caseworker"
     OPERATOR = "operator"
     SYSTEM = "system"
+    # The person the episode is for, signed in with a one-time link (id: their opaque
+    # citizen id), and a relative they share with (id: the relative contact's opaque id).
+    CITIZEN = "citizen"
+    RELATIVE = "relative"
 
 
 class Actor(Frozen):

@@ -27,11 +27,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.auth import SESSION_COOKIE
+from api.auth import CITIZEN_IDLE, SESSION_COOKIE
 from command.erasure import erase_citizen, read_ledger, reapply
 from command.synthetic.roster import Roster, make_roster
-from db import courses, outbox, peer_groups
+from db import citizen_preferences, courses, outbox, peer_groups, relatives
 from db.access import create_session, create_token
+from db.citizen_sign_in import citizen_session, create_citizen_session, issue_link, link_state
+from db.citizens import upsert_citizen
 from db.erasure import erase
 from db.outbox import Queued
 from db.pool import DatabasePool
@@ -55,6 +57,7 @@ from schemas.courses import (
 from schemas.notifications import Channel, DeliveryStatus, Notification, Template
 from schemas.people import Recipient, Role
 from schemas.roster import SupervisionSchedule
+from tests.activities.citizens import citizen_episode
 from tests.api.bodies import event_body, new_cpr, referral_body
 from tests.api.test_events_api import until_applied, wait_for_task
 from tests.api.test_medcom_api import from_sender
@@ -140,6 +143,7 @@ async def test_erasure_leaves_no_personal_data_in_postgresql_temporal_or_search_
         smtp_host="127.0.0.1",
         smtp_port=refusing_smtp,
         public_url="http://hverdagsbro.test",
+        quiet_hours="none",  # the same at any hour CI runs
     )
     client = dev_env.client
     app = create_app(settings, pool=db_pool, temporal=client)
@@ -597,3 +601,79 @@ async def test_a_citizens_course_participation_is_erased_with_them(db_pool: Data
         assert await courses.participant(conn, kept) is not None
         assert await courses.term(conn, term_id) is not None
     assert await _found_in_postgresql(db_pool, {"name": needle}) == {}
+
+
+async def test_a_citizens_sign_in_links_and_sessions_are_erased_with_them(
+    db_pool: DatabasePool,
+) -> None:
+    """The one-time links sent to a citizen and their sessions (digests and ids) go with
+    them: the link and the session no longer sign anyone in; another citizen's stay."""
+    episode_id, kept_episode = f"ep-{uuid.uuid4().hex}", f"ep-{uuid.uuid4().hex}"
+    nurse = Actor(role="ward", actor_id="nurse-erasure")
+    async with db_pool.acquire() as conn:
+        made = []
+        for episode in (episode_id, kept_episode):
+            citizen = await upsert_citizen(conn, cpr=new_cpr())
+            link = await issue_link(
+                conn, citizen_id=citizen, episode_id=episode, channel=Channel.EMAIL, asked_by=nurse
+            )
+            assert link is not None
+            session, _ = await create_citizen_session(conn, citizen, episode, timedelta(hours=1))
+            made.append((citizen, link.secret, session))
+        (erased, erased_link, erased_session), (kept, kept_link, kept_session) = made
+        await erase(
+            conn,
+            citizen_id=erased,
+            episode_ids=[episode_id],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await link_state(conn, erased_link) is None
+        assert await citizen_session(conn, erased_session, CITIZEN_IDLE) is None
+        assert await link_state(conn, kept_link) is not None
+        still = await citizen_session(conn, kept_session, CITIZEN_IDLE)
+        assert still is not None and still.citizen_id == kept
+
+
+async def test_a_citizens_relatives_and_message_choices_are_erased_with_them(
+    db_pool: DatabasePool,
+) -> None:
+    """Who the citizen's relatives are and how to reach them, and what the citizen chose
+    about reminders, go; the messages queued to the relatives keep no params; another
+    episode's relative stays."""
+    erased = await citizen_episode(db_pool)
+    kept = await citizen_episode(db_pool)
+    relative = await erased.relative()
+    other = await kept.relative()
+    notice = erased.notice(Template.RELATIVE_DISCHARGE_DATE, Role.RELATIVE, date="2031-03-05")
+    await erased.commit(notifications=(notice,))
+    async with db_pool.acquire() as conn:
+        await citizen_preferences.set_reminders_opted_out(
+            conn, erased.citizen_id, True, erased.me()
+        )
+    needles = {"name": relative.name, "phone": relative.phone or "", "email": relative.email or ""}
+    assert set(await _found_in_postgresql(db_pool, needles)) == set(needles)
+
+    async with db_pool.acquire() as conn:
+        await erase(
+            conn,
+            citizen_id=erased.citizen_id,
+            episode_ids=[erased.episode_id],
+            actor_role="operator",
+            actor_id="dpo-test",
+        )
+        assert await relatives.current(conn, erased.episode_id) == []
+        choices = await conn.fetchval(
+            "SELECT count(*) FROM citizen_message_preferences WHERE citizen_id = $1",
+            erased.citizen_id,
+        )
+        params = await conn.fetchval(
+            "SELECT DISTINCT params::text FROM outbox WHERE notification_id = $1",
+            notice.notification_id,
+        )
+        assert [r.relative_id for r in await relatives.current(conn, kept.episode_id)] == [
+            other.relative_id
+        ]
+    assert choices == 0
+    assert params == "{}"
+    assert await _found_in_postgresql(db_pool, needles) == {}

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 import workflows
 from activities.care_communication.sender import CareCommunicationSender
+from activities.citizen_notices import CitizenNoticeChoices
 from activities.courses import CourseActivities
 from activities.episode_store import EpisodeStore
 from activities.matching import PeerMatcher
@@ -29,10 +30,13 @@ from activities.peer_groups import PeerGroupActivities
 from activities.roster_upkeep import RosterUpkeep
 from activities.supervision import SupervisionActivities
 from db.connection import CONNECTION_LOST
-from db.pool import DatabasePool, create_pool
-from hverdagsbro.metrics import Metrics, sdk_runtime, start_metrics_endpoint
+from db.pool import WORKER_POOL_SIZE, DatabasePool, create_pool
+from hverdagsbro.metrics import Metrics
+from hverdagsbro.metrics_discovery import scrape_targets
+from hverdagsbro.metrics_ports import runtime_with_sdk_metrics, serve_our_metrics
 from hverdagsbro.settings import WORKFLOW_TASK_SLOTS, Settings
 from hverdagsbro.temporal_client import converter
+from schemas.citizen_messages import configured_quiet_hours
 from workers.course_starter import ensure_term_workflows
 from workers.peer_group_starter import ensure_peer_group_workflows
 from workers.read_model_metrics import collect_forever
@@ -62,18 +66,21 @@ def episode_activities(
     email = EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender, timeout=10.0)
     store = EpisodeStore(pool, sms_enabled=sms is not None)
     matcher = PeerMatcher(pool)
-    notifier = Notifier(pool, email, sms, settings.public_url, metrics)
+    quiet_hours = configured_quiet_hours(settings.quiet_hours)
+    notifier = Notifier(pool, email, sms, settings.public_url, metrics, quiet_hours)
     sender = CareCommunicationSender(pool, medcom or transport_from_settings(settings, http))
     supervision = SupervisionActivities(pool)
     peer_groups = PeerGroupActivities(pool)
     terms = CourseActivities(pool, sms_enabled=sms is not None)
     upkeep = RosterUpkeep(pool, sms_enabled=sms is not None)
+    notice_choices = CitizenNoticeChoices(pool, quiet_hours)
     return [
         store.commit_episode,
         matcher.reserve_peer,
         matcher.release_peer,
         notifier.deliver_notification,
         notifier.mark_delivery_failed,
+        notice_choices.citizen_notice_choices,
         sender.send_care_communication,
         sender.finish_care_communication,
         supervision.plan_session,
@@ -113,6 +120,14 @@ def compile_workflow_modules() -> bool:
         return False
 
 
+# How long a workflow task waits in the sticky queue of the worker that has the episode
+# cached before it goes to the shared queue, where any worker takes it and replays the
+# history. The SDK's 10 s made every event of an episode cached on a killed worker wait
+# 10 s; 3 s is still far above a healthy worker's wait (milliseconds), so only a worker
+# that is gone or overloaded for 3 s costs replays elsewhere (CPU, not correctness).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=3)
+
+
 def build_worker(
     client: Client,
     *,
@@ -139,6 +154,7 @@ def build_worker(
         ],
         activities=activities,
         max_cached_workflows=max_cached_workflows,
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
         max_concurrent_workflow_tasks=workflow_task_slots,
         max_concurrent_activities=100,
         # On SIGTERM running activities may finish (a mail half sent would be sent again).
@@ -223,10 +239,13 @@ async def keep_terms(client: Client, pool: DatabasePool, settings: Settings) -> 
 async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """Run the worker until `stop` is set, then finish running tasks and shut down.
 
-    Serves the Temporal SDK's metrics and our own on two Prometheus endpoints."""
-    runtime = sdk_runtime(f"{settings.metrics_host}:{settings.sdk_metrics_port}")
-    pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=20)
-    client = await connect_patiently(settings, pool, runtime, stop)
+    Serves the Temporal SDK's metrics and our own on two Prometheus endpoints, on free ports
+    unless configured, listed for Prometheus in <data_dir>/metrics/worker-<pid>.json."""
+    sdk = runtime_with_sdk_metrics(host=settings.metrics_host, port=settings.sdk_metrics_port)
+    pool = await create_pool(
+        database_url, give_up_after=settings.database_timeout, max_size=WORKER_POOL_SIZE
+    )
+    client = await connect_patiently(settings, pool, sdk.runtime, stop)
     if client is None:
         await pool.close()
         return
@@ -235,28 +254,35 @@ async def run_worker(settings: Settings, database_url: str, stop: asyncio.Event)
     await keep_peer_groups(client, pool, settings)
     await keep_terms(client, pool, settings)
     metrics = Metrics()
-    endpoint = start_metrics_endpoint(
-        metrics, host=settings.metrics_host, port=settings.metrics_port
-    )
     try:
-        async with httpx.AsyncClient(timeout=10.0) as http:
-            worker = build_worker(
-                client,
-                task_queue=settings.task_queue,
-                activities=episode_activities(pool, settings, http, metrics),
-                max_cached_workflows=settings.max_cached_workflows,
-                workflow_task_slots=settings.workflow_task_slots,
-            )
-            async with worker:
-                collector = asyncio.create_task(collect_forever(pool, metrics, stop))
-                log.info(
-                    "worker started",
+        endpoint = serve_our_metrics(
+            metrics, host=settings.metrics_host, port=settings.metrics_port
+        )
+    except BaseException:
+        await pool.close()
+        raise
+    ports = {"hverdagsbro": endpoint.port, "temporal-sdk": sdk.port}
+    try:
+        with scrape_targets(settings.data_dir, "worker", settings.metrics_host, ports):
+            async with httpx.AsyncClient(timeout=10.0) as http:
+                worker = build_worker(
+                    client,
                     task_queue=settings.task_queue,
-                    metrics_port=endpoint.port,
+                    activities=episode_activities(pool, settings, http, metrics),
+                    max_cached_workflows=settings.max_cached_workflows,
+                    workflow_task_slots=settings.workflow_task_slots,
                 )
-                await stop.wait()
-                log.info("worker stopping")
-                await collector
+                async with worker:
+                    collector = asyncio.create_task(collect_forever(pool, metrics, stop))
+                    log.info(
+                        "worker started",
+                        task_queue=settings.task_queue,
+                        metrics_port=endpoint.port,
+                        sdk_metrics_port=sdk.port,
+                    )
+                    await stop.wait()
+                    log.info("worker stopping")
+                    await collector
     finally:
         await pool.close()
         endpoint.close()

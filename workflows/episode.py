@@ -10,6 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.citizen_notices import CitizenNoticeChoices
     from activities.matching import PeerMatcher
     from activities.supervision import SupervisionActivities
     from schemas.care_communication import CareCommunicationKind
@@ -44,7 +45,16 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from workflows import facts, first_contact, goals, hospital_course, patches, projections
+    from workflows import (
+        citizen_acts,
+        citizen_notices,
+        facts,
+        first_contact,
+        goals,
+        hospital_course,
+        patches,
+        projections,
+    )
     from workflows.calls import DATABASE_CALL
     from workflows.decisions import apply_decision, check_content, check_decision, reject
     from workflows.machinery import Interrupted, Machinery
@@ -79,6 +89,8 @@ class EpisodeWorkflow:
         # Every wait of the process ends early (Interrupted) when the episode must end.
         self.wait = self.machinery.wait
         self.handing_over = False  # a hand-over update is between its reservation and its end
+        # The follow-up contacts planned in this period (offsets on the follow-up clock).
+        self.follow_up_offsets: tuple[timedelta, ...] = ()
 
     # ------------------------------------------------------------------ the process
 
@@ -86,6 +98,7 @@ class EpisodeWorkflow:
     async def run(self, start: EpisodeStart) -> EpisodeOutcome:
         background = self.machinery.start()
         background.append(asyncio.create_task(self.tell_municipality()))
+        background.append(asyncio.create_task(self.tell_citizen()))
         extra_supervision = asyncio.create_task(self.offer_extra_supervision())
         if start.state is None:
             facts.record_referral(self.record)
@@ -246,6 +259,7 @@ class EpisodeWorkflow:
             if reviewed
             else self.programme.follow_up_offsets()
         )
+        self.follow_up_offsets = tuple(offsets)
         if state.follow_ups_planned == 0:
             state.follow_ups_planned = len(offsets)
         while True:
@@ -344,6 +358,37 @@ class EpisodeWorkflow:
             if booked and task.decided_at is not None and subject not in told:
                 return CareCommunicationKind.NETWORK_MEETING, subject, task.decided_at
         return None
+
+    async def tell_citizen(self) -> None:
+        """Beside the process: the notices the citizen and their relatives are owed
+        (workflows/citizen_notices), each queued once when it falls due, timed by the
+        citizen's quiet hours and opt-out as they stand then; a change of the facts (a
+        meeting booked, a readmission, a peer) plans them anew."""
+        await workflow.wait_condition(lambda: bool(self._notices_owed()))
+        if not workflow.patched(patches.CITIZEN_REMINDERS):
+            return
+        while True:
+            next_at: datetime | None = None
+            if self._notices_owed():
+                choices = await workflow.execute_local_activity_method(
+                    CitizenNoticeChoices.citizen_notice_choices,
+                    self.start.episode_id,
+                    **DATABASE_CALL,
+                )
+                next_at = citizen_notices.queue_due(self.record, self._notices_owed(), choices)
+            owed = self._notices_owed()
+            left = None if next_at is None else max(next_at - workflow.now(), timedelta(0))
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda owed=owed: self._notices_owed() != owed,  # type: ignore[misc]
+                    timeout=left,
+                    timeout_summary="next notice to the citizen",
+                )
+
+    def _notices_owed(self) -> list[citizen_notices.Notice]:
+        return citizen_notices.owed(
+            self.start.episode_id, self.programme, self.state, self.follow_up_offsets
+        )
 
     async def offer_extra_supervision(self) -> None:
         """Beside the process: after a hard ending (the citizen died, an urgent concern) the
@@ -615,6 +660,8 @@ class EpisodeWorkflow:
     def _validate_event(self, event: EpisodeEvent) -> None:
         if self.state.phase in TERMINAL_PHASES:
             raise reject("episode_id", f"the episode has ended ({self.state.phase.value})")
+        if (refused := citizen_acts.problem(self.record, event)) is not None:
+            raise reject(*refused)
         is_goal_event = isinstance(event, GoalAdded | GoalChanged | GoalDropped)
         if is_goal_event and (why := goals.problem(self.record, event)) is not None:  # type: ignore[arg-type]
             raise reject(*why)

@@ -41,7 +41,7 @@ from schemas.events import (
 from schemas.notifications import Template
 from schemas.people import Actor, Role
 from schemas.tasks import DecisionAction, TaskDecision, TaskKind, TaskStatus
-from workflows import fact_order, first_contact, goals, hospital_course, patches
+from workflows import citizen_acts, fact_order, first_contact, goals, hospital_course, patches
 from workflows.decisions import apply_decision
 from workflows.record import EpisodeRecord
 from workflows.timings import CONCERN_DUE, CONFIRM_SERVICE_DUE, URGENT_CONCERN_DUE
@@ -96,13 +96,20 @@ def record_referral(record: EpisodeRecord) -> None:
 
 
 def receive(record: EpisodeRecord, event: EpisodeEvent) -> str:
-    """Apply an event once per event_id: "accepted", or "duplicate" when seen before."""
+    """Apply an event once per event_id: "accepted", "duplicate" when seen before, or
+    "refused" for a citizen's event they may not report (the update's validator refuses it
+    first; a signal has no one to answer)."""
     state = record.state
     if event.event_id in state.seen_event_ids:
         record.runtime.log("duplicate event ignored", {"event_type": event.type})
         return "duplicate"
     state.seen_event_ids.append(event.event_id)
     del state.seen_event_ids[:-SEEN_EVENTS_KEPT]
+    # Only a citizen's refused event reaches the patch check, so no older history meets it.
+    refused = citizen_acts.problem(record, event)
+    if refused is not None and record.runtime.patched(patches.CITIZEN_ACTS_CHECKED):
+        record.runtime.log("citizen event not applied", {"event_type": event.type})
+        return "refused"
     record.audit(event.actor, f"event.{event.type}", detail={"event_id": event.event_id})
     apply(record, event)
     record.touch()

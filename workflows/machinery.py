@@ -24,14 +24,14 @@ with workflow.unsafe.imports_passed_through():
     from schemas.commit import EpisodeCommit
     from schemas.commit_refusal import CommitRefusal
     from schemas.episode import TERMINAL_PHASES
-    from schemas.notifications import Notification, Template
+    from schemas.notifications import Delivery, Notification, Template
     from schemas.people import SYSTEM
     from schemas.tasks import TaskKind
     from workflows import commit_refusals, ladder, patches, projections
     from workflows.calls import DATABASE_CALL, DELIVERY
     from workflows.care_communication import CareCommunicationDelivery
     from workflows.record import EpisodeRecord
-    from workflows.timings import ESCALATION_DUE
+    from workflows.timings import DEFERRAL_FLOOR, ESCALATION_DUE, MAX_DEFERRALS
 
 
 # Why a CareCommunication did not reach the municipality (codes of the reason catalog).
@@ -240,9 +240,10 @@ class Machinery:
     async def _deliver(self, notification: Notification) -> None:
         record = self.record
         try:
-            await workflow.execute_activity_method(
+            delivery = await workflow.execute_activity_method(
                 Notifier.deliver_notification, notification, **DELIVERY
             )
+            await self._deliver_after_quiet_hours(notification, delivery)
         except ActivityError:
             workflow.logger.warning(
                 "notification could not be delivered",
@@ -260,6 +261,27 @@ class Machinery:
                     due_in=ESCALATION_DUE,
                     template=Template.NOTIFICATION_FAILED,
                 )
+
+    async def _deliver_after_quiet_hours(
+        self, notification: Notification, delivery: Delivery
+    ) -> None:
+        """A notice to the citizen or a relative that met their quiet hours is still pending:
+        deliver it again when they end (a bounded number of times: they may keep moving)."""
+        for _ in range(MAX_DEFERRALS):
+            until = delivery.deferred_until
+            if until is None or not workflow.patched(patches.CITIZEN_REMINDERS):
+                return
+            await workflow.sleep(
+                max(until - workflow.now(), DEFERRAL_FLOOR), summary="quiet hours end"
+            )
+            delivery = await workflow.execute_activity_method(
+                Notifier.deliver_notification, notification, **DELIVERY
+            )
+        if delivery.deferred_until is not None:
+            workflow.logger.warning(
+                "notification still in quiet hours, left pending",
+                extra={"notification_id": notification.notification_id},
+            )
 
     # ------------------------------------------------------------------ MedCom out
 

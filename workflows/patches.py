@@ -56,3 +56,10 @@ EXTRA_SUPERVISION_AFTER_HARD_ENDING = "extra-supervision-after-hard-ending"
 # reminded when due, escalated days later), like of the roster tasks, and reminds of and
 # escalates the course participants' follow-ups.
 GROUP_TASK_NOTICES = "group-task-notices"
+# A citizen's own event (My bridge) applies only if it is one a citizen may report
+# (schemas/events.CITIZEN_EVENT_TYPES) and comes from the episode's own citizen.
+CITIZEN_ACTS_CHECKED = "citizen-acts-checked"
+# The citizen is reminded of each meeting with the peer and told after the discharge when the
+# peer will call; relatives (with share_with_relative) hear the planned discharge date and who
+# the peer is; a notice left pending in quiet hours is delivered again when they end.
+CITIZEN_REMINDERS = "citizen-reminders"

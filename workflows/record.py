@@ -129,9 +129,12 @@ class EpisodeRecord:
         *,
         task_id: str | None = None,
         params: dict[str, str] | None = None,
+        notification_id: str | None = None,
     ) -> None:
+        """`notification_id`: the idempotency key, when the notice has one of its own (what
+        and when); else the next of the episode's sequence."""
         notification = Notification(
-            notification_id=self.new_id("n"),
+            notification_id=notification_id or self.new_id("n"),
             episode_id=self.episode_id,
             recipient=recipient,
             template=template,

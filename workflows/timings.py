@@ -63,3 +63,14 @@ def follow_up_clock_due(state: EpisodeState, offset: timedelta) -> datetime:
 ACKNOWLEDGEMENT_DUE = timedelta(hours=1)
 # After a transient-error Acknowledgement, the same message goes again this much later.
 RETRANSMIT_AFTER = timedelta(minutes=5)
+
+
+# The citizen is reminded of a meeting with their peer this long before it (before their
+# quiet hours, if it falls in them); of a meeting booked for a day without a time, at this
+# local time the day before.
+CITIZEN_REMINDER_LEAD = timedelta(days=1)
+DAY_BEFORE_REMINDER_AT = time(12, 0)
+# A notice delivery left pending in quiet hours is delivered again when they end: at least
+# this much later, and at most this many times (the citizen may keep moving them).
+DEFERRAL_FLOOR = timedelta(minutes=5)
+MAX_DEFERRALS = 6

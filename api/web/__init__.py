@@ -9,13 +9,17 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import (
     caseworker,
+    citizen_sign_in,
     closing_summary_page,
     coordinator,
     courses,
     episode_page,
+    episode_relatives,
     groups,
     inbox,
     login,
+    my_bridge,
+    my_data,
     operator,
     partnerships,
     peer,
@@ -40,6 +44,7 @@ def install(app: FastAPI) -> None:
         coordinator,
         operator,
         episode_page,
+        episode_relatives,
         closing_summary_page,
         tasks,
         reports,
@@ -50,9 +55,15 @@ def install(app: FastAPI) -> None:
         supervision,
         groups,
         courses,
+        citizen_sign_in,
     )
     app.include_router(login.login_router)
     app.include_router(courses.public_router)
+    # The citizen's own pages: the public sign-in and, once signed in, theirs (no staff inbox).
+    app.include_router(citizen_sign_in.public_router)
+    app.include_router(citizen_sign_in.citizen_router)
+    app.include_router(my_bridge.router)
+    app.include_router(my_data.router)
     # Every page shows the person's unread count in its navigation.
     badge = [Depends(inbox.unread_badge)]
     for module in pages:

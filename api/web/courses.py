@@ -31,7 +31,7 @@ from api.dependencies import AppSettings, Pool, Temporal
 from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.scoping import may_see_episode
-from api.web.form_checks import EMAIL, PHONE, refused, refused_one, whole
+from api.web.form_checks import contact_problems, refused, refused_one, whole
 from api.web.guard import LoginRoute, PageRoute, PostedForm, field, page_user
 from api.web.rendering import language, render
 from api.web.session_forms import actor, check_attendance, posted_marks, recorded_marks
@@ -728,12 +728,7 @@ def checked_person(
     if not 1 <= len(values["display_name"]) <= 200:
         problem("display_name", "write a name of 1 to 200 characters")
     email, phone = values["email"], values["phone"]
-    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
-        problem("email", "write an e-mail address such as navn@eksempel.dk")
-    if phone and not PHONE.fullmatch(phone):
-        problem("phone", "write a phone number of 8 to 20 digits")
-    if not email and not phone:
-        problem("email", "an e-mail address or a phone number is needed")
+    errors.extend(contact_problems(email, phone, missing="email"))
     if values["kind"] not in {k.value for k in kinds}:
         problem("kind", "choose one of the kinds of participant this course takes")
     elif episode_id is not None and values["kind"] != ParticipantKind.CITIZEN:

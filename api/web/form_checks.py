@@ -1,5 +1,6 @@
 """Checking a posted page form: a refusal that names every field's problem at once, the whole
-numbers a form asks for within their bounds, and the e-mail and phone patterns a form takes.
+numbers a form asks for within their bounds, and the e-mail address and phone number a form
+takes (their patterns, and the problems of a pair of them where one of the two is needed).
 The supervision, peer group, course and roster pages refuse the same way, so a refused form
 reads alike everywhere."""
 
@@ -13,6 +14,23 @@ from api.errors import ApiError, FieldError
 # and the course's); schemas/courses.NewParticipant holds them to the same patterns.
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
 PHONE = re.compile(r"\+?[0-9 ]{8,20}")
+
+
+def contact_problems(email: str, phone: str, *, missing: str) -> list[FieldError]:
+    """What is wrong with the e-mail address and phone number of a form's `email` and `phone`
+    fields (each may be left empty, not both: that problem is named on the field `missing`)."""
+    errors: list[FieldError] = []
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        errors.append(
+            FieldError(field="email", reason="write an e-mail address such as navn@eksempel.dk")
+        )
+    if phone and not PHONE.fullmatch(phone):
+        errors.append(FieldError(field="phone", reason="write a phone number of 8 to 20 digits"))
+    if not email and not phone:
+        errors.append(
+            FieldError(field=missing, reason="an e-mail address or a phone number is needed")
+        )
+    return errors
 
 
 def refused(errors: list[FieldError], status: int = 422) -> ApiError:

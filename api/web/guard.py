@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.types import Scope
 
-from api.auth import MaybeCaller, find_principal
+from api.auth import NOT_STAFF, MaybeCaller, find_principal
 from api.dependencies import get_services
 from api.errors import ApiError
 from api.principal import Principal, TokenRole
@@ -28,7 +28,11 @@ HOME: dict[str, str] = {
     Role.COORDINATOR: "/coordinator",
     Role.OPERATOR: "/operator",
     TokenRole.OPERATOR: "/operator",
+    Role.CITIZEN: "/my/bridge",
 }
+# The citizen's own pages (api/web/citizen_sign_in.py): without a session they go to the
+# public page that sends a sign-in link, not to the staff log-in.
+CITIZEN_PAGES = "/my"
 
 
 def home_of(principal: Principal) -> str:
@@ -39,9 +43,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def signed_in(principal: MaybeCaller) -> Principal:
-    """The logged-in caller (401, which a page turns into the log-in page, otherwise)."""
+    """The logged-in member of staff (401, which a page turns into the log-in page,
+    otherwise); a citizen's session opens no staff page (403)."""
     if principal is None:
         raise ApiError(401, "log in first")
+    if principal.role in NOT_STAFF:
+        raise ApiError(403, f"role {principal.role.value} may not open this page")
     return principal
 
 
@@ -59,14 +66,20 @@ def page_user(*roles: Role | TokenRole) -> Callable[[Principal], Awaitable[Princ
     return check
 
 
-async def posted_form(request: Request, principal: SignedIn) -> FormData:
-    """The posted form, if it carries this session's CSRF token (403 otherwise)."""
+async def form_of_session(request: Request, principal: Principal) -> FormData:
+    """The posted form, if it carries the CSRF token of the principal's session (403
+    otherwise): staff's (posted_form) and the citizen's (api/web/citizen_guard)."""
     form = await request.form()
     sent = form.get("csrf")
     expected = principal.csrf_token
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
         raise ApiError(403, "csrf: the form is stale or did not come from this site")
     return form
+
+
+async def posted_form(request: Request, principal: SignedIn) -> FormData:
+    """The posted form, if it carries this session's CSRF token (403 otherwise)."""
+    return await form_of_session(request, principal)
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
@@ -77,15 +90,18 @@ class PageRoute(APIRoute):
     and a form (any method but GET, HEAD, OPTIONS) is taken only with the session's CSRF
     token, checked before the handler's own dependencies (so a new form cannot forget it)."""
 
-    checks_csrf = True
+    # The check of a form's token, the first dependency of every form route of the class
+    # (None: the form comes before any session and its own page's token guards it).
+    form_check: ClassVar[Callable[..., Awaitable[FormData]] | None] = posted_form
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in kwargs.get("methods") or ("GET",)}
         unsafe = methods - SAFE_METHODS
         if unsafe and unsafe != methods:
             raise ValueError(f"{path}: a page route is either read (GET) or a form (POST)")
-        if unsafe and self.checks_csrf:
-            kwargs["dependencies"] = [Depends(posted_form), *(kwargs.get("dependencies") or ())]
+        check = type(self).form_check
+        if unsafe and check is not None:
+            kwargs["dependencies"] = [Depends(check), *(kwargs.get("dependencies") or ())]
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -103,11 +119,13 @@ class PageRoute(APIRoute):
 class LoginRoute(PageRoute):
     """The log-in form comes before any session: the token its own page set guards it."""
 
-    checks_csrf = False
+    form_check = None
 
 
 async def refusal_page(request: Request, err: ApiError) -> Response:
     if err.status == 401:
+        if request.url.path.startswith(f"{CITIZEN_PAGES}/"):
+            return RedirectResponse(CITIZEN_PAGES, status_code=303)
         target = request.url.path if request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     services = get_services(request)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from api.reports.texts import REPORT_TEXTS
 from api.web.caseworker_texts import CASEWORKER_TEXTS
+from api.web.citizen_sign_in_texts import CITIZEN_SIGN_IN_TEXTS
 from api.web.coordinator_texts import COORDINATOR_TEXTS
 from api.web.course_texts import COURSE_TEXTS
 from api.web.group_texts import GROUP_TEXTS
 from api.web.inbox_texts import INBOX_TEXTS
 from api.web.medcom_reply_texts import MEDCOM_REPLY_TEXTS
 from api.web.medcom_texts import MEDCOM_TEXTS
+from api.web.my_bridge_texts import MY_BRIDGE_TEXTS
+from api.web.my_data_texts import MY_DATA_TEXTS
 from api.web.note_texts import NOTE_TEXTS
 from api.web.peer_texts import PEER_TEXTS
+from api.web.relative_texts import RELATIVE_TEXTS
 from api.web.roster_task_texts import ROSTER_TASK_TEXTS
 from api.web.roster_texts import ROSTER_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
@@ -234,6 +238,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     **SUMMARY_TEXTS,
     **MEDCOM_REPLY_TEXTS,
     **MEDCOM_TEXTS,
+    **CITIZEN_SIGN_IN_TEXTS,
+    **MY_BRIDGE_TEXTS,
+    **MY_DATA_TEXTS,
+    **RELATIVE_TEXTS,
 }
 
 # group -> value -> (Danish, English); unknown values are shown as they are.
@@ -294,6 +302,8 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "caseworker": ("Sagsbehandler", "Caseworker"),
         "operator": ("Drift", "Operator"),
         "system": ("System", "System"),
+        "citizen": ("Borgeren", "The citizen"),
+        "relative": ("Pårørende", "Relative"),
     },
     "area": {
         "municipal_services": ("Kommunale tilbud", "Municipal services"),
@@ -310,6 +320,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
             "Deling med uddannelsesvejledning",
             "Sharing with education guidance",
         ),
+        "share_with_relative": ("Deling med pårørende", "Sharing with a relative"),
     },
     "method": {
         "verbal": ("Mundtligt", "Verbal"),

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 
 from api.web import labels
+from api.web.citizen_sign_in_texts import CITIZEN_SIGN_IN_REASONS
 from api.web.course_texts import COURSE_REASONS
 from api.web.group_texts import GROUP_REASONS
+from api.web.my_bridge_texts import MY_BRIDGE_REASONS
+from api.web.relative_texts import RELATIVE_REASONS
 from api.web.roster_texts import ROSTER_REASONS
 from api.web.supervision_texts import SUPERVISION_REASONS
 
@@ -371,6 +374,11 @@ REASONS: dict[str, tuple[str, str]] = {
     **GROUP_REASONS,
     # --- the course pages (api/web/courses.py) ----------------------------------------------
     **COURSE_REASONS,
+    # --- the citizen's sign-in (api/web/citizen_sign_in.py, api/citizen_links.py) ------------
+    **CITIZEN_SIGN_IN_REASONS,
+    **MY_BRIDGE_REASONS,
+    # --- the relatives on the episode page (api/web/episode_relatives.py) -------------------
+    **RELATIVE_REASONS,
 }
 
 # The reasons inside pydantic's date and time messages ("..., input is too short").

@@ -17,14 +17,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from command.process import exit_quietly
-from db.pool import create_pool
+from db.pool import WORKER_POOL_SIZE, create_pool
 from hverdagsbro.log_setup import configure_logging
 from hverdagsbro.settings import Settings
 from hverdagsbro.temporal_client import converter
 from workers.worker import build_worker, episode_activities
-
-# The same pool size as `hverdagsbro worker` (workers/worker.py run_worker).
-WORKER_POOL_SIZE = 20
 
 
 async def _stdin_closed() -> None:

@@ -80,7 +80,6 @@ def _print_ready(settings: Settings) -> None:
     from command.dev_server import ui_url
 
     web = f"http://{settings.api_host}:{settings.api_port}"
-    metrics = f"http://{settings.metrics_host}"
     namespace = settings.temporal_namespace
     click.echo(
         "\n".join(
@@ -92,8 +91,7 @@ def _print_ready(settings: Settings) -> None:
                 f"  Worker        task queue {settings.task_queue}",
                 f"  Codec server  http://{settings.codec_host}:{settings.codec_port} "
                 "(the UI decodes payloads through it)",
-                f"  Metrics       {metrics}:{settings.metrics_port}/metrics (ours), "
-                f"{metrics}:{settings.sdk_metrics_port}/metrics (Temporal SDK)",
+                f"  Metrics       {_metrics_where(settings)}",
                 f"  State         {settings.data_dir}   (stop, then delete it to start afresh)",
                 *(
                     [
@@ -108,6 +106,23 @@ def _print_ready(settings: Settings) -> None:
                 "",
             ]
         )
+    )
+
+
+def _metrics_where(settings: Settings) -> str:
+    """Where the worker's two metrics endpoints are: the configured ports, or the file the
+    worker writes once it has picked free ones."""
+    from hverdagsbro.metrics_discovery import targets_folder
+
+    if settings.metrics_port and settings.sdk_metrics_port:
+        host = f"http://{settings.metrics_host}"
+        return (
+            f"{host}:{settings.metrics_port}/metrics (ours), "
+            f"{host}:{settings.sdk_metrics_port}/metrics (Temporal SDK)"
+        )
+    return (
+        f"{targets_folder(settings.data_dir)}/worker-<pid>.json lists the worker's two ports "
+        "(ours and the Temporal SDK's, picked free at start; also in its log)"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,8 +50,10 @@ class SmsGateway:
             writer.close()
 
 
-@pytest.fixture
-async def sms_gateway() -> AsyncIterator[SmsGateway]:
+@contextlib.asynccontextmanager
+async def running_sms_gateway() -> AsyncIterator[SmsGateway]:
+    """The recording gateway on a free port of this machine while the block runs (also for
+    the API tests, which send texts through it)."""
     gateway = SmsGateway()
     server = await asyncio.start_server(gateway.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -60,3 +63,9 @@ async def sms_gateway() -> AsyncIterator[SmsGateway]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+@pytest.fixture
+async def sms_gateway() -> AsyncIterator[SmsGateway]:
+    async with running_sms_gateway() as gateway:
+        yield gateway

@@ -1,5 +1,6 @@
 """Privacy by design: a whole episode leaves no personal data in clear text in Temporal
-(workflow ids, histories, search attributes, memo) or in any log line."""
+(workflow ids, histories, search attributes, memo) or in any log line; nor do the messages to
+the citizen and their relatives (logs, outbox rows, metrics)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,25 @@ import io
 import json
 import uuid
 
+import httpx
+from prometheus_client import generate_latest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.notifications import EmailSender, Notifier, SmsSender
 from command.synthetic.roster import make_roster
 from db.pool import DatabasePool
 from hverdagsbro.log_setup import configure_logging
+from hverdagsbro.metrics import Metrics
 from hverdagsbro.redaction import REDACTED
+from schemas.notifications import Template
+from schemas.people import Role
+from tests.activities.citizens import NO_QUIET_HOURS, NOT_SHARED, citizen_episode
+from tests.activities.conftest import running_sms_gateway
+from tests.activities.test_citizen_messages import MEETING_AT
 from tests.api.bodies import event_body, referral_body
 from tests.api.conftest import Caller
 from tests.api.test_events_api import wait_for_task
+from tests.conftest import SmtpServer
 from workflows.episode import EpisodeWorkflow
 
 
@@ -104,3 +115,75 @@ async def test_a_whole_episode_leaves_no_personal_data_in_temporal_or_logs(
             "SELECT name FROM episode_contacts WHERE episode_id = $1", episode_id
         )
     assert stored == secrets["name"], "personal data lives in PostgreSQL"
+
+
+async def test_messages_to_the_citizen_and_relatives_leave_no_personal_data_behind(
+    db_pool: DatabasePool, smtp_server: SmtpServer
+) -> None:
+    """The channels of issue 19: a reminder to the citizen and notices to a relative (one
+    naming the peer) go out by e-mail and SMS, and one is refused without the consent. Their
+    addresses, names and the peer's surname reach the mail and the SMS only: not a log line,
+    not an outbox row (params, user id, error), not a metric label, not the Delivery (the
+    workflow's history)."""
+    citizen = await citizen_episode(db_pool)
+    relative = await citizen.relative()
+    peer_id = f"peer-{citizen.episode_id}"
+    await db_pool.execute(
+        "INSERT INTO users (user_id, role, display_name, active)"
+        " VALUES ($1, 'peer', 'Ingrid Privatsdatter', true)",
+        peer_id,
+    )
+    notices = (
+        citizen.notice(Template.CITIZEN_MEETING_REMINDER, Role.CITIZEN, when=MEETING_AT),
+        citizen.notice(Template.RELATIVE_DISCHARGE_DATE, Role.RELATIVE, date="2031-03-05"),
+        citizen.notice(Template.RELATIVE_PEER_ASSIGNED, Role.RELATIVE, peer_id=peer_id),
+    )
+    await citizen.commit(notifications=notices)
+    refused = citizen.notice(Template.RELATIVE_DISCHARGE_DATE, Role.RELATIVE, date="2031-03-06")
+    secrets = {
+        "citizen name": citizen.name,
+        "citizen e-mail": citizen.email or "",
+        "citizen phone": citizen.phone or "",
+        "relative name": relative.name,
+        "relative e-mail": relative.email or "",
+        "relative phone": relative.phone or "",
+        "peer surname": "Privatsdatter",
+    }
+    logs = io.StringIO()
+    metrics = Metrics()
+    configure_logging("json", "INFO", stream=logs)
+    try:
+        async with running_sms_gateway() as gateway, httpx.AsyncClient() as http:
+            notifier = Notifier(
+                db_pool,
+                EmailSender(smtp_server.host, smtp_server.port, "hb@kommune.test", timeout=5),
+                SmsSender(gateway.url, http),
+                "https://hverdagsbro.test",
+                metrics,
+                quiet_hours=NO_QUIET_HOURS,
+            )
+            deliveries = [await notifier.deliver_notification(n) for n in notices]
+            await citizen.commit(consents=NOT_SHARED, notifications=(refused,))
+            deliveries.append(await notifier.deliver_notification(refused))
+    finally:
+        configure_logging("console", "INFO")
+    sent = [m["text"] for m in gateway.accepted()]
+    assert len(sent) == 3 and any("Ingrid" in text for text in sent), "the messages went"
+    logged = logs.getvalue()
+    assert "delivery sent" in logged, "the log capture worked"
+    rows = await db_pool.fetch(
+        "SELECT user_id, params::text, coalesce(last_error, '') AS error FROM outbox"
+        " WHERE episode_id = $1",
+        citizen.episode_id,
+    )
+    stored = " ".join(f"{r['user_id']} {r['params']} {r['error']}" for r in rows)
+    assert "no share_with_relative consent" in stored
+    visible = {
+        "a log line": logged,
+        "the outbox": stored,
+        "a metric": generate_latest(metrics.registry).decode(),
+        "a Delivery": " ".join(d.model_dump_json() for d in deliveries),
+    }
+    for kind, value in secrets.items():
+        for where, text in visible.items():
+            assert value not in text, f"{kind} in {where}"

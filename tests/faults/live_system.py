@@ -392,6 +392,35 @@ class ApiProcess:
         await _stop(self.process)
 
 
+class WorkerProcess:
+    """One more `hverdagsbro worker` beside the system's own, with the system's settings and
+    its output in <data_dir>/<name>.log."""
+
+    def __init__(self, system: LiveSystem, name: str) -> None:
+        self.env = system.env
+        self.log = system.settings.data_dir / f"{name}.log"
+        self.process: asyncio.subprocess.Process | None = None
+        self.kills = 0
+
+    async def start(self, ready_within: float = 60.0) -> None:
+        """Start it and wait until it says it polls."""
+        self.process = await _spawn("worker", self.env, self.log)
+        deadline = time.monotonic() + ready_within
+        while b"worker started" not in self.log.read_bytes():
+            assert self.process.returncode is None, f"the worker exited; see {self.log}"
+            assert time.monotonic() < deadline, "the worker did not start"
+            await asyncio.sleep(0.2)
+
+    async def kill(self) -> None:
+        """SIGKILL: the worker ends at once, in the middle of whatever it was doing."""
+        if self.process is not None and self.process.returncode is None:
+            await _kill(self.process)
+            self.kills += 1
+
+    async def stop(self) -> None:
+        await _stop(self.process)
+
+
 @contextlib.asynccontextmanager
 async def api_process(system: LiveSystem, ready_within: float = 60.0) -> AsyncIterator[ApiProcess]:
     """The API, started and ready; stopped at the end."""
@@ -473,10 +502,13 @@ async def live_system(
     smtp_port: int,
     sms_webhook_url: str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    automatic_metrics_ports: bool = False,
 ) -> AsyncIterator[LiveSystem]:
     """Dev server (data file under data/faults-*), worker subprocess and client; all stopped and
     the data folder removed at the end. `extra_env` is added to the worker's (and the API's)
-    environment, e.g. the HVERDAGSBRO_MEDCOM_* transport settings. On failure the last lines
+    environment, e.g. the HVERDAGSBRO_MEDCOM_* transport settings. The worker's metrics ports
+    are given, or with `automatic_metrics_ports` left to the worker (as nobody configures
+    them on a host running several workers). On failure the last lines
     of the worker's log, and of the API's if one ran (api_process), are printed."""
     data_dir = PROJECT_ROOT / "data" / f"faults-{uuid.uuid4().hex[:8]}"
     data_dir.mkdir(parents=True)
@@ -498,6 +530,8 @@ async def live_system(
         "HVERDAGSBRO_TASK_QUEUE": settings.task_queue,
         "HVERDAGSBRO_ENCRYPTION_KEYS": keys,
         "HVERDAGSBRO_SMTP_HOST": "127.0.0.1",
+        # Whatever the hour CI runs, nothing waits for a citizen's quiet hours to end.
+        "HVERDAGSBRO_QUIET_HOURS": "none",
         "HVERDAGSBRO_SMTP_PORT": str(smtp_port),
         "HVERDAGSBRO_SMTP_SENDER": SENDER,
         "HVERDAGSBRO_METRICS_PORT": str(free_port()),
@@ -505,6 +539,9 @@ async def live_system(
         "HVERDAGSBRO_DATA_DIR": str(data_dir),
     }
     env.pop("HVERDAGSBRO_SMS_WEBHOOK_URL", None)
+    if automatic_metrics_ports:
+        env.pop("HVERDAGSBRO_METRICS_PORT")
+        env.pop("HVERDAGSBRO_SDK_METRICS_PORT")
     if sms_webhook_url is not None:
         env["HVERDAGSBRO_SMS_WEBHOOK_URL"] = sms_webhook_url
     env.update(extra_env or {})

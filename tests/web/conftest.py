@@ -24,7 +24,7 @@ from command.synthetic.roster import Roster, make_roster
 from db.access import create_session
 from db.pool import DatabasePool
 from hverdagsbro.settings import PROJECT_ROOT, Settings
-from tests.conftest import free_port
+from tests.conftest import SmtpServer, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,10 +50,13 @@ def web_app(
     time_skipping_env: WorkflowEnvironment,
     episode_worker: Worker,
     task_queue: str,
+    smtp_server: SmtpServer,
 ) -> FastAPI:
-    return create_app(
-        Settings(task_queue=task_queue), pool=db_pool, temporal=time_skipping_env.client
+    # The pages send citizens their sign-in links by e-mail to the test's SMTP server.
+    settings = Settings(
+        task_queue=task_queue, smtp_host=smtp_server.host, smtp_port=smtp_server.port
     )
+    return create_app(settings, pool=db_pool, temporal=time_skipping_env.client)
 
 
 @contextlib.asynccontextmanager

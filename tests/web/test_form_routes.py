@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from api.auth import SESSION_COOKIE
+from api.web.citizen_guard import CitizenRoute, citizen_form
 from api.web.guard import SAFE_METHODS, LoginRoute, PageRoute, posted_form
 from db.access import create_session
 from db.pool import DatabasePool
@@ -50,7 +51,9 @@ def test_every_page_form_is_a_page_route_that_checks_csrf_first(web_app: FastAPI
         if isinstance(route, LoginRoute):
             continue
         first = route.dependant.dependencies[0]
-        assert first.call is posted_form, f"{route.path} does not check the CSRF token first"
+        # A citizen's form checks the citizen session's token (api/web/citizen_guard).
+        check = citizen_form if isinstance(route, CitizenRoute) else posted_form
+        assert first.call is check, f"{route.path} does not check the CSRF token first"
 
 
 async def test_every_page_form_without_or_with_a_wrong_token_is_refused_with_403(
