@@ -42,6 +42,8 @@ _DATABASE_GONE: tuple[type[Exception], ...] = (*CONNECTION_LOST, OSError)
 # pending in the quiet hours.
 OPTED_OUT = "opted out"
 QUIET_HOURS = "quiet hours"
+# ... and the reason it is skipped when the quiet hours outlast its use.
+TOO_LATE_AFTER_QUIET_HOURS = "quiet hours until after the session"
 
 
 class _Skip(Exception):
@@ -154,6 +156,15 @@ class Notifier:
         log.warning("delivery given up", notification_id=n.notification_id, rows=rows)
         return rows
 
+    @activity.defn
+    async def let_quiet_pass(self, n: Notification) -> int:
+        """A notice that waited out quiet hours would now come too late (its course session
+        has begun): its pending rows are skipped, saying so. Returns how many rows."""
+        async with self._pool.acquire() as conn:
+            rows = await outbox.let_pass(conn, n.notification_id, TOO_LATE_AFTER_QUIET_HOURS)
+        log.info("delivery let pass", notification_id=n.notification_id, rows=rows)
+        return rows
+
     async def _deliver_row(
         self,
         conn: PooledConnection,
@@ -179,7 +190,7 @@ class Notifier:
                     await outbox.mark_skipped(conn, *key, held)
                     log.info("delivery skipped", **_ids(n, user_id, channel), reason=held)
                     return DeliveryStatus.SKIPPED, held
-                if row.keeps_quiet:
+                if row.keeps_quiet or (n.waits_out_quiet_hours and row.episode_citizen):
                     quiet = row.quiet_hours or self._quiet_hours
                     window = quiet.window(datetime.now(UTC))
                     if window is not None:

@@ -105,7 +105,8 @@ SELECT o.status, o.last_error,
        END AS refused,
        coalesce(m.reminders_opted_out, false) AS opted_out,
        m.preferred_channel,
-       m.quiet_from, m.quiet_until, m.time_zone
+       m.quiet_from, m.quiet_until, m.time_zone,
+       pe.citizen_id IS NOT NULL AS episode_citizen
 FROM outbox o
 LEFT JOIN users u ON u.user_id = o.user_id
 LEFT JOIN course_participants p
@@ -142,6 +143,11 @@ UPDATE outbox SET status = 'skipped', last_error = $4
 WHERE notification_id = $1 AND user_id = $2 AND channel = $3
 """
 
+_LET_PASS = """
+UPDATE outbox SET status = 'skipped', last_error = $2
+WHERE notification_id = $1 AND status = 'pending'
+"""
+
 
 class Addressee(Frozen):
     """A person a recipient means, and which channels could reach them; `refused` says why
@@ -175,8 +181,8 @@ class Claimed(Frozen):
     For a row to the citizen or a relative (`keeps_quiet`: it waits out quiet hours): why it
     may not go now (`refused`) and the citizen's choices, their own quiet hours among them
     (None: the default ones). A row to a course participant who is an episode's citizen
-    carries that citizen's choices as well, but never `keeps_quiet`: the course term does not
-    deliver a deferred notice again."""
+    (`episode_citizen`) carries that citizen's choices as well; it waits out their quiet hours
+    only when its notification says so (a term that delivers a deferred notice again)."""
 
     status: DeliveryStatus
     last_error: str | None
@@ -188,6 +194,7 @@ class Claimed(Frozen):
     opted_out: bool = False
     preferred_channel: PreferredChannel | None = None
     quiet_hours: QuietHours | None = None
+    episode_citizen: bool = False
 
 
 async def addressees(conn: PooledConnection, recipient: Recipient) -> list[Addressee]:
@@ -263,6 +270,13 @@ async def mark_skipped(
     conn: PooledConnection, notification_id: str, user_id: str, channel: Channel, reason: str
 ) -> None:
     await conn.execute(_MARK_SKIPPED, notification_id, user_id, channel.value, reason)
+
+
+async def let_pass(conn: PooledConnection, notification_id: str, reason: str) -> int:
+    """The notification's rows still pending become `skipped` with `reason` (they would come
+    too late to be of use); returns how many."""
+    result = await conn.execute(_LET_PASS, notification_id, reason)
+    return int(result.split()[-1])
 
 
 async def give_up(conn: PooledConnection, notification_id: str) -> int:

@@ -306,6 +306,15 @@ class FollowedSession(Frozen):
     step: int = 0
 
 
+class DeferredReminder(Frozen):
+    """A session reminder with rows still pending in a citizen's quiet hours."""
+
+    notification: Notification
+    session_id: str
+    due: AwareDatetime = Field(description="Deliver it again at this time.")
+    tries: int = Field(default=1, description="Deliveries so far.")
+
+
 class TermState(Mutable):
     """What the workflow knows and the query shows."""
 
@@ -324,6 +333,9 @@ class TermState(Mutable):
         default_factory=list, description="Participants moved up whose notice is still to go."
     )
     follow_ups: int = 0
+    deferred: list[DeferredReminder] = Field(
+        default_factory=list, description="Reminders waiting out a citizen's quiet hours."
+    )
     cancelled: bool = False
     completed: bool = False
 
@@ -407,6 +419,9 @@ class TermView(Frozen):
     sessions_done: tuple[str, ...]
     following: tuple[FollowedSession, ...]
     reminders_sent: tuple[str, ...]
+    reminders_deferred: tuple[str, ...] = Field(
+        default=(), description="Reminder notifications waiting out a citizen's quiet hours."
+    )
     follow_ups: int
     cancelled: bool
     completed: bool

@@ -148,6 +148,12 @@ class Notification(Frozen):
     task_id: str | None = None
     created_at: AwareDatetime
     params: dict[str, str] = Field(default_factory=dict, description="No personal data.")
+    waits_out_quiet_hours: bool = Field(
+        default=False,
+        description="Rows to a course participant who is an episode's citizen wait out that"
+        " citizen's quiet hours too (the sender delivers again at `deferred_until`); rows to"
+        " the citizen or a relative always do.",
+    )
 
 
 class DeliveryStatus(StrEnum):

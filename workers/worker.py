@@ -80,6 +80,7 @@ def episode_activities(
         matcher.release_peer,
         notifier.deliver_notification,
         notifier.mark_delivery_failed,
+        notifier.let_quiet_pass,
         notice_choices.citizen_notice_choices,
         sender.send_care_communication,
         sender.finish_care_communication,

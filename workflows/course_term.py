@@ -2,7 +2,8 @@
 enrolled, the teaching peers' attendance awaited after it (reminded, then their coordinators
 told, then let go), a participant absent twice in a row followed up by the teaching peers,
 cancelled sessions and seats offered told to the participants, and at the end completion per
-participant with the course milestone on a citizen's episode."""
+participant with the course milestone on a citizen's episode. A reminder to a participant who
+is an episode's citizen waits out their quiet hours, or is let pass if they outlast its use."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import Notifier
     from schemas.courses import (
         AttendanceCheck,
+        DeferredReminder,
         EnrolmentChanged,
         FollowedSession,
         MilestoneRequest,
@@ -30,7 +32,10 @@ with workflow.unsafe.imports_passed_through():
         TermStatus,
         TermView,
     )
+    from schemas.notifications import Delivery, Notification
+    from workflows import patches
     from workflows.calls import DATABASE_CALL, DELIVERY
+    from workflows.timings import DEFERRAL_FLOOR, MAX_DEFERRALS
 
 # Followed sessions' steps: awaiting the record, the teaching peers reminded, the
 # coordinators told.
@@ -64,6 +69,7 @@ class CourseTermWorkflow:
         while not state.cancelled:
             await self._tell_pending()
             await self._remind()
+            await self._remind_after_quiet_hours()
             self._follow_ended()
             await self._check_attendance()
             if self._over():
@@ -75,6 +81,8 @@ class CourseTermWorkflow:
                     lambda: self.woken, timeout=wait, timeout_summary="next course step"
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
+        for waiting in list(state.deferred):
+            await self._let_pass(waiting)
         if state.cancelled:
             await self._deliver(
                 await workflow.execute_activity_method(
@@ -131,7 +139,57 @@ class CourseTermWorkflow:
                     ),
                     **DATABASE_CALL,
                 )
-                await self._deliver(notices)
+                if not workflow.patched(patches.COURSE_QUIET_HOURS):
+                    await self._deliver(notices)
+                    continue
+                for notification in notices.notifications:
+                    waiting = notification.model_copy(update={"waits_out_quiet_hours": True})
+                    delivery = await self._deliver_one(waiting)
+                    if delivery is not None and delivery.deferred_until is not None:
+                        await self._defer(waiting, session, delivery.deferred_until, tries=1)
+
+    async def _remind_after_quiet_hours(self) -> None:
+        """Each reminder whose citizen's quiet hours have ended is delivered again, unless
+        its session has begun or was cancelled since."""
+        state, now = self.state, workflow.now()
+        for waiting in [d for d in state.deferred if d.due <= now]:
+            state.deferred.remove(waiting)
+            session = next((s for s in self._live() if s.session_id == waiting.session_id), None)
+            if session is None or now >= session.starts_at:
+                await self._let_pass(waiting)
+                continue
+            delivery = await self._deliver_one(waiting.notification)
+            if delivery is not None and delivery.deferred_until is not None:
+                await self._defer(
+                    waiting.notification, session, delivery.deferred_until, waiting.tries + 1
+                )
+
+    async def _defer(
+        self,
+        notification: Notification,
+        session: PlannedCourseSession,
+        until: datetime,
+        tries: int,
+    ) -> None:
+        """Rows still pending in quiet hours that end at `until`: delivered again then, or
+        let pass if the session begins first (or they keep moving)."""
+        waiting = DeferredReminder(
+            notification=notification,
+            session_id=session.session_id,
+            due=max(until, workflow.now() + DEFERRAL_FLOOR),
+            tries=tries,
+        )
+        if waiting.due >= session.starts_at or tries > MAX_DEFERRALS:
+            await self._let_pass(waiting)
+        else:
+            self.state.deferred.append(waiting)
+
+    async def _let_pass(self, waiting: DeferredReminder) -> None:
+        if waiting in self.state.deferred:
+            self.state.deferred.remove(waiting)
+        await workflow.execute_activity_method(
+            Notifier.let_quiet_pass, waiting.notification, **DATABASE_CALL
+        )
 
     def _follow_ended(self) -> None:
         state, now = self.state, workflow.now()
@@ -208,6 +266,7 @@ class CourseTermWorkflow:
             due = self._step_due(followed)
             times.append(due if due is not None and due > now else followed.ends_at)
             times.append(followed.ends_at + timedelta(hours=start.give_up_after_hours))
+        times.extend(d.due for d in state.deferred)
         later = [t for t in times if t > now]
         return min(later) if later else now + timedelta(minutes=1)
 
@@ -236,18 +295,23 @@ class CourseTermWorkflow:
         """E-mail and SMS like every notification; given up after the delivery retries, its
         rows are marked failed (the term goes on)."""
         for notification in notices.notifications:
-            try:
-                await workflow.execute_activity_method(
-                    Notifier.deliver_notification, notification, **DELIVERY
-                )
-            except ActivityError:
-                workflow.logger.warning(
-                    "course notice could not be delivered",
-                    extra={"notification_id": notification.notification_id},
-                )
-                await workflow.execute_activity_method(
-                    Notifier.mark_delivery_failed, notification, **DATABASE_CALL
-                )
+            await self._deliver_one(notification)
+
+    async def _deliver_one(self, notification: Notification) -> Delivery | None:
+        """What happened to it; None when it was given up."""
+        try:
+            return await workflow.execute_activity_method(
+                Notifier.deliver_notification, notification, **DELIVERY
+            )
+        except ActivityError:
+            workflow.logger.warning(
+                "course notice could not be delivered",
+                extra={"notification_id": notification.notification_id},
+            )
+            await workflow.execute_activity_method(
+                Notifier.mark_delivery_failed, notification, **DATABASE_CALL
+            )
+            return None
 
     # ------------------------------------------------------------------ handlers
 
@@ -296,6 +360,7 @@ class CourseTermWorkflow:
             sessions_done=tuple(state.sessions_done),
             following=tuple(state.following),
             reminders_sent=tuple(state.reminders_sent),
+            reminders_deferred=tuple(d.notification.notification_id for d in state.deferred),
             follow_ups=state.follow_ups,
             cancelled=state.cancelled,
             completed=state.completed,

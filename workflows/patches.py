@@ -63,3 +63,7 @@ CITIZEN_ACTS_CHECKED = "citizen-acts-checked"
 # peer will call; relatives (with share_with_relative) hear the planned discharge date and who
 # the peer is; a notice left pending in quiet hours is delivered again when they end.
 CITIZEN_REMINDERS = "citizen-reminders"
+# A course session reminder to a participant who is an episode's citizen waits out that
+# citizen's quiet hours: the term delivers it again when they end, or lets it pass (skipped,
+# saying why) when they end after the session begins.
+COURSE_QUIET_HOURS = "course-quiet-hours"

@@ -15,7 +15,13 @@ import httpx
 import pytest
 
 from activities.courses import CourseActivities
-from activities.notifications import OPTED_OUT, EmailSender, Notifier, SmsSender
+from activities.notifications import (
+    OPTED_OUT,
+    TOO_LATE_AFTER_QUIET_HOURS,
+    EmailSender,
+    Notifier,
+    SmsSender,
+)
 from db import citizen_preferences, courses
 from db.pool import DatabasePool
 from schemas.citizen_messages import PreferredChannel
@@ -29,7 +35,7 @@ from schemas.courses import (
 )
 from schemas.notifications import DeliveryStatus, Notification
 from tests.activities.builders import Roster
-from tests.activities.citizens import CitizenEpisode, citizen_episode, quiet_now
+from tests.activities.citizens import CitizenEpisode, citizen_episode, quiet_later, quiet_now
 from tests.activities.conftest import SmsGateway
 from tests.activities.test_notifications import text_of
 from tests.builders import course_term
@@ -151,9 +157,9 @@ class CitizenOnCourse:
     relative: Taking
     work: CourseActivities
 
-    async def remind(self, session: int = 0) -> Notification:
+    async def remind(self, session: int = 0, hours: int = 24) -> Notification:
         request = ReminderRequest(
-            term_id=self.term_id, session_id=self.session_ids[session], hours_before=24
+            term_id=self.term_id, session_id=self.session_ids[session], hours_before=hours
         )
         (notice,) = (await self.work.course_remind_session(request)).notifications
         return notice
@@ -212,7 +218,7 @@ async def citizen_on_course(
 def notifier(
     db_pool: DatabasePool, smtp_server: SmtpServer, sms_gateway: SmsGateway, http: httpx.AsyncClient
 ) -> Notifier:
-    """Delivery with the project's default quiet hours (course rows do not wait for them)."""
+    """Delivery with the project's default quiet hours."""
     email = EmailSender(smtp_server.host, smtp_server.port, "kursus@kommune.test", timeout=5)
     return Notifier(db_pool, email, SmsSender(sms_gateway.url, http), "http://h.test")
 
@@ -331,15 +337,16 @@ async def test_a_citizen_participants_channel_choice_is_the_one_used_and_none_st
     assert reached(smtp_server, sms_gateway, course.relative) == (3, 3)
 
 
-async def test_a_citizen_participants_reminder_goes_at_its_planned_time_even_in_quiet_hours(
+async def test_a_reminder_from_a_term_that_never_delivers_again_goes_even_in_quiet_hours(
     db_pool: DatabasePool,
     roster: Roster,
     notifier: Notifier,
     smtp_server: SmtpServer,
     sms_gateway: SmsGateway,
 ) -> None:
-    """The term plans it 24 hours ahead and never delivers a notice again, so a reminder held
-    back for the quiet hours would never go: it is sent (the citizen's other choices hold)."""
+    """A term started before patch `course-quiet-hours` never delivers a notice again, so its
+    notices do not ask to wait (`waits_out_quiet_hours` unset): a reminder held back for the
+    quiet hours would never go, so it is sent (the citizen's other choices hold)."""
     course = await citizen_on_course(db_pool, roster, sessions=1)
     await course.citizen.choose_quiet_hours(quiet_now())
     notice = await course.remind()
@@ -348,6 +355,44 @@ async def test_a_citizen_participants_reminder_goes_at_its_planned_time_even_in_
 
     assert delivery.deferred_until is None
     assert {d.status for d in delivery.deliveries} == {DeliveryStatus.SENT}
+    assert reached(smtp_server, sms_gateway, course.as_citizen) == (1, 1)
+
+
+async def test_a_citizen_participants_reminder_waits_out_their_quiet_hours(
+    db_pool: DatabasePool,
+    roster: Roster,
+    notifier: Notifier,
+    smtp_server: SmtpServer,
+    sms_gateway: SmsGateway,
+) -> None:
+    """From a term that delivers again: the citizen's rows stay pending until their quiet
+    hours end (the relative's go now); let pass, they are skipped saying why."""
+    course = await citizen_on_course(db_pool, roster, sessions=1)
+    await course.citizen.choose_quiet_hours(quiet_now())
+    notice = (await course.remind()).model_copy(update={"waits_out_quiet_hours": True})
+    me = course.as_citizen.user_id
+
+    delivery = await notifier.deliver_notification(notice)
+
+    assert delivery.deferred_until is not None
+    assert timedelta(0) < delivery.deferred_until - datetime.now(UTC) <= timedelta(hours=1)
+    rows = await outbox_rows(db_pool, notice.notification_id)
+    assert rows[(me, "email")] == ("pending", 0, None)
+    assert rows[(me, "sms")] == ("pending", 0, None)
+    assert reached(smtp_server, sms_gateway, course.as_citizen) == (0, 0)
+    assert reached(smtp_server, sms_gateway, course.relative) == (1, 1)
+
+    assert await notifier.let_quiet_pass(notice) == 2
+    rows = await outbox_rows(db_pool, notice.notification_id)
+    assert rows[(me, "email")] == ("skipped", 0, TOO_LATE_AFTER_QUIET_HOURS)
+    assert rows[(me, "sms")] == ("skipped", 0, TOO_LATE_AFTER_QUIET_HOURS)
+    assert rows[(course.relative.user_id, "email")] == ("sent", 1, None)
+
+    # Once the quiet hours are over (here: moved away from now), it goes.
+    again = (await course.remind(hours=2)).model_copy(update={"waits_out_quiet_hours": True})
+    await course.citizen.choose_quiet_hours(quiet_later())
+    delivery = await notifier.deliver_notification(again)
+    assert delivery.deferred_until is None
     assert reached(smtp_server, sms_gateway, course.as_citizen) == (1, 1)
 
 

@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.messages import link, render
+from activities.notifications import TOO_LATE_AFTER_QUIET_HOURS
 from command.synthetic.driver import start
 from command.synthetic.referral import referral
 from command.synthetic.roster import Roster, make_roster
@@ -42,6 +43,7 @@ from schemas.courses import (
 from schemas.notifications import Channel, DeliveryStatus, Notification, Template
 from schemas.people import Recipient, Role
 from schemas.programme import MilestoneKind
+from tests.activities.citizens import citizen_episode, quiet_later, quiet_now
 from tests.builders import course_term
 from tests.conftest import SmtpServer
 from tests.test_keys import TEST_CONVERTER
@@ -137,6 +139,16 @@ class Term:
                 self.term_id,
             )
         return {str(r["user_id"]).removeprefix("participant:") for r in rows}
+
+    async def statuses(self, notification_id: str, user_id: str) -> set[tuple[str, str | None]]:
+        """(status, last_error) of each of a notification's rows to one reader."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT status, last_error FROM outbox WHERE notification_id = $1 AND user_id = $2",
+                notification_id,
+                user_id,
+            )
+        return {(r["status"], r["last_error"]) for r in rows}
 
     async def rows_of(self, notification_id: str) -> int:
         async with self.pool.acquire() as conn:
@@ -319,6 +331,46 @@ async def test_a_cancelled_session_and_term_are_told_to_everyone_enrolled(
     assert described.status == WorkflowExecutionStatus.COMPLETED
 
 
+async def test_a_citizens_reminder_waits_out_their_quiet_hours(
+    env: WorkflowEnvironment, db_pool: DatabasePool, own_queue: str
+) -> None:
+    """The reminder reaches the citizen taking part when their quiet hours end (the relative
+    at its time); one whose quiet hours do not end (tried every five minutes, six times) is
+    let pass, saying so. Delivery reads the wall clock and the term its own, days ahead of it:
+    the test moves the quiet hours around the wall clock."""
+    term = await new_term(env, db_pool, sessions=2)
+    citizen = await citizen_episode(db_pool)
+    await citizen.choose_quiet_hours(quiet_now())
+    taking = await term.participant(ParticipantKind.CITIZEN, episode_id=citizen.episode_id)
+    relative = await term.participant()
+    for person in (taking, relative):
+        await term.enrol(person)
+    await open_term(term, own_queue)
+    me = participant_user_id(taking)
+
+    first = f"course-reminder:{term.sessions[0]}:24h"
+    await term.skip_to(term.starts[0] - timedelta(hours=24, minutes=-2))
+    await term.until(lambda v: first in v.reminders_deferred)
+    assert await term.statuses(first, me) == {("pending", None)}
+    assert await term.sent_to("course_session_reminder") == {relative}
+
+    await citizen.choose_quiet_hours(quiet_later())
+    await term.skip_to(term.starts[0] - timedelta(hours=24, minutes=-10))
+    await term.until(lambda v: first not in v.reminders_deferred)
+    assert await term.statuses(first, me) == {("sent", None)}
+
+    # Still in quiet hours at every try: let pass before the session, the reason on the row.
+    await citizen.choose_quiet_hours(quiet_now())
+    second = f"course-reminder:{term.sessions[1]}:24h"
+    await term.skip_to(term.starts[1] - timedelta(hours=24, minutes=-2))
+    await term.until(lambda v: second in v.reminders_deferred)
+    await term.skip_to(term.starts[1] - timedelta(hours=23))
+    await term.until(lambda v: second not in v.reminders_deferred)
+    assert await term.statuses(second, me) == {("skipped", TOO_LATE_AFTER_QUIET_HOURS)}
+    assert await term.rows_of(second) == 2  # one e-mail row to each of the two
+    await _record_or_replay(await term.handle.fetch_history(), "-quiet-hours")
+
+
 async def test_attendance_nobody_records_goes_to_the_peer_then_the_coordinators(
     env: WorkflowEnvironment, db_pool: DatabasePool, own_queue: str
 ) -> None:
@@ -379,12 +431,14 @@ async def test_the_outbox_reads_a_participants_address_who_is_no_user(
         assert claimed is not None and not claimed.active and claimed.email is None
 
 
-async def _record_or_replay(history: WorkflowHistory) -> None:
-    """This run and every stored one replay on the current code."""
+async def _record_or_replay(history: WorkflowHistory, case: str = "") -> None:
+    """This run and every stored one replay on the current code (`case` names a run that is
+    not the whole term in the recorded file's name)."""
     label = os.environ.get("HVERDAGSBRO_RECORD_HISTORIES")
     if label:
         HISTORIES.mkdir(parents=True, exist_ok=True)
-        (HISTORIES / f"course-term.{label}.json").write_text(history.to_json(), encoding="utf-8")
+        recorded_as = HISTORIES / f"course-term.{label}{case}.json"
+        recorded_as.write_text(history.to_json(), encoding="utf-8")
     replayer = Replayer(workflows=[CourseTermWorkflow], data_converter=TEST_CONVERTER)
     await replayer.replay_workflow(history)
     for path in sorted(HISTORIES.glob("*.json")):
