@@ -1,10 +1,12 @@
 """What the citizen's own page (My bridge) reads: their episodes, the next time their peer
-meets or contacts them, the network meeting booked, and how to reach their peer."""
+meets or contacts them, the network meeting booked, the next sessions of their courses and
+peer groups, and how to reach their peer."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time
+from typing import Literal
 
 from pydantic import Field
 
@@ -41,6 +43,17 @@ class BookedMeeting(Frozen):
 
     meeting_on: date
     starts_at: time | None = None
+    place: str = Field(default="", repr=False)
+
+
+class MySession(Frozen):
+    """The next session of a course term the citizen is enrolled on, or of a peer group they
+    are a member of (by their episode)."""
+
+    kind: Literal["course", "group"]
+    title: str = Field(repr=False)
+    title_da: str = Field(repr=False)
+    starts_at: datetime
     place: str = Field(default="", repr=False)
 
 
@@ -88,6 +101,35 @@ WHERE episode_id = $1 AND kind = 'network_meeting' AND status = 'completed'
 ORDER BY decided_at DESC NULLS LAST LIMIT 1
 """
 
+# The next planned session of each open course term the episode's citizen holds a seat on, and
+# of each active peer group the episode is a member of now; the soonest first.
+_NEXT_SESSIONS = """
+SELECT kind, title, title_da, starts_at, place FROM (
+    SELECT DISTINCT ON (t.term_id) 'course' AS kind, c.title, c.title_da, s.starts_at, s.place
+    FROM course_participants p
+    JOIN course_enrolments e ON e.participant_id = p.participant_id AND e.status = 'enrolled'
+    JOIN course_terms t ON t.term_id = e.term_id AND t.status = 'open'
+    JOIN courses c ON c.course_id = t.course_id
+    JOIN course_sessions s ON s.term_id = t.term_id AND s.status = 'planned'
+                          AND s.starts_at >= $2
+    WHERE p.episode_id = $1
+    ORDER BY t.term_id, s.starts_at
+) AS courses
+UNION ALL
+SELECT kind, title, title_da, starts_at, place FROM (
+    SELECT DISTINCT ON (g.group_id) 'group' AS kind, g.name AS title, g.name AS title_da,
+           s.starts_at, g.place
+    FROM peer_group_members m
+    JOIN peer_groups g ON g.group_id = m.group_id AND g.active
+    JOIN peer_group_sessions s ON s.group_id = g.group_id AND s.status = 'planned'
+                              AND s.starts_at >= $2
+    WHERE m.episode_id = $1 AND m.left_on IS NULL
+    ORDER BY g.group_id, s.starts_at
+) AS groups
+ORDER BY starts_at
+LIMIT $3
+"""
+
 _PEER = """
 SELECT split_part(btrim(display_name), ' ', 1) AS first_name, phone, email FROM users
 WHERE user_id = $1 AND role = 'peer'
@@ -112,6 +154,14 @@ async def booked_meeting(
 ) -> BookedMeeting | None:
     row = await conn.fetchrow(_BOOKED, episode_id, today)
     return None if row is None else BookedMeeting.model_validate(dict(row))
+
+
+async def next_sessions(
+    conn: PooledConnection, episode_id: str, now: datetime, limit: int = 5
+) -> list[MySession]:
+    """The next session of each of the citizen's courses and peer groups, soonest first."""
+    rows = await conn.fetch(_NEXT_SESSIONS, episode_id, now, limit)
+    return [MySession.model_validate(dict(r)) for r in rows]
 
 
 async def peer_contact(conn: PooledConnection, peer_id: str) -> PeerContact | None:

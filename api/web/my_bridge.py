@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -111,6 +112,7 @@ async def _current_details(pool: DatabasePool, episode: MyEpisode, lang: str) ->
         goals = await episode_queries.goals(conn, episode.episode_id)
         due = await my_bridge.peer_due(conn, episode.episode_id)
         booked = await my_bridge.booked_meeting(conn, episode.episode_id, date_today())
+        sessions = await my_bridge.next_sessions(conn, episode.episode_id, datetime.now(UTC))
         peer = (
             await my_bridge.peer_contact(conn, episode.peer_id)
             if episode.peer_id is not None
@@ -128,6 +130,16 @@ async def _current_details(pool: DatabasePool, episode: MyEpisode, lang: str) ->
         "goals": goals,
         "next_lines": _next_step(episode, due, lang),
         "meeting": meeting,
+        "sessions": [
+            {
+                "line": text(f"my.sessions.{found.kind}", lang).format(
+                    title=found.title_da if lang == "da" else found.title,
+                    when=moment_words(found.starts_at, lang),
+                ),
+                "place": found.place,
+            }
+            for found in sessions
+        ],
         "peer": peer,
         "relative_names": [r.name for r in relatives if r.name],
     }

@@ -7,6 +7,7 @@ earlier, ended plan sees the open one with the earlier one listed. axe on every 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -15,8 +16,11 @@ from playwright.async_api import Browser, Page
 
 from api.auth import CITIZEN_COOKIE
 from command.synthetic.roster import Roster
+from db import courses, peer_groups
 from db.pool import DatabasePool
+from schemas.courses import EnrolledBy, NewParticipant, ParticipantKind
 from tests.api.bodies import event_body, new_cpr
+from tests.builders import course_term, peer_group
 from tests.conftest import eventually
 from tests.web.axe import assert_accessible
 from tests.web.citizen import citizen_session, refer_citizen, signed_in_citizen, unique_email
@@ -56,6 +60,53 @@ async def peer_takes(api_as: ApiAs, pool: DatabasePool, roster: Roster, episode_
     return peer_id
 
 
+async def on_a_course_and_in_a_group(pool: DatabasePool, roster: Roster, episode_id: str) -> None:
+    """The episode's citizen holds a seat on a course term (sessions past, next and later;
+    the term's place) and is a member of a peer group with a session planned: My bridge
+    lists the next session of each. A cancelled seat on another term is not listed."""
+    coordinator = courses.Actor(role="coordinator", actor_id=roster.coordinator)
+    ward = EnrolledBy(role="ward", actor_id=roster.ward_nurse)
+    starts = [datetime(2030, 1, day, 16, 0, tzinfo=UTC) for day in (7, 14)]
+    async with pool.acquire() as conn:
+        term_id = await course_term(
+            conn,
+            coordinator,
+            roster.organisation_id,
+            [datetime(2020, 1, 6, 16, 0, tzinfo=UTC), *starts],
+            title=("Hope and everyday life", "Håb og hverdag"),
+            place="Recovery House",
+            opened=True,
+        )
+        left_id = await course_term(
+            conn,
+            coordinator,
+            roster.organisation_id,
+            starts,
+            title=("Left", "Forladt"),
+            opened=True,
+        )
+        participant = await courses.create_participant(
+            conn,
+            NewParticipant(
+                display_name="Borger",
+                email=unique_email(),
+                kind=ParticipantKind.CITIZEN,
+                episode_id=episode_id,
+                consent_at=datetime.now(UTC),
+            ),
+        )
+        await courses.enrol(conn, term_id, participant, ward)
+        await courses.enrol(conn, left_id, participant, ward)
+        await courses.cancel_enrolment(conn, left_id, participant, coordinator)
+        group = await peer_group(conn, roster.organisation_id, roster.peers[0])
+        await peer_groups.add_member(
+            conn, group.group_id, date(2029, 12, 1), coordinator, episode_id=episode_id
+        )
+        await peer_groups.plan_session(
+            conn, group.group_id, datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
+        )
+
+
 async def csrf_of(page: Page) -> str:
     token = await page.locator("input[name=csrf]").first.get_attribute("value")
     assert token
@@ -81,6 +132,8 @@ async def test_the_citizen_sees_their_plan_words_their_goals_and_turns_reminders
         api_as, db_pool, roster, goals=[{"area": "job", "text": "Andens mål"}]
     )
 
+    await on_a_course_and_in_a_group(db_pool, roster, episode_id)
+
     page = await signed_in_citizen(browser, web_url, db_pool, episode_id)
     try:
         # The plan, the next step and the peer, in words.
@@ -97,6 +150,11 @@ async def test_the_citizen_sees_their_plan_words_their_goals_and_turns_reminders
         assert "Peer support. Your peer guide and the coordinator" in shared
         assert "The municipality. A caseworker in your municipality's social services" in shared
         assert "job centre" not in shared, "only the scopes given"
+        sessions = await page.locator("#my-sessions li").all_inner_texts()
+        assert sessions == [
+            "The course “Hope and everyday life”: 7 Jan 2030 17:00\nPlace: Recovery House",
+            "The group “Thursday group”: 10 Jan 2030 10:00\nPlace: Library, room 2",
+        ]
         await page.get_by_text("No relatives have been added.").wait_for()
         goals = await page.locator("#my-goals").inner_text()
         assert "Spille fodbold igen" in goals
@@ -168,6 +226,9 @@ async def test_the_citizen_sees_their_plan_words_their_goals_and_turns_reminders
         await page.goto("/my/bridge?lang=da")
         await page.get_by_role("heading", name="Mine mål med mine egne ord").wait_for()
         assert "Din peer-medarbejder hedder Mette." in await page.locator("#my-peer").inner_text()
+        assert (await page.locator("#my-sessions li").all_inner_texts())[0].startswith(
+            "Kurset »Håb og hverdag«: 7. jan. 2030 kl. 17:00"
+        )
         await assert_accessible(page, context="My bridge in Danish")
 
         # Another citizen's plan cannot be changed from here (as if it did not exist).
