@@ -55,7 +55,7 @@ async def test_worker_killed_mid_episode_loses_nothing_and_repeats_mail_only_ded
             await system.until(
                 episode_id, lambda v: v.phase == Phase.PRE_DISCHARGE, "pre_discharge", timeout=60
             )
-        # A delivery cut off by the kill is retried once its start-to-close time (60 s) ends.
+        # A delivery cut off by the kill is retried once its start-to-close time (30 s) ends.
         rows = emails(
             await OutboxWatch(db_pool, ids).until(
                 lambda rows: all(r["status"] == "sent" for r in emails(rows)),
