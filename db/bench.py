@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from db.connection import PooledConnection
 from schemas.base import Frozen
@@ -79,3 +80,21 @@ async def row_counts(conn: PooledConnection) -> dict[str, int]:
 
 async def database_bytes(conn: PooledConnection) -> int:
     return await _count(conn, "SELECT pg_database_size(current_database())")
+
+
+class AppliedSpan(Frozen):
+    """When the first and the last of the events applied since a moment were applied."""
+
+    events: int
+    first: datetime | None
+    last: datetime | None
+
+
+async def applied_since(conn: PooledConnection, since: datetime) -> AppliedSpan:
+    """Events applied at or after `since` (the commit transaction's start), and their span."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS events, min(applied_at) AS first, max(applied_at) AS last"
+        " FROM events_received WHERE status = 'applied' AND applied_at >= $1",
+        since,
+    )
+    return AppliedSpan.model_validate(dict(row))
