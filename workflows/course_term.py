@@ -14,6 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.courses import CourseActivities
     from activities.notifications import Notifier
     from schemas.courses import (
@@ -33,7 +34,6 @@ with workflow.unsafe.imports_passed_through():
         TermView,
     )
     from schemas.notifications import Delivery, Notification
-    from workflows import patches
     from workflows.calls import DATABASE_CALL, DELIVERY
     from workflows.timings import DEFERRAL_FLOOR, MAX_DEFERRALS
 
