@@ -66,11 +66,19 @@ def _ingest_rows(ingest: dict[str, Any]) -> list[Row]:
             "1 ingest",
             "backlog applied by the episode worker (read model, incl. its start)",
             f"{_n(processing['events'])} events in {_n(processing['seconds'], 1)} s = "
-            f"{_n(processing['events_per_s'], 1)} ev/s",
+            f"{_n(processing['events_per_s'], 1)} ev/s" + _applying(processing),
             "",
         )
     )
     return rows
+
+
+def _applying(processing: dict[str, Any]) -> str:
+    """The backlog without the worker's start (first applied event to the last), if measured."""
+    applying = processing.get("applying")
+    if not applying:
+        return ""
+    return f"; first to last applied {_n(applying['events_per_s'], 1)} ev/s"
 
 
 def _cpu(parts: dict[str, float] | None) -> str:

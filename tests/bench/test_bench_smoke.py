@@ -53,7 +53,12 @@ def test_the_table_prints_every_figure_it_is_given() -> None:
                 "raw": {"events": 10, "events_per_s": 80.0, "latency_ms": latency_ms},
                 "api": {"events": 10, "events_per_s": 20.0, "latency_ms": latency_ms},
             },
-            "processing": {"events": 10, "seconds": 2.0, "events_per_s": 5.0},
+            "processing": {
+                "events": 10,
+                "seconds": 2.0,
+                "events_per_s": 5.0,
+                "applying": {"events": 10, "seconds": 1.0, "events_per_s": 10.0},
+            },
         },
         "latency": {
             "offered_events_per_s": 5,
@@ -90,7 +95,7 @@ def test_the_table_prints_every_figure_it_is_given() -> None:
     flat = " ".join(table.split())
     assert "workers stopped: ratio API / raw | 0.50 | >= 0.8 NOT met" in flat
     assert "workers running: ratio API / raw | 0.25 | (same 2 cores)" in flat
-    assert "10 events in 2.0 s = 5.0 ev/s" in flat
+    assert "10 events in 2.0 s = 5.0 ev/s; first to last applied 10.0 ev/s" in flat
     assert "< 600 MB met" in table
     assert "recovery-college (12 weeks)" in table
 
