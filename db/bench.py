@@ -97,4 +97,5 @@ async def applied_since(conn: PooledConnection, since: datetime) -> AppliedSpan:
         " FROM events_received WHERE status = 'applied' AND applied_at >= $1",
         since,
     )
+    assert row is not None  # an aggregate always returns its one row
     return AppliedSpan.model_validate(dict(row))

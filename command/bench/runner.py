@@ -164,16 +164,17 @@ async def measure_ingest_and_latency(
         await env.worker.start()
         applied = await wait_until_applied(env)
         drain_s = time.monotonic() - backlog_began
+        applying = await _applying(env, backlog_since)
         processing = {
             "events": applied,
             "seconds": round(drain_s, 1),
             "events_per_s": round(applied / drain_s, 1) if drain_s > 0 else 0.0,
             "includes_worker_start": True,
-            "applying": await _applying(env, backlog_since),
+            "applying": applying,
         }
         say(
             f"  {applied} events applied in {drain_s:.1f} s (worker start included); "
-            f"first to last applied: {processing['applying']['events_per_s']} events/s"
+            f"first to last applied: {applying['events_per_s']} events/s"
         )
         running = await _ingest_pair(env, http, episode_ids, plan, say, "workers running")
         ingest = {
