@@ -1,0 +1,171 @@
+"""Measurement: MedCom HospitalNotifications in, against `POST /api/events` with the same
+events (a leave starting or ending in each citizen's stay), in turns at the same concurrency."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from command.bench.environment import BenchEnvironment
+from command.bench.hospital_notification import Stay, leave_notification
+from command.bench.ingest import (
+    Sends,
+    post_event,
+    referral_body,
+    run_senders,
+    wait_for_rows,
+)
+from command.bench.progress import Progress
+from db.access import create_token
+from schemas.medcom import ActivityCode
+
+HOSPITAL_NOTIFICATIONS = "/api/medcom/hospital-notifications"
+# MedCom and the API take turns, API-MedCom-MedCom-API, half of each side's events a turn,
+# as the raw/API pair of measurement 1 does.
+TURNS = ("api", "medcom", "medcom", "api")
+
+
+@dataclass(frozen=True)
+class Referred:
+    """A citizen referred through the API for this measurement and their hospital stay."""
+
+    episode_id: str
+    stay: Stay
+
+
+async def refer_citizens(
+    env: BenchEnvironment, http: aiohttp.ClientSession, count: int, concurrency: int
+) -> list[Referred]:
+    """`count` citizens referred through the API (admitted a day ago), each with the stay the
+    ward's HospitalNotifications speak of; returns once every episode is in the read model."""
+    referred: list[Referred] = []
+    admitted_at = datetime.now(UTC) - timedelta(days=1)
+
+    async def refer(_: int) -> bool:
+        body = referral_body(env)
+        body["payload"]["admitted_at"] = admitted_at.isoformat()
+        status, answer = await post_event(http, body)
+        if status != 202:
+            return False
+        stay = Stay(
+            cpr=body["payload"]["citizen"]["cpr"],
+            ward_sor=env.roster.ward_sor,
+            stay_id=secrets.token_hex(12),
+            admitted_at=admitted_at,
+        )
+        referred.append(Referred(episode_id=answer["episode_id"], stay=stay))
+        return True
+
+    await run_senders(count, concurrency, refer)
+    await wait_for_rows(env, [r.episode_id for r in referred])
+    return referred
+
+
+def _leave(n: int, citizens: int) -> ActivityCode:
+    """Each citizen's messages alternate: a leave starts, the leave ends."""
+    if (n // citizens) % 2 == 0:
+        return ActivityCode.START_LEAVE_INPATIENT
+    return ActivityCode.END_LEAVE_INPATIENT
+
+
+_EVENT_TYPE = {
+    ActivityCode.START_LEAVE_INPATIENT: "leave_started",
+    ActivityCode.END_LEAVE_INPATIENT: "leave_ended",
+}
+
+
+async def gateway_client(env: BenchEnvironment, concurrency: int) -> aiohttp.ClientSession:
+    """An HTTP client holding the region's MedCom gateway token, bound to the ward's SOR
+    code as a real gateway's token is."""
+    async with env.pool.acquire() as conn:
+        _, secret = await create_token(
+            conn,
+            name="benchmark region gateway",
+            role="medcom_gateway",
+            ttl=timedelta(days=1),
+            sor_codes=[env.roster.ward_sor],
+        )
+    return aiohttp.ClientSession(
+        base_url=env.api_url,
+        headers={"Authorization": f"Bearer {secret}"},
+        connector=aiohttp.TCPConnector(limit=concurrency + 10),
+        timeout=aiohttp.ClientTimeout(total=60.0),
+    )
+
+
+async def _api_turn(
+    http: aiohttp.ClientSession,
+    citizens: Sequence[Referred],
+    events: int,
+    concurrency: int,
+    first: int,
+) -> Sends:
+    async def send(n: int) -> bool:
+        who = citizens[n % len(citizens)]
+        body = {
+            "event_id": f"bench-leave-{secrets.token_hex(12)}",
+            "type": _EVENT_TYPE[_leave(n, len(citizens))],
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "episode_id": who.episode_id,
+            "payload": {},
+        }
+        status, answer = await post_event(http, body)
+        return status == 202 and answer["outcome"] == "accepted"
+
+    return await run_senders(events, concurrency, send, first)
+
+
+async def _medcom_turn(
+    gateway: aiohttp.ClientSession,
+    citizens: Sequence[Referred],
+    events: int,
+    concurrency: int,
+    first: int,
+) -> Sends:
+    async def send(n: int) -> bool:
+        who = citizens[n % len(citizens)]
+        bundle = leave_notification(who.stay, _leave(n, len(citizens)), datetime.now(UTC))
+        async with gateway.post(HOSPITAL_NOTIFICATIONS, json=bundle) as response:
+            answer = await response.json()
+        return response.status == 200 and answer.get("outcome") == "ok"
+
+    return await run_senders(events, concurrency, send, first)
+
+
+async def medcom_intake(
+    env: BenchEnvironment,
+    http: aiohttp.ClientSession,
+    citizens: Sequence[Referred],
+    events: int,
+    concurrency: int,
+    say: Progress,
+) -> dict[str, Any]:
+    """`events` HospitalNotifications through the MedCom endpoint and as many equivalent
+    events through `POST /api/events`, in turns; each side's rate, latency and the ratio."""
+    per_turn = events // TURNS.count("api")
+    sends = {"api": Sends(), "medcom": Sends()}
+    async with await gateway_client(env, concurrency) as gateway:
+        for turn, side in enumerate(TURNS):
+            first = turn * per_turn
+            say(f"6 medcom: {side}, events {first}-{first + per_turn - 1}")
+            if side == "api":
+                done = await _api_turn(http, citizens, per_turn, concurrency, first)
+            else:
+                done = await _medcom_turn(gateway, citizens, per_turn, concurrency, first)
+            sends[side] += done
+            say(f"  {side}: {done.summary()['events_per_s']} events/s")
+    result: dict[str, Any] = {
+        "citizens": len(citizens),
+        "concurrency": concurrency,
+        "event_types": sorted(_EVENT_TYPE.values()),
+    }
+    for side, done in sends.items():
+        result[side] = done.summary()
+    api_rate, medcom_rate = result["api"]["events_per_s"], result["medcom"]["events_per_s"]
+    result["ratio"] = round(medcom_rate / api_rate, 2) if api_rate else 0.0
+    return result
