@@ -25,13 +25,16 @@ from db import bench_messages
 async def _until_acknowledged(
     env: BenchEnvironment, episode_ids: Sequence[str], limit_s: float
 ) -> list[bench_messages.SentMessage]:
-    """Until every episode's discharge message is acknowledged in the outbox (or the limit);
-    the messages as they stand then."""
+    """Until every episode's discharge message is acknowledged in the outbox and the gateway
+    has had our API's answer to its Acknowledgement (or the limit); the messages then."""
     deadline = time.monotonic() + limit_s
+    answered = env.municipality.acknowledged
     while True:
         async with env.pool.acquire() as conn:
             messages = await bench_messages.discharge_messages(conn, episode_ids)
-        done = sum(1 for m in messages if m.status == "acknowledged")
+        done = sum(
+            1 for m in messages if m.status == "acknowledged" and m.message_header_id in answered
+        )
         if done >= len(episode_ids) or time.monotonic() > deadline:
             return messages
         await asyncio.sleep(0.2)

@@ -62,7 +62,7 @@ class Plan:
     latency_rate: float
     latency_seconds: float
     open_episodes: tuple[int, ...]
-    # MedCom intake against the API (citizens, events of both sides together), then each of
+    # MedCom intake against the API (citizens, events on each side), then each of
     # those citizens discharged (one CareCommunication each); a course term opening.
     medcom_citizens: int
     medcom_events: int
