@@ -85,6 +85,8 @@ class _Route(NamedTuple):
 
     episode_ids: tuple[str, ...] = ()
     refused: bool = False
+    # The citizen, when known already (no row is written for them again).
+    citizen_id: str | None = None
 
     @property
     def first(self) -> str | None:
@@ -126,14 +128,16 @@ class MedcomIntake:
         except MedcomError as err:
             return await self._refuse(principal, notification, err, raw, None)
         try:
-            if await self._already_received(notification):
-                return acknowledgement(notification, raw)
-            route = await self._route(notification)
+            # One connection for both reads: a round trip of the pool less per message.
+            async with self.pool.acquire() as conn:
+                if await self._already_received(conn, notification):
+                    return acknowledgement(notification, raw)
+                route = await self._route(conn, notification)
             if route.refused:
                 return await self._refuse(
                     principal, notification, not_for_this_episode(), raw, route.first
                 )
-            await self._apply(principal, notification, route.episode_ids)
+            await self._apply(principal, notification, route)
         except ApiError as err:
             if err.status >= 500:
                 return transient_error(err.message, raw)
@@ -143,40 +147,37 @@ class MedcomIntake:
             return transient_error("storage unavailable; send the message again", raw)
         return acknowledgement(notification, raw)
 
-    async def _already_received(self, n: HospitalNotification) -> bool:
+    async def _already_received(self, conn: PooledConnection, n: HospitalNotification) -> bool:
         """A repeat of a transmission taken in before. If it says something else than the
         first did, it is a collision: listed for an operator (and answered like a repeat)."""
-        async with self.pool.acquire() as conn:
-            earlier = await received_transmission(conn, n.bundle_id, n.message_header_id)
-            if earlier is None:
-                return False
-            digest = content_digest(n, await citizen_by_cpr(conn, n.cpr))
-            if earlier.content_digest is not None and earlier.content_digest != digest:
-                await _list(conn, n, "collision", digest, earlier.content_digest)
-                log.warning("medcom transmission repeated with other content", reason="collision")
+        earlier = await received_transmission(conn, n.bundle_id, n.message_header_id)
+        if earlier is None:
+            return False
+        digest = content_digest(n, await citizen_by_cpr(conn, n.cpr))
+        if earlier.content_digest is not None and earlier.content_digest != digest:
+            await _list(conn, n, "collision", digest, earlier.content_digest)
+            log.warning("medcom transmission repeated with other content", reason="collision")
         return True
 
-    async def _route(self, n: HospitalNotification) -> _Route:
+    async def _route(self, conn: PooledConnection, n: HospitalNotification) -> _Route:
         """Every open episode of the citizen that the sender speaks for: a discharge is a fact
         for each programme the citizen is in. Nothing is stored: a citizen not known yet has
         no episode."""
-        async with self.pool.acquire() as conn:
-            citizen_id = await citizen_by_cpr(conn, n.cpr)
-            if citizen_id is None:
-                return _Route()
-            episodes = await open_episodes_for_sender(conn, citizen_id, n.sender_sor)
+        citizen_id = await citizen_by_cpr(conn, n.cpr)
+        if citizen_id is None:
+            return _Route()
+        episodes = await open_episodes_for_sender(conn, citizen_id, n.sender_sor)
         spoken_for = tuple(e.episode_id for e in episodes if e.spoken_for)
         if spoken_for:
-            return _Route(spoken_for)
+            return _Route(spoken_for, citizen_id=citizen_id)
         if episodes:
-            return _Route((episodes[0].episode_id,), refused=True)
-        return _Route()
+            return _Route((episodes[0].episode_id,), refused=True, citizen_id=citizen_id)
+        return _Route(citizen_id=citizen_id)
 
-    async def _apply(
-        self, principal: Principal, n: HospitalNotification, episode_ids: tuple[str, ...]
-    ) -> None:
+    async def _apply(self, principal: Principal, n: HospitalNotification, route: _Route) -> None:
+        episode_ids = route.episode_ids
         async with self.pool.acquire() as conn:
-            placed = await _place(conn, n)
+            placed = await _place(conn, n, route.citizen_id)
             if placed.repeat:
                 return
             if placed.collision:
@@ -247,11 +248,14 @@ class MedcomIntake:
         return fatal_error(error, raw)
 
 
-async def _place(conn: PooledConnection, n: HospitalNotification) -> _Placed:
+async def _place(
+    conn: PooledConnection, n: HospitalNotification, known_citizen: str | None
+) -> _Placed:
     """The message's identity in its stay, and whether it is applied: a message of the stay
     sent before under this MessageHeader.id makes it a repeat (same content) or a collision;
-    a revise/cancel needs its earlier message in the stay."""
-    citizen_id = await upsert_citizen(conn, cpr=n.cpr)
+    a revise/cancel needs its earlier message in the stay. The citizen's row is made only
+    for a citizen not `known_citizen` yet."""
+    citizen_id = known_citizen or await upsert_citizen(conn, cpr=n.cpr)
     placed = _Placed(
         citizen_id=citizen_id,
         event_id=event_id_for(stay_scope(n, citizen_id), n.message_header_id),

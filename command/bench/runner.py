@@ -221,8 +221,12 @@ async def measure_medcom_and_courses(
         say(f"6 medcom: referring {plan.medcom_citizens} citizens through the API")
         citizens = await refer_citizens(env, http, plan.medcom_citizens, plan.concurrency)
         await wait_until_applied(env)
+        # As measurement 1's target: what taking a message in costs, with the workers stopped.
+        say("6 medcom: workers stopped (events wait in Temporal)")
+        await env.worker.stop()
         intake = await medcom_intake(env, http, citizens, plan.medcom_events, plan.concurrency, say)
-        say(f"  ratio MedCom / API: {intake['ratio']}")
+        say(f"  ratio MedCom / API: {intake['ratio']}; workers started, applying the backlog")
+        await env.worker.start()
         await wait_until_applied(env)
         sends = await care_sends(env, http, citizens, plan.concurrency, say)
     opening = await course_opening(env, plan.enrolments, plan.course_seats, plan.concurrency, say)

@@ -178,20 +178,20 @@ def _medcom_and_course_rows(results: dict[str, Any]) -> list[Row]:
         rows += [
             (
                 "6 medcom",
-                f"POST /api/events ({shape})",
+                f"workers stopped: POST /api/events ({shape})",
                 f"{_n(api['events_per_s'], 1)} ev/s, p50/p99 {_ms_pair(api['latency_ms'])}",
                 "",
             ),
             (
                 "6 medcom",
-                "HospitalNotification in (region gateway token, acknowledged ok)",
+                "workers stopped: HospitalNotification in (region gateway token, ack ok)",
                 f"{_n(medcom['events_per_s'], 1)} ev/s, p50/p99 "
                 f"{_ms_pair(medcom['latency_ms'])}; {medcom['failed']} failed",
                 "",
             ),
             (
                 "6 medcom",
-                "ratio MedCom / API",
+                "workers stopped: ratio MedCom / API",
                 f"{ratio:.2f}",
                 f">= 0.8 {_verdict(ratio >= 0.8 and medcom['failed'] == 0)}",
             ),
