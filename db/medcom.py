@@ -114,44 +114,74 @@ async def episode_senders(conn: PooledConnection, episode_id: str) -> list[str]:
     return [r["sor_code"] for r in rows]
 
 
-async def remember_message(
-    conn: PooledConnection,
-    *,
-    bundle_id: str,
-    message_header_id: str,
-    citizen_id: str,
-    activity: str,
-    refers_to_header: str | None,
-    episode_id: str | None,
-    status: Literal["applied", "waiting", "collision"],
-    sender_sor: str,
-    episode_of_care: Sequence[str],
-    event_id: str,
-    target_event_id: str | None,
-    content_digest: str,
-) -> None:
-    """Keep the transmission once; a repeat of the same (Bundle.id, MessageHeader.id) changes
-    nothing. 'waiting' means kept until a referral for the citizen starts an episode;
-    'collision' means kept, not applied, and listed for an operator."""
-    await conn.execute(
-        "INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,"
-        " refers_to_header, episode_id, status, sender_sor, episode_of_care, event_id,"
-        " target_event_id, content_digest)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12)"
-        " ON CONFLICT DO NOTHING",
-        bundle_id,
-        message_header_id,
-        citizen_id,
-        activity,
-        refers_to_header,
-        episode_id,
-        status,
-        sender_sor,
-        list(episode_of_care),
-        event_id,
-        target_event_id,
-        content_digest,
+class StoredMessage(Frozen):
+    """A transmission as it is kept: 'applied'; 'waiting', kept until a referral for the
+    citizen starts an episode; 'collision', kept, not applied, and listed for an operator."""
+
+    bundle_id: str
+    message_header_id: str
+    citizen_id: str
+    activity: str
+    refers_to_header: str | None
+    episode_id: str | None
+    status: Literal["applied", "waiting", "collision"]
+    sender_sor: str
+    episode_of_care: tuple[str, ...]
+    event_id: str
+    target_event_id: str | None
+    content_digest: str
+
+
+_KEEP = """
+INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,
+    refers_to_header, episode_id, status, sender_sor, episode_of_care, event_id,
+    target_event_id, content_digest)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12)
+ON CONFLICT DO NOTHING
+"""
+
+# The message kept, and the corrections listed for want of it resolved (`target_arrived`), in
+# one statement: the UPDATE sees the rows before the INSERT, which it needs no more than that.
+_KEEP_AND_RESOLVE = (
+    "WITH kept AS ("
+    + _KEEP
+    + """)
+UPDATE medcom_attention a SET resolved_at = now() FROM medcom_messages m
+WHERE a.reason = 'target_not_found' AND a.resolved_at IS NULL
+  AND m.bundle_id = a.bundle_id AND m.message_header_id = a.message_header_id
+  AND m.target_event_id = $10
+"""
+)
+
+
+def _stored(m: StoredMessage) -> tuple[object, ...]:
+    return (
+        m.bundle_id,
+        m.message_header_id,
+        m.citizen_id,
+        m.activity,
+        m.refers_to_header,
+        m.episode_id,
+        m.status,
+        m.sender_sor,
+        list(m.episode_of_care),
+        m.event_id,
+        m.target_event_id,
+        m.content_digest,
     )
+
+
+async def remember_message(conn: PooledConnection, message: StoredMessage) -> None:
+    """Keep the transmission once; a repeat of the same (Bundle.id, MessageHeader.id) changes
+    nothing."""
+    await conn.execute(_KEEP, *_stored(message))
+
+
+async def remember_message_resolving(conn: PooledConnection, message: StoredMessage) -> int:
+    """`remember_message` and `target_arrived` for its event in one statement; returns how
+    many listed corrections were resolved."""
+    resolved: str = await conn.execute(_KEEP_AND_RESOLVE, *_stored(message))
+    return int(resolved.rsplit(" ", 1)[-1])
 
 
 AttentionReason = Literal["collision", "header_reused_in_stay", "target_not_found"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from command.bench.cpu import CpuUse
 from command.bench.environment import BenchEnvironment
 from command.bench.hospital_notification import Stay, leave_notification
 from command.bench.ingest import (
@@ -149,14 +150,17 @@ async def medcom_intake(
     events through `POST /api/events`, in turns; each side's rate, latency and the ratio."""
     per_turn = events // TURNS.count("api")
     sends = {"api": Sends(), "medcom": Sends()}
+    cpu = {"api": CpuUse(), "medcom": CpuUse()}
+    named = {p.pid: "api" for p in (env.api.process,) if p is not None}
     async with await gateway_client(env, concurrency) as gateway:
         for turn, side in enumerate(TURNS):
             first = turn * per_turn
             say(f"6 medcom: {side}, events {first}-{first + per_turn - 1}")
-            if side == "api":
-                done = await _api_turn(http, citizens, per_turn, concurrency, first)
-            else:
-                done = await _medcom_turn(gateway, citizens, per_turn, concurrency, first)
+            async with cpu[side].measuring(named):
+                if side == "api":
+                    done = await _api_turn(http, citizens, per_turn, concurrency, first)
+                else:
+                    done = await _medcom_turn(gateway, citizens, per_turn, concurrency, first)
             sends[side] += done
             say(f"  {side}: {done.summary()['events_per_s']} events/s")
     result: dict[str, Any] = {
@@ -165,7 +169,7 @@ async def medcom_intake(
         "event_types": sorted(_EVENT_TYPE.values()),
     }
     for side, done in sends.items():
-        result[side] = done.summary()
+        result[side] = {**done.summary(), "cpu_percent": cpu[side].percent()}
     api_rate, medcom_rate = result["api"]["events_per_s"], result["medcom"]["events_per_s"]
     result["ratio"] = round(medcom_rate / api_rate, 2) if api_rate else 0.0
     return result

@@ -191,6 +191,12 @@ def _medcom_and_course_rows(results: dict[str, Any]) -> list[Row]:
             ),
             (
                 "6 medcom",
+                "CPU % API / MedCom side (100 = 1 core)",
+                f"{_cpu(api.get('cpu_percent'))} / {_cpu(medcom.get('cpu_percent'))}",
+                "",
+            ),
+            (
+                "6 medcom",
                 "workers stopped: ratio MedCom / API",
                 f"{ratio:.2f}",
                 f">= 0.8 {_verdict(ratio >= 0.8 and medcom['failed'] == 0)}",
