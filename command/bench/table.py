@@ -228,14 +228,15 @@ def _medcom_and_course_rows(results: dict[str, Any]) -> list[Row]:
                 f"all acknowledged {_verdict(all_acked)}",
             ),
         ]
-    opening = results.get("course_opening")
-    if opening is not None:
+    for path, opening in (results.get("course_opening") or {}).items():
         refused = {k: v for k, v in opening["outcomes"].items() if k != "taken"}
+        where = "/enrol (public, own address each)" if path == "public" else "the staff form"
+        ms = opening["submit_ms"]
         rows += [
             (
                 "8 course",
-                f"term opening: {opening['people']} people on /enrol, {opening['seats']} seats, "
-                f"{opening['concurrency']} at once",
+                f"term opening via {where}: {opening['people']} people, {opening['seats']} "
+                f"seats, {opening['concurrency']} at once",
                 f"{opening['taken']} taken in {_n(opening['seconds'], 1)} s"
                 + (f"; refused {refused}" if refused else ""),
                 f"all {opening['people']} within {_n(opening['target_seconds'])} s "
@@ -243,14 +244,13 @@ def _medcom_and_course_rows(results: dict[str, Any]) -> list[Row]:
             ),
             (
                 "8 course",
-                "enrolment submitted: p50 / p95 / p99",
-                f"{_n(opening['submit_ms']['p50'])} / {_n(opening['submit_ms']['p95'])} / "
-                f"{_n(opening['submit_ms']['p99'])} ms",
+                f"{path}: enrolment submitted p50 / p95 / p99",
+                f"{_n(ms['p50'])} / {_n(ms['p95'])} / {_n(ms['p99'])} ms",
                 "",
             ),
             (
                 "8 course",
-                "seats / waiting list in the database",
+                f"{path}: seats / waiting list in the database",
                 f"{opening['enrolled']} / {opening['waiting']}",
                 f"as told {_verdict(opening['seats_and_waiting_list_right'])}",
             ),

@@ -131,18 +131,34 @@ def test_the_table_shows_medcom_care_sends_and_the_course_opening_against_their_
             "to_acknowledged_ms": _ms(120),
         },
         "course_opening": {
-            "people": 500,
-            "seats": 400,
-            "concurrency": 50,
-            "taken": 200,
-            "outcomes": {"taken": 200, "throttled (429)": 300},
-            "enrolled": 200,
-            "waiting": 0,
-            "seats_and_waiting_list_right": True,
-            "seconds": 3.5,
-            "submit_ms": _ms(200),
-            "target_seconds": 60.0,
-            "met": False,
+            "public": {
+                "people": 500,
+                "seats": 400,
+                "concurrency": 50,
+                "taken": 200,
+                "outcomes": {"taken": 200, "throttled (429)": 300},
+                "enrolled": 200,
+                "waiting": 0,
+                "seats_and_waiting_list_right": True,
+                "seconds": 3.5,
+                "submit_ms": _ms(200),
+                "target_seconds": 60.0,
+                "met": False,
+            },
+            "staff": {
+                "people": 500,
+                "seats": 400,
+                "concurrency": 50,
+                "taken": 500,
+                "outcomes": {"taken": 500},
+                "enrolled": 400,
+                "waiting": 100,
+                "seats_and_waiting_list_right": True,
+                "seconds": 12.0,
+                "submit_ms": _ms(300),
+                "target_seconds": 60.0,
+                "met": True,
+            },
         },
     }
     flat = " ".join(render_table(results).split())
@@ -151,4 +167,6 @@ def test_the_table_shows_medcom_care_sends_and_the_course_opening_against_their_
     assert "all acknowledged met" in flat
     assert "200 taken in 3.5 s; refused {'throttled (429)': 300}" in flat
     assert "all 500 within 60 s NOT met" in flat
-    assert "200 / 0 | as told met" in flat
+    assert "public: seats / waiting list in the database | 200 / 0 | as told met" in flat
+    assert "500 taken in 12.0 s | all 500 within 60 s met" in flat
+    assert "staff: seats / waiting list in the database | 400 / 100 | as told met" in flat
