@@ -59,17 +59,54 @@ class Transmission(Frozen):
     content_digest: str | None
 
 
-async def received_transmission(
-    conn: PooledConnection, bundle_id: str, message_header_id: str
-) -> Transmission | None:
-    """The transmission (Bundle.id, MessageHeader.id) if it was taken in before."""
+class MessageFacts(Frozen):
+    """What a HospitalNotification meets when it comes in, read in one round trip: the
+    transmission if it was taken in before, the citizen if known, and whether the wards with
+    the Encounter's serviceProvider's and the sender's SOR codes are psychiatric (None: no
+    ward has the code)."""
+
+    earlier: Transmission | None
+    citizen_id: str | None
+    provider_psychiatric: bool | None
+    sender_psychiatric: bool | None
+
+
+_MESSAGE_FACTS = """
+SELECT m.status, m.content_digest,
+       (SELECT citizen_id FROM citizens WHERE cpr = $3) AS citizen_id,
+       (SELECT psychiatric FROM wards WHERE sor_code = $4) AS provider_psychiatric,
+       (SELECT psychiatric FROM wards WHERE sor_code = $5) AS sender_psychiatric
+FROM (SELECT 1) AS one
+LEFT JOIN medcom_messages m ON m.bundle_id = $1 AND m.message_header_id = $2
+"""
+
+
+async def message_facts(
+    conn: PooledConnection,
+    *,
+    bundle_id: str,
+    message_header_id: str,
+    cpr: str,
+    service_provider_sor: str,
+    sender_sor: str,
+) -> MessageFacts:
+    """The transmission (Bundle.id, MessageHeader.id) if taken in before, the citizen by
+    CPR, and whether the wards of both SOR codes are psychiatric, together."""
     row = await conn.fetchrow(
-        "SELECT status, content_digest FROM medcom_messages"
-        " WHERE bundle_id = $1 AND message_header_id = $2",
-        bundle_id,
-        message_header_id,
+        _MESSAGE_FACTS, bundle_id, message_header_id, cpr, service_provider_sor, sender_sor
     )
-    return None if row is None else Transmission.model_validate(dict(row))
+    assert row is not None
+    earlier = (
+        None
+        if row["status"] is None
+        else Transmission(status=row["status"], content_digest=row["content_digest"])
+    )
+    return MessageFacts(
+        earlier=earlier,
+        citizen_id=row["citizen_id"],
+        provider_psychiatric=row["provider_psychiatric"],
+        sender_psychiatric=row["sender_psychiatric"],
+    )
 
 
 class StayMessage(Frozen):
@@ -253,14 +290,6 @@ async def target_arrived(conn: PooledConnection, event_id: str) -> int:
         event_id,
     )
     return int(resolved.rsplit(" ", 1)[-1])
-
-
-async def ward_is_psychiatric(conn: PooledConnection, sor_code: str) -> bool | None:
-    """Whether the ward with this SOR code is psychiatric; None when no ward has the code."""
-    psychiatric: bool | None = await conn.fetchval(
-        "SELECT psychiatric FROM wards WHERE sor_code = $1", sor_code
-    )
-    return psychiatric
 
 
 async def assign_waiting(

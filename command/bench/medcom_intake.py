@@ -3,6 +3,7 @@ events (a leave starting or ending in each citizen's stay), in turns at the same
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,6 +101,31 @@ async def gateway_client(env: BenchEnvironment, concurrency: int) -> aiohttp.Cli
     )
 
 
+# Both sides' bodies are made and encoded before their turn: what a hospital system or a
+# gateway spends on making a message is not ours, and on these two cores it would be taken
+# from the system measured (a Bundle costs more to make than an event).
+JSON = {"Content-Type": "application/json"}
+FHIR_JSON = {"Content-Type": "application/fhir+json"}
+
+
+def _event(citizens: Sequence[Referred], n: int) -> bytes:
+    body = {
+        "event_id": f"bench-leave-{secrets.token_hex(12)}",
+        "type": _EVENT_TYPE[_leave(n, len(citizens))],
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "episode_id": citizens[n % len(citizens)].episode_id,
+        "payload": {},
+    }
+    return json.dumps(body).encode()
+
+
+def _notification(citizens: Sequence[Referred], n: int) -> bytes:
+    stay = citizens[n % len(citizens)].stay
+    return json.dumps(
+        leave_notification(stay, _leave(n, len(citizens)), datetime.now(UTC))
+    ).encode()
+
+
 async def _api_turn(
     http: aiohttp.ClientSession,
     citizens: Sequence[Referred],
@@ -107,17 +133,12 @@ async def _api_turn(
     concurrency: int,
     first: int,
 ) -> Sends:
+    bodies = {n: _event(citizens, n) for n in range(first, first + events)}
+
     async def send(n: int) -> bool:
-        who = citizens[n % len(citizens)]
-        body = {
-            "event_id": f"bench-leave-{secrets.token_hex(12)}",
-            "type": _EVENT_TYPE[_leave(n, len(citizens))],
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "episode_id": who.episode_id,
-            "payload": {},
-        }
-        status, answer = await post_event(http, body)
-        return status == 202 and answer["outcome"] == "accepted"
+        async with http.post("/api/events", data=bodies[n], headers=JSON) as response:
+            answer = await response.json()
+        return response.status == 202 and answer["outcome"] == "accepted"
 
     return await run_senders(events, concurrency, send, first)
 
@@ -129,12 +150,12 @@ async def _medcom_turn(
     concurrency: int,
     first: int,
 ) -> Sends:
+    bundles = {n: _notification(citizens, n) for n in range(first, first + events)}
+
     async def send(n: int) -> bool:
-        who = citizens[n % len(citizens)]
-        bundle = leave_notification(who.stay, _leave(n, len(citizens)), datetime.now(UTC))
-        async with gateway.post(HOSPITAL_NOTIFICATIONS, json=bundle) as response:
-            answer = await response.json()
-        return response.status == 200 and answer.get("outcome") == "ok"
+        async with gateway.post(HOSPITAL_NOTIFICATIONS, data=bundles[n], headers=FHIR_JSON) as sent:
+            answer = await sent.json()
+        return sent.status == 200 and answer.get("outcome") == "ok"
 
     return await run_senders(events, concurrency, send, first)
 
