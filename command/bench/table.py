@@ -267,7 +267,6 @@ def result_rows(results: dict[str, Any]) -> list[Row]:
         rows += _latency_rows(results["latency"])
     if "scale" in results:
         rows += _scale_rows(results["scale"])
-    rows += _medcom_and_course_rows(results)
     if "episode_cost" in results:
         rows += _cost_rows(results["episode_cost"])
     if "lifecycle" in results:
@@ -280,6 +279,7 @@ def result_rows(results: dict[str, Any]) -> list[Row]:
                 "",
             )
         )
+    rows += _medcom_and_course_rows(results)
     return rows
 
 
