@@ -89,10 +89,11 @@ QUICK = Plan(
     latency_rate=50,
     latency_seconds=10,
     open_episodes=(200,),
-    medcom_citizens=50,
-    medcom_events=400,
-    enrolments=500,
-    course_seats=400,
+    # Small, for --quick's three minutes; 250 people still meet the public page's limit.
+    medcom_citizens=20,
+    medcom_events=200,
+    enrolments=250,
+    course_seats=200,
 )
 
 
