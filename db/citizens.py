@@ -43,13 +43,6 @@ async def upsert_citizen(conn: PooledConnection, *, cpr: str) -> str:
     return citizen_id
 
 
-async def citizen_by_cpr(conn: PooledConnection, cpr: str) -> str | None:
-    citizen_id: str | None = await conn.fetchval(
-        "SELECT citizen_id FROM citizens WHERE cpr = $1", cpr
-    )
-    return citizen_id
-
-
 async def open_episodes_in_programme(
     conn: PooledConnection, citizen_id: str, programme: str, *, besides: str
 ) -> list[str]:

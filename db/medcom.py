@@ -59,17 +59,54 @@ class Transmission(Frozen):
     content_digest: str | None
 
 
-async def received_transmission(
-    conn: PooledConnection, bundle_id: str, message_header_id: str
-) -> Transmission | None:
-    """The transmission (Bundle.id, MessageHeader.id) if it was taken in before."""
+class MessageFacts(Frozen):
+    """What a HospitalNotification meets when it comes in, read in one round trip: the
+    transmission if it was taken in before, the citizen if known, and whether the wards with
+    the Encounter's serviceProvider's and the sender's SOR codes are psychiatric (None: no
+    ward has the code)."""
+
+    earlier: Transmission | None
+    citizen_id: str | None
+    provider_psychiatric: bool | None
+    sender_psychiatric: bool | None
+
+
+_MESSAGE_FACTS = """
+SELECT m.status, m.content_digest,
+       (SELECT citizen_id FROM citizens WHERE cpr = $3) AS citizen_id,
+       (SELECT psychiatric FROM wards WHERE sor_code = $4) AS provider_psychiatric,
+       (SELECT psychiatric FROM wards WHERE sor_code = $5) AS sender_psychiatric
+FROM (SELECT 1) AS one
+LEFT JOIN medcom_messages m ON m.bundle_id = $1 AND m.message_header_id = $2
+"""
+
+
+async def message_facts(
+    conn: PooledConnection,
+    *,
+    bundle_id: str,
+    message_header_id: str,
+    cpr: str,
+    service_provider_sor: str,
+    sender_sor: str,
+) -> MessageFacts:
+    """The transmission (Bundle.id, MessageHeader.id) if taken in before, the citizen by
+    CPR, and whether the wards of both SOR codes are psychiatric, together."""
     row = await conn.fetchrow(
-        "SELECT status, content_digest FROM medcom_messages"
-        " WHERE bundle_id = $1 AND message_header_id = $2",
-        bundle_id,
-        message_header_id,
+        _MESSAGE_FACTS, bundle_id, message_header_id, cpr, service_provider_sor, sender_sor
     )
-    return None if row is None else Transmission.model_validate(dict(row))
+    assert row is not None
+    earlier = (
+        None
+        if row["status"] is None
+        else Transmission(status=row["status"], content_digest=row["content_digest"])
+    )
+    return MessageFacts(
+        earlier=earlier,
+        citizen_id=row["citizen_id"],
+        provider_psychiatric=row["provider_psychiatric"],
+        sender_psychiatric=row["sender_psychiatric"],
+    )
 
 
 class StayMessage(Frozen):
@@ -114,44 +151,74 @@ async def episode_senders(conn: PooledConnection, episode_id: str) -> list[str]:
     return [r["sor_code"] for r in rows]
 
 
-async def remember_message(
-    conn: PooledConnection,
-    *,
-    bundle_id: str,
-    message_header_id: str,
-    citizen_id: str,
-    activity: str,
-    refers_to_header: str | None,
-    episode_id: str | None,
-    status: Literal["applied", "waiting", "collision"],
-    sender_sor: str,
-    episode_of_care: Sequence[str],
-    event_id: str,
-    target_event_id: str | None,
-    content_digest: str,
-) -> None:
-    """Keep the transmission once; a repeat of the same (Bundle.id, MessageHeader.id) changes
-    nothing. 'waiting' means kept until a referral for the citizen starts an episode;
-    'collision' means kept, not applied, and listed for an operator."""
-    await conn.execute(
-        "INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,"
-        " refers_to_header, episode_id, status, sender_sor, episode_of_care, event_id,"
-        " target_event_id, content_digest)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12)"
-        " ON CONFLICT DO NOTHING",
-        bundle_id,
-        message_header_id,
-        citizen_id,
-        activity,
-        refers_to_header,
-        episode_id,
-        status,
-        sender_sor,
-        list(episode_of_care),
-        event_id,
-        target_event_id,
-        content_digest,
+class StoredMessage(Frozen):
+    """A transmission as it is kept: 'applied'; 'waiting', kept until a referral for the
+    citizen starts an episode; 'collision', kept, not applied, and listed for an operator."""
+
+    bundle_id: str
+    message_header_id: str
+    citizen_id: str
+    activity: str
+    refers_to_header: str | None
+    episode_id: str | None
+    status: Literal["applied", "waiting", "collision"]
+    sender_sor: str
+    episode_of_care: tuple[str, ...]
+    event_id: str
+    target_event_id: str | None
+    content_digest: str
+
+
+_KEEP = """
+INSERT INTO medcom_messages (bundle_id, message_header_id, citizen_id, activity,
+    refers_to_header, episode_id, status, sender_sor, episode_of_care, event_id,
+    target_event_id, content_digest)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12)
+ON CONFLICT DO NOTHING
+"""
+
+# The message kept, and the corrections listed for want of it resolved (`target_arrived`), in
+# one statement: the UPDATE sees the rows before the INSERT, which it needs no more than that.
+_KEEP_AND_RESOLVE = (
+    "WITH kept AS ("
+    + _KEEP
+    + """)
+UPDATE medcom_attention a SET resolved_at = now() FROM medcom_messages m
+WHERE a.reason = 'target_not_found' AND a.resolved_at IS NULL
+  AND m.bundle_id = a.bundle_id AND m.message_header_id = a.message_header_id
+  AND m.target_event_id = $10
+"""
+)
+
+
+def _stored(m: StoredMessage) -> tuple[object, ...]:
+    return (
+        m.bundle_id,
+        m.message_header_id,
+        m.citizen_id,
+        m.activity,
+        m.refers_to_header,
+        m.episode_id,
+        m.status,
+        m.sender_sor,
+        list(m.episode_of_care),
+        m.event_id,
+        m.target_event_id,
+        m.content_digest,
     )
+
+
+async def remember_message(conn: PooledConnection, message: StoredMessage) -> None:
+    """Keep the transmission once; a repeat of the same (Bundle.id, MessageHeader.id) changes
+    nothing."""
+    await conn.execute(_KEEP, *_stored(message))
+
+
+async def remember_message_resolving(conn: PooledConnection, message: StoredMessage) -> int:
+    """`remember_message` and `target_arrived` for its event in one statement; returns how
+    many listed corrections were resolved."""
+    resolved: str = await conn.execute(_KEEP_AND_RESOLVE, *_stored(message))
+    return int(resolved.rsplit(" ", 1)[-1])
 
 
 AttentionReason = Literal["collision", "header_reused_in_stay", "target_not_found"]
@@ -223,14 +290,6 @@ async def target_arrived(conn: PooledConnection, event_id: str) -> int:
         event_id,
     )
     return int(resolved.rsplit(" ", 1)[-1])
-
-
-async def ward_is_psychiatric(conn: PooledConnection, sor_code: str) -> bool | None:
-    """Whether the ward with this SOR code is psychiatric; None when no ward has the code."""
-    psychiatric: bool | None = await conn.fetchval(
-        "SELECT psychiatric FROM wards WHERE sor_code = $1", sor_code
-    )
-    return psychiatric
 
 
 async def assign_waiting(

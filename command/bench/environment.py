@@ -21,9 +21,11 @@ import aiohttp
 import asyncpg
 import psutil
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from command.bench.care_receiver import CareReceiver
 from command.bench.progress import Progress
 from command.bench.trivial import TrivialEntity
 from command.database import migrate_and_seed
@@ -91,6 +93,12 @@ def service_environment(settings: Settings, database_url: str) -> dict[str, str]
             "HVERDAGSBRO_DATABASE_URL": database_url,
             "HVERDAGSBRO_API_HOST": s.api_host,
             "HVERDAGSBRO_API_PORT": str(s.api_port),
+            "HVERDAGSBRO_TRUSTED_PROXIES": s.trusted_proxies,
+            "HVERDAGSBRO_MEDCOM_TRANSPORT": s.medcom_transport,
+            "HVERDAGSBRO_MEDCOM_GATEWAY_URL": s.medcom_gateway_url or "",
+            "HVERDAGSBRO_MEDCOM_GATEWAY_TOKEN": (
+                s.medcom_gateway_token.get_secret_value() if s.medcom_gateway_token else ""
+            ),
             # Warnings only, as the worker: the figures are about the work, not log volume.
             "HVERDAGSBRO_LOG_LEVEL": "WARNING",
             "HVERDAGSBRO_LOG_FORMAT": "json",
@@ -249,6 +257,7 @@ class BenchEnvironment:
     roster: Roster
     trivial_task_queue: str
     trivial: TrivialWorker
+    municipality: CareReceiver
 
 
 @contextlib.asynccontextmanager
@@ -296,8 +305,11 @@ def _smtp(mail: MailCounter, port: int) -> Iterator[None]:
         controller.stop()
 
 
-def bench_settings(data_dir: Path, smtp_port: int) -> Settings:
-    """Settings of an isolated system: free ports, a throw-away key, local SMTP."""
+def bench_settings(data_dir: Path, smtp_port: int, receiver: CareReceiver) -> Settings:
+    """Settings of an isolated system: free ports, a throw-away key, local SMTP, MedCom
+    messages over HTTP to the benchmark's municipality gateway. The load generator stands in
+    for the TLS proxy in front of the API (127.0.0.1, trusted as production trusts its proxy),
+    so the public pages see each simulated person's own address in X-Forwarded-For."""
     api_port = free_port()
     return Settings(
         data_dir=data_dir,
@@ -311,6 +323,10 @@ def bench_settings(data_dir: Path, smtp_port: int) -> Settings:
         api_port=api_port,
         public_url=f"http://127.0.0.1:{api_port}",
         sms_webhook_url=None,
+        trusted_proxies="127.0.0.1",
+        medcom_transport="http",
+        medcom_gateway_url=receiver.url,
+        medcom_gateway_token=SecretStr(receiver.token),
     )
 
 
@@ -321,7 +337,8 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
     parent.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="bench-", dir=parent))
     mail = MailCounter()
-    settings = bench_settings(data_dir, free_port())
+    municipality = CareReceiver(free_port())
+    settings = bench_settings(data_dir, free_port(), municipality)
     try:
         async with contextlib.AsyncExitStack() as stack:
             stack.enter_context(_smtp(mail, settings.smtp_port))
@@ -341,6 +358,18 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
                     ttl=timedelta(days=1),
                     organisations=[roster.organisation_id],
                 )
+                # The municipality's gateway acknowledges our CareCommunications with its own.
+                _, gateway_token = await create_token(
+                    conn,
+                    name="benchmark municipality gateway",
+                    role="medcom_gateway",
+                    ttl=timedelta(days=1),
+                    organisations=[roster.municipality_organisation_id],
+                )
+            await municipality.start(
+                f"http://{settings.api_host}:{settings.api_port}", gateway_token
+            )
+            stack.push_async_callback(municipality.stop)
             client = await connect(settings, pool)
             raw_client = await Client.connect(
                 settings.temporal_address, namespace=settings.temporal_namespace
@@ -375,6 +404,7 @@ async def bench_environment(progress: Progress) -> AsyncIterator[BenchEnvironmen
                 roster=roster,
                 trivial_task_queue=TRIVIAL_TASK_QUEUE,
                 trivial=trivial,
+                municipality=municipality,
             )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -16,6 +16,8 @@ import aiohttp
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from command.bench.care_sends import care_sends
+from command.bench.course_opening import course_opening
 from command.bench.cpu import CpuUse
 from command.bench.environment import BenchEnvironment, bench_environment
 from command.bench.episode_cost import (
@@ -34,6 +36,7 @@ from command.bench.ingest import (
 )
 from command.bench.latency import read_model_latency
 from command.bench.machine import describe_machine, machine_line
+from command.bench.medcom_intake import medcom_intake, refer_citizens
 from command.bench.progress import Progress
 from command.bench.scale import open_episodes
 from command.bench.table import render_table
@@ -59,6 +62,12 @@ class Plan:
     latency_rate: float
     latency_seconds: float
     open_episodes: tuple[int, ...]
+    # MedCom intake against the API (citizens, events on each side), then each of
+    # those citizens discharged (one CareCommunication each); a course term opening.
+    medcom_citizens: int
+    medcom_events: int
+    enrolments: int
+    course_seats: int
 
 
 FULL = Plan(
@@ -68,6 +77,10 @@ FULL = Plan(
     latency_rate=50,
     latency_seconds=60,
     open_episodes=(1000, 10_000),
+    medcom_citizens=100,
+    medcom_events=2000,
+    enrolments=500,
+    course_seats=400,
 )
 QUICK = Plan(
     episodes=50,
@@ -76,6 +89,11 @@ QUICK = Plan(
     latency_rate=50,
     latency_seconds=10,
     open_episodes=(200,),
+    # Small, for --quick's three minutes; 250 people still meet the public page's limit.
+    medcom_citizens=20,
+    medcom_events=200,
+    enrolments=250,
+    course_seats=200,
 )
 
 
@@ -214,6 +232,28 @@ async def measure_scale(env: BenchEnvironment, plan: Plan, say: Progress) -> lis
     return steps
 
 
+async def measure_medcom_and_courses(
+    env: BenchEnvironment, plan: Plan, say: Progress
+) -> dict[str, Any]:
+    """MedCom HospitalNotifications in against the same events through the API; the
+    CareCommunications the discharge of those citizens sends out, to an acknowledging
+    gateway; a course term opening with people enrolling at once on the public page."""
+    async with api_client(env, plan.concurrency) as http:
+        say(f"6 medcom: referring {plan.medcom_citizens} citizens through the API")
+        citizens = await refer_citizens(env, http, plan.medcom_citizens, plan.concurrency)
+        await wait_until_applied(env)
+        # As measurement 1's target: what taking a message in costs, with the workers stopped.
+        say("6 medcom: workers stopped (events wait in Temporal)")
+        await env.worker.stop()
+        intake = await medcom_intake(env, http, citizens, plan.medcom_events, plan.concurrency, say)
+        say(f"  ratio MedCom / API: {intake['ratio']}; workers started, applying the backlog")
+        await env.worker.start()
+        await wait_until_applied(env)
+        sends = await care_sends(env, http, citizens, plan.concurrency, say)
+    opening = await course_opening(env, plan.enrolments, plan.course_seats, plan.concurrency, say)
+    return {"medcom_intake": intake, "care_sends": sends, "course_opening": opening}
+
+
 async def measure_episode_cost(env: BenchEnvironment, say: Progress) -> dict[str, Any]:
     server = test_server_path()
     if not server.exists():
@@ -289,6 +329,7 @@ async def run_bench(quick: bool, json_path: Path = DEFAULT_JSON) -> dict[str, An
                 "weeks": twelve["weeks"],
                 "wall_seconds": twelve["wall_seconds"],
             }
+        results.update(await measure_medcom_and_courses(env, plan, say))
         say("tearing down")
     results["total_seconds"] = round(say.elapsed(), 1)
     say(f"done in {results['total_seconds']} s")

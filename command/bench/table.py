@@ -173,6 +173,99 @@ def _cost_rows(cost: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _medcom_and_course_rows(results: dict[str, Any]) -> list[Row]:
+    """MedCom in against the API, CareCommunications out, a course term opening."""
+    rows: list[Row] = []
+    intake = results.get("medcom_intake")
+    if intake is not None:
+        api, medcom, ratio = intake["api"], intake["medcom"], intake["ratio"]
+        shape = (
+            f"{medcom['events']} leave starts/ends, {intake['citizens']} citizens, "
+            f"{intake['concurrency']} senders"
+        )
+        rows += [
+            (
+                "6 medcom",
+                f"workers stopped: POST /api/events ({shape})",
+                f"{_n(api['events_per_s'], 1)} ev/s, p50/p99 {_ms_pair(api['latency_ms'])}",
+                "",
+            ),
+            (
+                "6 medcom",
+                "workers stopped: HospitalNotification in (region gateway token, ack ok)",
+                f"{_n(medcom['events_per_s'], 1)} ev/s, p50/p99 "
+                f"{_ms_pair(medcom['latency_ms'])}; {medcom['failed']} failed",
+                "",
+            ),
+            (
+                "6 medcom",
+                "CPU % API / MedCom side (100 = 1 core)",
+                f"{_cpu(api.get('cpu_percent'))} / {_cpu(medcom.get('cpu_percent'))}",
+                "",
+            ),
+            (
+                "6 medcom",
+                "workers stopped: ratio MedCom / API",
+                f"{ratio:.2f}",
+                f">= 0.8 {_verdict(ratio >= 0.8 and medcom['failed'] == 0)}",
+            ),
+        ]
+    sends = results.get("care_sends")
+    if sends is not None:
+        gateway, acked = sends["to_gateway_ms"], sends["to_acknowledged_ms"]
+        all_acked = sends["acknowledged"] == sends["discharges"]["events"]
+        rows += [
+            (
+                "7 care sends",
+                f"discharge CareCommunications to the gateway ({sends['messages']} discharges)",
+                f"{sends['delivered']} in {_n(sends['seconds'], 1)} s = "
+                f"{_n(sends['messages_per_s'], 1)} msg/s",
+                "",
+            ),
+            (
+                "7 care sends",
+                "discharge event to gateway p50 / p95 / p99",
+                f"{_n(gateway['p50'])} / {_n(gateway['p95'])} / {_n(gateway['p99'])} ms",
+                "",
+            ),
+            (
+                "7 care sends",
+                "discharge event to Acknowledgement recorded p50 / p99; acknowledged",
+                f"{_n(acked['p50'])} / {_n(acked['p99'])} ms; "
+                f"{sends['acknowledged']} of {sends['messages']}",
+                f"all acknowledged {_verdict(all_acked)}",
+            ),
+        ]
+    for path, opening in (results.get("course_opening") or {}).items():
+        refused = {k: v for k, v in opening["outcomes"].items() if k != "taken"}
+        where = "/enrol (public, own address each)" if path == "public" else "the staff form"
+        ms = opening["submit_ms"]
+        rows += [
+            (
+                "8 course",
+                f"term opening via {where}: {opening['people']} people, {opening['seats']} "
+                f"seats, {opening['concurrency']} at once",
+                f"{opening['taken']} taken in {_n(opening['seconds'], 1)} s"
+                + (f"; refused {refused}" if refused else ""),
+                f"all {opening['people']} within {_n(opening['target_seconds'])} s "
+                f"{_verdict(opening['met'])}",
+            ),
+            (
+                "8 course",
+                f"{path}: enrolment submitted p50 / p95 / p99",
+                f"{_n(ms['p50'])} / {_n(ms['p95'])} / {_n(ms['p99'])} ms",
+                "",
+            ),
+            (
+                "8 course",
+                f"{path}: seats / waiting list in the database",
+                f"{opening['enrolled']} / {opening['waiting']}",
+                f"as told {_verdict(opening['seats_and_waiting_list_right'])}",
+            ),
+        ]
+    return rows
+
+
 def result_rows(results: dict[str, Any]) -> list[Row]:
     """Every figure present in the results, in measurement order."""
     rows: list[Row] = []
@@ -194,6 +287,7 @@ def result_rows(results: dict[str, Any]) -> list[Row]:
                 "",
             )
         )
+    rows += _medcom_and_course_rows(results)
     return rows
 
 
