@@ -86,7 +86,9 @@ _SESSION_LINE = re.compile(
 )
 
 # The public form: one (term, address) pair 5 times an hour, then a minute doubling to 15;
-# one address 20 times an hour over all terms; one term 200 times an hour from everywhere.
+# one address 20 times an hour over all terms; one term 200 times an hour from everywhere, or
+# three times its seats if that is more (`enrol_policy`): a term's opening draws its seats and
+# a waiting list at once, and a flood is still cut off.
 ENROL_POLICY = LoginPolicy(
     pair=Backoff(
         free=5, first=timedelta(minutes=1), cap=timedelta(minutes=15), window=timedelta(hours=1)
@@ -99,6 +101,17 @@ ENROL_POLICY = LoginPolicy(
     ),
     known_for=timedelta(hours=1),
 )
+
+# Each seat of a term allows this many public submissions an hour (see ENROL_POLICY).
+SUBMISSIONS_PER_SEAT = 3
+
+
+def enrol_policy(seats: int) -> LoginPolicy:
+    """ENROL_POLICY with the term's allowance from everywhere grown to its seats."""
+    everyone = ENROL_POLICY.user
+    free = max(everyone.free, SUBMISSIONS_PER_SEAT * seats)
+    return ENROL_POLICY.model_copy(update={"user": everyone.model_copy(update={"free": free})})
+
 
 NO_COURSE = "course_id: no such course of your organisation"
 NO_TERM = "term_id: no such course term of your organisation"
@@ -962,7 +975,7 @@ async def public_enrol(term_id: str, request: Request, pool: Pool) -> Response:
     client = request.client.host if request.client else ""
     async with pool.acquire() as conn:
         claim = await claim_check(
-            conn, f"enrol:{found.term_id}", f"enrol:{client}", "", ENROL_POLICY
+            conn, f"enrol:{found.term_id}", f"enrol:{client}", "", enrol_policy(found.seats)
         )
     if claim.attempt_id is None:
         minutes = max(1, math.ceil(claim.wait.total_seconds() / 60))

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from api.auth import SESSION_COOKIE
+from api.web.courses import ENROL_POLICY, enrol_policy
 from command.synthetic.roster import make_roster
 from db import courses
 from db.access import create_session
@@ -153,3 +154,12 @@ async def test_the_public_form_refuses_bad_input_and_is_throttled_per_client_and
         transport=httpx.ASGITransport(app=api_app), base_url="http://test"
     ) as public:
         assert (await public.get(f"/enrol/{term_id}?lang=en")).status_code == 404
+
+
+def test_a_terms_public_allowance_grows_with_its_seats() -> None:
+    """200 submissions an hour from everywhere, or three per seat for a big term's opening;
+    the per-address and per-pair limits stay as they are."""
+    assert enrol_policy(12).user.free == 200
+    big = enrol_policy(400)
+    assert big.user.free == 1200
+    assert (big.pair, big.client) == (ENROL_POLICY.pair, ENROL_POLICY.client)
