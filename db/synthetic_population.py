@@ -187,3 +187,32 @@ async def counts(conn: PooledConnection, episode_prefix: str) -> dict[str, int]:
         like,
     )
     return found
+
+
+_OPEN = "phase NOT IN ('closed', 'withdrawn', 'cancelled', 'deceased')"
+
+
+async def busiest_peer(conn: PooledConnection, episode_prefix: str) -> tuple[str, list[str]]:
+    """The peer with the most open episodes of the population, and those episodes."""
+    row = await conn.fetchrow(
+        "SELECT peer_id, array_agg(episode_id ORDER BY episode_id) AS episodes FROM episodes"
+        f" WHERE episode_id LIKE $1 AND peer_id IS NOT NULL AND {_OPEN}"  # noqa: S608 (constant)
+        " GROUP BY peer_id ORDER BY count(*) DESC, peer_id LIMIT 1",
+        episode_prefix + "%",
+    )
+    if row is None:
+        raise LookupError("the population has no open episode with a peer")
+    return str(row["peer_id"]), list(row["episodes"])
+
+
+async def open_episode_of_ward(conn: PooledConnection, ward_id: str) -> tuple[str, str]:
+    """An open episode of the ward that has a peer, and its citizen: (episode, citizen)."""
+    row = await conn.fetchrow(
+        "SELECT episode_id, citizen_id FROM episodes"
+        f" WHERE ward_id = $1 AND peer_id IS NOT NULL AND {_OPEN}"  # noqa: S608 (constant)
+        " ORDER BY referred_at DESC LIMIT 1",
+        ward_id,
+    )
+    if row is None:
+        raise LookupError("the ward has no open episode with a peer")
+    return str(row["episode_id"]), str(row["citizen_id"])

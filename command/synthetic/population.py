@@ -6,21 +6,24 @@ reports. Deterministic for a seed, apart from the ids' random tag."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import secrets
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import UTC, datetime, timedelta
 
 from command.synthetic.roster import BRIDGE_PROGRAMMES, Roster, make_roster
 from db import synthetic_population as rows_db
+from db.connection import PooledConnection
 from db.pool import DatabasePool
 from db.programmes import default_programmes
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.programme import MilestoneKind
+from schemas import timeline_texts
 from schemas.tasks import JobStatus, TaskKind, TaskStatus
 
 Record = rows_db.Record
@@ -37,16 +40,27 @@ OPEN_PHASES = {
 }
 ENDED_PHASES = {Phase.CLOSED: 80, Phase.WITHDRAWN: 10, Phase.CANCELLED: 8, Phase.DECEASED: 2}
 # (task kind, who holds it) in order; follow-ups come between the first contact and closing.
-_STEPS = (
-    (TaskKind.PEER_OFFER, "peer"),
-    (TaskKind.DISCHARGE_AGREEMENT, "ward"),
-    (TaskKind.COORDINATION_PLAN, "ward"),
-    (TaskKind.NETWORK_MEETING, "ward"),
-    (TaskKind.FIRST_CONTACT, "peer"),
-    (TaskKind.FOLLOW_UP, "peer"),
-    (TaskKind.OUTCOME_QUESTIONNAIRE, "peer"),
-    (TaskKind.DEBRIEF, "coordinator"),
+# (Plain strings: the loop below runs for every task of 100,000 episodes.)
+_STEPS = tuple(
+    (kind.value, role)
+    for kind, role in (
+        (TaskKind.PEER_OFFER, "peer"),
+        (TaskKind.DISCHARGE_AGREEMENT, "ward"),
+        (TaskKind.COORDINATION_PLAN, "ward"),
+        (TaskKind.NETWORK_MEETING, "ward"),
+        (TaskKind.FIRST_CONTACT, "peer"),
+        (TaskKind.FOLLOW_UP, "peer"),
+        (TaskKind.OUTCOME_QUESTIONNAIRE, "peer"),
+        (TaskKind.DEBRIEF, "coordinator"),
+    )
 )
+_PEER_OFFER = TaskKind.PEER_OFFER.value
+_NETWORK_MEETING = TaskKind.NETWORK_MEETING.value
+_FIRST_CONTACT = TaskKind.FIRST_CONTACT.value
+_FOLLOW_UP = TaskKind.FOLLOW_UP.value
+_OPEN = TaskStatus.OPEN.value
+_ACCEPTED = TaskStatus.ACCEPTED.value
+_COMPLETED = TaskStatus.COMPLETED.value
 CONSENTS = (
     (ConsentScope.PEER_SUPPORT.value, ConsentScope.SHARE_WITH_MUNICIPALITY.value),
     (ConsentScope.PEER_SUPPORT.value,),
@@ -66,6 +80,7 @@ MILESTONES = tuple(
     )
 )
 JOBS = tuple(j.value for j in JobStatus)
+COPY_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,14 @@ class Population:
         if municipality_code == self.roster.municipality_code:
             return self.roster.caseworkers["social_services"]
         return f"cw-pop-{municipality_code}"
+
+
+@cache
+def _line_text(key: str, params: tuple[str, ...]) -> tuple[str, str]:
+    """A timeline line's English summary and its params as JSON (names and values in turn);
+    the same few lines recur, so each is made once."""
+    named = dict(zip(params[::2], params[1::2], strict=True))
+    return timeline_texts.english(key, named), json.dumps(named)
 
 
 def _weights(n: int) -> list[float]:
@@ -140,7 +163,7 @@ class _Episodes:
         else:
             phase = rnd.choices(list(ENDED_PHASES), list(ENDED_PHASES.values()))[0]
             referred = self.now - timedelta(days=rnd.uniform(20, self.plan.days))
-        follow_ups = rnd.randint(3, 12)
+        follow_ups = rnd.randint(2, 8)
         plan = [*_STEPS[:5], *[_STEPS[5]] * follow_ups, *_STEPS[6:]]
         done_steps = self._steps_done(phase, follow_ups, len(plan))
         peer = rnd.choice(pop.roster.peers) if done_steps >= 1 else None
@@ -153,10 +176,10 @@ class _Episodes:
         seq = 0
         timeline = self.tables["timeline"]
 
-        def line(kind: str, key: str, params: dict[str, str], task_id: str | None = None) -> None:
+        def line(kind: str, key: str, params: tuple[str, ...], task_id: str | None = None) -> None:
             nonlocal seq
             seq += 1
-            summary = key.removeprefix("timeline.").replace("_", " ").capitalize()
+            summary, params_json = _line_text(key, params)
             timeline.append(
                 (
                     f"{episode_id}:e{seq}",
@@ -169,11 +192,11 @@ class _Episodes:
                     task_id,
                     seq,
                     key,
-                    json.dumps(params),
+                    params_json,
                 )
             )
 
-        line("referral", "timeline.referred", {"programme": programme.name or programme.code})
+        line("referral", "timeline.referred", ("programme", programme.name or programme.code))
         discharged_at = first_contact_at = closed_at = next_due = None
         next_kind = None
         overdue = follow_ups_done = 0
@@ -181,37 +204,37 @@ class _Episodes:
             task_id = f"{episode_id}:t{number}"
             created = at
             due = created + timedelta(days=rnd.uniform(1, 14))
-            line("task", "timeline.task_new", {"task": kind.value}, task_id)
+            line("task", "timeline.task_new", ("task", kind), task_id)
             still_open = is_open and number == done_steps
             if phase == Phase.UNMATCHED and still_open:
-                kind, role = TaskKind.MANUAL_MATCH, "coordinator"
+                kind, role = TaskKind.MANUAL_MATCH.value, "coordinator"
             if still_open:
                 late = due < self.now or rnd.random() < 0.1
                 if late:
                     due = min(due, self.now - timedelta(hours=rnd.uniform(1, 72)))
                     overdue += 1
-                next_due, next_kind = due, kind.value
+                next_due, next_kind = due, kind
                 self._task(task_id, episode_id, kind, role, holders[role], number, created, due)
                 break
             decided = min(created + timedelta(days=rnd.uniform(0.1, 10)), self.now)
             at = decided
-            status = TaskStatus.ACCEPTED if kind == TaskKind.PEER_OFFER else TaskStatus.COMPLETED
+            status = _ACCEPTED if kind == _PEER_OFFER else _COMPLETED
             self._task(
                 task_id, episode_id, kind, role, holders[role], number, created, due, status, at
             )
-            line("decision", "timeline.decision", {"task": kind.value, "status": status.value})
-            if kind == TaskKind.NETWORK_MEETING:
+            line("decision", "timeline.decision", ("task", kind, "status", status))
+            if kind == _NETWORK_MEETING:
                 discharged_at = at
-                line("phase", "timeline.phase", {"phase": Phase.DISCHARGED.value})
-            if kind == TaskKind.FIRST_CONTACT:
+                line("phase", "timeline.phase", ("phase", Phase.DISCHARGED.value))
+            if kind == _FIRST_CONTACT:
                 first_contact_at = at
-            if kind == TaskKind.FOLLOW_UP:
+            if kind == _FOLLOW_UP:
                 follow_ups_done += 1
         if not is_open:
             closed_at = at
-            line("phase", "timeline.phase", {"phase": phase.value})
+            line("phase", "timeline.phase", ("phase", phase.value))
         elif phase != Phase.MATCHING:
-            line("phase", "timeline.phase", {"phase": phase.value})
+            line("phase", "timeline.phase", ("phase", phase.value))
         milestones: list[str] = []
         if first_contact_at is not None and rnd.random() < 0.5:
             milestones = rnd.sample(MILESTONES, rnd.randint(1, 2))
@@ -305,25 +328,25 @@ class _Episodes:
         self,
         task_id: str,
         episode_id: str,
-        kind: TaskKind,
+        kind: str,
         role: str,
         holder: str,
         number: int,
         created: datetime,
         due: datetime,
-        status: TaskStatus = TaskStatus.OPEN,
+        status: str = _OPEN,
         decided: datetime | None = None,
     ) -> None:
-        is_open = status == TaskStatus.OPEN
+        is_open = status == _OPEN
         self.tables["tasks"].append(
             (
                 task_id,
                 episode_id,
-                kind.value,
+                kind,
                 role,
                 holder,
                 None,
-                status.value,
+                status,
                 number,
                 created,
                 due,
@@ -401,9 +424,12 @@ class _Episodes:
                 event("milestone_reached", discharged_at, {"kind": kind, "detail": ""})
 
 
-def _chunks(records: list[Record], size: int = 50_000) -> Iterator[list[Record]]:
-    for start in range(0, len(records), size):
-        yield records[start : start + size]
+async def _copy(conn: PooledConnection, table: str, records: list[Record]) -> int:
+    """The rows in chunks (asyncpg encodes a whole COPY's records before sending)."""
+    copied = 0
+    for start in range(0, len(records), COPY_CHUNK):
+        copied += await rows_db.copy_rows(conn, table, records[start : start + COPY_CHUNK])
+    return copied
 
 
 async def make_population(
@@ -429,17 +455,22 @@ async def make_population(
     )
     built = _Episodes(plan, population, datetime.now(UTC))
     built.build()
+    async with pool.acquire() as conn, conn.transaction():
+        await rows_db.add_wards(conn, roster.organisation_id, wards[1:])
+        await rows_db.add_municipalities(conn, municipalities[1:])
+        await rows_db.add_caseworkers(conn, roster.organisation_id, municipalities[1:])
+        await rows_db.add_citizens(conn, built.citizens)
+        population.rows["episodes"] = await _copy(conn, "episodes", built.tables["episodes"])
+
+    async def copy(table: str) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            population.rows[table] = await _copy(conn, table, built.tables[table])
+
+    # The episodes' rows go in side by side, one connection per table: each COPY spends
+    # most of its time in PostgreSQL (foreign-key checks, indexes), so they overlap.
+    await asyncio.gather(*(copy(t) for t in built.tables if t != "episodes"))
     async with pool.acquire() as conn:
-        async with conn.transaction():
-            await rows_db.add_wards(conn, roster.organisation_id, wards[1:])
-            await rows_db.add_municipalities(conn, municipalities[1:])
-            await rows_db.add_caseworkers(conn, roster.organisation_id, municipalities[1:])
-            await rows_db.add_citizens(conn, built.citizens)
-            for table, records in built.tables.items():
-                population.rows[table] = 0
-                for chunk in _chunks(records):
-                    population.rows[table] += await rows_db.copy_rows(conn, table, chunk)
-            await rows_db.settle_peer_load(conn, roster.organisation_id)
+        await rows_db.settle_peer_load(conn, roster.organisation_id)
         await rows_db.analyze(conn)
     population.seconds = round(time.monotonic() - began, 1)
     return population
