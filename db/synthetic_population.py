@@ -189,14 +189,12 @@ async def counts(conn: PooledConnection, episode_prefix: str) -> dict[str, int]:
     return found
 
 
-_OPEN = "phase NOT IN ('closed', 'withdrawn', 'cancelled', 'deceased')"
-
-
 async def busiest_peer(conn: PooledConnection, episode_prefix: str) -> tuple[str, list[str]]:
     """The peer with the most open episodes of the population, and those episodes."""
     row = await conn.fetchrow(
         "SELECT peer_id, array_agg(episode_id ORDER BY episode_id) AS episodes FROM episodes"
-        f" WHERE episode_id LIKE $1 AND peer_id IS NOT NULL AND {_OPEN}"  # noqa: S608 (constant)
+        " WHERE episode_id LIKE $1 AND peer_id IS NOT NULL"
+        " AND phase NOT IN ('closed', 'withdrawn', 'cancelled', 'deceased')"
         " GROUP BY peer_id ORDER BY count(*) DESC, peer_id LIMIT 1",
         episode_prefix + "%",
     )
@@ -209,7 +207,8 @@ async def open_episode_of_ward(conn: PooledConnection, ward_id: str) -> tuple[st
     """An open episode of the ward that has a peer, and its citizen: (episode, citizen)."""
     row = await conn.fetchrow(
         "SELECT episode_id, citizen_id FROM episodes"
-        f" WHERE ward_id = $1 AND peer_id IS NOT NULL AND {_OPEN}"  # noqa: S608 (constant)
+        " WHERE ward_id = $1 AND peer_id IS NOT NULL"
+        " AND phase NOT IN ('closed', 'withdrawn', 'cancelled', 'deceased')"
         " ORDER BY referred_at DESC LIMIT 1",
         ward_id,
     )

@@ -45,7 +45,9 @@ async def _staff_cookie(env: BenchEnvironment, user_id: str) -> dict[str, str]:
     return {SESSION_COOKIE: secret}
 
 
-async def _citizen_cookie(env: BenchEnvironment, episode_id: str, citizen_id: str) -> dict[str, str]:
+async def _citizen_cookie(
+    env: BenchEnvironment, episode_id: str, citizen_id: str
+) -> dict[str, str]:
     """A citizen signed in with a link sent to them, as /my/sign-in does."""
     async with env.pool.acquire() as conn:
         link = await issue_link(
@@ -100,17 +102,23 @@ async def visits(env: BenchEnvironment, population: Population, today: date) -> 
     periods = _report_periods(today)
     for period, query in periods.items():
         pages += [
-            Visit(f"coordinator: /reports, a {period}", coordinator, (f"/reports?{query}",),
-                  REPORT_TARGET_MS),
-            Visit(f"coordinator: /reports.csv, a {period}", coordinator,
-                  (f"/reports.csv?{query}",), REPORT_TARGET_MS),
+            Visit(
+                f"coordinator: /reports, a {period}",
+                coordinator,
+                (f"/reports?{query}",),
+                REPORT_TARGET_MS,
+            ),
+            Visit(
+                f"coordinator: /reports.csv, a {period}",
+                coordinator,
+                (f"/reports.csv?{query}",),
+                REPORT_TARGET_MS,
+            ),
         ]
     return pages
 
 
-async def measure_visit(
-    base_url: str, visit: Visit, users: int, requests: int
-) -> dict[str, Any]:
+async def measure_visit(base_url: str, visit: Visit, users: int, requests: int) -> dict[str, Any]:
     """`requests` fetches by `users` concurrent users (each its own client, waiting for its
     answer before the next); latency of every answer and how many were not 200."""
     samples: list[float] = []

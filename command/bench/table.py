@@ -188,8 +188,7 @@ def _page_rows(pages: list[dict[str, Any]]) -> list[Row]:
         rows.append(
             (
                 "6 pages",
-                f"{page['page']} ({page['users']} users, {page['requests']} requests)"
-                " p50/p95/p99",
+                f"{page['page']} ({page['users']} users, {page['requests']} requests) p50/p95/p99",
                 f"{_n(ms['p50'])}/{_n(ms['p95'])}/{_n(ms['p99'])} ms{failed}",
                 f"p95 <= {_n(page['target_p95_ms'])} ms {_verdict(page['met'])}",
             )
@@ -241,7 +240,9 @@ def render_table(results: dict[str, Any], previous: dict[str, Any] | None = None
     results, its figure beside each new one."""
     before = _previous_results(previous)
     header: tuple[str, ...] = ("measurement", "figure", "result", "target")
-    table: list[tuple[str, ...]] = [(*r[:3], before.get((r[0], r[1]), "-"), r[3]) for r in result_rows(results)]
+    table: list[tuple[str, ...]] = [
+        (*r[:3], before.get((r[0], r[1]), "-"), r[3]) for r in result_rows(results)
+    ]
     if before:
         header = ("measurement", "figure", "result", "previous", "target")
     else:
@@ -258,7 +259,9 @@ def render_table(results: dict[str, Any], previous: dict[str, Any] | None = None
     if "command" in results:
         lines.append(f"Command: {results['command']}")
     if before and previous is not None:
-        lines.append(f"Previous: {previous.get('command', '?')} at {previous.get('started_at', '?')}")
+        lines.append(
+            f"Previous: {previous.get('command', '?')} at {previous.get('started_at', '?')}"
+        )
     lines += [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     lines += [line(r) for r in rows[1:]]
     return "\n".join(lines)

@@ -12,18 +12,18 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from command.synthetic.roster import BRIDGE_PROGRAMMES, Roster, make_roster
 from db import synthetic_population as rows_db
 from db.connection import PooledConnection
 from db.pool import DatabasePool
 from db.programmes import default_programmes
+from schemas import timeline_texts
 from schemas.consent import ConsentScope
 from schemas.episode import Phase
 from schemas.programme import MilestoneKind
-from schemas import timeline_texts
 from schemas.tasks import JobStatus, TaskKind, TaskStatus
 
 Record = rows_db.Record
@@ -137,7 +137,7 @@ class _Episodes:
         self.plan = plan
         self.pop = population
         self.now = now
-        self.rnd = random.Random(plan.seed)
+        self.rnd = random.Random(plan.seed)  # noqa: S311 (made-up data, repeatable)
         self.tables: dict[str, list[Record]] = {t: [] for t in rows_db.TABLES}
         self.citizens: list[str] = []
         programmes = {p.code: p for p in default_programmes()}
@@ -432,9 +432,7 @@ async def _copy(conn: PooledConnection, table: str, records: list[Record]) -> in
     return copied
 
 
-async def make_population(
-    pool: DatabasePool, plan: PopulationPlan
-) -> Population:
+async def make_population(pool: DatabasePool, plan: PopulationPlan) -> Population:
     """The organisation and its episodes, written in bulk; statistics refreshed after."""
     began = time.monotonic()
     roster = await make_roster(
