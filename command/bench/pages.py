@@ -5,6 +5,7 @@ from the benchmark's API process."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from db.citizen_sign_in import NewSession, issue_link, sign_in_with_link
 from schemas.notifications import Channel
 
 PAGE_TARGET_MS = 300.0
+# Each user reads what they got before asking again: on average THINK_S, between half and
+# one and a half of it (far busier than a ward nurse reloading a list; without it the users
+# would measure the API's throughput, each waiting behind the 19 others).
+THINK_S = 1.0
 REPORT_TARGET_MS = 1000.0
 SESSION_TTL = timedelta(hours=2)
 
@@ -119,17 +124,22 @@ async def visits(env: BenchEnvironment, population: Population, today: date) -> 
 
 
 async def measure_visit(base_url: str, visit: Visit, users: int, requests: int) -> dict[str, Any]:
-    """`requests` fetches by `users` concurrent users (each its own client, waiting for its
-    answer before the next); latency of every answer and how many were not 200."""
+    """`requests` fetches by `users` concurrent users (each its own client, reading each
+    answer for about `think_s` before the next, the users starting at random within the
+    first `think_s`); latency of every answer and how many were not 200."""
     samples: list[float] = []
     failures: list[str] = []
     counter = iter(range(requests))
+    pauses = random.Random(requests)  # noqa: S311 (load shape, not secrets)
 
     async def user() -> None:
+        await asyncio.sleep(pauses.uniform(0, think_s))
         async with aiohttp.ClientSession(
             base_url, cookies=visit.cookies, timeout=aiohttp.ClientTimeout(total=60)
         ) as http:
             for n in counter:
+                if n >= users:
+                    await asyncio.sleep(pauses.uniform(0.5, 1.5) * think_s)
                 path = visit.paths[n % len(visit.paths)]
                 began = time.monotonic()
                 try:
@@ -152,6 +162,7 @@ async def measure_visit(base_url: str, visit: Visit, users: int, requests: int) 
         "page": visit.name,
         "users": users,
         "requests": requests,
+        "think_s": think_s,
         "failed": len(failures),
         "failures": sorted(set(failures)),
         "pages_per_s": round(len(samples) / wall, 1) if wall > 0 else 0.0,
@@ -178,7 +189,7 @@ async def measure_pages(
     planned: Sequence[Visit] = await visits(env, population, today)
     for visit in planned:
         is_report = visit.target_ms == REPORT_TARGET_MS
-        await measure_visit(env.api_url, visit, 1, 1)
+        await measure_visit(env.api_url, visit, 1, 1, think_s=0)
         result = await measure_visit(
             env.api_url,
             visit,
