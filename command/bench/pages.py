@@ -123,7 +123,9 @@ async def visits(env: BenchEnvironment, population: Population, today: date) -> 
     return pages
 
 
-async def measure_visit(base_url: str, visit: Visit, users: int, requests: int) -> dict[str, Any]:
+async def measure_visit(
+    base_url: str, visit: Visit, users: int, requests: int, think_s: float = THINK_S
+) -> dict[str, Any]:
     """`requests` fetches by `users` concurrent users (each its own client, reading each
     answer for about `think_s` before the next, the users starting at random within the
     first `think_s`); latency of every answer and how many were not 200."""
