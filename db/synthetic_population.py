@@ -146,10 +146,17 @@ async def add_citizens(conn: PooledConnection, citizen_ids: Sequence[str]) -> No
     )
 
 
+# A bulk copy may take longer than the pool's statement timeout (HVERDAGSBRO_DATABASE_TIMEOUT,
+# seconds, meant for a page's short statements), most of all on a busy machine.
+COPY_TIMEOUT_S = 300.0
+
+
 async def copy_rows(conn: PooledConnection, table: str, records: Iterable[Record]) -> int:
     """Rows into one of TABLES, columns in its order; returns how many."""
     rows = list(records)
-    await conn.copy_records_to_table(table, records=rows, columns=TABLES[table])
+    await conn.copy_records_to_table(
+        table, records=rows, columns=TABLES[table], timeout=COPY_TIMEOUT_S
+    )
     return len(rows)
 
 
@@ -162,13 +169,14 @@ async def settle_peer_load(conn: PooledConnection, organisation_id: str) -> None
         " capacity = greatest(capacity, 1000)"
         " WHERE p.organisation_id = $1",
         organisation_id,
+        timeout=COPY_TIMEOUT_S,
     )
 
 
 async def analyze(conn: PooledConnection) -> None:
     """Fresh planner statistics after a bulk load (autovacuum would get there later)."""
     for table in (*TABLES, "citizens", "peers"):
-        await conn.execute(f"ANALYZE {table}")  # table names from the constant above
+        await conn.execute(f"ANALYZE {table}", timeout=COPY_TIMEOUT_S)  # names from TABLES
 
 
 async def counts(conn: PooledConnection, episode_prefix: str) -> dict[str, int]:

@@ -80,7 +80,7 @@ MILESTONES = tuple(
     )
 )
 JOBS = tuple(j.value for j in JobStatus)
-COPY_CHUNK = 50_000
+COPY_CHUNK = 20_000
 
 
 @dataclass(frozen=True)
