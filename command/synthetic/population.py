@@ -204,7 +204,10 @@ class _Episodes:
             task_id = f"{episode_id}:t{number}"
             created = at
             due = created + timedelta(days=rnd.uniform(1, 14))
-            line("task", "timeline.task_new", ("task", kind), task_id)
+            if is_open:
+                # An ended episode keeps each task's decision line, not its "new task" line
+                # too: it is shown rarely, and its lines are most of the population's rows.
+                line("task", "timeline.task_new", ("task", kind), task_id)
             still_open = is_open and number == done_steps
             if phase == Phase.UNMATCHED and still_open:
                 kind, role = TaskKind.MANUAL_MATCH.value, "coordinator"
