@@ -188,7 +188,8 @@ def _page_rows(pages: list[dict[str, Any]]) -> list[Row]:
         rows.append(
             (
                 "6 pages",
-                f"{page['page']} ({page['users']} users, {page['requests']} requests) p50/p95/p99",
+                f"{page['page']} ({page['users']} users, {page['requests']} requests, "
+                f"~{_n(page.get('think_s', 0), 1)} s apart) p50/p95/p99",
                 f"{_n(ms['p50'])}/{_n(ms['p95'])}/{_n(ms['p99'])} ms{failed}",
                 f"p95 <= {_n(page['target_p95_ms'])} ms {_verdict(page['met'])}",
             )
