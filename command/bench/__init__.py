@@ -17,7 +17,7 @@ DESCRIPTION = (
     "ingest against raw signal-with-start, event-to-read-model latency, open episodes at "
     "scale, the history cost of every programme, and each role's pages and the reports over a "
     "generated region of 100,000 episodes; print a table (beside the previous run's figures) "
-    "and write JSON. --quick finishes in about 3 minutes; the full run takes about 25."
+    "and write JSON. --quick finishes in about 3 minutes; the full run takes about 30."
 )
 
 
