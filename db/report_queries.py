@@ -17,13 +17,18 @@ SELECT e.citizen_id, e.programme, e.municipality_code, e.organisation_id,
        e.follow_ups_planned, e.readmissions, e.milestones, e.hope_score_start,
        e.hope_score_end, e.network_size_start, e.network_size_end, e.job_or_education,
        e.goals_total, e.goals_reached, e.closed_at,
-       (SELECT min(t.decided_at) FROM tasks t WHERE t.episode_id = e.episode_id
-          AND t.kind = 'peer_offer' AND t.status = 'accepted') AS matched_at,
-       (SELECT count(*) FROM tasks t WHERE t.episode_id = e.episode_id
-          AND t.kind = 'manual_match') AS manual_matches,
-       (SELECT count(*) FROM tasks t WHERE t.episode_id = e.episode_id
-          AND t.kind = 'first_contact_escalation') AS contact_escalations
+       k.matched_at, k.manual_matches, k.contact_escalations
 FROM episodes e
+-- One look at the episode's tasks for all three (not three subqueries per episode).
+CROSS JOIN LATERAL (
+    SELECT min(t.decided_at) FILTER (WHERE t.kind = 'peer_offer' AND t.status = 'accepted')
+               AS matched_at,
+           count(*) FILTER (WHERE t.kind = 'manual_match') AS manual_matches,
+           count(*) FILTER (WHERE t.kind = 'first_contact_escalation') AS contact_escalations
+    FROM tasks t
+    WHERE t.episode_id = e.episode_id
+      AND t.kind IN ('peer_offer', 'manual_match', 'first_contact_escalation')
+) k
 WHERE e.referred_at >= $1 AND e.referred_at < $2
   AND ($3::text IS NULL OR e.organisation_id = $3)
   AND ($4::text IS NULL OR e.municipality_code = $4)

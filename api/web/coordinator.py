@@ -127,6 +127,7 @@ async def page(
             conn, principal.organisation_id
         )
     attention = [e for e in episodes if e.phase == "unmatched" or e.episode_id in reasons]
+    task_episodes = {t.episode_id for t in tasks}
     # Only the coordinator's own organisation's active episodes with a peer can be handed over.
     handable = [
         e
@@ -147,7 +148,12 @@ async def page(
             "supervised": supervised_owners(principal, episodes),
             "names": {e.episode_id: e.citizen_name for e in episodes},
             "handable": [(e, peer_choices(e, eligible)) for e in handable],
-            "match_choices": {e.episode_id: peer_choices(e, eligible) for e in episodes},
+            # Only a listed episode's task cards offer a choice of peer (the rest need none).
+            "match_choices": {
+                e.episode_id: peer_choices(e, eligible)
+                for e in episodes
+                if e.episode_id in task_episodes
+            },
             "holders": by_holder(overdue),
             "tasks": tasks,
             "peers": peers,

@@ -1,4 +1,4 @@
-"""Runs the five measurements in order on one isolated system and collects the figures."""
+"""Runs the measurements in order on one isolated system and collects the figures."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import aiohttp
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from api.reports.period import LOCAL_TIME
 from command.bench.care_sends import care_sends
 from command.bench.course_opening import course_opening
 from command.bench.cpu import CpuUse
@@ -37,9 +38,11 @@ from command.bench.ingest import (
 from command.bench.latency import read_model_latency
 from command.bench.machine import describe_machine, machine_line
 from command.bench.medcom_intake import medcom_intake, refer_citizens
+from command.bench.pages import measure_pages
 from command.bench.progress import Progress
 from command.bench.scale import open_episodes
 from command.bench.table import render_table
+from command.synthetic.population import PopulationPlan, make_population
 from command.synthetic.roster import make_roster_carrying
 from db import bench as bench_queries
 from db.programmes import default_programmes
@@ -68,6 +71,13 @@ class Plan:
     medcom_events: int
     enrolments: int
     course_seats: int
+    # A region's years in the read model, and the users fetching its pages and reports.
+    population: int = 100_000
+    population_open: int = 10_000
+    page_users: int = 20
+    page_requests: int = 400
+    report_users: int = 5
+    report_requests: int = 40
 
 
 FULL = Plan(
@@ -89,11 +99,16 @@ QUICK = Plan(
     latency_rate=50,
     latency_seconds=10,
     open_episodes=(200,),
-    # Small, for --quick's three minutes; 250 people still meet the public page's limit.
+    # Small, for --quick's three minutes.
     medcom_citizens=20,
     medcom_events=200,
     enrolments=250,
     course_seats=200,
+    population=10_000,
+    population_open=1_000,
+    # Three requests per user and page: the quick run stays under 3 minutes in all.
+    page_requests=60,
+    report_requests=10,
 )
 
 
@@ -304,12 +319,53 @@ async def measure_episode_cost(env: BenchEnvironment, say: Progress) -> dict[str
     return {"programmes": costs, "continue_as_new": can, "target_history_events": 1000}
 
 
+async def measure_population(env: BenchEnvironment, plan: Plan, say: Progress) -> dict[str, Any]:
+    """A region's years of episodes written into the read model, then each role's landing
+    page, an episode page and the report (a quarter, a year) under concurrent users."""
+    shape = PopulationPlan(episodes=plan.population, open=plan.population_open)
+    say(f"9 pages: generating {shape.episodes:,} episodes ({shape.open:,} open)")
+    population = await make_population(env.pool, shape)
+    say(f"  made in {population.seconds} s: {population.rows}")
+    say(f"9 pages: {plan.page_users} users per page, {plan.report_users} per report")
+    pages = await measure_pages(
+        env,
+        population,
+        datetime.now(LOCAL_TIME).date(),
+        users=plan.page_users,
+        requests=plan.page_requests,
+        report_users=plan.report_users,
+        report_requests=plan.report_requests,
+        say=say,
+    )
+    summary = {
+        "episodes": shape.episodes,
+        "open": shape.open,
+        "wards": shape.wards,
+        "municipalities": shape.municipalities,
+        "peers": shape.peers,
+        "days": shape.days,
+        "seconds": population.seconds,
+        "rows": population.rows,
+    }
+    return {"population": summary, "pages": pages}
+
+
+def read_previous(json_path: Path) -> dict[str, Any] | None:
+    """The last run's results, before this run overwrites them (None if there are none)."""
+    try:
+        previous: dict[str, Any] = json.loads(json_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return previous
+
+
 async def run_bench(quick: bool, json_path: Path = DEFAULT_JSON) -> dict[str, Any]:
     """Run every measurement, print progress and the table, write the JSON; returns it."""
     plan = QUICK if quick else FULL
     # Progress lines and the table are the output; the system's own logs only when they warn.
     configure_logging("console", "WARNING")
     say = Progress()
+    previous = await asyncio.to_thread(read_previous, json_path)
     machine = describe_machine()
     results: dict[str, Any] = {
         "command": "hverdagsbro bench" + (" --quick" if quick else ""),
@@ -330,11 +386,12 @@ async def run_bench(quick: bool, json_path: Path = DEFAULT_JSON) -> dict[str, An
                 "wall_seconds": twelve["wall_seconds"],
             }
         results.update(await measure_medcom_and_courses(env, plan, say))
+        results.update(await measure_population(env, plan, say))
         say("tearing down")
     results["total_seconds"] = round(say.elapsed(), 1)
     say(f"done in {results['total_seconds']} s")
     print()
-    print(render_table(results))
+    print(render_table(results, previous))
     json_path.parent.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(
         json_path.write_text, json.dumps(results, indent=2) + "\n", encoding="utf-8"

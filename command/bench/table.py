@@ -266,6 +266,38 @@ def _medcom_and_course_rows(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _population_rows(population: dict[str, Any]) -> list[Row]:
+    rows = population["rows"]
+    return [
+        (
+            "9 pages",
+            f"population: {population['episodes']:,} episodes, {population['open']:,} open "
+            f"({population['wards']} wards, {population['municipalities']} municipalities, "
+            f"{population['peers']} peers, {population['days']} days)",
+            f"made in {_n(population['seconds'], 1)} s; tasks/timeline/events "
+            + "/".join(_n(rows[t]) for t in ("tasks", "timeline", "events_received")),
+            "",
+        )
+    ]
+
+
+def _page_rows(pages: list[dict[str, Any]]) -> list[Row]:
+    rows: list[Row] = []
+    for page in pages:
+        ms = page["latency_ms"]
+        failed = f", {page['failed']} failed" if page["failed"] else ""
+        rows.append(
+            (
+                "9 pages",
+                f"{page['page']} ({page['users']} users, {page['requests']} requests, "
+                f"~{_n(page.get('think_s', 0), 1)} s apart) p50/p95/p99",
+                f"{_n(ms['p50'])}/{_n(ms['p95'])}/{_n(ms['p99'])} ms{failed}",
+                f"p95 <= {_n(page['target_p95_ms'])} ms {_verdict(page['met'])}",
+            )
+        )
+    return rows
+
+
 def result_rows(results: dict[str, Any]) -> list[Row]:
     """Every figure present in the results, in measurement order."""
     rows: list[Row] = []
@@ -288,16 +320,40 @@ def result_rows(results: dict[str, Any]) -> list[Row]:
             )
         )
     rows += _medcom_and_course_rows(results)
+    if "population" in results:
+        rows += _population_rows(results["population"])
+    if "pages" in results:
+        rows += _page_rows(results["pages"])
     return rows
 
 
-def render_table(results: dict[str, Any]) -> str:
-    """The machine line, then a Markdown table of every figure."""
-    header: Row = ("measurement", "figure", "result", "target")
-    rows = [header, *result_rows(results)]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+def _previous_results(previous: dict[str, Any] | None) -> dict[tuple[str, str], str]:
+    """The previous run's result of each figure, by measurement and figure; a previous JSON
+    of an older shape gives what it can."""
+    if not previous:
+        return {}
+    try:
+        return {(r[0], r[1]): r[2] for r in result_rows(previous)}
+    except (KeyError, TypeError, ValueError):
+        return {}
 
-    def line(row: Row) -> str:
+
+def render_table(results: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """The machine line, then a Markdown table of every figure; with the `previous` run's
+    results, its figure beside each new one."""
+    before = _previous_results(previous)
+    header: tuple[str, ...] = ("measurement", "figure", "result", "target")
+    table: list[tuple[str, ...]] = [
+        (*r[:3], before.get((r[0], r[1]), "-"), r[3]) for r in result_rows(results)
+    ]
+    if before:
+        header = ("measurement", "figure", "result", "previous", "target")
+    else:
+        table = [(*r[:3], r[4]) for r in table]
+    rows = [header, *table]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
         return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
 
     lines = []
@@ -305,6 +361,10 @@ def render_table(results: dict[str, Any]) -> str:
         lines.append(f"Machine: {machine_line(results['machine'])}")
     if "command" in results:
         lines.append(f"Command: {results['command']}")
+    if before and previous is not None:
+        lines.append(
+            f"Previous: {previous.get('command', '?')} at {previous.get('started_at', '?')}"
+        )
     lines += [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     lines += [line(r) for r in rows[1:]]
     return "\n".join(lines)
