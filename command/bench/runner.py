@@ -17,6 +17,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from api.reports.period import LOCAL_TIME
+from command.bench import DEFAULT_JSON, PARTS
 from command.bench.care_sends import care_sends
 from command.bench.course_opening import course_opening
 from command.bench.cpu import CpuUse
@@ -51,7 +52,6 @@ from hverdagsbro.search_attributes import register_search_attributes
 from hverdagsbro.temporal_client import converter
 from workers.worker import build_worker, episode_activities
 
-DEFAULT_JSON = Path("bench-results/latest.json")
 COST_TASK_QUEUE = "bench-cost"
 
 
@@ -359,34 +359,45 @@ def read_previous(json_path: Path) -> dict[str, Any] | None:
     return previous
 
 
-async def run_bench(quick: bool, json_path: Path = DEFAULT_JSON) -> dict[str, Any]:
-    """Run every measurement, print progress and the table, write the JSON; returns it."""
+async def run_bench(
+    quick: bool, json_path: Path = DEFAULT_JSON, only: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Run the measurements (all, or the `only` parts), print progress and the table, write
+    the JSON; returns it."""
     plan = QUICK if quick else FULL
+    parts = only or frozenset(PARTS)
     # Progress lines and the table are the output; the system's own logs only when they warn.
     configure_logging("console", "WARNING")
     say = Progress()
     previous = await asyncio.to_thread(read_previous, json_path)
     machine = describe_machine()
     results: dict[str, Any] = {
-        "command": "hverdagsbro bench" + (" --quick" if quick else ""),
+        "command": "hverdagsbro bench"
+        + (" --quick" if quick else "")
+        + "".join(f" --only {p}" for p in PARTS if only and p in only),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,
         "plan": asdict(plan),
     }
     say(f"benchmark ({'quick' if quick else 'full'}) on {machine_line(machine)}")
     async with bench_environment(say) as env:
-        results.update(await measure_ingest_and_latency(env, plan, say))
-        results["scale"] = await measure_scale(env, plan, say)
-        results["episode_cost"] = cost = await measure_episode_cost(env, say)
-        if "programmes" in cost:
-            twelve = next(p for p in cost["programmes"] if p["twelve_weeks"])
-            results["lifecycle"] = {
-                "programme": twelve["programme"],
-                "weeks": twelve["weeks"],
-                "wall_seconds": twelve["wall_seconds"],
-            }
-        results.update(await measure_medcom_and_courses(env, plan, say))
-        results.update(await measure_population(env, plan, say))
+        if "ingest" in parts:
+            results.update(await measure_ingest_and_latency(env, plan, say))
+        if "scale" in parts:
+            results["scale"] = await measure_scale(env, plan, say)
+        if "cost" in parts:
+            results["episode_cost"] = cost = await measure_episode_cost(env, say)
+            if "programmes" in cost:
+                twelve = next(p for p in cost["programmes"] if p["twelve_weeks"])
+                results["lifecycle"] = {
+                    "programme": twelve["programme"],
+                    "weeks": twelve["weeks"],
+                    "wall_seconds": twelve["wall_seconds"],
+                }
+        if "medcom" in parts:
+            results.update(await measure_medcom_and_courses(env, plan, say))
+        if "pages" in parts:
+            results.update(await measure_population(env, plan, say))
         say("tearing down")
     results["total_seconds"] = round(say.elapsed(), 1)
     say(f"done in {results['total_seconds']} s")

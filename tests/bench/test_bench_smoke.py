@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from command.bench import run_bench
+from command.bench import PARTS, json_path_for, run_bench
 from command.bench.episode_cost import TWELVE_WEEK_PROGRAMME, episode_cost
 from command.bench.machine import describe_machine
 from command.bench.stats import percentile, summary_ms
@@ -21,11 +22,24 @@ from hverdagsbro.settings import Settings
 from workers.worker import build_worker, episode_activities
 
 
-def test_the_command_line_takes_quick_and_json() -> None:
-    context = bench.make_context("bench", ["--quick", "--json", "out.json"])
-    assert context.params == {"quick": True, "json_path": Path("out.json")}
+def test_the_command_line_takes_quick_json_and_only() -> None:
+    context = bench.make_context("bench", ["--quick", "--json", "out.json", "--only", "pages"])
+    assert context.params == {"quick": True, "json_path": Path("out.json"), "only": ("pages",)}
     defaults = bench.make_context("bench", [])
-    assert defaults.params == {"quick": False, "json_path": Path("bench-results/latest.json")}
+    assert defaults.params == {"quick": False, "json_path": None, "only": ()}
+
+
+def test_a_run_of_some_parts_writes_beside_the_full_runs_json() -> None:
+    assert json_path_for(frozenset()) == Path("bench-results/latest.json")
+    assert json_path_for(frozenset(PARTS)) == Path("bench-results/latest.json")
+    assert json_path_for(frozenset({"pages", "ingest"})) == Path(
+        "bench-results/only-ingest-pages.json"
+    )
+
+
+def test_only_refuses_a_part_it_does_not_know() -> None:
+    with pytest.raises(click.BadParameter, match="pagez"):
+        bench.make_context("bench", ["--only", "pagez"])
 
 
 def test_percentiles_by_nearest_rank() -> None:
