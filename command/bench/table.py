@@ -67,10 +67,23 @@ def _ingest_rows(ingest: dict[str, Any]) -> list[Row]:
             "backlog applied by the episode worker (read model, incl. its start)",
             f"{_n(processing['events'])} events in {_n(processing['seconds'], 1)} s = "
             f"{_n(processing['events_per_s'], 1)} ev/s" + _applying(processing),
-            "",
+            _apply_target(processing),
         )
     )
     return rows
+
+
+# Five times the design load of 50 events/s (issue 20), on the benchmark's two cores.
+APPLY_TARGET_EVENTS_PER_S = 250.0
+
+
+def _apply_target(processing: dict[str, Any]) -> str:
+    """The apply rate is the worker's from its first applied event to its last (its start,
+    seconds of connecting and loading, is not applying); a run without that figure is judged
+    by the rate including the start."""
+    rate = (processing.get("applying") or processing)["events_per_s"]
+    met = rate >= APPLY_TARGET_EVENTS_PER_S
+    return f">= {_n(APPLY_TARGET_EVENTS_PER_S)} ev/s applied {_verdict(met)}"
 
 
 def _applying(processing: dict[str, Any]) -> str:
