@@ -13,6 +13,7 @@ from api.dependencies import Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
+from api.web import paging
 from api.web.guard import PageRoute, field, page_user
 from api.web.role_page import role_page
 from db.pool import DatabasePool
@@ -35,7 +36,9 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
 ) -> Response:
-    episodes = await caseworker_list(pool, principal)
+    way, at = paging.position(request)
+    listed = await caseworker_list(pool, principal, way=way, at=at)
+    episodes = listed.rows
     return role_page(
         request,
         principal,
@@ -43,6 +46,8 @@ async def page(
         template="caseworker.html",
         context={
             "episodes": episodes,
+            "episode_page": listed,
+            "episode_links": paging.links(request, listed, "referrals-title"),
             "by_episode": {e.episode_id: e for e in episodes},
             "tasks": await open_tasks(pool, principal),
             # The confirm_service form lists only this caseworker's own service's offers.
