@@ -19,7 +19,7 @@ from api.hand_over import HandOverIn, hand_over
 from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.scoping import may_see_episode
-from api.web import paging
+from api.web import paging, task_paging
 from api.web.actions import done
 from api.web.guard import PageRoute, PostedForm, page_user
 from api.web.guard import field as form_field
@@ -120,9 +120,11 @@ async def page(
     status: int = 200,
 ) -> Response:
     way, at = paging.position(request)
-    tasks = await with_supervised_tasks(pool, principal, await open_tasks(pool, principal))
+    every_task = await with_supervised_tasks(pool, principal, await open_tasks(pool, principal))
+    task_page = task_paging.task_page(request, every_task, "tasks-title")
+    tasks = task_page.tasks
     reasons: dict[str, list[str]] = {}
-    for task in tasks:
+    for task in every_task:
         if task.kind in ATTENTION:
             reasons.setdefault(task.episode_id, []).append(task.kind)
     partners = sorted(principal.escalated_episodes | principal.supervised_episodes)
@@ -165,6 +167,7 @@ async def page(
             },
             "holders": by_holder(overdue),
             "tasks": tasks,
+            "task_page": task_page,
             "peers": peers,
             "card_notes": await card_notes(pool, principal, tasks),
             "admissions": waiting(admissions, datetime.now(UTC), language(request)),

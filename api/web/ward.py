@@ -18,7 +18,7 @@ from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.scoping import may_see_citizen, may_see_episode
-from api.web import paging, referral_candidates, referral_form, ward_facts
+from api.web import paging, referral_candidates, referral_form, task_paging, ward_facts
 from api.web.actions import ack_notice, act, done, new_event_id, report
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import LOCAL_TIME, language, render
@@ -94,7 +94,9 @@ async def page(
             "episodes": episodes.rows,
             "episode_page": episodes,
             "episode_links": paging.links(request, episodes, "episodes-title"),
-            "tasks": await open_tasks(pool, principal),
+            **_tasks(
+                task_paging.task_page(request, await open_tasks(pool, principal), "tasks-title")
+            ),
             "event_id": new_event_id,
             "ended": ENDED,
             "moment_words": partial(moment_words, lang=lang),
@@ -104,6 +106,11 @@ async def page(
         problem=problem,
         status=status,
     )
+
+
+def _tasks(page: task_paging.TaskPage) -> dict[str, Any]:
+    """The task cards shown and their page."""
+    return {"tasks": page.tasks, "task_page": page}
 
 
 @router.get("/ward")
