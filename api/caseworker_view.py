@@ -22,10 +22,11 @@ from pydantic import Field
 from api.errors import ApiError
 from api.principal import Principal
 from api.scoping import may_see_episode
-from db import caseworker_queries, episode_queries
+from db import caseworker_queries, episode_queries, keyset
 from db.caseworker_queries import DueTask
 from db.connection import PooledConnection
 from db.episode_queries import EpisodeRow, TaskRow
+from db.keyset import Page, Position, Way
 from db.pool import DatabasePool
 from schemas.base import Frozen
 from schemas.consent import SERVICE_SCOPE
@@ -111,6 +112,7 @@ class CaseworkerListing(Frozen):
     programme_name: str | None
     programme_name_da: str | None
     phase: str
+    referred_at: datetime
     discharged_at: datetime | None
     planned_discharge_on: date | None
     due: list[DueTask]
@@ -205,17 +207,23 @@ async def _view(conn: PooledConnection, principal: Principal, row: EpisodeRow) -
     )
 
 
-async def caseworker_list(pool: DatabasePool, principal: Principal) -> list[CaseworkerListing]:
-    """The episodes the caseworker may see, newest referral first, each with what is due for
-    their service; every citizen whose name the list shows is audited."""
+async def caseworker_list(
+    pool: DatabasePool,
+    principal: Principal,
+    *,
+    way: Way = Way.OLDER,
+    at: Position = keyset.START,
+) -> Page[CaseworkerListing]:
+    """A page of the episodes the caseworker may see, newest referral first, each with what
+    is due for their service; every citizen whose name the page shows is audited."""
     scope = SERVICE_SCOPE.get(principal.service or "")
     if principal.role != Role.CASEWORKER or scope is None or principal.service is None:
-        return []
+        return Page(rows=[], more_older=False, more_newer=False, total=0, capped=False)
     async with pool.acquire() as conn:
         shared = await caseworker_queries.shared_episodes(
-            conn, principal.municipality_code, scope.value
+            conn, principal.municipality_code, scope.value, way=way, at=at
         )
-        ids = [e.episode_id for e in shared]
+        ids = [e.episode_id for e in shared.rows]
         due: dict[str, list[DueTask]] = {}
         for task in await caseworker_queries.due_tasks(
             conn, ids, principal.municipality_code, principal.service
@@ -225,10 +233,10 @@ async def caseworker_list(pool: DatabasePool, principal: Principal) -> list[Case
             conn,
             actor_role=principal.role.value,
             actor_id=principal.id,
-            episode_ids=[e.episode_id for e in shared if e.citizen_name],
+            episode_ids=[e.episode_id for e in shared.rows if e.citizen_name],
             place="caseworker_list",
         )
-    return [
+    listed = [
         CaseworkerListing(
             episode_id=e.episode_id,
             citizen_name=e.citizen_name,
@@ -236,9 +244,17 @@ async def caseworker_list(pool: DatabasePool, principal: Principal) -> list[Case
             programme_name=e.programme_name,
             programme_name_da=e.programme_name_da,
             phase=e.phase,
+            referred_at=e.referred_at,
             discharged_at=e.discharged_at,
             planned_discharge_on=e.planned_discharge_on,
             due=due.get(e.episode_id, []),
         )
-        for e in shared
+        for e in shared.rows
     ]
+    return Page(
+        rows=listed,
+        more_older=shared.more_older,
+        more_newer=shared.more_newer,
+        total=shared.total,
+        capped=shared.capped,
+    )

@@ -11,7 +11,9 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from db import keyset
 from db.connection import PooledConnection
+from db.keyset import Page, Position, Way
 from schemas.base import Frozen
 
 
@@ -67,20 +69,32 @@ _FACTS = (
     " LEFT JOIN programmes p ON p.code = e.programme"
     " WHERE e.episode_id = $1"
 )
-# A caseworker sees an episode only where the citizen consented to sharing with their service.
-_SHARED = (
-    "SELECT e.episode_id, e.programme, p.definition->>'name' AS programme_name,"
+# A caseworker sees an episode only where the citizen consented to sharing with their
+# service; a page of them, newest referral first (db/keyset), one row more read than shown.
+_SHARED = keyset.variants(
+    "WITH probe AS ("
+    " SELECT e.episode_id, e.referred_at FROM episodes e"
+    " WHERE e.municipality_code = $1 AND $2 = ANY (e.consents) AND {after}"
+    " ORDER BY e.referred_at {order}, e.episode_id {order} LIMIT $5 + 1)"
+    " SELECT e.episode_id, e.programme, p.definition->>'name' AS programme_name,"
     " p.definition->>'name_da' AS programme_name_da, e.phase, e.referred_at, e.discharged_at,"
     " (SELECT (r.body #>> '{payload,planned_for}')::date FROM events_received r"
     "  WHERE r.episode_id = e.episode_id AND r.event_type = 'discharge_planned'"
     "  AND r.status = 'applied'"
     "  ORDER BY r.applied_at DESC NULLS LAST, r.received_at DESC LIMIT 1)"
-    " AS planned_discharge_on, c.name AS citizen_name"
-    " FROM episodes e"
+    " AS planned_discharge_on, c.name AS citizen_name, (SELECT count(*) FROM probe) AS probed"
+    " FROM (SELECT * FROM probe ORDER BY referred_at {order}, episode_id {order} LIMIT $5) s"
+    " JOIN episodes e ON e.episode_id = s.episode_id"
     " LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id"
     " LEFT JOIN programmes p ON p.code = e.programme"
-    " WHERE e.municipality_code = $1 AND $2 = ANY (e.consents)"
-    " ORDER BY e.referred_at DESC LIMIT 500"
+    " ORDER BY e.referred_at {order}, e.episode_id {order}",
+    at=3,
+    episode_id=4,
+)
+# The shared episodes counted up to a cap.
+_SHARED_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM episodes"
+    " WHERE municipality_code = $1 AND $2 = ANY (consents) LIMIT $3) AS capped"
 )
 _DUE = (
     "SELECT task_id, episode_id, kind, due_at, overdue FROM tasks"
@@ -96,10 +110,38 @@ async def facts(conn: PooledConnection, episode_id: str) -> CaseworkerFacts | No
 
 
 async def shared_episodes(
-    conn: PooledConnection, municipality_code: str | None, consent_scope: str
-) -> list[SharedEpisode]:
-    rows = await conn.fetch(_SHARED, municipality_code, consent_scope)
-    return [SharedEpisode.model_validate(dict(r)) for r in rows]
+    conn: PooledConnection,
+    municipality_code: str | None,
+    consent_scope: str,
+    *,
+    way: Way = Way.OLDER,
+    at: Position = keyset.START,
+) -> Page[SharedEpisode]:
+    """A page of the episodes shared with the service, `way` from `at` (names not audited
+    here: the caller audits the rows it shows)."""
+    rows = await conn.fetch(
+        _SHARED[way],
+        municipality_code,
+        consent_scope,
+        at.referred_at,
+        at.episode_id,
+        keyset.PAGE_SIZE,
+    )
+    read_more = bool(rows) and rows[0]["probed"] > keyset.PAGE_SIZE
+    episodes = [
+        SharedEpisode.model_validate({k: v for k, v in r.items() if k != "probed"}) for r in rows
+    ]
+    shown, older, newer = keyset.paged(episodes, way, at, read_more)
+    total = await conn.fetchval(
+        _SHARED_COUNT, municipality_code, consent_scope, keyset.COUNT_CAP + 1
+    )
+    return Page(
+        rows=shown,
+        more_older=older,
+        more_newer=newer,
+        total=min(total, keyset.COUNT_CAP),
+        capped=total > keyset.COUNT_CAP,
+    )
 
 
 async def due_tasks(

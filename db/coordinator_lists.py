@@ -13,7 +13,9 @@ from datetime import datetime
 
 from pydantic import Field
 
+from db import keyset
 from db.connection import PooledConnection
+from db.keyset import Page, Position, Way
 from schemas.base import Frozen
 
 
@@ -68,24 +70,22 @@ class OverdueTask(Frozen):
     holder_name: str | None
 
 
-# The coordinator's organisation's episodes and the partners' ones an escalation called them
-# to or their peers are assigned to (ids given by api/auth); newest referral first, at most
-# 500. Each name shown is audited.
-_EPISODES = """
-WITH listed AS (
+# The row the lists show, with the citizen's name, for the episodes in `chosen` (episode_id).
+_ROW = """
     SELECT e.episode_id, e.organisation_id, o.name AS organisation_name, e.municipality_code,
            e.programme,
            p.definition->>'name' AS programme_name, p.definition->>'name_da' AS programme_name_da,
            e.phase, e.referred_at, e.discharged_at, e.next_due_at, e.next_due_kind,
            e.overdue_tasks, e.peer_id, u.display_name AS peer_name, c.name AS citizen_name
-    FROM episodes e
+    FROM chosen s
+    JOIN episodes e ON e.episode_id = s.episode_id
     JOIN organisations o ON o.organisation_id = e.organisation_id
     LEFT JOIN programmes p ON p.code = e.programme
     LEFT JOIN users u ON u.user_id = e.peer_id
     LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id
-    WHERE e.organisation_id = $1 OR e.episode_id = ANY ($2::text[])
-    ORDER BY e.referred_at DESC
-    LIMIT 500
+"""
+# Each name shown is audited, in the same statement ($3 the audit ids' prefix, $4 and $5 who).
+_AUDITED = """
 ), audited AS (
     INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)
     SELECT $3 || episode_id, now(), $4, $5, 'read.citizen', episode_id,
@@ -93,8 +93,70 @@ WITH listed AS (
     FROM listed WHERE citizen_name IS NOT NULL
     ON CONFLICT (audit_id) DO NOTHING
 )
-SELECT * FROM listed ORDER BY referred_at DESC
 """
+# A page of the coordinator's organisation's episodes and the partners' ones an escalation
+# called them to or their peers are assigned to (ids given by api/auth), newest referral
+# first (db/keyset): each side read off its own index, one row more than a page.
+_EPISODES_PROBE = """
+WITH probe AS (
+    SELECT episode_id, referred_at FROM (
+        (SELECT e.episode_id, e.referred_at FROM episodes e
+         WHERE e.organisation_id = $1 AND {after}
+         ORDER BY e.referred_at {order}, e.episode_id {order} LIMIT $8 + 1)
+        UNION
+        (SELECT e.episode_id, e.referred_at FROM episodes e
+         WHERE e.episode_id = ANY ($2::text[]) AND {after}
+         ORDER BY e.referred_at {order}, e.episode_id {order} LIMIT $8 + 1)
+    ) AS both_sides
+    ORDER BY referred_at {order}, episode_id {order}
+    LIMIT $8 + 1
+), chosen AS (
+    SELECT * FROM probe ORDER BY referred_at {order}, episode_id {order} LIMIT $8
+), listed AS ("""
+_EPISODES_SHOWN = """
+SELECT listed.*, (SELECT count(*) FROM probe) AS probed
+FROM listed ORDER BY referred_at {order}, episode_id {order}
+"""
+_EPISODES = keyset.variants(_EPISODES_PROBE + _ROW + _AUDITED + _EPISODES_SHOWN, at=6, episode_id=7)
+# The coordinator's episodes counted up to a cap, off the organisation's index (the partners'
+# few added).
+_EPISODE_COUNT = """
+SELECT count(*) FROM (
+    (SELECT episode_id FROM episodes WHERE organisation_id = $1 LIMIT $3)
+    UNION
+    (SELECT episode_id FROM episodes WHERE episode_id = ANY ($2::text[]))
+) AS capped
+"""
+# What needs the coordinator's attention: their organisation's unmatched episodes and the
+# visible ones with an attention task (`$6`), newest referral first, at most a page.
+_ATTENTION_CHOSEN = """
+WITH chosen AS (
+    SELECT episode_id, referred_at FROM (
+        (SELECT e.episode_id, e.referred_at FROM episodes e
+         WHERE e.organisation_id = $1 AND e.phase = 'unmatched'
+         ORDER BY e.referred_at DESC LIMIT $7)
+        UNION
+        (SELECT e.episode_id, e.referred_at FROM episodes e
+         WHERE e.episode_id = ANY ($6::text[])
+           AND (e.organisation_id = $1 OR e.episode_id = ANY ($2::text[])))
+    ) AS both_kinds
+    ORDER BY referred_at DESC, episode_id DESC
+    LIMIT $7
+), listed AS ("""
+_ATTENTION_SHOWN = "SELECT * FROM listed ORDER BY referred_at DESC, episode_id DESC"
+_ATTENTION = _ATTENTION_CHOSEN + _ROW + _AUDITED + _ATTENTION_SHOWN
+
+# One episode's row for its hand-over page ($1), the read of its name audited there.
+_ONE_CHOSEN = "WITH chosen AS (SELECT $1::text AS episode_id), listed AS ("
+_ONE_AUDITED = """
+), audited AS (
+    INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)
+    SELECT $2, now(), $3, $4, 'read.citizen', episode_id, '{"place": "hand_over_page"}'::jsonb
+    FROM listed WHERE citizen_name IS NOT NULL
+)
+SELECT * FROM listed
+"""
+_ONE = _ONE_CHOSEN + _ROW + _ONE_AUDITED
 
 # The same rule as matching (db/peer_reservations): a peer of an organisation the
 # coordinator's may match (itself, or a partner that matches across) who may be offered at
@@ -142,13 +204,69 @@ async def episodes(
     *,
     actor_role: str,
     actor_id: str,
-) -> list[CoordinatorEpisode]:
-    """The episodes the coordinator may see (their organisation's and the `partners`'
-    episodes they were called to or supervise), with names; who read which names is audited."""
+    way: Way = Way.OLDER,
+    at: Position = keyset.START,
+) -> Page[CoordinatorEpisode]:
+    """A page of the episodes the coordinator may see (their organisation's and the
+    `partners`' episodes they were called to or supervise), `way` from `at`, with names; who
+    read which names is audited."""
     rows = await conn.fetch(
-        _EPISODES, organisation_id, partners, f"list-{uuid.uuid4().hex}-", actor_role, actor_id
+        _EPISODES[way],
+        organisation_id,
+        partners,
+        f"list-{uuid.uuid4().hex}-",
+        actor_role,
+        actor_id,
+        at.referred_at,
+        at.episode_id,
+        keyset.PAGE_SIZE,
+    )
+    read_more = bool(rows) and rows[0]["probed"] > keyset.PAGE_SIZE
+    listed = [
+        CoordinatorEpisode.model_validate({k: v for k, v in r.items() if k != "probed"})
+        for r in rows
+    ]
+    shown, older, newer = keyset.paged(listed, way, at, read_more)
+    total = await conn.fetchval(_EPISODE_COUNT, organisation_id, partners, keyset.COUNT_CAP + 1)
+    return Page(
+        rows=shown,
+        more_older=older,
+        more_newer=newer,
+        total=min(total, keyset.COUNT_CAP),
+        capped=total > keyset.COUNT_CAP,
+    )
+
+
+async def attention(
+    conn: PooledConnection,
+    organisation_id: str | None,
+    partners: list[str],
+    flagged: list[str],
+    *,
+    actor_role: str,
+    actor_id: str,
+) -> list[CoordinatorEpisode]:
+    """The episodes needing the coordinator: their organisation's unmatched ones and the
+    `flagged` (an attention task) they may see; newest first, a page at most; audited."""
+    rows = await conn.fetch(
+        _ATTENTION,
+        organisation_id,
+        partners,
+        f"attention-{uuid.uuid4().hex}-",
+        actor_role,
+        actor_id,
+        flagged,
+        keyset.PAGE_SIZE,
     )
     return [CoordinatorEpisode.model_validate(dict(r)) for r in rows]
+
+
+async def one_episode(
+    conn: PooledConnection, episode_id: str, *, actor_role: str, actor_id: str
+) -> CoordinatorEpisode | None:
+    """One episode as its hand-over page shows it, with the name; the read is audited."""
+    row = await conn.fetchrow(_ONE, episode_id, f"read-{uuid.uuid4().hex}", actor_role, actor_id)
+    return None if row is None else CoordinatorEpisode.model_validate(dict(row))
 
 
 async def eligible_peers(conn: PooledConnection, organisation_id: str | None) -> list[EligiblePeer]:

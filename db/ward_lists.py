@@ -8,7 +8,9 @@ from datetime import datetime
 
 from pydantic import Field
 
+from db import keyset
 from db.connection import PooledConnection
+from db.keyset import Page, Position, Way
 from schemas.base import Frozen
 
 
@@ -28,17 +30,23 @@ class WardEpisode(Frozen):
     name: str | None = Field(repr=False)
 
 
-# Newest referral first, at most 500 rows; a name shown leaves a 'read.citizen' line (as
-# reading it on the episode page does), a row without one (erased) leaves none.
-_WARD_EPISODES = """
-WITH listed AS (
+# A page of the ward's episodes, newest referral first (db/keyset): one row more than a page
+# is read to know whether there are more; a name shown leaves a 'read.citizen' line (as
+# reading it on the episode page does), a row read but not shown or without a name (erased)
+# leaves none.
+_WARD_EPISODES = keyset.variants(
+    """
+WITH probe AS (
+    SELECT e.episode_id, e.referred_at FROM episodes e
+    WHERE e.ward_id = $1 AND {after}
+    ORDER BY e.referred_at {order}, e.episode_id {order}
+    LIMIT $7 + 1
+), listed AS (
     SELECT e.episode_id, e.programme, e.phase, e.risk_elevated, e.referred_at,
            e.discharged_at, e.pathway, e.next_due_at, e.next_due_kind, e.overdue_tasks, c.name
-    FROM episodes e
+    FROM (SELECT * FROM probe ORDER BY referred_at {order}, episode_id {order} LIMIT $7) p
+    JOIN episodes e ON e.episode_id = p.episode_id
     LEFT JOIN episode_contacts c ON c.episode_id = e.episode_id
-    WHERE e.ward_id = $1
-    ORDER BY e.referred_at DESC
-    LIMIT 500
 ), audited AS (
     INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)
     SELECT $2 || episode_id, now(), $3, $4, 'read.citizen', episode_id,
@@ -46,15 +54,47 @@ WITH listed AS (
     FROM listed WHERE name IS NOT NULL
     ON CONFLICT (audit_id) DO NOTHING
 )
-SELECT * FROM listed ORDER BY referred_at DESC
-"""
+SELECT listed.*, (SELECT count(*) FROM probe) AS probed
+FROM listed ORDER BY referred_at {order}, episode_id {order}
+""",
+    at=5,
+    episode_id=6,
+)
+# The ward's episodes counted up to a cap, off the index alone.
+_WARD_COUNT = "SELECT count(*) FROM (SELECT 1 FROM episodes WHERE ward_id = $1 LIMIT $2) AS capped"
 
 
 async def ward_episodes(
-    conn: PooledConnection, ward_id: str | None, *, actor_role: str, actor_id: str
-) -> list[WardEpisode]:
-    """The ward's episodes with the citizen's name; who read which names is audited."""
+    conn: PooledConnection,
+    ward_id: str | None,
+    *,
+    actor_role: str,
+    actor_id: str,
+    way: Way = Way.OLDER,
+    at: Position = keyset.START,
+) -> Page[WardEpisode]:
+    """A page of the ward's episodes with the citizen's name, `way` from `at`; who read
+    which names is audited."""
     rows = await conn.fetch(
-        _WARD_EPISODES, ward_id, f"list-{uuid.uuid4().hex}-", actor_role, actor_id
+        _WARD_EPISODES[way],
+        ward_id,
+        f"list-{uuid.uuid4().hex}-",
+        actor_role,
+        actor_id,
+        at.referred_at,
+        at.episode_id,
+        keyset.PAGE_SIZE,
     )
-    return [WardEpisode.model_validate(dict(r)) for r in rows]
+    read_more = bool(rows) and rows[0]["probed"] > keyset.PAGE_SIZE
+    episodes = [
+        WardEpisode.model_validate({k: v for k, v in r.items() if k != "probed"}) for r in rows
+    ]
+    shown, older, newer = keyset.paged(episodes, way, at, read_more)
+    total = await conn.fetchval(_WARD_COUNT, ward_id, keyset.COUNT_CAP + 1)
+    return Page(
+        rows=shown,
+        more_older=older,
+        more_newer=newer,
+        total=min(total, keyset.COUNT_CAP),
+        capped=total > keyset.COUNT_CAP,
+    )

@@ -13,6 +13,7 @@ from api.dependencies import Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
+from api.web import paging, task_paging
 from api.web.guard import PageRoute, field, page_user
 from api.web.role_page import role_page
 from db.pool import DatabasePool
@@ -35,7 +36,10 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
 ) -> Response:
-    episodes = await caseworker_list(pool, principal)
+    way, at = paging.position(request)
+    listed = await caseworker_list(pool, principal, way=way, at=at)
+    episodes = listed.rows
+    tasks = task_paging.task_page(request, await open_tasks(pool, principal), "tasks-title")
     return role_page(
         request,
         principal,
@@ -43,8 +47,11 @@ async def page(
         template="caseworker.html",
         context={
             "episodes": episodes,
+            "episode_page": listed,
+            "episode_links": paging.links(request, listed, "referrals-title"),
             "by_episode": {e.episode_id: e for e in episodes},
-            "tasks": await open_tasks(pool, principal),
+            "tasks": tasks.tasks,
+            "task_page": tasks,
             # The confirm_service form lists only this caseworker's own service's offers.
             "services": offers_of(principal.service),
             "kept": await kept_choice(request, problem),

@@ -18,14 +18,16 @@ from api.errors import ApiError, invalid
 from api.hand_over import HandOverIn, hand_over
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web.actions import act
+from api.scoping import may_see_episode
+from api.web import paging, task_paging
+from api.web.actions import done
 from api.web.guard import PageRoute, PostedForm, page_user
 from api.web.guard import field as form_field
 from api.web.referral_candidates import waiting
-from api.web.rendering import language
+from api.web.rendering import language, render
 from api.web.role_page import role_page
 from api.web.task_cards import card_notes
-from db import coordinator_lists, pages, partnerships, referral_candidates
+from db import coordinator_lists, episode_queries, pages, partnerships, referral_candidates
 from db.coordinator_lists import CoordinatorEpisode, EligiblePeer, OverdueTask
 from db.pool import DatabasePool
 from db.tasks import OpenTask
@@ -39,6 +41,7 @@ ATTENTION = frozenset({TaskKind.MANUAL_MATCH, TaskKind.FIRST_CONTACT_ESCALATION,
 ENDED = frozenset(p.value for p in TERMINAL_PHASES)
 # The hand-over form's fields, as the API names them.
 HAND_FIELDS = ("peer_id", "reason")
+NO_SUCH_EPISODE = ApiError(404, "episode_id: no such episode for you")
 
 Coordinator = Annotated[Principal, Depends(page_user(Role.COORDINATOR))]
 
@@ -98,6 +101,16 @@ def hand_over_errors(problem: ApiError | None) -> dict[str, list[str]]:
     return found
 
 
+def handable(principal: Principal, episode: CoordinatorEpisode) -> bool:
+    """Only the coordinator's own organisation's active episodes with a peer can be handed
+    over."""
+    return (
+        episode.peer_id is not None
+        and episode.phase not in ENDED
+        and episode.organisation_id == principal.organisation_id
+    )
+
+
 async def page(
     request: Request,
     principal: Principal,
@@ -106,19 +119,22 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
 ) -> Response:
-    tasks = await with_supervised_tasks(pool, principal, await open_tasks(pool, principal))
+    way, at = paging.position(request)
+    every_task = await with_supervised_tasks(pool, principal, await open_tasks(pool, principal))
+    task_page = task_paging.task_page(request, every_task, "tasks-title")
+    tasks = task_page.tasks
     reasons: dict[str, list[str]] = {}
-    for task in tasks:
+    for task in every_task:
         if task.kind in ATTENTION:
             reasons.setdefault(task.episode_id, []).append(task.kind)
     partners = sorted(principal.escalated_episodes | principal.supervised_episodes)
+    who = {"actor_role": principal.role.value, "actor_id": principal.id}
     async with pool.acquire() as conn:
-        episodes = await coordinator_lists.episodes(
-            conn,
-            principal.organisation_id,
-            partners,
-            actor_role=principal.role.value,
-            actor_id=principal.id,
+        listed = await coordinator_lists.episodes(
+            conn, principal.organisation_id, partners, way=way, at=at, **who
+        )
+        attention = await coordinator_lists.attention(
+            conn, principal.organisation_id, partners, sorted(reasons), **who
         )
         eligible = await coordinator_lists.eligible_peers(conn, principal.organisation_id)
         overdue = await coordinator_lists.overdue_tasks(conn, principal.organisation_id, partners)
@@ -126,16 +142,9 @@ async def page(
         admissions = await referral_candidates.organisation_candidates(
             conn, principal.organisation_id
         )
-    attention = [e for e in episodes if e.phase == "unmatched" or e.episode_id in reasons]
+    episodes = listed.rows
+    shown = {e.episode_id: e for e in [*attention, *episodes]}
     task_episodes = {t.episode_id for t in tasks}
-    # Only the coordinator's own organisation's active episodes with a peer can be handed over.
-    handable = [
-        e
-        for e in episodes
-        if e.peer_id is not None
-        and e.phase not in ENDED
-        and e.organisation_id == principal.organisation_id
-    ]
     return role_page(
         request,
         principal,
@@ -145,20 +154,22 @@ async def page(
             "attention": attention,
             "reasons": reasons,
             "episodes": episodes,
-            "supervised": supervised_owners(principal, episodes),
-            "names": {e.episode_id: e.citizen_name for e in episodes},
-            "handable": [(e, peer_choices(e, eligible)) for e in handable],
-            # Only a listed episode's task cards offer a choice of peer (the rest need none).
+            "episode_page": listed,
+            "episode_links": paging.links(request, listed, "episodes-title"),
+            "supervised": supervised_owners(principal, list(shown.values())),
+            "names": {e.episode_id: e.citizen_name for e in shown.values()},
+            "handable": {e.episode_id for e in episodes if handable(principal, e)},
+            # Only a shown episode's task cards offer a choice of peer (the rest need none).
             "match_choices": {
                 e.episode_id: peer_choices(e, eligible)
-                for e in episodes
+                for e in shown.values()
                 if e.episode_id in task_episodes
             },
             "holders": by_holder(overdue),
             "tasks": tasks,
+            "task_page": task_page,
             "peers": peers,
             "card_notes": await card_notes(pool, principal, tasks),
-            "kept": await kept_hand_over(request, problem),
             "admissions": waiting(admissions, datetime.now(UTC), language(request)),
         },
         problem=problem,
@@ -195,13 +206,12 @@ def supervised_owners(principal: Principal, episodes: list[CoordinatorEpisode]) 
 
 
 async def kept_hand_over(request: Request, problem: ApiError | None) -> dict[str, object]:
-    """A refused hand-over form: which episode, what was chosen and typed, and the reasons by
-    field, to show them again on its card."""
+    """A refused hand-over form: what was chosen and typed, and the reasons by field, to show
+    them again."""
     if problem is None or request.method != "POST":
         return {}
     form = await request.form()
     return {
-        "episode_id": str(request.path_params.get("episode_id", "")),
         "peer_id": form_field(form, "peer_id"),
         "reason": form_field(form, "reason"),
         "errors": hand_over_errors(problem),
@@ -213,6 +223,55 @@ async def coordinator_page(request: Request, principal: Coordinator, pool: Pool)
     return await page(request, principal, pool)
 
 
+async def hand_over_page(
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    episode_id: str,
+    *,
+    problem: ApiError | None = None,
+    status: int = 200,
+) -> Response:
+    """One episode's hand-over form: the peers of the partnership who serve its programme and
+    municipality; an episode not the coordinator's own is 404, as one that does not exist."""
+    async with pool.acquire() as conn:
+        found = await episode_queries.episode(conn, episode_id)
+        if (
+            found is None
+            or found.organisation_id != principal.organisation_id
+            or not may_see_episode(principal, found)
+        ):
+            raise NO_SUCH_EPISODE
+        episode = await coordinator_lists.one_episode(
+            conn, episode_id, actor_role=principal.role.value, actor_id=principal.id
+        )
+        if episode is None:
+            raise NO_SUCH_EPISODE
+        eligible = await coordinator_lists.eligible_peers(conn, principal.organisation_id)
+    can = handable(principal, episode)
+    return render(
+        request,
+        "coordinator_hand_over.html",
+        {
+            "title": "coordinator.hand.title",
+            "problem": problem,
+            "episode": episode,
+            "handable": can,
+            "choices": peer_choices(episode, eligible) if can else [],
+            "kept": await kept_hand_over(request, problem),
+        },
+        principal=principal,
+        status=status,
+    )
+
+
+@router.get("/coordinator/episodes/{episode_id}/hand-over")
+async def hand_over_form(
+    episode_id: str, request: Request, principal: Coordinator, pool: Pool
+) -> Response:
+    return await hand_over_page(request, principal, pool, episode_id)
+
+
 @router.post("/coordinator/episodes/{episode_id}/hand-over")
 async def hand_over_episode(
     episode_id: str,
@@ -222,10 +281,9 @@ async def hand_over_episode(
     pool: Pool,
     temporal: Temporal,
 ) -> Response:
-    """The same code as POST /api/episodes/{id}/hand-over; a refusal shows the page again with
-    the field named and what was typed kept."""
-
-    async def move() -> str:
+    """The same code as POST /api/episodes/{id}/hand-over; a refusal shows the episode's
+    hand-over page again with the field named and what was typed kept."""
+    try:
         try:
             body = HandOverIn(
                 peer_id=form_field(form, "peer_id"), reason=form_field(form, "reason")
@@ -233,6 +291,10 @@ async def hand_over_episode(
         except ValidationError as err:
             raise invalid(err) from None
         await hand_over(pool, temporal, principal, episode_id, body)
-        return "handed_over"
-
-    return await act(request, principal, pool, move(), page)
+    except ApiError as err:
+        if err.status in (401, 403, 404):
+            raise
+        return await hand_over_page(
+            request, principal, pool, episode_id, problem=err, status=err.status
+        )
+    return done(principal, "handed_over")

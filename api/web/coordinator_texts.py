@@ -18,6 +18,13 @@ COORDINATOR_TEXTS: dict[str, tuple[str, str]] = {
         "over the open tasks; both are told, and the reason is kept in the audit log.",
     ),
     "coordinator.hand.episode": ("{citizen}, nu hos {peer}", "{citizen}, now with {peer}"),
+    "coordinator.hand.link": ("Giv videre", "Hand over"),
+    "coordinator.hand.back": ("Tilbage til koordinatorsiden", "Back to the coordinator page"),
+    "coordinator.hand.not_now": (
+        "Forløbet kan ikke gives videre: det er afsluttet, eller det har ingen "
+        "peer-medarbejder endnu.",
+        "The episode cannot be handed over: it has ended, or it has no peer guide yet.",
+    ),
     "coordinator.hand.to": ("Giv videre til", "Hand over to"),
     "coordinator.hand.choose": ("Vælg en peer-medarbejder", "Choose a peer guide"),
     "coordinator.hand.free": ("{free} af {capacity} pladser ledige", "{free} of {capacity} free"),
@@ -27,10 +34,6 @@ COORDINATOR_TEXTS: dict[str, tuple[str, str]] = {
     "coordinator.hand.nobody": (
         "Ingen anden peer-medarbejder i partnerskabet kan tage dette forløb (program og kommune).",
         "No other peer guide of the partnership serves this episode's programme and municipality.",
-    ),
-    "coordinator.hand.none": (
-        "Ingen aktive forløb med en peer-medarbejder.",
-        "No active episodes with a peer guide.",
     ),
     "coordinator.hand.peer_refused": (
         "Vælg en anden peer-medarbejder",

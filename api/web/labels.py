@@ -14,6 +14,7 @@ from api.web.medcom_texts import MEDCOM_TEXTS
 from api.web.my_bridge_texts import MY_BRIDGE_TEXTS
 from api.web.my_data_texts import MY_DATA_TEXTS
 from api.web.note_texts import NOTE_TEXTS
+from api.web.paging_texts import PAGING_TEXTS
 from api.web.peer_texts import PEER_TEXTS
 from api.web.relative_texts import RELATIVE_TEXTS
 from api.web.roster_task_texts import ROSTER_TASK_TEXTS
@@ -226,6 +227,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **NOTE_TEXTS,
     **INBOX_TEXTS,
     **WARD_TEXTS,
+    **PAGING_TEXTS,
     **CASEWORKER_TEXTS,
     **PEER_TEXTS,
     **COORDINATOR_TEXTS,

@@ -18,7 +18,7 @@ from api.errors import ApiError, FieldError, reasons_by_field
 from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.scoping import may_see_citizen, may_see_episode
-from api.web import referral_candidates, referral_form, ward_facts
+from api.web import paging, referral_candidates, referral_form, task_paging, ward_facts
 from api.web.actions import ack_notice, act, done, new_event_id, report
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.rendering import LOCAL_TIME, language, render
@@ -46,9 +46,15 @@ async def page(
     referral: dict[str, Any] | None = None,
     dismissing: dict[str, str] | None = None,
 ) -> Response:
+    way, at = paging.position(request)
     async with pool.acquire() as conn:
         episodes = await ward_lists.ward_episodes(
-            conn, principal.ward_id, actor_role=principal.role.value, actor_id=principal.id
+            conn,
+            principal.ward_id,
+            actor_role=principal.role.value,
+            actor_id=principal.id,
+            way=way,
+            at=at,
         )
         admissions = await candidates_db.ward_candidates(
             conn, principal.ward_id, actor_role=principal.role.value, actor_id=principal.id
@@ -85,8 +91,12 @@ async def page(
             "programmes": programmes,
             "municipalities": municipalities,
             "organisations": organisations,
-            "episodes": episodes,
-            "tasks": await open_tasks(pool, principal),
+            "episodes": episodes.rows,
+            "episode_page": episodes,
+            "episode_links": paging.links(request, episodes, "episodes-title"),
+            **_tasks(
+                task_paging.task_page(request, await open_tasks(pool, principal), "tasks-title")
+            ),
             "event_id": new_event_id,
             "ended": ENDED,
             "moment_words": partial(moment_words, lang=lang),
@@ -96,6 +106,11 @@ async def page(
         problem=problem,
         status=status,
     )
+
+
+def _tasks(page: task_paging.TaskPage) -> dict[str, Any]:
+    """The task cards shown and their page."""
+    return {"tasks": page.tasks, "task_page": page}
 
 
 @router.get("/ward")

@@ -83,7 +83,11 @@ async def test_the_coordinator_hands_an_episode_to_another_peer(
     assert CITIZEN in row_text and "Test peer 0" in row_text
     assert episode_id not in row_text, "the list names the citizen, not the id"
     assert "Peer guide (SIND)" in row_text, "the programme by its name"
+    assert await coordinator.locator("select[name=peer_id]").count() == 0, "no per-row choice"
 
+    # The row links to the episode's own hand-over page, which offers the eligible peers.
+    await row.get_by_role("link", name="Hand over").click()
+    await coordinator.wait_for_url(f"**/coordinator/episodes/{episode_id}/hand-over")
     card = coordinator.locator(f"#hand-{episode_id}")
     choice = card.get_by_label("Hand over to")
     offered = await choice.locator("option").all_inner_texts()
@@ -122,6 +126,7 @@ async def test_a_hand_over_to_a_full_peer_or_without_a_reason_is_refused_keeping
         await conn.execute("UPDATE peers SET active_load = 1 WHERE peer_id = $1", roster.peers[2])
 
     coordinator = await open_as(roster.coordinator)
+    await coordinator.goto(f"/coordinator/episodes/{episode_id}/hand-over")
     card = coordinator.locator(f"#hand-{episode_id}")
     choice = card.get_by_label("Hand over to")
     full = await choice.locator(f"option[value='{roster.peers[2]}']").inner_text()
