@@ -1,7 +1,8 @@
 """Recently built reports, per reader scope and filters: a report over a year of a region is
 seconds of work, and coordinators ask for the same one again and again. A report is kept for
 at most `max_age` seconds (its page and CSV say when it was counted); readers who ask while it
-is being built wait for that one build instead of each starting their own. The key is the
+is being built wait for that one build instead of each starting their own, and one read late
+in a kept report's life has it counted anew in the background. The key is the
 reader's whole scope (organisation, municipality and consent scope) with the filters, so no
 reader is ever given a report made for another scope. Only the finished, suppressed report is
 kept (no citizen ids), and at most `size` of them."""
@@ -20,7 +21,17 @@ from api.reports.model import Report, ReportFilters
 # Reports kept at most: each is a few hundred cells, so this bounds the memory to a few MB.
 REPORTS_KEPT = 64
 
+# A kept report read after this share of its time is counted anew in the background.
+RENEW_AFTER = 0.8
+
 Key = tuple[ReportScope, ReportFilters]
+
+
+def _retrieved(task: asyncio.Task[Report]) -> None:
+    """A build nobody waits for any more (a renewal, or its readers left) may fail unseen:
+    the next reader after the kept report runs out counts again and sees the error."""
+    if not task.cancelled():
+        task.exception()
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class ReportCache:
     def __len__(self) -> int:
         return len(self._kept)
 
-    def _fresh(self, key: Key) -> Report | None:
+    def _fresh(self, key: Key) -> _Kept | None:
         kept = self._kept.get(key)
         if kept is None:
             return None
@@ -56,7 +67,13 @@ class ReportCache:
             del self._kept[key]
             return None
         self._kept.move_to_end(key)
-        return kept.report
+        return kept
+
+    def _start(self, key: Key, build: Callable[[], Awaitable[Report]]) -> asyncio.Task[Report]:
+        building = asyncio.create_task(self._build(key, build))
+        self._building[key] = building
+        building.add_done_callback(_retrieved)
+        return building
 
     async def _build(self, key: Key, build: Callable[[], Awaitable[Report]]) -> Report:
         try:
@@ -77,11 +94,14 @@ class ReportCache:
         them, else a new build (kept if it succeeds; a failure reaches everyone waiting)."""
         key = (scope, filters)
         kept = self._fresh(key)
-        if kept is not None:
-            return kept
         building = self._building.get(key)
+        if kept is not None:
+            # Read again late in its life: counted anew behind the scenes, so the readers
+            # of a much-read report do not wait for it when it runs out.
+            if building is None and self._clock() - kept.built >= self.max_age * RENEW_AFTER:
+                self._start(key, build)
+            return kept.report
         if building is None:
-            building = asyncio.create_task(self._build(key, build))
-            self._building[key] = building
+            building = self._start(key, build)
         # A reader who leaves does not cancel the build the others wait for.
         return await asyncio.shield(building)
