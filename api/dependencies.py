@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api.intake import EventIntake
 from api.medcom.intake import MedcomIntake
 from api.medcom.senders import receiver_identities
+from api.reports.cache import ReportCache
 from api.task_decisions import TaskDecisions
 from api.token_cache import TokenCache
 from db.pool import DatabasePool
@@ -30,6 +31,7 @@ class Services:
     intake: EventIntake
     decisions: TaskDecisions
     medcom: MedcomIntake
+    reports: ReportCache
 
     @classmethod
     def build(cls, pool: DatabasePool, temporal: Client, settings: Settings) -> Services:
@@ -44,6 +46,7 @@ class Services:
             intake=intake,
             decisions=TaskDecisions(pool, temporal),
             medcom=MedcomIntake(pool, intake, receiver_identities(settings.medcom_receivers)),
+            reports=ReportCache(settings.report_cache_seconds),
         )
 
 
@@ -75,6 +78,10 @@ def get_settings(request: Request) -> Settings:
     return get_services(request).settings
 
 
+def get_report_cache(request: Request) -> ReportCache:
+    return get_services(request).reports
+
+
 def get_metrics(request: Request) -> Metrics:
     return get_services(request).metrics
 
@@ -103,3 +110,4 @@ Tokens = Annotated[TokenCache, Depends(get_tokens)]
 Intake = Annotated[EventIntake, Depends(get_intake)]
 Decisions = Annotated[TaskDecisions, Depends(get_decisions)]
 Medcom = Annotated[MedcomIntake, Depends(get_medcom)]
+Reports = Annotated[ReportCache, Depends(get_report_cache)]

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         description="Seconds PostgreSQL may take to accept a connection or answer a "
         "statement; after it the API answers 503 and activities retry.",
     )
+    report_cache_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=3600,
+        description="Seconds an outcome report (page and CSV) is kept and shown again to "
+        "readers of the same scope with the same filters; it says when it was counted. "
+        "0: every request counts anew.",
+    )
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data",
         description="Folder for local state: Temporal dev server file, embedded PostgreSQL.",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
+from api.reports.counted import Counted, of_facts
 from api.reports.distributions import contact_buckets, hope_buckets, network_buckets
 from api.reports.facts import EpisodeFacts, PeerFacts
 from api.reports.measures import (
@@ -36,10 +38,10 @@ from api.reports.suppression import (
     statistic_cell,
 )
 
-BREAKDOWNS: dict[str, Callable[[EpisodeFacts], str]] = {
-    "programme": lambda f: f.programme,
-    "municipality": lambda f: f.municipality_code,
-    "organisation": lambda f: f.organisation_id,
+BREAKDOWNS: dict[str, Callable[[Counted], str]] = {
+    "programme": attrgetter("programme"),
+    "municipality": attrgetter("municipality"),
+    "organisation": attrgetter("organisation"),
 }
 
 
@@ -107,21 +109,46 @@ def build_report(
     group_members: Sequence[GroupMemberFacts] = (),
     marks: Sequence[GroupAttendanceFacts] = (),
 ) -> Report:
+    """The report from validated facts (the database's rows go to `build_counted` as they
+    come)."""
+    return build_counted(
+        filters,
+        of_facts(facts, as_of),
+        peers,
+        as_of,
+        enrolments=enrolments,
+        group_members=group_members,
+        marks=marks,
+    )
+
+
+def build_counted(
+    filters: ReportFilters,
+    rows: Sequence[Counted],
+    peers: Sequence[PeerFacts],
+    as_of: datetime,
+    *,
+    enrolments: Sequence[EnrolmentFacts] = (),
+    group_members: Sequence[GroupMemberFacts] = (),
+    marks: Sequence[GroupAttendanceFacts] = (),
+) -> Report:
+    """The report from the episodes' rows as counted at `as_of`."""
+    rows = sorted(rows, key=attrgetter("citizen"))
     breakdowns: dict[str, tuple[GroupRow, ...]] = {}
     for name, key_of in BREAKDOWNS.items():
-        members: dict[str, list[EpisodeFacts]] = {}
-        for f in facts:
-            members.setdefault(key_of(f), []).append(f)
+        members: dict[str, list[Counted]] = {}
+        for r in rows:
+            members.setdefault(key_of(r), []).append(r)
         if len(members) > 1:
-            breakdowns[name] = _rows(name, {k: tallies(v, as_of) for k, v in members.items()})
+            breakdowns[name] = _rows(name, {k: tallies(v) for k, v in members.items()})
     return Report(
         filters=filters,
         as_of=as_of,
-        overall=_row("all", "all", tallies(facts, as_of)),
+        overall=_row("all", "all", tallies(rows)),
         breakdowns=breakdowns,
-        contact_buckets=contact_buckets(facts, as_of),
-        hope_buckets=hope_buckets(facts),
-        network_buckets=network_buckets(facts),
+        contact_buckets=contact_buckets(rows),
+        hope_buckets=hope_buckets(rows),
+        network_buckets=network_buckets(rows),
         peer_load=peer_load(peers),
         contact_target_pct=CONTACT_TARGET_PERCENT,
         courses=course_rows(enrolments),

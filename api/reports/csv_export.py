@@ -1,14 +1,17 @@
 """The report as CSV: one tidy line per number, with the same suppression and rounding as the
-page (a last line says the base every count is rounded to). Courses are lines of breakdown
-"course" with group "<programme>:<participant kind or all>", groups of breakdown "group"."""
+page (the last lines say the base every count is rounded to, and when the figures were
+counted). Courses are lines of breakdown "course" with group "<programme>:<participant kind
+or all>", groups of breakdown "group"."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from api.reports.measures import Measure, decimals
 from api.reports.model import Bucket, Report
+from api.reports.period import LOCAL_TIME
 from api.reports.programme_figures import CourseMeasure, GroupMeasure
 from api.reports.programme_figures import decimals as figure_decimals
 from api.reports.rounding import BASE
@@ -51,9 +54,16 @@ def _lines(report: Report) -> list[tuple[str, str, str, str]]:
             ("peer_load", "all", "at_capacity", load.at_capacity.text(0)),
             ("target", "all", "contact_72h_pct", f"{report.contact_target_pct:.1f}"),
             ("rounding", "all", "count_base", str(BASE)),
+            # When the figures were counted (local time): a kept report can be minutes old.
+            ("figures", "all", "as_of", when(report.as_of)),
         ]
     )
     return lines
+
+
+def when(moment: datetime) -> str:
+    """Local time to the minute, as ISO 8601 with its offset (2026-10-15T12:05+02:00)."""
+    return moment.astimezone(LOCAL_TIME).isoformat(timespec="minutes")
 
 
 def report_csv(report: Report) -> str:

@@ -3,11 +3,10 @@ network size (from the first contact's measurement to the closing one)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
-from datetime import datetime
 
-from api.reports.facts import EpisodeFacts
-from api.reports.measures import CONTACT_WITHIN_HOURS
+from api.reports.counted import Counted
 from api.reports.model import Bucket
 from api.reports.suppression import Tally, protect
 
@@ -38,16 +37,23 @@ NO_CONTACT = "no_contact"
 
 
 def _buckets(
-    pairs: Sequence[tuple[EpisodeFacts, float]], edges: tuple[tuple[str, float | None], ...]
+    rows: Sequence[Counted],
+    value_of: str,
+    edges: tuple[tuple[str, float | None], ...],
 ) -> list[tuple[str, Tally]]:
-    found: list[tuple[str, Tally]] = []
-    low: float | None = None
-    for key, high in edges:
-        inside = [f for f, v in pairs if (low is None or v > low) and (high is None or v <= high)]
-        citizens = frozenset(f.citizen_id for f in inside)
-        found.append((key, Tally(value=float(len(inside)), citizens=citizens)))
-        low = high
-    return found
+    """The episodes with the value by bucket (the values' column `value_of` of the rows), in
+    the rows' order: rows in citizen order give every bucket its citizens in order."""
+    highs = [high for _, high in edges if high is not None]
+    inside: list[list[str]] = [[] for _ in edges]
+    for r in rows:
+        value = getattr(r, value_of)
+        if value is not None:
+            # The first bucket whose highest value is at or above it (the last has none).
+            inside[bisect_left(highs, value)].append(r.citizen)
+    return [
+        (key, Tally(value=float(len(found)), citizens=frozenset(found), ordered=found))
+        for (key, _), found in zip(edges, inside, strict=True)
+    ]
 
 
 def _finish(named: list[tuple[str, Tally]]) -> tuple[Bucket, ...]:
@@ -55,29 +61,22 @@ def _finish(named: list[tuple[str, Tally]]) -> tuple[Bucket, ...]:
     return tuple(Bucket(key=k, cell=c) for (k, _), c in zip(named, cells, strict=True))
 
 
-def contact_buckets(facts: Sequence[EpisodeFacts], as_of: datetime) -> tuple[Bucket, ...]:
+def contact_buckets(rows: Sequence[Counted]) -> tuple[Bucket, ...]:
     """Contacts by hours after discharge, and discharged citizens past 72 h with none."""
-    contact = [(f, h) for f in facts if (h := f.hours_to_first_contact()) is not None]
-    named = _buckets(contact, CONTACT_BUCKETS)
-    missing = [
-        f
-        for f in facts
-        if f.first_contact_at is None and f.contact_is_due(as_of, CONTACT_WITHIN_HOURS)
-    ]
+    named = _buckets(rows, "contact_hours", CONTACT_BUCKETS)
+    missing = [r.citizen for r in rows if r.no_contact]
     named.append(
         (
             NO_CONTACT,
-            Tally(value=float(len(missing)), citizens=frozenset(f.citizen_id for f in missing)),
+            Tally(value=float(len(missing)), citizens=frozenset(missing), ordered=missing),
         )
     )
     return _finish(named)
 
 
-def hope_buckets(facts: Sequence[EpisodeFacts]) -> tuple[Bucket, ...]:
-    pairs = [(f, float(c)) for f in facts if (c := f.hope_change()) is not None]
-    return _finish(_buckets(pairs, HOPE_BUCKETS))
+def hope_buckets(rows: Sequence[Counted]) -> tuple[Bucket, ...]:
+    return _finish(_buckets(rows, "hope_change", HOPE_BUCKETS))
 
 
-def network_buckets(facts: Sequence[EpisodeFacts]) -> tuple[Bucket, ...]:
-    pairs = [(f, float(c)) for f in facts if (c := f.network_change()) is not None]
-    return _finish(_buckets(pairs, NETWORK_BUCKETS))
+def network_buckets(rows: Sequence[Counted]) -> tuple[Bucket, ...]:
+    return _finish(_buckets(rows, "network_change", NETWORK_BUCKETS))

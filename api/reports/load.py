@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from api.reports.access import ReportScope
-from api.reports.build import build_report
-from api.reports.facts import EpisodeFacts, PeerFacts
+from api.reports.build import build_counted
+from api.reports.counted import of_rows
+from api.reports.facts import PeerFacts
 from api.reports.model import Report, ReportFilters
 from api.reports.programme_figures import (
     EnrolmentFacts,
@@ -45,9 +49,25 @@ async def load_report(
     marks = await report_queries.group_attendance_facts(
         conn, starts=period.starts, ends=period.ends, within=within
     )
-    return build_report(
+    # Counting a year is a second or more of CPU: in a thread, so the event loop goes on
+    # answering other requests meanwhile.
+    return await asyncio.to_thread(
+        _counted_report, filters, episodes, peers, enrolments, members, marks, as_of
+    )
+
+
+def _counted_report(
+    filters: ReportFilters,
+    episodes: Sequence[Any],
+    peers: Sequence[Any],
+    enrolments: Sequence[Any],
+    members: Sequence[Any],
+    marks: Sequence[Any],
+    as_of: datetime,
+) -> Report:
+    return build_counted(
         filters,
-        [EpisodeFacts.model_validate(dict(r)) for r in episodes],
+        of_rows(episodes, as_of),
         [PeerFacts.model_validate(dict(r)) for r in peers],
         as_of,
         enrolments=[EnrolmentFacts.model_validate(dict(r)) for r in enrolments],

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from enum import StrEnum
+from itertools import compress
+from typing import Any
 
 from api.reports import stats
-from api.reports.facts import EpisodeFacts
+from api.reports.counted import Counted
 from api.reports.suppression import Tally
-from schemas.tasks import JobStatus
 
-MATCH_WITHIN_HOURS = 24.0
-CONTACT_WITHIN_HOURS = 72.0
 CONTACT_TARGET_PERCENT = 80.0
-JOB_OR_EDUCATION = frozenset({"job_step", "education_step"})
-# The closing questionnaire's answers that count as working or studying at closing.
-WORKING_OR_STUDYING = frozenset({JobStatus.WORKING.value, JobStatus.STUDYING.value})
 
 
 class Measure(StrEnum):
@@ -96,94 +91,76 @@ STATISTICS = frozenset(
 COUNTS = tuple(m for m in Measure if m not in PERCENTS and m not in STATISTICS)
 
 
-def _count(facts: Iterable[EpisodeFacts], keep: Callable[[EpisodeFacts], bool]) -> Tally:
-    chosen = [f for f in facts if keep(f)]
-    return Tally(value=float(len(chosen)), citizens=frozenset(f.citizen_id for f in chosen))
+def _count(citizens: Sequence[str], chosen: Iterable[object]) -> Tally:
+    """How many episodes are chosen (a true or non-zero column), and their citizens."""
+    picked = list(compress(citizens, chosen))
+    return Tally(value=float(len(picked)), citizens=frozenset(picked), ordered=picked)
 
 
-def _sum(facts: Iterable[EpisodeFacts], amount: Callable[[EpisodeFacts], int]) -> Tally:
-    chosen = [f for f in facts if amount(f) > 0]
-    total = sum(amount(f) for f in chosen)
-    return Tally(value=float(total), citizens=frozenset(f.citizen_id for f in chosen))
+def _sum(citizens: Sequence[str], amounts: Sequence[int]) -> Tally:
+    """The amounts added up, and the citizens with some (amounts are never below zero)."""
+    picked = list(compress(citizens, amounts))
+    return Tally(value=float(sum(amounts)), citizens=frozenset(picked), ordered=picked)
 
 
 def _statistic(
-    pairs: Sequence[tuple[EpisodeFacts, float]],
+    citizens: Sequence[str],
+    values: Sequence[float | None],
     of: Callable[[Sequence[float]], float | None],
 ) -> Tally:
+    """`of` the values there are, and the citizens they come from."""
+    present = [v is not None for v in values]
     return Tally(
-        value=of([v for _, v in pairs]), citizens=frozenset(f.citizen_id for f, _ in pairs)
+        value=of([v for v in values if v is not None]),
+        citizens=frozenset(compress(citizens, present)),
     )
 
 
-def _matched_in_time(f: EpisodeFacts) -> bool:
-    hours = f.hours_to_match()
-    return hours is not None and hours <= MATCH_WITHIN_HOURS
+def _p80(values: Sequence[float]) -> float | None:
+    return stats.percentile(values, 0.8)
 
 
-def _contacted_in_time(f: EpisodeFacts) -> bool:
-    hours = f.hours_to_first_contact()
-    return hours is not None and hours <= CONTACT_WITHIN_HOURS
-
-
-def tallies(facts: Sequence[EpisodeFacts], as_of: datetime) -> dict[Measure, Tally]:
-    """Every counted and statistical measure for these episodes (percentages come later)."""
-    contact = [(f, h) for f in facts if (h := f.hours_to_first_contact()) is not None]
-    hope = [(f, float(c)) for f in facts if (c := f.hope_change()) is not None]
-    network = [(f, float(c)) for f in facts if (c := f.network_change()) is not None]
-    closed = [f for f in facts if f.closed_at is not None]
-    # Closed with the closing questionnaire answered: the whole for the job-status shares.
-    answered = [f for f in closed if f.job_or_education is not None]
-
-    def match_due(f: EpisodeFacts) -> bool:
-        waited = (as_of - f.referred_at).total_seconds() / 3600
-        return f.matched_at is not None or waited >= MATCH_WITHIN_HOURS
-
+def tallies(rows: Sequence[Counted]) -> dict[Measure, Tally]:
+    """Every counted and statistical measure for these episodes (percentages come later):
+    each measure is a column of the episodes' `Counted` rows, picked in one go. Rows in
+    citizen order make every tally's citizens come in order (see `Tally.ordered`)."""
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True))
+    c = dict(zip(Counted._fields, columns or [()] * len(Counted._fields), strict=True))
+    who = c["citizen"]
+    contacted = [h is not None for h in c["contact_hours"]]
     return {
-        Measure.REFERRALS: _count(facts, lambda f: True),
-        Measure.MATCH_DUE: _count(facts, match_due),
-        Measure.MATCHED_24H: _count(facts, _matched_in_time),
-        Measure.CONTACT_DUE: _count(facts, lambda f: f.contact_is_due(as_of, CONTACT_WITHIN_HOURS)),
-        Measure.CONTACT_72H: _count(facts, _contacted_in_time),
-        Measure.CONTACTED: _count([f for f, _ in contact], lambda f: True),
-        Measure.CONTACT_MEDIAN_H: _statistic(contact, stats.median),
-        Measure.CONTACT_P80_H: _statistic(contact, lambda v: stats.percentile(v, 0.8)),
-        Measure.FOLLOW_UPS_PLANNED: _sum(facts, lambda f: f.follow_ups_planned),
-        Measure.FOLLOW_UPS_DONE: _sum(facts, lambda f: f.follow_ups_done),
-        Measure.READMITTED: _count(facts, lambda f: f.readmissions > 0),
-        Measure.READMISSIONS: _sum(facts, lambda f: f.readmissions),
-        Measure.CLOSED: _count(closed, lambda f: True),
-        Measure.CLOSED_MUNICIPAL_SERVICE: _count(
-            closed, lambda f: "municipal_service" in f.milestones
-        ),
-        Measure.CLOSED_JOB_OR_EDUCATION: _count(
-            closed, lambda f: not JOB_OR_EDUCATION.isdisjoint(f.milestones)
-        ),
-        Measure.CLOSED_NETWORK_ACTIVITY: _count(
-            closed, lambda f: "network_activity" in f.milestones
-        ),
-        Measure.HOPE_N: _count([f for f, _ in hope], lambda f: True),
-        Measure.HOPE_CHANGE_MEAN: _statistic(hope, stats.mean),
-        Measure.HOPE_CHANGE_MEDIAN: _statistic(hope, stats.median),
-        Measure.NETWORK_N: _count([f for f, _ in network], lambda f: True),
-        Measure.NETWORK_CHANGE_MEAN: _statistic(network, stats.mean),
-        Measure.NETWORK_CHANGE_MEDIAN: _statistic(network, stats.median),
-        Measure.GOAL_EPISODES: _count(facts, lambda f: f.goals_total > 0),
-        Measure.GOALS_SET: _sum(facts, lambda f: f.goals_total),
-        Measure.GOALS_REACHED: _sum(facts, lambda f: f.goals_reached),
-        Measure.GOAL_REACHED_EPISODES: _count(facts, lambda f: f.goals_reached > 0),
-        Measure.JOB_OR_EDUCATION_STEP: _count(
-            facts, lambda f: not JOB_OR_EDUCATION.isdisjoint(f.milestones)
-        ),
-        Measure.CLOSED_ANSWERED: _count(answered, lambda f: True),
-        Measure.CLOSED_WORKING_OR_STUDYING: _count(
-            answered, lambda f: f.job_or_education in WORKING_OR_STUDYING
-        ),
-        Measure.CLOSED_IN_PROCESS: _count(
-            answered, lambda f: f.job_or_education == JobStatus.IN_PROCESS.value
-        ),
-        Measure.ESCALATIONS_MANUAL_MATCH: _sum(facts, lambda f: f.manual_matches),
-        Measure.ESCALATIONS_FIRST_CONTACT: _sum(facts, lambda f: f.contact_escalations),
+        Measure.REFERRALS: _count(who, [True] * len(who)),
+        Measure.MATCH_DUE: _count(who, c["match_due"]),
+        Measure.MATCHED_24H: _count(who, c["matched_24h"]),
+        Measure.CONTACT_DUE: _count(who, c["contact_due"]),
+        Measure.CONTACT_72H: _count(who, c["contact_72h"]),
+        Measure.CONTACTED: _count(who, contacted),
+        Measure.CONTACT_MEDIAN_H: _statistic(who, c["contact_hours"], stats.median),
+        Measure.CONTACT_P80_H: _statistic(who, c["contact_hours"], _p80),
+        Measure.FOLLOW_UPS_PLANNED: _sum(who, c["follow_ups_planned"]),
+        Measure.FOLLOW_UPS_DONE: _sum(who, c["follow_ups_done"]),
+        Measure.READMITTED: _count(who, c["readmissions"]),
+        Measure.READMISSIONS: _sum(who, c["readmissions"]),
+        Measure.CLOSED: _count(who, c["closed"]),
+        Measure.CLOSED_MUNICIPAL_SERVICE: _count(who, c["closed_municipal_service"]),
+        Measure.CLOSED_JOB_OR_EDUCATION: _count(who, c["closed_job_or_education"]),
+        Measure.CLOSED_NETWORK_ACTIVITY: _count(who, c["closed_network_activity"]),
+        Measure.HOPE_N: _count(who, [h is not None for h in c["hope_change"]]),
+        Measure.HOPE_CHANGE_MEAN: _statistic(who, c["hope_change"], stats.mean),
+        Measure.HOPE_CHANGE_MEDIAN: _statistic(who, c["hope_change"], stats.median),
+        Measure.NETWORK_N: _count(who, [n is not None for n in c["network_change"]]),
+        Measure.NETWORK_CHANGE_MEAN: _statistic(who, c["network_change"], stats.mean),
+        Measure.NETWORK_CHANGE_MEDIAN: _statistic(who, c["network_change"], stats.median),
+        Measure.GOAL_EPISODES: _count(who, c["goals_total"]),
+        Measure.GOALS_SET: _sum(who, c["goals_total"]),
+        Measure.GOALS_REACHED: _sum(who, c["goals_reached"]),
+        Measure.GOAL_REACHED_EPISODES: _count(who, c["goals_reached"]),
+        Measure.JOB_OR_EDUCATION_STEP: _count(who, c["job_or_education_step"]),
+        Measure.CLOSED_ANSWERED: _count(who, c["answered"]),
+        Measure.CLOSED_WORKING_OR_STUDYING: _count(who, c["working_or_studying"]),
+        Measure.CLOSED_IN_PROCESS: _count(who, c["in_process"]),
+        Measure.ESCALATIONS_MANUAL_MATCH: _sum(who, c["manual_matches"]),
+        Measure.ESCALATIONS_FIRST_CONTACT: _sum(who, c["contact_escalations"]),
     }
 
 

@@ -4,7 +4,7 @@ count that is shown is randomly rounded to a multiple of five (see `rounding`)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from api.reports.rounding import rounded
@@ -43,6 +43,9 @@ class Tally:
 
     value: float | None
     citizens: frozenset[str]
+    # The same citizens in order, when the tally was made so (repeats allowed): the rounding
+    # coin then need not sort tens of thousands of ids again.
+    ordered: Sequence[str] | None = field(default=None, compare=False)
 
     @property
     def too_few(self) -> bool:
@@ -55,7 +58,8 @@ def count_cell(tally: Tally) -> Cell:
     if tally.too_few or tally.value is None:
         small = tally.value is None or tally.value < MIN_CITIZENS
         return Cell(value=None, mark=Mark.SMALL if small else Mark.SUPPRESSED)
-    return Cell(value=rounded(tally.value, tally.citizens))
+    keys = tally.citizens if tally.ordered is None else tally.ordered
+    return Cell(value=rounded(tally.value, keys))
 
 
 def statistic_cell(tally: Tally) -> Cell:

@@ -64,7 +64,15 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "Forløb henvist i perioden. Peer-belastning er status lige nu.",
         "Episodes referred in the period. Peer load is as of now.",
     ),
-    "report.as_of": ("Opgjort", "As of"),
+    "report.as_of": ("Tal opgjort", "Figures as of"),
+    "report.as_of.kept": (
+        "Samme rapport vises igen i op til {minutes} minutter til læsere med samme adgang og "
+        "filtre, og så længe kan den også tælle borgere, der siden er slettet eller har "
+        "trukket et samtykke tilbage.",
+        "The same report is shown again for up to {minutes} minutes to readers with the same "
+        "access and filters, and for that long it may still count citizens who have since "
+        "been erased or withdrawn a consent.",
+    ),
     "report.privacy": (
         "Kun samlede tal. Tal bygget på færre end 5 borgere vises som \u201c<5\u201d eller "
         "\u201cskjult\u201d, og statistik over færre end 5 borgere vises ikke. Når kun én "

@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.dependencies import Pool
+from api.dependencies import Pool, Reports
 from api.principal import Principal
 from api.reports import display
 from api.reports.access import READERS, ReportScope, scope_for
+from api.reports.cache import ReportCache
 from api.reports.charts import figures
 from api.reports.csv_export import report_csv
 from api.reports.filters import ReportInputError, filters_from
@@ -46,12 +47,24 @@ _FIELD_LABELS = {
 }
 
 
-async def _report(request: Request, scope: ReportScope, pool: DatabasePool) -> Report:
-    """The report for the query's filters; a refused filter raises ReportInputError."""
+async def _report(
+    request: Request, scope: ReportScope, pool: DatabasePool, cache: ReportCache
+) -> Report:
+    """The report for the query's filters, as counted at most the cache's age ago for the
+    same reader scope and filters; a refused filter raises ReportInputError."""
     today = datetime.now(LOCAL_TIME).date()
     filters = filters_from(dict(request.query_params), scope, today)
-    async with pool.acquire() as conn:
-        return await load_report(conn, scope, filters, datetime.now(UTC))
+
+    async def count() -> Report:
+        async with pool.acquire() as conn:
+            return await load_report(conn, scope, filters, datetime.now(UTC))
+
+    return await cache.get(scope, filters, count)
+
+
+def _minutes(seconds: float) -> str:
+    """How long a report is shown again, in whole minutes (at least one when kept at all)."""
+    return str(max(1, round(seconds / 60))) if seconds > 0 else ""
 
 
 def _query(filters: ReportFilters, scope: ReportScope) -> str:
@@ -164,11 +177,15 @@ async def _audit(
 
 
 async def _page(
-    request: Request, principal: Principal, pool: DatabasePool, template: str
+    request: Request,
+    principal: Principal,
+    pool: DatabasePool,
+    cache: ReportCache,
+    template: str,
 ) -> Response:
     scope = scope_for(principal)
     try:
-        report = await _report(request, scope, pool)
+        report = await _report(request, scope, pool, cache)
     except ReportInputError as err:
         return await _refused(request, principal, pool, scope, err)
     await _audit(pool, principal, scope, report.filters, "report_viewed")
@@ -192,26 +209,29 @@ async def _page(
             "cell_text": partial(display.cell_text, lang=lang),
             "group_name": partial(display.group_name, names=names, t=t),
             "query": _query(report.filters, scope),
+            "kept_minutes": _minutes(cache.max_age),
         }
     )
     return render(request, template, context, principal=principal, path=request.url.path)
 
 
 @router.get("/reports")
-async def report_page(request: Request, principal: Reader, pool: Pool) -> Response:
-    return await _page(request, principal, pool, "report.html")
+async def report_page(request: Request, principal: Reader, pool: Pool, cache: Reports) -> Response:
+    return await _page(request, principal, pool, cache, "report.html")
 
 
 @router.get("/reports/print")
-async def report_print(request: Request, principal: Reader, pool: Pool) -> Response:
-    return await _page(request, principal, pool, "report_print.html")
+async def report_print(request: Request, principal: Reader, pool: Pool, cache: Reports) -> Response:
+    return await _page(request, principal, pool, cache, "report_print.html")
 
 
 @router.get("/reports.csv")
-async def report_export(request: Request, principal: Reader, pool: Pool) -> Response:
+async def report_export(
+    request: Request, principal: Reader, pool: Pool, cache: Reports
+) -> Response:
     scope = scope_for(principal)
     try:
-        report = await _report(request, scope, pool)
+        report = await _report(request, scope, pool, cache)
     except ReportInputError as err:
         return await _refused(request, principal, pool, scope, err)
     await _audit(pool, principal, scope, report.filters, "report_exported")
