@@ -148,8 +148,8 @@ async def add_group(
         await conn.execute(
             "INSERT INTO peer_groups (group_id, programme, organisation_id, name,"
             " facilitator_id, schedule, seats) VALUES ($1, $2, $3, 'Tirsdagsgruppen', $4,"
-            " '{\"weekday\": 2, \"time\": \"14:00\", \"every_weeks\": 1,"
-            " \"duration_minutes\": 90}'::jsonb, 12)",
+            ' \'{"weekday": 2, "time": "14:00", "every_weeks": 1,'
+            ' "duration_minutes": 90}\'::jsonb, 12)',
             group_id,
             programme,
             roster.organisation_id,
