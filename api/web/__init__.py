@@ -26,6 +26,7 @@ from api.web import (
     reports,
     roster,
     roster_tasks,
+    staff_sign_in,
     supervision,
     tasks,
     ward,
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
         citizen_sign_in,
     )
     app.include_router(login.login_router)
+    app.include_router(staff_sign_in.router)
     app.include_router(courses.public_router)
     # The citizen's own pages: the public sign-in and, once signed in, theirs (no staff inbox).
     app.include_router(citizen_sign_in.public_router)
