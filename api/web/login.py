@@ -22,6 +22,7 @@ from api.passwords import hash_password, verify_password
 from api.web.guard import LoginRoute, PageRoute, field, home_of
 from api.web.rendering import render
 from db.access import create_session, end_session, secret_digest
+from db.connection import PooledConnection
 from db.identity_providers import active_providers, provider, session_provider
 from db.login_attempts import claim_check, record_outcome
 from db.logins import login_account
@@ -54,6 +55,7 @@ async def _login_page(
     request: Request,
     pool: DatabasePool,
     *,
+    conn: PooledConnection | None = None,
     problem: str | None = None,
     status: int = 200,
     user_id: str = "",
@@ -61,7 +63,10 @@ async def _login_page(
 ) -> Response:
     token = secrets.token_urlsafe(24)
     next_path = _safe_next(request.query_params.get("next", "/"))
-    async with pool.acquire() as conn:
+    if conn is None:
+        async with pool.acquire() as own:
+            providers = await active_providers(own)
+    else:
         providers = await active_providers(conn)
     response = render(
         request,
@@ -90,13 +95,13 @@ async def _login_page(
 
 
 async def _wait_page(
-    request: Request, pool: DatabasePool, wait: timedelta, user_id: str
+    request: Request, pool: DatabasePool, conn: PooledConnection, wait: timedelta, user_id: str
 ) -> Response:
     """429 with the wait in whole minutes (at least one) and in Retry-After."""
     minutes = max(1, math.ceil(wait.total_seconds() / 60))
     problem = "login.locked_minute" if minutes == 1 else "login.locked"
     response = await _login_page(
-        request, pool, problem=problem, status=429, user_id=user_id, minutes=minutes
+        request, pool, conn=conn, problem=problem, status=429, user_id=user_id, minutes=minutes
     )
     response.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
     return response
@@ -130,13 +135,13 @@ async def login(request: Request, pool: Pool) -> Response:
             log.info(
                 "log-in refused until a wait is over", wait_seconds=int(claim.wait.total_seconds())
             )
-            return await _wait_page(request, pool, claim.wait, user_id)
+            return await _wait_page(request, pool, conn, claim.wait, user_id)
         account = await login_account(conn, user_id)
         if account is not None and not account.password_login:
             # Its organisation signs its staff in through its identity provider only.
             await record_outcome(conn, claim.attempt_id, False)
             return await _login_page(
-                request, pool, problem="login.password_off", status=403, user_id=user_id
+                request, pool, conn=conn, problem="login.password_off", status=403, user_id=user_id
             )
     stored = account.password_hash if account is not None and account.password_hash else None
     matches = await run_in_threadpool(verify_password, stored or _decoy_hash(), password)
@@ -145,7 +150,7 @@ async def login(request: Request, pool: Pool) -> Response:
         await record_outcome(conn, claim.attempt_id, succeeded)
         if not succeeded:
             return await _login_page(
-                request, pool, problem="login.wrong", status=401, user_id=user_id
+                request, pool, conn=conn, problem="login.wrong", status=401, user_id=user_id
             )
         old = request.cookies.get(SESSION_COOKIE)
         if old:

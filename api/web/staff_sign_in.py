@@ -55,9 +55,12 @@ def refused_page(request: Request, problem: str, status: int) -> Response:
 async def callback(request: Request, pool: Pool) -> Response:
     params = request.query_params
     state, code, error = params.get("state", ""), params.get("code", ""), params.get("error")
+    kept = request.cookies.get(STATE_COOKIE, "")
+    if error is not None and not state:
+        # Some providers leave the state out of an error answer: this browser's own is meant.
+        state = kept
     if not state or len(state) > _PARAM_MAX or (not code and error is None):
         return refused_page(request, "sso.bad_request", 400)
-    kept = request.cookies.get(STATE_COOKIE, "")
     if not kept or not secrets.compare_digest(kept, state):
         return refused_page(request, "sso.stale", 403)
     async with pool.acquire() as conn:
