@@ -1,12 +1,14 @@
-"""Identity providers for staff sign-in (OpenID Connect) as data: each organisation's
-providers, how a provider's role claim maps to a role and row scope, and the sign-ins under
-way. No secret is stored: a provider row names the environment variable that holds its client
-secret, and a subject (which may be an e-mail address) is kept only as its SHA-256."""
+"""Identity providers (OpenID Connect) as data: each organisation's staff providers and
+citizens' brokers (MitID), how a provider's role claim maps to a role and row scope, and the
+sign-ins under way. No secret is stored: a provider row names the environment variable that
+holds its client secret, and a subject (which may be an e-mail address) is kept only as its
+SHA-256."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from pydantic import Field
 
@@ -25,6 +27,10 @@ class IdentityProvider(Frozen):
     scopes: str
     role_claim: str
     active: bool
+    # 'staff': the role claim maps to roles; 'citizen': a broker whose CPR claim signs a
+    # citizen in to their own episodes.
+    kind: Literal["staff", "citizen"] = "staff"
+    cpr_claim: str = "dk:gov:cpr"
 
 
 class RoleMapping(Frozen):
@@ -66,7 +72,7 @@ def subject_digest(provider_id: str, subject: str) -> str:
 
 _SELECT = (
     "SELECT provider_id, organisation_id, display_name, issuer, client_id, client_secret_env,"
-    " scopes, role_claim, active FROM identity_providers WHERE active"
+    " scopes, role_claim, active, kind, cpr_claim FROM identity_providers WHERE active"
 )
 
 
@@ -74,27 +80,28 @@ async def save_provider(conn: PooledConnection, provider: IdentityProvider) -> N
     """Add the provider, or change it (same id)."""
     await conn.execute(
         "INSERT INTO identity_providers (provider_id, organisation_id, display_name, issuer,"
-        " client_id, client_secret_env, scopes, role_claim, active)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " client_id, client_secret_env, scopes, role_claim, active, kind, cpr_claim)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (provider_id) DO UPDATE SET organisation_id = EXCLUDED.organisation_id,"
         " display_name = EXCLUDED.display_name, issuer = EXCLUDED.issuer,"
         " client_id = EXCLUDED.client_id, client_secret_env = EXCLUDED.client_secret_env,"
-        " scopes = EXCLUDED.scopes, role_claim = EXCLUDED.role_claim, active = EXCLUDED.active",
+        " scopes = EXCLUDED.scopes, role_claim = EXCLUDED.role_claim, active = EXCLUDED.active,"
+        " kind = EXCLUDED.kind, cpr_claim = EXCLUDED.cpr_claim",
         *provider.model_dump().values(),
     )
 
 
-async def provider(conn: PooledConnection, provider_id: str) -> IdentityProvider | None:
-    row = await conn.fetchrow(
-        _SELECT + " AND provider_id = $1",
-        provider_id,
-    )
+async def provider(
+    conn: PooledConnection, provider_id: str, kind: str = "staff"
+) -> IdentityProvider | None:
+    """The active provider of that kind (a staff button never starts a citizen's broker)."""
+    row = await conn.fetchrow(_SELECT + " AND provider_id = $1 AND kind = $2", provider_id, kind)
     return None if row is None else IdentityProvider.model_validate(dict(row))
 
 
-async def active_providers(conn: PooledConnection) -> list[IdentityProvider]:
-    """For the log-in page's buttons, by name."""
-    rows = await conn.fetch(_SELECT + " ORDER BY display_name, provider_id")
+async def active_providers(conn: PooledConnection, kind: str = "staff") -> list[IdentityProvider]:
+    """For the log-in page's buttons (or the citizen's page's), by name."""
+    rows = await conn.fetch(_SELECT + " AND kind = $1 ORDER BY display_name, provider_id", kind)
     return [IdentityProvider.model_validate(dict(r)) for r in rows]
 
 

@@ -1,6 +1,6 @@
-"""Texts of the staff's sign-in through their organisation's identity provider (OpenID
-Connect): the log-in page's buttons and the pages that say why a sign-in did not work,
-Danish and English (merged into labels.TEXTS)."""
+"""Texts of the sign-in through an identity provider (OpenID Connect): the staff's log-in
+page's buttons, the citizen's MitID button on /my, and the pages that say why a sign-in did
+not work, Danish and English (merged into labels.TEXTS)."""
 
 from __future__ import annotations
 
@@ -55,5 +55,20 @@ SSO_TEXTS: dict[str, tuple[str, str]] = {
         "knappen herunder.",
         "Your organisation does not use passwords. Sign in through your organisation with the "
         "button below.",
+    ),
+    # --- the citizen's MitID (a broker) on /my ----------------------------------------------
+    "my.mitid.title": ("Log ind med MitID", "Sign in with MitID"),
+    "my.mitid.or": ("Eller få et link", "Or get a link"),
+    "mitid.bad_cpr": (
+        "MitID-tjenesten sendte ikke et CPR-nummer, vi kan bruge. Du er ikke logget ind. Prøv "
+        "igen, eller bed om et link herunder.",
+        "The MitID service did not send a CPR number we can use. You are not signed in. Try "
+        "again, or ask for a link instead.",
+    ),
+    "notice.mitid_none": (
+        "Vi kunne ikke logge dig ind på Min bro med MitID. Er du i et forløb med en afdeling, "
+        "så bed om et link herunder, eller spørg afdelingen eller din peer-medarbejder.",
+        "We could not sign you in to My bridge with MitID. If you are in a plan with a ward, "
+        "ask for a link below, or ask the ward or your peer guide.",
     ),
 }

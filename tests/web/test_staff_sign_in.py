@@ -7,12 +7,9 @@ page in the catalog's words; an organisation with password log-in switched off r
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
-from urllib.parse import quote
+from collections.abc import AsyncIterator
 
 import httpx
-import oidc_provider_mock
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page
@@ -30,28 +27,12 @@ from db.pool import DatabasePool
 from tests.conftest import free_port
 from tests.web.axe import assert_accessible
 from tests.web.conftest import PASSWORD, web_roster
+from tests.web.oidc_provider import SECRET_ENV, provider_answer, set_claims
 from tests.web.test_login_throttle import try_login
-
-SECRET_ENV = "HB_TEST_SSO_SECRET"
 
 
 def english(key: str) -> str:
     return TEXTS[key][1]
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[str]:
-    with oidc_provider_mock.run_server_in_thread() as server:
-        yield f"http://localhost:{server.server_port}"
-
-
-@pytest.fixture(scope="module")
-def stale_idp() -> Iterator[str]:
-    """A provider whose ID tokens expired an hour before they were issued."""
-    with oidc_provider_mock.run_server_in_thread(
-        access_token_max_age=timedelta(hours=-1)
-    ) as server:
-        yield f"http://localhost:{server.server_port}"
 
 
 @pytest.fixture(autouse=True)
@@ -94,12 +75,6 @@ async def region_with_provider(pool: DatabasePool, issuer: str) -> tuple[str, st
     return provider_id, roster.organisation_id, roster.ward_id
 
 
-async def set_claims(issuer: str, subject: str, **claims: object) -> None:
-    async with httpx.AsyncClient() as client:
-        answer = await client.put(f"{issuer}/users/{quote(subject, safe='')}", json=claims)
-    assert answer.status_code == 204
-
-
 @pytest.fixture
 async def app_client(web_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
@@ -110,14 +85,7 @@ async def app_client(web_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 async def at_provider(client: httpx.AsyncClient, provider_id: str, form: dict[str, str]) -> str:
     """Start at the log-in button, answer the provider's form; the callback address."""
-    start = await client.get(f"/login/sso/{provider_id}?next=/")
-    assert start.status_code == 303, start.text
-    async with httpx.AsyncClient() as browser:
-        answer = await browser.post(start.headers["location"], data=form)
-    assert answer.status_code in (302, 303), answer.text
-    back = httpx.URL(answer.headers["location"])
-    assert back.path == "/login/sso/callback"
-    return f"{back.path}?{back.query.decode()}"
+    return await provider_answer(client, f"/login/sso/{provider_id}?next=/", form)
 
 
 async def sign_in(client: httpx.AsyncClient, provider_id: str, subject: str) -> httpx.Response:
