@@ -2,23 +2,29 @@
 thread; the test sets the claims of whoever "signs in"): a nurse lands on the ward page with
 the ward the claims map to; an expired token, a replayed nonce, a refusal at the provider, a
 provider that is down, a user without a role and a role taken away are each refused with a
-page in the catalog's words; an organisation with password log-in switched off refuses it."""
+page in the catalog's words; an organisation with password log-in switched off refuses it;
+the housekeeping sweep removes sign-ins that never came back from the provider."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page
 
+from api import housekeeping
 from api.auth import SESSION_COOKIE
 from api.web.labels import TEXTS
+from db.access import secret_digest
 from db.identity_providers import (
     IdentityProvider,
+    PendingSignIn,
     RoleMapping,
+    begin_sign_in,
     save_mapping,
     save_provider,
     set_password_login,
@@ -302,3 +308,20 @@ async def test_a_nurse_signs_in_through_the_provider_in_a_browser(
     assert english("sso.bad_request") in await page.locator("main").inner_text()
     await assert_accessible(page, context="sign-in refused")
     del ward_id
+
+
+async def test_the_housekeeping_sweep_removes_sign_ins_that_never_came_back(
+    db_pool: DatabasePool, idp: str
+) -> None:
+    provider_id, _, _ = await region_with_provider(db_pool, idp)
+    left, live = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    pending = PendingSignIn(provider_id=provider_id, nonce="n", code_verifier="v", next_path="/")
+    async with db_pool.acquire() as conn:
+        await begin_sign_in(conn, left, pending, timedelta(minutes=-1))
+        await begin_sign_in(conn, live, pending, timedelta(minutes=10))
+    await housekeeping.sweep(db_pool)
+    async with db_pool.acquire() as conn:
+        kept = await conn.fetch(
+            "SELECT state_hash FROM identity_sign_ins WHERE provider_id = $1", provider_id
+        )
+    assert [r["state_hash"] for r in kept] == [secret_digest(live)]
