@@ -1,7 +1,8 @@
 """Who a verified ID token signs in as: the local user linked to the provider's subject (made
 at the first sign-in of an unknown but allowed person), with the role and row scope that the
 organisation's claims-to-role mapping grants now. Claims that grant no role switch a known
-user off. Every sign-in, refusal and role change is audited with ids only."""
+user off; the peer role is granted only to someone linked to a peer of the roster (their
+scope stays the roster's). Every sign-in, refusal and role change is audited with ids only."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from db.identity_providers import (
     create_linked_user,
     granted_mapping,
     linked_user,
+    on_peer_roster,
     set_user_role,
     withdraw_user,
 )
@@ -99,6 +101,16 @@ async def signed_in_user(
             log.info("staff sign-in took a role away", provider=provider.provider_id)
         await audit_refusal(conn, provider.provider_id, user_id, "no_role")
         return None
+    if mapping.role == "peer":
+        # A peer needs the roster's row: only someone linked to a roster peer signs in so.
+        if known is None or not await on_peer_roster(conn, user_id, provider.organisation_id):
+            await audit_refusal(conn, provider.provider_id, user_id, "not_on_peer_roster")
+            return None
+        if known.role == "peer" and known.active:
+            await write_audit(
+                conn, AUDIT_PREFIX, who, "staff.signed_in", {"provider": provider.provider_id}
+            )
+            return user_id
     wanted = _scope(mapping, provider.organisation_id)
     if known is None:
         await create_linked_user(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
 
 from db.access import secret_digest
+from db.audit import Actor, write_audit
 from db.connection import PooledConnection
 from schemas.base import Frozen
 
@@ -251,3 +253,51 @@ async def session_provider(conn: PooledConnection, session_secret: str) -> str |
         "SELECT provider_id FROM sessions WHERE session_hash = $1", secret_digest(session_secret)
     )
     return value
+
+
+async def on_peer_roster(conn: PooledConnection, user_id: str, organisation_id: str) -> bool:
+    """Whether the roster has the user as a peer of the organisation."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM peers WHERE peer_id = $1 AND organisation_id = $2", user_id, organisation_id
+    )
+    return found is not None
+
+
+class LinkOutcome(StrEnum):
+    LINKED = "linked"
+    NO_USER = "no_user"
+    OTHER_ORGANISATION = "other_organisation"
+    TAKEN = "taken"
+
+
+async def link_user(
+    conn: PooledConnection, provider: IdentityProvider, subject: str, user_id: str
+) -> LinkOutcome:
+    """The provider's subject signs in as this existing user from now on (the user must be
+    of the provider's organisation; a subject already linked to someone else stays so)."""
+    async with conn.transaction():
+        organisation = await conn.fetchrow(
+            "SELECT organisation_id FROM users WHERE user_id = $1", user_id
+        )
+        if organisation is None:
+            return LinkOutcome.NO_USER
+        if organisation["organisation_id"] != provider.organisation_id:
+            return LinkOutcome.OTHER_ORGANISATION
+        linked: str | None = await conn.fetchval(
+            "INSERT INTO identity_links (provider_id, subject_hash, user_id) VALUES ($1, $2, $3)"
+            " ON CONFLICT (provider_id, subject_hash)"
+            " DO UPDATE SET user_id = identity_links.user_id RETURNING user_id",
+            provider.provider_id,
+            subject_digest(provider.provider_id, subject),
+            user_id,
+        )
+        if linked != user_id:
+            return LinkOutcome.TAKEN
+        await write_audit(
+            conn,
+            "sso",
+            Actor(role="system", actor_id="command"),
+            "staff.linked",
+            {"provider": provider.provider_id, "user_id": user_id},
+        )
+    return LinkOutcome.LINKED

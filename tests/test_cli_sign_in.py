@@ -1,12 +1,13 @@
-"""`hverdagsbro sign-in provider|map|unmap|passwords`: an organisation's identity provider and
-its claims-to-role mapping set from the command line; bad input is refused naming the field."""
+"""`hverdagsbro sign-in provider|map|unmap|link|passwords`: an organisation's identity
+provider (or citizens' broker), its claims-to-role mapping and links of existing users set from
+the command line; bad input is refused naming the field."""
 
 from __future__ import annotations
 
 import secrets
 
 from command.synthetic.roster import make_roster
-from db.identity_providers import granted_mapping, provider
+from db.identity_providers import granted_mapping, linked_user, provider
 from db.logins import login_account
 from db.pool import DatabasePool
 from tests.test_cli import hverdagsbro, logging_put_back
@@ -73,3 +74,43 @@ async def test_bad_input_is_refused_naming_the_field(database_url: str, pool: Da
     nobody = await hverdagsbro("sign-in", "passwords", "no-such-org", "off", env=env(database_url))
     assert nobody.exit_code != 0
     assert "organisation" in nobody.output
+
+
+async def test_a_citizens_broker_and_a_link_to_an_existing_user_from_the_command_line(
+    database_url: str, pool: DatabasePool
+) -> None:
+    roster = await make_roster(pool, peers=0)
+    other = await make_roster(pool, peers=0)
+    pid, broker_id = f"region-{secrets.token_hex(3)}", f"mitid-{secrets.token_hex(3)}"
+    common = ["--organisation", roster.organisation_id, "--client-id", "hb"]
+    for args in (
+        [pid, "--name", "Region", "--issuer", "https://login.example.org/r", "--secret-env", "S"],
+        [broker_id, "--name", "MitID", "--issuer", "https://broker.example.org",
+         "--secret-env", "B", "--citizens", "--cpr-claim", "cpr"],
+    ):  # fmt: skip
+        added = await hverdagsbro("sign-in", "provider", *args, *common, env=env(database_url))
+        assert added.exit_code == 0, added.output
+    async with pool.acquire() as conn:
+        broker = await provider(conn, broker_id, "citizen")
+    assert broker is not None
+    assert (broker.kind, broker.cpr_claim) == ("citizen", "cpr")
+
+    def linking(user: str, provider_id: str = pid, subject: str = "ida@north.dk") -> list[str]:
+        return ["sign-in", "link", "--user", user, "--provider", provider_id, "--subject", subject]
+
+    linked = await hverdagsbro(*linking(roster.ward_nurse), env=env(database_url))
+    assert linked.exit_code == 0, linked.output
+    async with pool.acquire() as conn:
+        known = await linked_user(conn, pid, "ida@north.dk")
+    assert known is not None and known.user_id == roster.ward_nurse
+    refusals = [
+        (linking(roster.coordinator), "--subject: that subject is already linked"),
+        (linking("no-such-user", subject="x"), "--user: no such user"),
+        (linking(other.ward_nurse, subject="y"), "--user: the user is not of the provider's"),
+        (linking(roster.ward_nurse, provider_id=broker_id), "--provider: no active staff"),
+        (linking(roster.ward_nurse, subject=""), "--subject"),
+    ]
+    for args, said in refusals:
+        refused = await hverdagsbro(*args, env=env(database_url))
+        assert refused.exit_code != 0
+        assert said in refused.output

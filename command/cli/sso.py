@@ -1,11 +1,16 @@
-"""`hverdagsbro sign-in provider|map|unmap|passwords`: an organisation's identity providers
-(OpenID Connect) and how their claims map to roles, kept as data."""
+"""`hverdagsbro sign-in provider|map|unmap|link|passwords`: an organisation's identity
+providers (OpenID Connect: staff's, and citizens' brokers for MitID), how their claims map to
+roles, and which existing user a provider's subject is, kept as data."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from db.identity_providers import LinkOutcome
 
 from command.cli.text import TEXT
 from command.process import CommandError, in_event_loop
@@ -66,6 +71,14 @@ async def _run(settings: Settings, action: str, *args: object) -> bool:
 @click.option("--scopes", type=TEXT, default="openid profile", show_default=True)
 @click.option("--role-claim", type=TEXT, default="groups", show_default=True)
 @click.option("--inactive", is_flag=True, help="keep it, but show no button and refuse it")
+@click.option(
+    "--citizens",
+    is_flag=True,
+    help="a citizens' broker (MitID): its CPR claim signs a citizen in to their own episodes",
+)
+@click.option(
+    "--cpr-claim", type=TEXT, default="dk:gov:cpr", show_default=True, help="with --citizens"
+)
 @in_event_loop()
 async def provider(
     settings: Settings,
@@ -78,6 +91,8 @@ async def provider(
     scopes: str,
     role_claim: str,
     inactive: bool,
+    citizens: bool,
+    cpr_claim: str,
 ) -> int:
     from db.identity_providers import IdentityProvider
 
@@ -89,6 +104,8 @@ async def provider(
         raise CommandError("--secret-env: an environment variable name such as HB_SSO_SECRET")
     if "openid" not in scopes.split():
         raise CommandError("--scopes: must include 'openid'")
+    if not 1 <= len(cpr_claim.strip()) <= 100:
+        raise CommandError("--cpr-claim: the name of the ID token's CPR claim, e.g. dk:gov:cpr")
     row = IdentityProvider(
         provider_id=provider_id,
         organisation_id=organisation_id,
@@ -99,6 +116,8 @@ async def provider(
         scopes=scopes,
         role_claim=role_claim.strip(),
         active=not inactive,
+        kind="citizen" if citizens else "staff",
+        cpr_claim=cpr_claim.strip(),
     )
     await _run(settings, "save_provider", row)
     click.echo(f"Provider {provider_id} saved.")
@@ -108,12 +127,15 @@ async def provider(
 @sign_in.command(
     "map",
     help="A value CLAIM_VALUE of the provider's role claim grants ROLE "
-    "with its scope (ward: --ward; caseworker: --municipality and --service). "
+    "with its scope (ward: --ward; caseworker: --municipality and --service; peer: only to "
+    "someone linked to a peer of the roster, see 'link'). "
     "When several values match, the lowest --rank wins.",
 )
 @click.argument("provider_id", type=TEXT)
 @click.argument("claim_value", type=TEXT)
-@click.argument("role", type=click.Choice(["ward", "coordinator", "caseworker", "operator"]))
+@click.argument(
+    "role", type=click.Choice(["ward", "peer", "coordinator", "caseworker", "operator"])
+)
 @click.option("--ward", "ward_id", type=TEXT)
 @click.option("--municipality", "municipality_code", type=TEXT)
 @click.option("--service", type=click.Choice(["social_services", "jobcenter", "education"]))
@@ -177,3 +199,51 @@ async def passwords(settings: Settings, organisation_id: str, state: str) -> int
         raise CommandError(f"organisation: no organisation {organisation_id}")
     click.echo(f"Password log-in {state} for {organisation_id}.")
     return 0
+
+
+_LINK_REFUSED = {
+    "no_user": "--user: no such user",
+    "other_organisation": "--user: the user is not of the provider's organisation",
+    "taken": "--subject: that subject is already linked to another user",
+}
+
+
+@sign_in.command(
+    "link",
+    help="From now on the provider's subject --subject (its 'sub' claim) signs in as the "
+    "existing user --user (e.g. one who logged in with a password, or a peer of the "
+    "roster). Their role still comes from the claims at each sign-in.",
+)
+@click.option("--user", "user_id", type=TEXT, required=True)
+@click.option("--provider", "provider_id", type=TEXT, required=True)
+@click.option("--subject", type=TEXT, required=True, help="the provider's 'sub' for the person")
+@in_event_loop()
+async def link(settings: Settings, user_id: str, provider_id: str, subject: str) -> int:
+    from db.identity_providers import LinkOutcome
+
+    if not subject.strip() or len(subject) > 255:
+        raise CommandError("--subject: the provider's 'sub' claim, 1 to 255 characters")
+    outcome = await _run_link(settings, provider_id, subject, user_id)
+    if outcome is None:
+        raise CommandError(f"--provider: no active staff provider {provider_id}")
+    if outcome != LinkOutcome.LINKED:
+        raise CommandError(_LINK_REFUSED[outcome.value])
+    click.echo(f"{provider_id}: the subject now signs in as {user_id}.")
+    return 0
+
+
+async def _run_link(
+    settings: Settings, provider_id: str, subject: str, user_id: str
+) -> LinkOutcome | None:
+    from command.database import database
+    from db.identity_providers import link_user, provider
+    from db.pool import create_pool
+
+    async with database(settings) as database_url:
+        pool = await create_pool(database_url, give_up_after=settings.database_timeout, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                chosen = await provider(conn, provider_id)
+                return None if chosen is None else await link_user(conn, chosen, subject, user_id)
+        finally:
+            await pool.close()

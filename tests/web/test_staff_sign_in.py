@@ -3,7 +3,8 @@ thread; the test sets the claims of whoever "signs in"): a nurse lands on the wa
 the ward the claims map to; an expired token, a replayed nonce, a refusal at the provider, a
 provider that is down, a user without a role and a role taken away are each refused with a
 page in the catalog's words; an organisation with password log-in switched off refuses it;
-the housekeeping sweep removes sign-ins that never came back from the provider."""
+the housekeeping sweep removes sign-ins that never came back from the provider; a password
+user linked to a subject signs in as themselves; the peer role goes only to a roster peer."""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ from api.web.labels import TEXTS
 from db.access import secret_digest
 from db.identity_providers import (
     IdentityProvider,
+    LinkOutcome,
     PendingSignIn,
     RoleMapping,
     begin_sign_in,
+    link_user,
+    provider,
     save_mapping,
     save_provider,
     set_password_login,
@@ -325,3 +329,63 @@ async def test_the_housekeeping_sweep_removes_sign_ins_that_never_came_back(
             "SELECT state_hash FROM identity_sign_ins WHERE provider_id = $1", provider_id
         )
     assert [r["state_hash"] for r in kept] == [secret_digest(live)]
+
+
+async def link(pool: DatabasePool, provider_id: str, subject: str, user_id: str) -> LinkOutcome:
+    async with pool.acquire() as conn:
+        chosen = await provider(conn, provider_id)
+        assert chosen is not None
+        return await link_user(conn, chosen, subject, user_id)
+
+
+async def test_a_password_user_linked_to_the_provider_signs_in_as_themselves(
+    app_client: httpx.AsyncClient, db_pool: DatabasePool, idp: str
+) -> None:
+    provider_id, organisation_id, ward_id = await region_with_provider(db_pool, idp)
+    async with db_pool.acquire() as conn:
+        nurse = await conn.fetchval(
+            "SELECT user_id FROM users WHERE organisation_id = $1 AND role = 'ward'"
+            " AND password_hash IS NOT NULL LIMIT 1",
+            organisation_id,
+        )
+    subject = f"linked-{secrets.token_hex(3)}@region.example"
+    assert await link(db_pool, provider_id, subject, nurse) == LinkOutcome.LINKED
+    assert await link(db_pool, provider_id, subject, "someone-else") == LinkOutcome.NO_USER
+    await set_claims(idp, subject, name="Linked Nurse", groups=["nurses"])
+    assert (await sign_in(app_client, provider_id, subject)).status_code == 303
+    async with db_pool.acquire() as conn:
+        session_user = await conn.fetchval(
+            "SELECT user_id FROM sessions WHERE provider_id = $1", provider_id
+        )
+        users = await conn.fetchval(
+            "SELECT count(*) FROM identity_links WHERE provider_id = $1", provider_id
+        )
+    assert (session_user, users) == (nurse, 1)
+    assert (await app_client.get("/", follow_redirects=True)).url.path == "/ward"
+    del ward_id
+
+
+async def test_a_peer_of_the_roster_signs_in_by_claims_and_nobody_else_becomes_one(
+    app_client: httpx.AsyncClient, db_pool: DatabasePool, idp: str
+) -> None:
+    provider_id, organisation_id, _ = await region_with_provider(db_pool, idp)
+    async with db_pool.acquire() as conn:
+        await save_mapping(
+            conn, RoleMapping(provider_id=provider_id, claim_value="peers", role="peer")
+        )
+        peer = await conn.fetchval(
+            "SELECT peer_id FROM peers WHERE organisation_id = $1 LIMIT 1", organisation_id
+        )
+    await set_claims(idp, "peer@region.example", name="Peer", groups=["peers"])
+    await set_claims(idp, "stranger@region.example", name="Stranger", groups=["peers"])
+    assert await link(db_pool, provider_id, "peer@region.example", peer) == LinkOutcome.LINKED
+    assert (await sign_in(app_client, provider_id, "peer@region.example")).status_code == 303
+    assert (await app_client.get("/", follow_redirects=True)).url.path == "/peer"
+    refused = await sign_in(app_client, provider_id, "stranger@region.example")
+    assert refused.status_code == 403
+    assert TEXTS["sso.no_role"][0] in refused.text
+    assert await audit_actions(db_pool, provider_id) == [
+        "staff.linked:",
+        "staff.sign_in_refused:not_on_peer_roster",
+        "staff.signed_in:",
+    ]
