@@ -1,5 +1,6 @@
 """The API's housekeeping sweep: expired sessions and log-in attempts no limit needs go away,
-and so do citizens' ended sessions and old sign-in links."""
+and so do citizens' ended sessions, old sign-in links and sign-ins at an identity provider
+that never came back."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from api.login_throttle import LOGIN_POLICY
 from db.access import end_expired_sessions
 from db.citizen_sign_in import forget_old_sign_ins
 from db.connection import CONNECTION_LOST
+from db.identity_providers import end_expired_sign_ins
 from db.login_attempts import forget_old_attempts
 from db.pool import DatabasePool
 
@@ -28,12 +30,14 @@ async def sweep(pool: DatabasePool) -> tuple[int, int]:
         sessions = await end_expired_sessions(conn)
         attempts = await forget_old_attempts(conn, LOGIN_POLICY)
         citizen = await forget_old_sign_ins(conn, CITIZEN_IDLE)
-    if sessions or attempts or citizen:
+        provider_sign_ins = await end_expired_sign_ins(conn)
+    if sessions or attempts or citizen or provider_sign_ins:
         log.info(
             "housekeeping swept",
             sessions=sessions,
             login_attempts=attempts,
             citizen_sign_ins=citizen,
+            provider_sign_ins=provider_sign_ins,
         )
     return sessions, attempts
 

@@ -45,16 +45,20 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-async def create_session(conn: PooledConnection, user_id: str, ttl: timedelta) -> tuple[str, str]:
-    """A new session for the user; returns (session secret for the cookie, CSRF token)."""
+async def create_session(
+    conn: PooledConnection, user_id: str, ttl: timedelta, provider_id: str | None = None
+) -> tuple[str, str]:
+    """A new session for the user (signed in through `provider_id`, or with a password);
+    returns (session secret for the cookie, CSRF token)."""
     secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     await conn.execute(
-        "INSERT INTO sessions (session_hash, user_id, csrf_token, expires_at)"
-        " VALUES ($1, $2, $3, $4)",
+        "INSERT INTO sessions (session_hash, user_id, csrf_token, expires_at, provider_id)"
+        " VALUES ($1, $2, $3, $4, $5)",
         secret_digest(secret),
         user_id,
         csrf,
         datetime.now(UTC) + ttl,
+        provider_id,
     )
     return secret, csrf
 

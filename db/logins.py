@@ -1,4 +1,5 @@
-"""The account a log-in form names: its id and password hash, if it is active."""
+"""The account a log-in form names: its id and password hash, if it is active, and whether its
+organisation lets its users log in with a password (or only through its identity provider)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from schemas.base import Frozen
 class LoginAccount(Frozen):
     user_id: str
     password_hash: str | None
+    password_login: bool = True
 
 
-_LOGIN_ACCOUNT = "SELECT user_id, password_hash FROM users WHERE user_id = $1 AND active"
+_LOGIN_ACCOUNT = """
+SELECT u.user_id, u.password_hash, coalesce(o.password_login, true) AS password_login
+FROM users u LEFT JOIN organisations o USING (organisation_id)
+WHERE u.user_id = $1 AND u.active
+"""
 
 
 async def login_account(conn: PooledConnection, user_id: str) -> LoginAccount | None:

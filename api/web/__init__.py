@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import (
     caseworker,
+    citizen_broker,
     citizen_sign_in,
     closing_summary_page,
     coordinator,
@@ -26,6 +27,7 @@ from api.web import (
     reports,
     roster,
     roster_tasks,
+    staff_sign_in,
     supervision,
     tasks,
     ward,
@@ -58,10 +60,12 @@ def install(app: FastAPI) -> None:
         citizen_sign_in,
     )
     app.include_router(login.login_router)
+    app.include_router(staff_sign_in.router)
     app.include_router(courses.public_router)
     # The citizen's own pages: the public sign-in and, once signed in, theirs (no staff inbox).
     app.include_router(citizen_sign_in.public_router)
     app.include_router(citizen_sign_in.citizen_router)
+    app.include_router(citizen_broker.router)
     app.include_router(my_bridge.router)
     app.include_router(my_data.router)
     # Every page shows the person's unread count in its navigation.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,7 @@ from db.citizen_sign_in import (
     sign_in_with_code,
     sign_in_with_link,
 )
+from db.identity_providers import IdentityProvider, active_providers
 from db.login_attempts import Backoff, LoginPolicy, claim_check, record_outcome
 from db.pool import DatabasePool
 from schemas.notifications import Channel
@@ -119,12 +121,22 @@ def _fresh_form(request: Request, form: FormData) -> bool:
 
 
 def _ask_page(
-    request: Request, *, problem: ApiError | None = None, status: int = 200, contact: str = ""
+    request: Request,
+    *,
+    problem: ApiError | None = None,
+    status: int = 200,
+    contact: str = "",
+    brokers: Sequence[IdentityProvider] = (),
 ) -> Response:
     return _public_page(
         request,
         "my_ask.html",
-        {"problem": problem, "errors": reasons_by_field(problem), "contact": contact},
+        {
+            "problem": problem,
+            "errors": reasons_by_field(problem),
+            "contact": contact,
+            "brokers": brokers,
+        },
         status=status,
     )
 
@@ -176,7 +188,7 @@ async def _claim(pool: DatabasePool, request: Request, kind: str) -> tuple[int |
     return claim.attempt_id, claim.wait
 
 
-def _signed_in(request: Request, signed: NewSession) -> Response:
+def signed_in_response(request: Request, signed: NewSession) -> Response:
     response = RedirectResponse("/my/bridge", status_code=303)
     response.set_cookie(
         CITIZEN_COOKIE,
@@ -190,7 +202,7 @@ def _signed_in(request: Request, signed: NewSession) -> Response:
     return response
 
 
-async def _end_old_session(pool: DatabasePool, request: Request) -> None:
+async def end_old_session(pool: DatabasePool, request: Request) -> None:
     """Signing in again in the same browser ends the session it had."""
     old = request.cookies.get(CITIZEN_COOKIE)
     if old:
@@ -199,8 +211,11 @@ async def _end_old_session(pool: DatabasePool, request: Request) -> None:
 
 
 @public_router.get("/my")
-async def ask_form(request: Request) -> Response:
-    return _ask_page(request)
+async def ask_form(request: Request, pool: Pool) -> Response:
+    """The link form, and a button for each citizens' broker (MitID) configured."""
+    async with pool.acquire() as conn:
+        brokers = await active_providers(conn, "citizen")
+    return _ask_page(request, brokers=brokers)
 
 
 @public_router.post("/my")
@@ -251,8 +266,8 @@ async def sign_in_by_code(request: Request, pool: Pool) -> Response:
     if not isinstance(outcome, NewSession):
         problem = refused_one("code", WRONG_CODE)
         return _code_page(request, problem=problem, status=problem.status, contact=typed)
-    await _end_old_session(pool, request)
-    return _signed_in(request, outcome)
+    await end_old_session(pool, request)
+    return signed_in_response(request, outcome)
 
 
 @public_router.get("/my/sign-in/{secret}")
@@ -290,8 +305,8 @@ async def sign_in_by_link(request: Request, pool: Pool) -> Response:
         await record_outcome(conn, attempt, isinstance(outcome, NewSession))
     if not isinstance(outcome, NewSession):
         return _link_page(request, "", outcome)
-    await _end_old_session(pool, request)
-    return _signed_in(request, outcome)
+    await end_old_session(pool, request)
+    return signed_in_response(request, outcome)
 
 
 @citizen_router.post("/my/sign-out")

@@ -19,6 +19,7 @@ from api.web.peer_texts import PEER_TEXTS
 from api.web.relative_texts import RELATIVE_TEXTS
 from api.web.roster_task_texts import ROSTER_TASK_TEXTS
 from api.web.roster_texts import ROSTER_TEXTS
+from api.web.sso_texts import SSO_TEXTS
 from api.web.summary_texts import SUMMARY_TEXTS
 from api.web.supervision_texts import SUPERVISION_TEXTS
 from api.web.timeline_texts import TIMELINE_TEXTS
@@ -241,6 +242,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     **MEDCOM_REPLY_TEXTS,
     **MEDCOM_TEXTS,
     **CITIZEN_SIGN_IN_TEXTS,
+    **SSO_TEXTS,
     **MY_BRIDGE_TEXTS,
     **MY_DATA_TEXTS,
     **RELATIVE_TEXTS,

@@ -1,4 +1,6 @@
-"""Log-in and log-out pages: password check, a wait after failed attempts, session cookie."""
+"""Log-in and log-out pages: password check, a wait after failed attempts, session cookie; the
+buttons for the identity providers (api/web/staff_sign_in), and an organisation that has
+switched password log-in off."""
 
 from __future__ import annotations
 
@@ -15,12 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import SESSION_COOKIE, MaybeCaller
 from api.dependencies import Pool
 from api.login_throttle import LOGIN_POLICY
+from api.oidc_client import PROVIDERS
 from api.passwords import hash_password, verify_password
 from api.web.guard import LoginRoute, PageRoute, field, home_of
 from api.web.rendering import render
 from db.access import create_session, end_session, secret_digest
+from db.connection import PooledConnection
+from db.identity_providers import active_providers, provider, session_provider
 from db.login_attempts import claim_check, record_outcome
 from db.logins import login_account
+from db.pool import DatabasePool
 
 log = structlog.get_logger(__name__)
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -45,9 +51,11 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _login_page(
+async def _login_page(
     request: Request,
+    pool: DatabasePool,
     *,
+    conn: PooledConnection | None = None,
     problem: str | None = None,
     status: int = 200,
     user_id: str = "",
@@ -55,6 +63,11 @@ def _login_page(
 ) -> Response:
     token = secrets.token_urlsafe(24)
     next_path = _safe_next(request.query_params.get("next", "/"))
+    if conn is None:
+        async with pool.acquire() as own:
+            providers = await active_providers(own)
+    else:
+        providers = await active_providers(conn)
     response = render(
         request,
         "login.html",
@@ -64,6 +77,7 @@ def _login_page(
             "login_token": token,
             "user_id": user_id,
             "next_path": next_path,
+            "providers": providers,
         },
         status=status,
         path="/login",
@@ -80,11 +94,15 @@ def _login_page(
     return response
 
 
-def _wait_page(request: Request, wait: timedelta, user_id: str) -> Response:
+async def _wait_page(
+    request: Request, pool: DatabasePool, conn: PooledConnection, wait: timedelta, user_id: str
+) -> Response:
     """429 with the wait in whole minutes (at least one) and in Retry-After."""
     minutes = max(1, math.ceil(wait.total_seconds() / 60))
     problem = "login.locked_minute" if minutes == 1 else "login.locked"
-    response = _login_page(request, problem=problem, status=429, user_id=user_id, minutes=minutes)
+    response = await _login_page(
+        request, pool, conn=conn, problem=problem, status=429, user_id=user_id, minutes=minutes
+    )
     response.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
     return response
 
@@ -95,8 +113,8 @@ async def root(principal: MaybeCaller) -> Response:
 
 
 @login_router.get("/login")
-async def login_form(request: Request) -> Response:
-    return _login_page(request)
+async def login_form(request: Request, pool: Pool) -> Response:
+    return await _login_page(request, pool)
 
 
 @login_router.post("/login")
@@ -104,7 +122,7 @@ async def login(request: Request, pool: Pool) -> Response:
     form = await request.form()
     sent, kept = field(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")
     if not sent or not kept or not secrets.compare_digest(sent, kept):
-        return _login_page(request, problem="login.stale", status=403)
+        return await _login_page(request, pool, problem="login.stale", status=403)
     user_id = field(form, "user_id")[:128]
     raw_password = form.get("password")
     password = raw_password if isinstance(raw_password, str) else ""
@@ -117,15 +135,23 @@ async def login(request: Request, pool: Pool) -> Response:
             log.info(
                 "log-in refused until a wait is over", wait_seconds=int(claim.wait.total_seconds())
             )
-            return _wait_page(request, claim.wait, user_id)
+            return await _wait_page(request, pool, conn, claim.wait, user_id)
         account = await login_account(conn, user_id)
+        if account is not None and not account.password_login:
+            # Its organisation signs its staff in through its identity provider only.
+            await record_outcome(conn, claim.attempt_id, False)
+            return await _login_page(
+                request, pool, conn=conn, problem="login.password_off", status=403, user_id=user_id
+            )
     stored = account.password_hash if account is not None and account.password_hash else None
     matches = await run_in_threadpool(verify_password, stored or _decoy_hash(), password)
     succeeded = matches and stored is not None
     async with pool.acquire() as conn:
         await record_outcome(conn, claim.attempt_id, succeeded)
         if not succeeded:
-            return _login_page(request, problem="login.wrong", status=401, user_id=user_id)
+            return await _login_page(
+                request, pool, conn=conn, problem="login.wrong", status=401, user_id=user_id
+            )
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             await end_session(conn, old)
@@ -155,9 +181,15 @@ async def login(request: Request, pool: Pool) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request, pool: Pool) -> Response:
-    """Only a logged-in caller's form, with its CSRF token, gets here (PageRoute)."""
+    """Only a logged-in caller's form, with its CSRF token, gets here (PageRoute). A session
+    signed in through an identity provider also ends there, if the provider says where."""
+    secret = request.cookies.get(SESSION_COOKIE, "")
     async with pool.acquire() as conn:
-        await end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
-    response = RedirectResponse("/login", status_code=303)
+        provider_id = await session_provider(conn, secret)
+        chosen = None if provider_id is None else await provider(conn, provider_id)
+        await end_session(conn, secret)
+    back = str(request.base_url).rstrip("/") + "/login"
+    there = None if chosen is None else await PROVIDERS.end_session_url(chosen, back)
+    response = RedirectResponse(there or "/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -12,6 +12,7 @@ from command.cli.manage import demo, erase, migrate, token
 from command.cli.medcom import medcom_pickup
 from command.cli.roster import roster
 from command.cli.serve import api, codec_server, dev, dev_server, worker
+from command.cli.sso import sign_in
 from command.process import exit_quietly
 
 _EPILOG = """\
@@ -51,6 +52,7 @@ for _command in (
     codec_server,
     medcom_pickup,
     token,
+    sign_in,
     roster,
     erase,
     bench,

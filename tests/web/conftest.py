@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import oidc_provider_mock
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -190,3 +191,19 @@ async def reload_until(page: Page, selector: str, timeout: float = 20.0) -> None
 async def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[str]:
+    """A real OpenID Connect provider (tests/web/oidc_provider.py); its issuer URL."""
+    with oidc_provider_mock.run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def stale_idp() -> Iterator[str]:
+    """A provider whose ID tokens expired an hour before they were issued."""
+    with oidc_provider_mock.run_server_in_thread(
+        access_token_max_age=timedelta(hours=-1)
+    ) as server:
+        yield f"http://localhost:{server.server_port}"
