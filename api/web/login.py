@@ -21,7 +21,8 @@ from api.oidc_client import PROVIDERS
 from api.passwords import hash_password, verify_password
 from api.web.guard import LoginRoute, PageRoute, field, home_of
 from api.web.rendering import render
-from db.access import create_session, end_session, secret_digest
+from api.web.staff_session import begin_session, safe_next
+from db.access import end_session, secret_digest
 from db.connection import PooledConnection
 from db.identity_providers import active_providers, provider, session_provider
 from db.login_attempts import claim_check, record_outcome
@@ -33,7 +34,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # Log-in comes before any session, so its form carries the token its own page set instead.
 login_router = APIRouter(route_class=LoginRoute, include_in_schema=False)
 
-SESSION_TTL = timedelta(hours=8)
 # A log-in form is only accepted with the token its page set (no log-in CSRF).
 LOGIN_COOKIE = "hb_login"
 # Set by a successful log-in: this browser's attempts for that user are throttled on their own,
@@ -47,10 +47,6 @@ def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
 async def _login_page(
     request: Request,
     pool: DatabasePool,
@@ -62,7 +58,7 @@ async def _login_page(
     minutes: int = 0,
 ) -> Response:
     token = secrets.token_urlsafe(24)
-    next_path = _safe_next(request.query_params.get("next", "/"))
+    next_path = safe_next(request.query_params.get("next", "/"))
     if conn is None:
         async with pool.acquire() as own:
             providers = await active_providers(own)
@@ -152,20 +148,7 @@ async def login(request: Request, pool: Pool) -> Response:
             return await _login_page(
                 request, pool, conn=conn, problem="login.wrong", status=401, user_id=user_id
             )
-        old = request.cookies.get(SESSION_COOKIE)
-        if old:
-            await end_session(conn, old)
-        secret, _ = await create_session(conn, user_id, SESSION_TTL)
-    response = RedirectResponse(_safe_next(field(form, "next")), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(SESSION_TTL.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+        response = await begin_session(conn, request, user_id, field(form, "next"))
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     response.set_cookie(
         DEVICE_COOKIE,

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 
 from api.id_token import TokenRefused, has_key, key_id, verified_claims
 from api.oidc_client import PROVIDERS, ProviderDown, pkce_pair
+from api.web.staff_session import safe_next
 from db.identity_providers import (
     IdentityProvider,
     PendingSignIn,
@@ -62,10 +63,6 @@ class Verified:
     provider: IdentityProvider
     claims: dict[str, Any]
     next_path: str
-
-
-def safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
 def callback_url(request: Request, flow: Flow) -> str:

@@ -5,22 +5,17 @@ refusal is a page in the catalog's words (never a traceback) and an audit line."
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
-from api.auth import SESSION_COOKIE
 from api.dependencies import Pool
 from api.sso_accounts import audit_refusal, signed_in_user
 from api.web.guard import LoginRoute
-from api.web.oidc_flow import Flow, Problem, clear_state, finish, safe_next, start
+from api.web.oidc_flow import Flow, Problem, clear_state, finish, start
 from api.web.rendering import render
-from db.access import create_session, end_session
+from api.web.staff_session import begin_session
 
 router = APIRouter(route_class=LoginRoute, include_in_schema=False)
 
-SESSION_TTL = timedelta(hours=8)
 STAFF = Flow(
     kind="staff", callback="/login/sso/callback", cookie="hb_sso", cookie_path="/login/sso"
 )
@@ -52,20 +47,9 @@ async def callback(request: Request, pool: Pool) -> Response:
             user_id = await signed_in_user(conn, chosen, outcome.claims)
         if user_id is None:
             return refused_page(request, Problem("sso.no_role", 403), STAFF, "/login")
-        old = request.cookies.get(SESSION_COOKIE)
-        if old:
-            await end_session(conn, old)
-        secret, _ = await create_session(conn, user_id, SESSION_TTL, chosen.provider_id)
-    response = RedirectResponse(safe_next(outcome.next_path), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(SESSION_TTL.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+        response = await begin_session(
+            conn, request, user_id, outcome.next_path, chosen.provider_id
+        )
     return clear_state(response, STAFF)
 
 
