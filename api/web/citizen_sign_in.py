@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 import secrets
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -42,7 +41,7 @@ from db.citizen_sign_in import (
     sign_in_with_code,
     sign_in_with_link,
 )
-from db.identity_providers import IdentityProvider, active_providers
+from db.identity_providers import active_providers
 from db.login_attempts import Backoff, LoginPolicy, claim_check, record_outcome
 from db.pool import DatabasePool
 from schemas.notifications import Channel
@@ -120,14 +119,18 @@ def _fresh_form(request: Request, form: FormData) -> bool:
     return bool(sent) and bool(kept) and secrets.compare_digest(sent, kept)
 
 
-def _ask_page(
+async def _ask_page(
     request: Request,
+    pool: DatabasePool,
     *,
     problem: ApiError | None = None,
     status: int = 200,
     contact: str = "",
-    brokers: Sequence[IdentityProvider] = (),
 ) -> Response:
+    """The link form, and a button for each citizens' broker (MitID) configured: also when
+    the form comes back refused, so the other way in stays in sight."""
+    async with pool.acquire() as conn:
+        brokers = await active_providers(conn, "citizen")
     return _public_page(
         request,
         "my_ask.html",
@@ -213,9 +216,7 @@ async def end_old_session(pool: DatabasePool, request: Request) -> None:
 @public_router.get("/my")
 async def ask_form(request: Request, pool: Pool) -> Response:
     """The link form, and a button for each citizens' broker (MitID) configured."""
-    async with pool.acquire() as conn:
-        brokers = await active_providers(conn, "citizen")
-    return _ask_page(request, brokers=brokers)
+    return await _ask_page(request, pool)
 
 
 @public_router.post("/my")
@@ -225,15 +226,19 @@ async def ask(request: Request, pool: Pool, links: Links, background: Background
     form = await request.form()
     typed = field(form, "contact")[:CONTACT_MAX]
     if not _fresh_form(request, form):
-        return _ask_page(request, problem=ApiError(403, STALE), status=403, contact=typed)
+        return await _ask_page(
+            request, pool, problem=ApiError(403, STALE), status=403, contact=typed
+        )
     attempt, wait = await _claim(pool, request, "ask")
     if attempt is None:
-        response = _ask_page(request, problem=ApiError(429, TOO_MANY), status=429, contact=typed)
+        response = await _ask_page(
+            request, pool, problem=ApiError(429, TOO_MANY), status=429, contact=typed
+        )
         return _too_many(response, wait)
     try:
         channel, address = parsed_contact(typed)
     except ApiError as err:
-        return _ask_page(request, problem=err, status=err.status, contact=typed)
+        return await _ask_page(request, pool, problem=err, status=err.status, contact=typed)
     background.add_task(links.deliver_all, await links.ask(channel, address))
     return _code_page(request, contact=typed, sent=True)
 
@@ -286,10 +291,12 @@ async def sign_in_by_link(request: Request, pool: Pool) -> Response:
     form = await request.form()
     secret = field(form, "secret")
     if not _fresh_form(request, form):
-        return _ask_page(request, problem=ApiError(403, STALE), status=403)
+        return await _ask_page(request, pool, problem=ApiError(403, STALE), status=403)
     attempt, wait = await _claim(pool, request, "sign-in")
     if attempt is None:
-        return _too_many(_ask_page(request, problem=ApiError(429, TOO_MANY), status=429), wait)
+        return _too_many(
+            await _ask_page(request, pool, problem=ApiError(429, TOO_MANY), status=429), wait
+        )
     async with pool.acquire() as conn:
         if _SECRET.fullmatch(secret):
             outcome = await sign_in_with_link(conn, secret, SESSION_TTL)

@@ -237,6 +237,12 @@ async def test_a_citizen_signs_in_with_the_mitid_button_in_a_browser(
     page = await new_page()
     await page.goto("/my?lang=en")
     await assert_accessible(page, context="/my with a MitID button")
+    # The link form refused: the MitID way in is still offered beside the field's error.
+    await page.get_by_label("Mobile number or e-mail address").fill("12 34")
+    async with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        await page.get_by_role("button", name="Send me a link").click()
+    assert (await posted.value).status == 422
+    assert await page.locator("#err-contact").is_visible()
     await page.get_by_role("link", name=f"Sign in with MitID {provider_id}").click()
     await page.get_by_placeholder("sub").fill("mitid-browser")
     await page.get_by_role("button", name="Authorize").click()
