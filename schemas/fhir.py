@@ -116,9 +116,7 @@ class FhirModel(BaseModel):
     def _only_fhir_elements(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        allowed = ELEMENTS[cls.fhir_type]
-        resource = "resource_type" in cls.model_fields
-        if any(key not in allowed and not (resource and key == "resourceType") for key in data):
+        if not _allowed_names(cls).issuperset(data):
             # The element's name is input: it is not repeated here.
             raise PydanticCustomError(
                 "fhir_element",
@@ -126,6 +124,21 @@ class FhirModel(BaseModel):
                 {"fhir_type": cls.fhir_type},
             )
         return data
+
+
+_ALLOWED: dict[type[FhirModel], frozenset[str]] = {}
+
+
+def _allowed_names(model: type[FhirModel]) -> frozenset[str]:
+    """The element names FHIR defines for the model's type (and `resourceType` on a
+    resource), worked out once per model: every element of every message is checked."""
+    names = _ALLOWED.get(model)
+    if names is None:
+        names = ELEMENTS[model.fhir_type]
+        if "resource_type" in model.model_fields:
+            names = names | {"resourceType"}
+        _ALLOWED[model] = names
+    return names
 
 
 # --- data types ----------------------------------------------------------------------------
