@@ -70,6 +70,24 @@ class OverdueTask(Frozen):
     holder_name: str | None
 
 
+class OverduePosition(Frozen):
+    """Where a page of overdue tasks starts: after this task (its due time, None if undated)."""
+
+    due_at: datetime | None
+    task_id: str
+
+
+class OverdueHolder(Frozen):
+    """Who holds overdue work (role, id, service, name), how many tasks and the oldest due."""
+
+    assignee_role: str
+    assignee_id: str
+    assignee_service: str | None
+    holder_name: str | None
+    overdue: int
+    oldest_due: datetime | None
+
+
 # The row the lists show, with the citizen's name, for the episodes in `chosen` (episode_id).
 _ROW = """
     SELECT e.episode_id, e.organisation_id, o.name AS organisation_name, e.municipality_code,
@@ -146,12 +164,13 @@ WITH chosen AS (
 _ATTENTION_SHOWN = "SELECT * FROM listed ORDER BY referred_at DESC, episode_id DESC"
 _ATTENTION = _ATTENTION_CHOSEN + _ROW + _AUDITED + _ATTENTION_SHOWN
 
-# One episode's row for its hand-over page ($1), the read of its name audited there.
+# One episode's row for its hand-over or manual-match page ($1), the read of its name audited
+# there ($5 the page).
 _ONE_CHOSEN = "WITH chosen AS (SELECT $1::text AS episode_id), listed AS ("
 _ONE_AUDITED = """
 ), audited AS (
     INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)
-    SELECT $2, now(), $3, $4, 'read.citizen', episode_id, '{"place": "hand_over_page"}'::jsonb
+    SELECT $2, now(), $3, $4, 'read.citizen', episode_id, jsonb_build_object('place', $5::text)
     FROM listed WHERE citizen_name IS NOT NULL
 )
 SELECT * FROM listed
@@ -173,12 +192,9 @@ GROUP BY p.peer_id, u.display_name
 ORDER BY u.display_name, p.peer_id
 """
 
-# Open tasks past due on the episodes the coordinator may see, with the holder's name: a
-# person (peer), a ward, a municipality (a caseworker service's team) or an organisation (the
-# coordinator team). Oldest due first, at most 500.
-_OVERDUE = """
-SELECT t.task_id, t.episode_id, t.kind, t.due_at, t.assignee_role, t.assignee_id,
-       t.assignee_service,
+# Who holds a name: a person (peer), a ward, a municipality (a caseworker service's team) or
+# an organisation (the coordinator team).
+_HOLDER_NAME = """
        CASE t.assignee_role
            WHEN 'peer' THEN (SELECT display_name FROM users WHERE user_id = t.assignee_id)
            WHEN 'ward' THEN (SELECT name FROM wards WHERE ward_id = t.assignee_id)
@@ -187,14 +203,46 @@ SELECT t.task_id, t.episode_id, t.kind, t.due_at, t.assignee_role, t.assignee_id
            WHEN 'coordinator' THEN (SELECT name FROM organisations
                                     WHERE organisation_id = t.assignee_id)
        END AS holder_name
+"""
+# Open tasks past due on the episodes the coordinator may see ($1 organisation, $2 partners'
+# episodes).
+_OVERDUE_WHERE = """
 FROM tasks t
 JOIN episodes e ON e.episode_id = t.episode_id
 WHERE t.status = 'open'
   AND (t.overdue OR t.due_at < now())
   AND (e.organisation_id = $1 OR e.episode_id = ANY ($2::text[]))
-ORDER BY t.due_at NULLS LAST, t.task_id
-LIMIT 500
 """
+# A page of them, oldest due first (undated last, the task id breaking ties), after the
+# position ($3 due, $4 task id, $5 undated; none given: from the oldest), one more than $6.
+_OVERDUE = (
+    """
+SELECT t.task_id, t.episode_id, t.kind, t.due_at, t.assignee_role, t.assignee_id,
+       t.assignee_service,"""
+    + _HOLDER_NAME
+    + _OVERDUE_WHERE
+    + """
+  AND ($4::text IS NULL
+       OR CASE WHEN $5::boolean THEN t.due_at IS NULL AND t.task_id > $4::text
+               ELSE t.due_at IS NULL OR (t.due_at, t.task_id) > ($3::timestamptz, $4::text)
+          END)
+ORDER BY t.due_at NULLS LAST, t.task_id
+LIMIT $6 + 1
+"""
+)
+# Everyone holding overdue work, with how much and the oldest due: the holder with the oldest
+# due work first.
+_OVERDUE_HOLDERS = (
+    """
+SELECT t.assignee_role, t.assignee_id, t.assignee_service, count(*) AS overdue,
+       min(t.due_at) AS oldest_due,"""
+    + _HOLDER_NAME
+    + _OVERDUE_WHERE
+    + """
+GROUP BY t.assignee_role, t.assignee_id, t.assignee_service
+ORDER BY min(t.due_at) NULLS LAST, t.assignee_role, t.assignee_id
+"""
+)
 
 
 async def episodes(
@@ -262,10 +310,18 @@ async def attention(
 
 
 async def one_episode(
-    conn: PooledConnection, episode_id: str, *, actor_role: str, actor_id: str
+    conn: PooledConnection,
+    episode_id: str,
+    *,
+    actor_role: str,
+    actor_id: str,
+    place: str = "hand_over_page",
 ) -> CoordinatorEpisode | None:
-    """One episode as its hand-over page shows it, with the name; the read is audited."""
-    row = await conn.fetchrow(_ONE, episode_id, f"read-{uuid.uuid4().hex}", actor_role, actor_id)
+    """One episode as its hand-over or manual-match page (`place`) shows it, with the name;
+    the read is audited."""
+    row = await conn.fetchrow(
+        _ONE, episode_id, f"read-{uuid.uuid4().hex}", actor_role, actor_id, place
+    )
     return None if row is None else CoordinatorEpisode.model_validate(dict(row))
 
 
@@ -276,9 +332,31 @@ async def eligible_peers(conn: PooledConnection, organisation_id: str | None) ->
 
 
 async def overdue_tasks(
+    conn: PooledConnection,
+    organisation_id: str | None,
+    partners: list[str],
+    after: OverduePosition | None = None,
+) -> tuple[list[OverdueTask], bool]:
+    """A page of the overdue open tasks of the episodes the coordinator may see (their
+    organisation's and the `partners`' episodes), oldest due first, from `after` (the oldest
+    when None); whether more follow."""
+    rows = await conn.fetch(
+        _OVERDUE,
+        organisation_id,
+        partners,
+        after.due_at if after else None,
+        after.task_id if after else None,
+        after.due_at is None if after else False,
+        keyset.PAGE_SIZE,
+    )
+    tasks = [OverdueTask.model_validate(dict(r)) for r in rows]
+    return tasks[: keyset.PAGE_SIZE], len(tasks) > keyset.PAGE_SIZE
+
+
+async def overdue_holders(
     conn: PooledConnection, organisation_id: str | None, partners: list[str]
-) -> list[OverdueTask]:
-    """The overdue open tasks of the episodes the coordinator may see (their organisation's
-    and the `partners`' episodes), oldest due first."""
-    rows = await conn.fetch(_OVERDUE, organisation_id, partners)
-    return [OverdueTask.model_validate(dict(r)) for r in rows]
+) -> list[OverdueHolder]:
+    """Everyone holding overdue work on the episodes the coordinator may see, with how many
+    tasks and the oldest due, the oldest first."""
+    rows = await conn.fetch(_OVERDUE_HOLDERS, organisation_id, partners)
+    return [OverdueHolder.model_validate(dict(r)) for r in rows]

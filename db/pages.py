@@ -49,6 +49,14 @@ class PeerLoad(Frozen):
     available: bool
 
 
+class PeersToWatch(Frozen):
+    """The peers the coordinator's page shows, how many need a look, and all active peers."""
+
+    peers: list[PeerLoad]
+    watched: int
+    total: int
+
+
 class RefusedCommit(Frozen):
     """An open commit_failed task: an episode whose read-model commit PostgreSQL refused."""
 
@@ -74,12 +82,38 @@ _PROGRAMMES = (
 _MUNICIPALITIES = "SELECT municipality_code, name FROM municipalities ORDER BY name"
 _ORGANISATIONS = "SELECT organisation_id, name FROM organisations ORDER BY name"
 _WARD_ORGANISATION = "SELECT organisation_id FROM wards WHERE ward_id = $1"
-_PEER_LOAD = (
-    "SELECT p.peer_id, u.display_name, p.capacity, p.active_load, p.employment, p.available,"
-    " EXISTS (SELECT 1 FROM peer_programme_standing s WHERE s.peer_id = p.peer_id"
-    " AND s.serves AND s.trained_until >= current_date) AS trained"
-    " FROM peers p JOIN users u ON u.user_id = p.peer_id"
-    " WHERE p.organisation_id = $1 AND u.active ORDER BY u.display_name, p.peer_id"
+# The organisation's active peers who need the coordinator's eye, at most $2: over or at
+# capacity, away with citizens, one place left, or free with none yet (in that order, then
+# by name); each row with how many active peers there are in all. The others are on the
+# roster page.
+_PEERS_TO_WATCH = """
+WITH org AS (
+    SELECT p.peer_id, u.display_name, p.capacity, p.active_load, p.employment, p.available
+    FROM peers p JOIN users u ON u.user_id = p.peer_id
+    WHERE p.organisation_id = $1 AND u.active
+), watched AS (
+    SELECT o.*,
+           CASE WHEN o.active_load > o.capacity THEN 0
+                WHEN o.active_load = o.capacity THEN 1
+                WHEN NOT o.available AND o.active_load > 0 THEN 2
+                WHEN o.active_load = o.capacity - 1 THEN 3
+                ELSE 4 END AS concern
+    FROM org o
+    WHERE o.active_load >= o.capacity - 1
+       OR (NOT o.available AND o.active_load > 0)
+       OR (o.available AND o.active_load = 0)
+)
+SELECT w.peer_id, w.display_name, w.capacity, w.active_load, w.employment, w.available,
+       EXISTS (SELECT 1 FROM peer_programme_standing s WHERE s.peer_id = w.peer_id
+               AND s.serves AND s.trained_until >= current_date) AS trained,
+       (SELECT count(*) FROM org) AS peers, (SELECT count(*) FROM watched) AS watched
+FROM watched w
+ORDER BY w.concern, w.display_name, w.peer_id
+LIMIT $2
+"""
+_ACTIVE_PEERS = (
+    "SELECT count(*) FROM peers p JOIN users u ON u.user_id = p.peer_id"
+    " WHERE p.organisation_id = $1 AND u.active"
 )
 _PHASE_COUNTS = "SELECT phase, count(*) AS episodes FROM episodes GROUP BY phase ORDER BY phase"
 _REFUSED_COMMITS = (
@@ -113,9 +147,20 @@ async def ward_organisation(conn: PooledConnection, ward_id: str | None) -> str 
     return found
 
 
-async def peer_load(conn: PooledConnection, organisation_id: str | None) -> list[PeerLoad]:
-    rows = await conn.fetch(_PEER_LOAD, organisation_id)
-    return [PeerLoad.model_validate(dict(r)) for r in rows]
+async def peers_to_watch(
+    conn: PooledConnection, organisation_id: str | None, limit: int
+) -> PeersToWatch:
+    """The organisation's peers who need a look (full, away with citizens, one place left,
+    none yet), at most `limit`, with how many there are and how many active peers in all."""
+    rows = await conn.fetch(_PEERS_TO_WATCH, organisation_id, limit)
+    return PeersToWatch(
+        peers=[
+            PeerLoad.model_validate({k: v for k, v in r.items() if k not in ("peers", "watched")})
+            for r in rows
+        ],
+        watched=rows[0]["watched"] if rows else 0,
+        total=rows[0]["peers"] if rows else await conn.fetchval(_ACTIVE_PEERS, organisation_id),
+    )
 
 
 async def phase_counts(conn: PooledConnection) -> list[PhaseCount]:

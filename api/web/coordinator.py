@@ -1,12 +1,14 @@
 """The coordinator's page: unmatched and escalated episodes, manual matching, the episodes by
 the citizen's name with their peer (a partner's episode one of the organisation's own peers is
 assigned to, marked with its owner, where the partnership's sharing rules say so), handing an
-episode to another peer, overdue work by who holds it, the peers' load, and the admissions to
-the organisation's wards without a referral (ward and when only: no consent yet)."""
+episode to another peer, overdue work by who holds it (a page at a time), the peers who need
+a look (full, away with citizens, one place left, none yet; all of them on the roster page),
+and the admissions to the organisation's wards without a referral (ward and when only: no
+consent yet). A manual match and a hand-over each have their own page (api/web/manual_match,
+hand_over_page), so the landing page reads no eligible peers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -19,7 +21,7 @@ from api.hand_over import HandOverIn, hand_over
 from api.principal import Principal
 from api.routes.tasks import open_tasks
 from api.scoping import may_see_episode
-from api.web import paging, task_paging
+from api.web import overdue_list, paging, task_paging
 from api.web.actions import done
 from api.web.guard import PageRoute, PostedForm, page_user
 from api.web.guard import field as form_field
@@ -28,7 +30,8 @@ from api.web.rendering import language, render
 from api.web.role_page import role_page
 from api.web.task_cards import card_notes
 from db import coordinator_lists, episode_queries, pages, partnerships, referral_candidates
-from db.coordinator_lists import CoordinatorEpisode, EligiblePeer, OverdueTask
+from db.coordinator_lists import CoordinatorEpisode, EligiblePeer
+from db.keyset import PAGE_SIZE
 from db.pool import DatabasePool
 from db.tasks import OpenTask
 from schemas.episode import TERMINAL_PHASES
@@ -44,34 +47,6 @@ HAND_FIELDS = ("peer_id", "reason")
 NO_SUCH_EPISODE = ApiError(404, "episode_id: no such episode for you")
 
 Coordinator = Annotated[Principal, Depends(page_user(Role.COORDINATOR))]
-
-
-@dataclass
-class Holder:
-    """Who holds overdue work: a peer, a ward, a municipality's service or a coordinator
-    team; their overdue tasks, oldest due first."""
-
-    role: str
-    holder_id: str
-    service: str | None
-    name: str | None
-    tasks: list[OverdueTask] = field(default_factory=list)
-
-    @property
-    def oldest_due(self) -> datetime | None:
-        return self.tasks[0].due_at if self.tasks else None
-
-
-def by_holder(tasks: list[OverdueTask]) -> list[Holder]:
-    """Overdue tasks grouped by who holds them; the holder with the oldest due work first."""
-    holders: dict[tuple[str, str, str | None], Holder] = {}
-    for task in tasks:
-        key = (task.assignee_role, task.assignee_id, task.assignee_service)
-        holder = holders.get(key)
-        if holder is None:
-            holder = holders[key] = Holder(*key, name=task.holder_name)
-        holder.tasks.append(task)
-    return list(holders.values())
 
 
 def peer_choices(episode: CoordinatorEpisode, peers: list[EligiblePeer]) -> list[EligiblePeer]:
@@ -136,15 +111,15 @@ async def page(
         attention = await coordinator_lists.attention(
             conn, principal.organisation_id, partners, sorted(reasons), **who
         )
-        eligible = await coordinator_lists.eligible_peers(conn, principal.organisation_id)
-        overdue = await coordinator_lists.overdue_tasks(conn, principal.organisation_id, partners)
-        peers = await pages.peer_load(conn, principal.organisation_id)
+        overdue = await overdue_list.overdue_page(
+            request, conn, principal.organisation_id, partners, "overdue-title"
+        )
+        peers = await pages.peers_to_watch(conn, principal.organisation_id, PAGE_SIZE)
         admissions = await referral_candidates.organisation_candidates(
             conn, principal.organisation_id
         )
     episodes = listed.rows
     shown = {e.episode_id: e for e in [*attention, *episodes]}
-    task_episodes = {t.episode_id for t in tasks}
     return role_page(
         request,
         principal,
@@ -159,13 +134,7 @@ async def page(
             "supervised": supervised_owners(principal, list(shown.values())),
             "names": {e.episode_id: e.citizen_name for e in shown.values()},
             "handable": {e.episode_id for e in episodes if handable(principal, e)},
-            # Only a shown episode's task cards offer a choice of peer (the rest need none).
-            "match_choices": {
-                e.episode_id: peer_choices(e, eligible)
-                for e in shown.values()
-                if e.episode_id in task_episodes
-            },
-            "holders": by_holder(overdue),
+            "overdue": overdue,
             "tasks": tasks,
             "task_page": task_page,
             "peers": peers,

@@ -47,9 +47,46 @@ COORDINATOR_TEXTS: dict[str, tuple[str, str]] = {
         "Forløbet er givet videre. Begge peer-medarbejdere får besked.",
         "The episode has been handed over. Both peer guides are told.",
     ),
+    # A manual match on its own page (linked from the task's card).
+    "coordinator.match.title": ("Match et forløb manuelt", "Match an episode by hand"),
+    "coordinator.match.episode": (
+        "{citizen}: ingen peer-medarbejder kunne tage forløbet",
+        "{citizen}: no peer guide could take the episode",
+    ),
+    "coordinator.match.link": ("Vælg peer-medarbejder", "Choose the peer guide"),
+    "coordinator.match.help": (
+        "Partnerskabets peer-medarbejdere, der dækker forløbets program og kommune. Et manuelt "
+        "match må gå ud over en peer-medarbejders kapacitet.",
+        "The partnership's peer guides who serve the episode's programme and municipality. A "
+        "manual match may go over a peer guide's capacity.",
+    ),
+    "coordinator.match.nobody": (
+        "Ingen peer-medarbejder i partnerskabet dækker forløbets program og kommune.",
+        "No peer guide of the partnership serves this episode's programme and municipality.",
+    ),
     # Overdue work by who holds it.
     "coordinator.overdue": ("Forfaldent arbejde pr. person", "Overdue work by person"),
     "coordinator.overdue.none": ("Intet forfaldent arbejde.", "No overdue work."),
+    "coordinator.overdue.count": (
+        "Viser {shown} af {total} forfaldne opgaver, ældste frist først.",
+        "Showing {shown} of {total} overdue tasks, oldest due first.",
+    ),
+    "coordinator.overdue.nav": ("Sider med forfaldent arbejde", "Pages of overdue work"),
+    "coordinator.overdue.later": ("Flere forfaldne opgaver", "More overdue tasks"),
+    "coordinator.overdue.oldest": ("Ældste forfaldne opgaver", "Oldest overdue tasks"),
+    # The peers who need a look (the whole roster is on its own page).
+    "coordinator.load.watch": (
+        "Viser {shown} af {watched} peer-medarbejdere, der skal ses på: fulde eller over "
+        "kapacitet, fraværende med borgere, én plads tilbage eller ingen borgere endnu. Alle "
+        "{total} peer-medarbejdere står på siden Peer-medarbejdere.",
+        "Showing {shown} of {watched} peer guides who need a look: full or over capacity, away "
+        "with citizens, one place left, or none yet. All {total} peer guides are on the roster "
+        "page.",
+    ),
+    "coordinator.load.none": (
+        "Ingen af jeres {total} peer-medarbejdere skal ses på lige nu.",
+        "None of your {total} peer guides needs a look just now.",
+    ),
     "coordinator.overdue.summary": (
         "{count} forfaldne opgaver · ældste frist {oldest}",
         "{count} overdue tasks · oldest due {oldest}",

@@ -41,12 +41,12 @@ def key_of(task: OpenTask) -> Key:
     return (False, (task.due_at - _EPOCH) // _MICROSECOND, task.task_id)
 
 
-def _encode(key: Key) -> str:
+def encode_key(key: Key) -> str:
     undated, micros, task_id = key
     return f"{'none' if undated else micros}.{task_id}"
 
 
-def _decode(raw: str) -> Key | None:
+def decode_key(raw: str) -> Key | None:
     found = _POSITION.match(raw)
     if found is None or _ID.match(found.group(2)) is None:
         return None
@@ -74,7 +74,7 @@ def task_page(request: Request, tasks: Sequence[OpenTask], anchor: str) -> TaskP
         shown = ordered[:PAGE_SIZE]
         more_later, more_sooner = len(ordered) > PAGE_SIZE, False
     else:
-        at = _decode(request.query_params[given[0]]) if len(given) == 1 else None
+        at = decode_key(request.query_params[given[0]]) if len(given) == 1 else None
         if at is None:
             reason = labels.text("paging.bad_cursor", language(request)).format(field=given[0])
             raise ApiError(400, reason)
@@ -94,8 +94,8 @@ def task_page(request: Request, tasks: Sequence[OpenTask], anchor: str) -> TaskP
 
     return TaskPage(
         tasks=shown,
-        later=href([(LATER, _encode(key_of(shown[-1])))]) if shown and more_later else None,
-        sooner=href([(SOONER, _encode(key_of(shown[0])))]) if shown and more_sooner else None,
+        later=href([(LATER, encode_key(key_of(shown[-1])))]) if shown and more_later else None,
+        sooner=href([(SOONER, encode_key(key_of(shown[0])))]) if shown and more_sooner else None,
         first=href([]) if given and (more_sooner or not shown) else None,
         total=len(ordered),
     )

@@ -11,13 +11,13 @@ from api.dependencies import Decisions, Pool
 from api.errors import ApiError
 from api.principal import Principal
 from api.scoping import may_act_on_task, may_see_episode
-from api.web import caseworker, coordinator, peer, ward
+from api.web import caseworker, coordinator, manual_match, peer, ward
 from api.web.actions import Page, act, decide
 from api.web.guard import PageRoute, PostedForm, SignedIn, field, home_of, page_user
 from api.web.task_forms import result_for
 from db import episode_queries
 from schemas.people import Role
-from schemas.tasks import DecisionAction
+from schemas.tasks import DecisionAction, TaskKind
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -62,12 +62,17 @@ async def decide_task(
     except ValueError:
         raise ApiError(404, "action: use accept, decline or complete") from None
 
+    async with pool.acquire() as conn:
+        task = await episode_queries.task(conn, task_id)
+    kind = task.kind if task is not None else ""
+
     async def decision() -> str:
-        async with pool.acquire() as conn:
-            task = await episode_queries.task(conn, task_id)
-        kind = task.kind if task is not None else ""
         result = result_for(kind, form) if chosen == DecisionAction.COMPLETE else None
         await decide(decisions, principal, task_id, chosen, field(form, "note"), result)
         return "decided"
 
-    return await act(request, principal, pool, decision(), PAGES[Role(principal.role)])
+    # A refused manual match shows its own page again (the form with what was chosen kept).
+    page = PAGES[Role(principal.role)]
+    if kind == TaskKind.MANUAL_MATCH and principal.role == Role.COORDINATOR:
+        page = manual_match.refused_page(task_id)
+    return await act(request, principal, pool, decision(), page)

@@ -25,15 +25,18 @@ async def test_coordinator_matches_an_unmatched_episode_by_hand(
 
     coordinator = await open_as(roster.coordinator)
     assert coordinator.url.endswith("/coordinator")
-    await reload_until(coordinator, "text=Match manually")
+    await reload_until(coordinator, "text=Choose the peer guide")
     attention = coordinator.locator("section", has_text="Unmatched and escalated episodes")
     assert await attention.locator(f'a[href="/episodes/{episode_id}"]').count() == 1
     assert await attention.get_by_text("Unmatched").count() >= 1
     load = coordinator.locator("section", has_text="Peer load")
     assert await load.get_by_role("row", name="Test peer 0").count() == 1
-    await coordinator.get_by_label("Peer guide").select_option(roster.peers[0])
     await screenshot(coordinator, "coordinator")
-    await assert_accessible(coordinator, context="a manual match on the coordinator's page")
+    await assert_accessible(coordinator, context="the coordinator's page with a manual match")
+    # The choice of peer is on the match's own page, linked from the task's card.
+    await coordinator.get_by_role("link", name="Choose the peer guide").click()
+    await coordinator.get_by_label("Peer guide", exact=True).select_option(roster.peers[0])
+    await assert_accessible(coordinator, context="a manual match on its own page")
     await coordinator.get_by_role("button", name="Match manually").click()
     await coordinator.get_by_text("Your decision has been recorded.").wait_for()
 
