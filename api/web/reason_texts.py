@@ -148,6 +148,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "forløbet findes ikke, eller det er ikke dit",
         "no such episode for you",
     ),
+    "no such open manual match for you": (
+        "der er ingen åben manuel matchning her, som du kan tage dig af",
+        "no such open manual match for you",
+    ),
     "the episode has not closed yet; its closing summary is made when it closes": (
         "forløbet er ikke afsluttet endnu; afslutningsresuméet laves, når det afsluttes",
         "the episode has not closed yet; its closing summary is made when it closes",
