@@ -127,21 +127,10 @@ async def shared_episodes(
         at.episode_id,
         keyset.PAGE_SIZE,
     )
-    read_more = bool(rows) and rows[0]["probed"] > keyset.PAGE_SIZE
-    episodes = [
-        SharedEpisode.model_validate({k: v for k, v in r.items() if k != "probed"}) for r in rows
-    ]
-    shown, older, newer = keyset.paged(episodes, way, at, read_more)
     total = await conn.fetchval(
         _SHARED_COUNT, municipality_code, consent_scope, keyset.COUNT_CAP + 1
     )
-    return Page(
-        rows=shown,
-        more_older=older,
-        more_newer=newer,
-        total=min(total, keyset.COUNT_CAP),
-        capped=total > keyset.COUNT_CAP,
-    )
+    return keyset.page_of(rows, SharedEpisode, way, at, total)
 
 
 async def due_tasks(

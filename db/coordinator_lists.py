@@ -269,20 +269,8 @@ async def episodes(
         at.episode_id,
         keyset.PAGE_SIZE,
     )
-    read_more = bool(rows) and rows[0]["probed"] > keyset.PAGE_SIZE
-    listed = [
-        CoordinatorEpisode.model_validate({k: v for k, v in r.items() if k != "probed"})
-        for r in rows
-    ]
-    shown, older, newer = keyset.paged(listed, way, at, read_more)
     total = await conn.fetchval(_EPISODE_COUNT, organisation_id, partners, keyset.COUNT_CAP + 1)
-    return Page(
-        rows=shown,
-        more_older=older,
-        more_newer=newer,
-        total=min(total, keyset.COUNT_CAP),
-        capped=total > keyset.COUNT_CAP,
-    )
+    return keyset.page_of(rows, CoordinatorEpisode, way, at, total)
 
 
 async def attention(

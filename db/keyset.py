@@ -7,10 +7,14 @@ The statements are fixed text: each list writes its query once with the markers 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
+
+import asyncpg
+from pydantic import BaseModel
 
 from schemas.base import Frozen
 
@@ -57,6 +61,7 @@ def variants(template: str, at: int, episode_id: int) -> dict[Way, str]:
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,26 @@ class Page(Generic[T]):
     capped: bool
 
 
-def paged(rows: list[T], way: Way, at: Position, read_more: bool) -> tuple[list[T], bool, bool]:
-    """Rows read `way` from `at` (one more than a page when there are more) as shown, newest
-    first, with whether older and newer rows lie beyond them."""
-    shown = rows[:PAGE_SIZE]
+def page_of(
+    rows: Sequence[asyncpg.Record], model: type[M], way: Way, at: Position, counted: int
+) -> Page[M]:
+    """The page of `rows` read `way` from `at` (one more than a page when there are more; each
+    carries the statement's `probed` count of rows found), newest first, as `model`s, with
+    whether older and newer rows lie beyond them and the list's total (`counted` up to
+    COUNT_CAP + 1)."""
+    read_more = bool(rows) and rows[0]["probed"] > PAGE_SIZE
+    shown = [
+        model.model_validate({k: v for k, v in r.items() if k != "probed"})
+        for r in rows[:PAGE_SIZE]
+    ]
     came_from = at != START
     if way == Way.NEWER:
         shown.reverse()
-        return shown, came_from, read_more
-    return shown, read_more, came_from
+    older, newer = (came_from, read_more) if way == Way.NEWER else (read_more, came_from)
+    return Page(
+        rows=shown,
+        more_older=older,
+        more_newer=newer,
+        total=min(counted, COUNT_CAP),
+        capped=counted > COUNT_CAP,
+    )
