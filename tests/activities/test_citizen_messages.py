@@ -174,6 +174,8 @@ async def test_reminders_turned_on_again_reach_the_citizen(
     notifier: Notifier, db_pool: DatabasePool, smtp: SmtpServer
 ) -> None:
     citizen = await citizen_episode(db_pool, phone=False)
+    # A choice stores the default quiet hours with it: keep them off the time the test runs.
+    await citizen.choose_quiet_hours(quiet_later())
     async with db_pool.acquire() as conn:
         await citizen_preferences.set_reminders_opted_out(
             conn, citizen.citizen_id, True, citizen.me()
@@ -195,6 +197,7 @@ async def test_the_preferred_channel_is_the_one_used_and_none_means_no_messages(
     notifier: Notifier, db_pool: DatabasePool, smtp: SmtpServer, sms_gateway: SmsGateway
 ) -> None:
     citizen = await citizen_episode(db_pool)
+    await citizen.choose_quiet_hours(quiet_later())
     async with db_pool.acquire() as conn:
         await citizen_preferences.set_preferred_channel(
             conn, citizen.citizen_id, PreferredChannel.SMS, citizen.me()
