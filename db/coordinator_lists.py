@@ -230,8 +230,10 @@ ORDER BY t.due_at NULLS LAST, t.task_id
 LIMIT $6 + 1
 """
 )
-# Everyone holding overdue work, with how much and the oldest due: the holder with the oldest
-# due work first.
+# The holders of a page's overdue tasks ($3 their roles, $4 their ids: a holder of one role
+# with another's id comes too and is not looked at), each with all their overdue work counted
+# and its oldest due: per holder through tasks_assignee, not a grouping of every overdue task
+# of the region.
 _OVERDUE_HOLDERS = (
     """
 SELECT t.assignee_role, t.assignee_id, t.assignee_service, count(*) AS overdue,
@@ -239,8 +241,17 @@ SELECT t.assignee_role, t.assignee_id, t.assignee_service, count(*) AS overdue,
     + _HOLDER_NAME
     + _OVERDUE_WHERE
     + """
+  AND t.assignee_role = ANY ($3::text[]) AND t.assignee_id = ANY ($4::text[])
 GROUP BY t.assignee_role, t.assignee_id, t.assignee_service
-ORDER BY min(t.due_at) NULLS LAST, t.assignee_role, t.assignee_id
+"""
+)
+# How many overdue tasks in all, counted up to $3 (the lists' cap, one more tells "more").
+_OVERDUE_COUNT = (
+    """
+SELECT count(*) FROM (SELECT 1"""
+    + _OVERDUE_WHERE
+    + """
+LIMIT $3) overdue
 """
 )
 
@@ -342,9 +353,31 @@ async def overdue_tasks(
 
 
 async def overdue_holders(
-    conn: PooledConnection, organisation_id: str | None, partners: list[str]
+    conn: PooledConnection,
+    organisation_id: str | None,
+    partners: list[str],
+    tasks: list[OverdueTask],
 ) -> list[OverdueHolder]:
-    """Everyone holding overdue work on the episodes the coordinator may see, with how many
-    tasks and the oldest due, the oldest first."""
-    rows = await conn.fetch(_OVERDUE_HOLDERS, organisation_id, partners)
+    """The holders of `tasks` (a page of overdue work on the episodes the coordinator may
+    see), each with how many overdue tasks they hold there in all and the oldest due."""
+    if not tasks:
+        return []
+    rows = await conn.fetch(
+        _OVERDUE_HOLDERS,
+        organisation_id,
+        partners,
+        sorted({t.assignee_role for t in tasks}),
+        sorted({t.assignee_id for t in tasks}),
+    )
     return [OverdueHolder.model_validate(dict(r)) for r in rows]
+
+
+async def overdue_count(
+    conn: PooledConnection, organisation_id: str | None, partners: list[str]
+) -> tuple[int, bool]:
+    """How many overdue tasks the coordinator may see, counted up to keyset.COUNT_CAP, and
+    whether there are more."""
+    counted = int(
+        await conn.fetchval(_OVERDUE_COUNT, organisation_id, partners, keyset.COUNT_CAP + 1)
+    )
+    return min(counted, keyset.COUNT_CAP), counted > keyset.COUNT_CAP

@@ -52,25 +52,26 @@ RECENT_DAYS = 90
 # Episodes of other organisations whose assigned peer belongs to organisation $1, where a
 # partnership of both lets $1's kind see its peers' episodes (sharing.home_sees_assigned).
 # Open, or ended within $2 days; the newest referrals first, at most 500 (as the coordinator's
-# list). From the organisation's peers (a roster: small) through episodes_peer and
-# partnership_members_organisation.
+# list). The partners that let it see come first (a few organisations; none for most), then
+# each partner's episodes of each of $1's peers through episodes_organisation_peer: the cost
+# follows what is found, not the episodes of $1's own peers (a region's years of them).
 _SUPERVISED = """
+WITH partners AS (
+    SELECT DISTINCT theirs.organisation_id
+    FROM organisations home
+    JOIN partnership_members mine ON mine.organisation_id = home.organisation_id
+    JOIN partnerships p ON p.partnership_id = mine.partnership_id
+    JOIN partnership_members theirs ON theirs.partnership_id = mine.partnership_id
+    WHERE home.organisation_id = $1
+      AND theirs.organisation_id <> home.organisation_id
+      AND coalesce(p.sharing -> 'home_sees_assigned', '["ngo", "association"]'::jsonb)
+          ? home.kind
+)
 SELECT e.episode_id
-FROM organisations home
-JOIN peers pr ON pr.organisation_id = home.organisation_id
-JOIN episodes e ON e.peer_id = pr.peer_id
-WHERE home.organisation_id = $1
-  AND e.organisation_id <> home.organisation_id
-  AND (e.closed_at IS NULL OR e.closed_at > now() - make_interval(days => $2))
-  AND EXISTS (
-      SELECT 1
-      FROM partnership_members mine
-      JOIN partnership_members theirs ON theirs.partnership_id = mine.partnership_id
-      JOIN partnerships p ON p.partnership_id = mine.partnership_id
-      WHERE mine.organisation_id = home.organisation_id
-        AND theirs.organisation_id = e.organisation_id
-        AND coalesce(p.sharing -> 'home_sees_assigned', '["ngo", "association"]'::jsonb)
-            ? home.kind)
+FROM partners
+JOIN peers pr ON pr.organisation_id = $1
+JOIN episodes e ON e.organisation_id = partners.organisation_id AND e.peer_id = pr.peer_id
+WHERE e.closed_at IS NULL OR e.closed_at > now() - make_interval(days => $2)
 ORDER BY e.referred_at DESC, e.episode_id
 LIMIT 500
 """

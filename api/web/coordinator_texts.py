@@ -71,6 +71,10 @@ COORDINATOR_TEXTS: dict[str, tuple[str, str]] = {
         "Viser {shown} af {total} forfaldne opgaver, ældste frist først.",
         "Showing {shown} of {total} overdue tasks, oldest due first.",
     ),
+    "coordinator.overdue.count_more": (
+        "Viser {shown} af mere end {total} forfaldne opgaver, ældste frist først.",
+        "Showing {shown} of more than {total} overdue tasks, oldest due first.",
+    ),
     "coordinator.overdue.nav": ("Sider med forfaldent arbejde", "Pages of overdue work"),
     "coordinator.overdue.later": ("Flere forfaldne opgaver", "More overdue tasks"),
     "coordinator.overdue.oldest": ("Ældste forfaldne opgaver", "Oldest overdue tasks"),

@@ -2,8 +2,9 @@
 overdue tasks, oldest due first (undated last, the task id breaking ties), from a position
 (`overdue_after=` a task's due time in microseconds, or `none`, and its id, as the task
 cards' pages write it), never an offset; each holder's count and oldest due are over all
-their overdue work, not just the page's. A position that is not one is refused with a 400
-page naming the parameter."""
+their overdue work, not just the page's; the total is counted up to the lists' cap (more
+than that says so). A position that is not one is refused with a 400 page naming the
+parameter."""
 
 from __future__ import annotations
 
@@ -54,11 +55,13 @@ class Holder:
 @dataclass(frozen=True)
 class OverduePage:
     """The holders with tasks on this page (oldest due first), the link to the next page and
-    back to the oldest (None where there is none), and how many overdue tasks in all."""
+    back to the oldest (None where there is none), and how many overdue tasks in all
+    (counted up to the lists' cap; `capped` when there are more)."""
 
     holders: list[Holder]
     shown: int
     total: int
+    capped: bool
     later: str | None
     first: str | None
 
@@ -115,7 +118,8 @@ async def overdue_page(
     """The page of overdue work the query asks for (the oldest when it names none)."""
     after = _position(request)
     tasks, more = await coordinator_lists.overdue_tasks(conn, organisation_id, partners, after)
-    held = await coordinator_lists.overdue_holders(conn, organisation_id, partners)
+    held = await coordinator_lists.overdue_holders(conn, organisation_id, partners, tasks)
+    total, capped = await coordinator_lists.overdue_count(conn, organisation_id, partners)
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _DROPPED]
 
     def href(extra: list[tuple[str, str]]) -> str:
@@ -125,7 +129,8 @@ async def overdue_page(
     return OverduePage(
         holders=by_holder(held, tasks),
         shown=len(tasks),
-        total=sum(h.overdue for h in held),
+        total=total,
+        capped=capped,
         later=href([(AFTER, _encode(tasks[-1]))]) if tasks and more else None,
         first=href([]) if after is not None else None,
     )

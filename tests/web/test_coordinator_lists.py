@@ -1,9 +1,10 @@
 """The coordinator's page at size (issue 20): overdue work by who holds it a page of 100 tasks
 at a time, oldest due first, each holder's count over all their overdue work, a "more" link
 that keeps the page's other parameters and a way back to the oldest, a position that is not
-one refused naming the parameter; and the peer load table showing the peers who need a look
-(over or at capacity, away with citizens, one place left, none yet), not every peer, with
-how many there are and the roster page for all."""
+one refused naming the parameter, more work than the lists count said as "more than"; and
+the peer load table showing the peers who need a look (over or at capacity, away with
+citizens, one place left, none yet), not every peer, with how many there are and the roster
+page for all."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from playwright.async_api import Page
 
 from command.synthetic.population import Population, PopulationPlan, make_population
+from db import keyset
 from db.keyset import PAGE_SIZE
 from db.pool import DatabasePool
 from tests.web.axe import assert_accessible
@@ -107,6 +109,25 @@ async def test_overdue_work_is_paged_oldest_first_with_each_holders_whole_count(
         "overdue_after: not a page of this list" in await coordinator.locator("main").inner_text()
     )
     await assert_accessible(coordinator, context="a refused overdue position")
+
+
+async def test_more_overdue_work_than_the_lists_count_says_more_than(
+    open_as: OpenAs,
+    db_pool: DatabasePool,
+    population: Population,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = await overdue_in_order(db_pool, population.roster.organisation_id)
+    cap = PAGE_SIZE + 10
+    assert len(expected) > cap, "the made-up population's overdue work"
+    monkeypatch.setattr(keyset, "COUNT_CAP", cap)
+    coordinator = await open_as(population.roster.coordinator)
+    await coordinator.goto("/coordinator?lang=en")
+    count = await coordinator.locator("section#overdue .overdue-count").inner_text()
+    assert f"Showing {PAGE_SIZE} of more than {cap} overdue tasks" in count
+    await coordinator.goto("/coordinator?lang=da")
+    count = await coordinator.locator("section#overdue .overdue-count").inner_text()
+    assert f"Viser {PAGE_SIZE} af mere end {cap} forfaldne opgaver" in count
 
 
 async def test_the_load_table_shows_the_peers_who_need_a_look(
