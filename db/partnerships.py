@@ -55,6 +55,8 @@ RECENT_DAYS = 90
 # list). The partners that let it see come first (a few organisations; none for most), then
 # each partner's episodes of each of $1's peers through episodes_organisation_peer: the cost
 # follows what is found, not the episodes of $1's own peers (a region's years of them).
+# `found` is materialised so the LIMIT does not lead the planner to walk every episode
+# newest first (100,000 episodes, one partner: 3 ms instead of 46; none: 0.2 ms, not 39).
 _SUPERVISED = """
 WITH partners AS (
     SELECT DISTINCT theirs.organisation_id
@@ -66,13 +68,15 @@ WITH partners AS (
       AND theirs.organisation_id <> home.organisation_id
       AND coalesce(p.sharing -> 'home_sees_assigned', '["ngo", "association"]'::jsonb)
           ? home.kind
+), found AS MATERIALIZED (
+    SELECT e.episode_id, e.referred_at
+    FROM partners
+    JOIN peers pr ON pr.organisation_id = $1
+    JOIN episodes e ON e.organisation_id = partners.organisation_id AND e.peer_id = pr.peer_id
+    WHERE e.closed_at IS NULL OR e.closed_at > now() - make_interval(days => $2)
 )
-SELECT e.episode_id
-FROM partners
-JOIN peers pr ON pr.organisation_id = $1
-JOIN episodes e ON e.organisation_id = partners.organisation_id AND e.peer_id = pr.peer_id
-WHERE e.closed_at IS NULL OR e.closed_at > now() - make_interval(days => $2)
-ORDER BY e.referred_at DESC, e.episode_id
+SELECT episode_id FROM found
+ORDER BY referred_at DESC, episode_id
 LIMIT 500
 """
 
