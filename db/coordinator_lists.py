@@ -377,7 +377,5 @@ async def overdue_count(
 ) -> tuple[int, bool]:
     """How many overdue tasks the coordinator may see, counted up to keyset.COUNT_CAP, and
     whether there are more."""
-    counted = int(
-        await conn.fetchval(_OVERDUE_COUNT, organisation_id, partners, keyset.COUNT_CAP + 1)
-    )
-    return min(counted, keyset.COUNT_CAP), counted > keyset.COUNT_CAP
+    counted = await conn.fetchval(_OVERDUE_COUNT, organisation_id, partners, keyset.COUNT_CAP + 1)
+    return keyset.capped_total(int(counted))

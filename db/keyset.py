@@ -76,6 +76,12 @@ class Page(Generic[T]):
     capped: bool
 
 
+def capped_total(counted: int) -> tuple[int, bool]:
+    """A list's total from a count taken up to COUNT_CAP + 1: at most COUNT_CAP, and whether
+    there are more."""
+    return min(counted, COUNT_CAP), counted > COUNT_CAP
+
+
 def page_of(
     rows: Sequence[asyncpg.Record], model: type[M], way: Way, at: Position, counted: int
 ) -> Page[M]:
@@ -92,10 +98,5 @@ def page_of(
     if way == Way.NEWER:
         shown.reverse()
     older, newer = (came_from, read_more) if way == Way.NEWER else (read_more, came_from)
-    return Page(
-        rows=shown,
-        more_older=older,
-        more_newer=newer,
-        total=min(counted, COUNT_CAP),
-        capped=counted > COUNT_CAP,
-    )
+    total, capped = capped_total(counted)
+    return Page(rows=shown, more_older=older, more_newer=newer, total=total, capped=capped)
