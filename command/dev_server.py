@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import socket
 import subprocess
@@ -27,6 +28,13 @@ _HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x0
 _SETTINGS_FRAME = 0x04
 # Still-starting servers answer these; anything else is a real error.
 _NOT_READY = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.NOT_FOUND}
+# The line of the server's log that says why it stopped.
+_FAILURE = re.compile(r"^panic:|level=(ERROR|FATAL)|address already in use|^Error:")
+# The server picks free ports for its inner services and its HTTP API at random and binds
+# them while starting; another socket can take one in between, and the server then exits
+# (code 2, a Go panic), even just after it first answered. A start that ends so is tried again.
+_START_ATTEMPTS = 3
+_SETTLE_S = 1.0
 
 
 class DevServerError(CommandError):
@@ -172,11 +180,22 @@ def _spawn(command: list[str], path: Path) -> subprocess.Popen[bytes]:
 
 
 def _tail(path: Path, lines: int = 15) -> str:
+    """The log's last lines, after the line that says why the server failed (a Go panic or
+    an error is followed by a long stack trace that would push it out of the tail)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
+    all_lines = text.splitlines()
+    last_start = max(
+        (i for i, line in enumerate(all_lines) if line.startswith("--- started ")), default=0
+    )
+    run = all_lines[last_start:]
+    cause = next((line for line in run if _FAILURE.search(line)), None)
+    tail = run[-lines:]
+    if cause is not None and cause not in tail:
+        tail = [cause, "...", *tail]
+    return "\n".join(tail)
 
 
 async def _reuse(settings: Settings) -> DevServer:
@@ -203,6 +222,12 @@ async def _reuse(settings: Settings) -> DevServer:
     )
 
 
+class _ExitedWhileStarting(Exception):
+    def __init__(self, returncode: int) -> None:
+        super().__init__(f"exited with code {returncode}")
+        self.returncode = returncode
+
+
 async def _wait_until_ready(
     settings: Settings, process: subprocess.Popen[bytes], within: float
 ) -> None:
@@ -211,10 +236,7 @@ async def _wait_until_ready(
     last_error = ""
     while True:
         if process.poll() is not None:
-            raise DevServerError(
-                f"the Temporal dev server exited with code {process.returncode}; "
-                f"last lines of {log_path(settings)}:\n{_tail(log_path(settings))}"
-            )
+            raise _ExitedWhileStarting(process.returncode)
         try:
             await _answering_client(settings)
             return
@@ -230,6 +252,28 @@ async def _wait_until_ready(
                 f"({last_error}); see {log_path(settings)}"
             )
         await asyncio.sleep(0.25)
+
+
+async def _settle(process: subprocess.Popen[bytes]) -> None:
+    """Still running a moment after it first answered (its late ports are bound by then)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + _SETTLE_S
+    while loop.time() < until:
+        if process.poll() is not None:
+            raise _ExitedWhileStarting(process.returncode)
+        await asyncio.sleep(0.1)
+
+
+async def _ports_free(settings: Settings, within: float = 5.0) -> None:
+    """Wait (bounded) until nothing listens on the server's ports, as after a stop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    ports = (frontend_port(settings), settings.temporal_ui_port)
+    while loop.time() < deadline:
+        taken = [p for p in ports if await asyncio.to_thread(_listening, p)]
+        if not taken:
+            return
+        await asyncio.sleep(0.1)
 
 
 async def start_dev_server(
@@ -249,18 +293,35 @@ async def start_dev_server(
             "it, or set HVERDAGSBRO_TEMPORAL_UI_PORT to a free port"
         )
     path = log_path(settings)
-    process = await asyncio.to_thread(_spawn, server_command(settings, extra_args), path)
-    log.info("temporal dev server starting", pid=process.pid, port=port)
-    server = DevServer(
-        address=settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        ui_url=ui_url(settings),
-        log_path=path,
-        process=process,
-    )
-    try:
-        await _wait_until_ready(settings, process, ready_within)
-    except BaseException:
-        await asyncio.to_thread(server.stop)
-        raise
-    return server
+    attempt = 0
+    while True:
+        attempt += 1
+        process = await asyncio.to_thread(_spawn, server_command(settings, extra_args), path)
+        log.info("temporal dev server starting", pid=process.pid, port=port, attempt=attempt)
+        server = DevServer(
+            address=settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            ui_url=ui_url(settings),
+            log_path=path,
+            process=process,
+        )
+        try:
+            await _wait_until_ready(settings, process, ready_within)
+            await _settle(process)
+            return server
+        except _ExitedWhileStarting as exited:
+            await asyncio.to_thread(server.stop)
+            if attempt == _START_ATTEMPTS:
+                raise DevServerError(
+                    f"the Temporal dev server exited with code {exited.returncode} while "
+                    f"starting ({attempt} tries); last lines of {path}:\n{_tail(path)}"
+                ) from None
+            log.warning(
+                "temporal dev server exited while starting; starting it again",
+                returncode=exited.returncode,
+                attempt=attempt,
+            )
+            await _ports_free(settings)
+        except BaseException:
+            await asyncio.to_thread(server.stop)
+            raise

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from command.dev_server import DevServerError, start_dev_server
@@ -91,6 +92,57 @@ async def test_a_port_held_by_something_else_names_the_setting(dev_settings: Set
         squatter.listen()
         with pytest.raises(DevServerError, match="HVERDAGSBRO_TEMPORAL_ADDRESS"):
             await start_dev_server(dev_settings)
+
+
+def _failing_first(tries: Path, fail_times: int) -> str:
+    """A stand-in for the server binary: the first `fail_times` starts die as the dev server
+    does when a port it picked is taken meanwhile (a panic line, a long stack trace, code 2);
+    later ones run the real server."""
+    stack = "\n".join(f"goroutine {n} [running]:" for n in range(40))
+    script = tries.parent / "temporal-flaky"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo x >> "{tries}"\n'
+        f'if [ "$(wc -l < "{tries}")" -le {fail_times} ]; then\n'
+        "  echo 'panic: listen tcp 127.0.0.1:7243: bind: address already in use'\n"
+        f"  cat <<'STACK'\n{stack}\nSTACK\n"
+        "  exit 2\n"
+        "fi\n"
+        'exec "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("fail_times", [1, 3])
+async def test_a_server_that_dies_while_starting_is_started_again_or_named_with_its_panic(
+    dev_settings: Settings, monkeypatch: pytest.MonkeyPatch, fail_times: int
+) -> None:
+    import command.dev_server as dev_server
+
+    tries = dev_settings.data_dir / "tries"
+    flaky = _failing_first(tries, fail_times)
+    real = dev_server.server_command
+    monkeypatch.setattr(
+        dev_server, "server_command", lambda settings, extra=(): [flaky, *real(settings, extra)]
+    )
+    if fail_times == 3:
+        with pytest.raises(DevServerError) as refused:
+            await start_dev_server(dev_settings)
+        message = str(refused.value)
+        assert "exited with code 2 while starting (3 tries)" in message
+        assert "panic: listen tcp 127.0.0.1:7243: bind: address already in use" in message
+        assert len(tries.read_text().splitlines()) == 3
+        return
+    server = await start_dev_server(dev_settings)
+    try:
+        assert not server.reused
+        assert len(tries.read_text().splitlines()) == 2
+        client = await _connect(dev_settings)
+        await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    finally:
+        server.stop()
 
 
 async def _collect(
