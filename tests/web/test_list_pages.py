@@ -1,5 +1,5 @@
 """The role pages' long lists a page at a time (issue 20): a ward's, a caseworker's and a
-coordinator's episodes over a made-up population of 330, 100 rows a page, newest referral
+coordinator's episodes over a made-up population of three pages and a bit, PAGE_SIZE rows a page, newest referral
 first; "Older"/"Newer" links go to the pages beside it keeping the page's language, the total
 is shown, only the names shown are audited; a position in the query string that is not one is
 refused with a 400 page naming the parameter; the coordinator's rows link to each episode's
@@ -20,7 +20,7 @@ from tests.web.conftest import OpenAs, with_passwords
 
 pytestmark = pytest.mark.browser
 
-EPISODES = 330
+EPISODES = 3 * PAGE_SIZE + 30
 
 
 @pytest.fixture

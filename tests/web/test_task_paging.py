@@ -57,11 +57,11 @@ def query_of(href: str | None) -> str:
 
 
 def test_pages_go_later_and_back_sooner_keeping_the_other_parameters() -> None:
-    every = tasks(dated=230, undated=20)
-    expected = [f"task-{n:04d}" for n in range(250)]
+    every = tasks(dated=2 * PAGE_SIZE + 30, undated=20)
+    expected = [f"task-{n:04d}" for n in range(2 * PAGE_SIZE + 50)]
     first = task_page(request("lang=en&older=5.ep-1&notice=saved"), every, "tasks-title")
     assert [t.task_id for t in first.tasks] == expected[:PAGE_SIZE]
-    assert first.total == 250 and first.sooner is None and first.first is None
+    assert first.total == 2 * PAGE_SIZE + 50 and first.sooner is None and first.first is None
     later = query_of(first.later)
     assert parse_qs(later)["lang"] == ["en"] and parse_qs(later)["older"] == ["5.ep-1"]
     assert "notice" not in parse_qs(later), "a notice is said once"
