@@ -1,9 +1,9 @@
 """The role pages' long lists a page at a time (issue 20): a ward's, a caseworker's and a
-coordinator's episodes over a made-up population of three pages and a bit, PAGE_SIZE rows a page, newest referral
-first; "Older"/"Newer" links go to the pages beside it keeping the page's language, the total
-is shown, only the names shown are audited; a position in the query string that is not one is
-refused with a 400 page naming the parameter; the coordinator's rows link to each episode's
-own hand-over page instead of a choice of peer per row."""
+coordinator's episodes over a made-up population of three pages and a bit, PAGE_SIZE rows a
+page, newest referral first; "Older"/"Newer" links go to the pages beside it keeping the
+page's language, the total is shown, only the names shown are audited; a position in the query
+string that is not one is refused with a 400 page naming the parameter; the coordinator's rows
+link to each episode's own hand-over page instead of a choice of peer per row."""
 
 from __future__ import annotations
 
