@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -154,6 +155,21 @@ async def goals(
     return [GoalRow.model_validate(dict(r)) for r in rows]
 
 
+async def goals_of(conn: PooledConnection, episode_ids: Sequence[str]) -> dict[str, list[GoalRow]]:
+    """The goals of each of `episode_ids` (those with none are absent), in the order they
+    were set: one statement for a page of cards, not one per episode."""
+    rows = await conn.fetch(
+        "SELECT episode_id, goal_id, area, text, status, reviews, last_progress"
+        " FROM episode_goals WHERE episode_id = ANY ($1::text[]) ORDER BY episode_id, goal_no",
+        list(episode_ids),
+    )
+    found: dict[str, list[GoalRow]] = {}
+    for r in rows:
+        row = dict(r)
+        found.setdefault(row.pop("episode_id"), []).append(GoalRow.model_validate(row))
+    return found
+
+
 class ReportedMilestone(Frozen):
     """A milestone_reached event the episode applied."""
 
@@ -188,6 +204,28 @@ async def citizen(conn: PooledConnection, episode_id: str) -> CitizenContact | N
         episode_id,
     )
     return None if row is None else CitizenContact.model_validate(dict(row))
+
+
+async def audit_reads(
+    conn: PooledConnection,
+    *,
+    actor_role: str,
+    actor_id: str,
+    episode_ids: Sequence[str],
+    what: str,
+) -> None:
+    """One audit line per episode whose personal data was read, written in one statement."""
+    if not episode_ids:
+        return
+    await conn.execute(
+        "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id)"
+        " SELECT a, now(), $1, $2, $3, e FROM unnest($4::text[], $5::text[]) AS x (e, a)",
+        actor_role,
+        actor_id,
+        what,
+        list(episode_ids),
+        [f"read-{uuid.uuid4().hex}" for _ in episode_ids],
+    )
 
 
 async def audit_read(

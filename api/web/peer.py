@@ -4,7 +4,6 @@ an episode page (the citizen's goals, a step, asking to close)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -168,19 +167,16 @@ async def _active_goals(
 ) -> dict[str, list[GoalRow]]:
     """episode id -> its active goals, for the follow-up cards' reviews. The goals are the
     citizen's words: each episode's read is audited."""
-    found: dict[str, list[GoalRow]] = {}
-    for episode_id in sorted({t.episode_id for t in tasks if t.kind in _GOAL_CARDS}):
-        goals = await episode_queries.goals(conn, episode_id)
-        found[episode_id] = [g for g in goals if g.status == GoalStatus.ACTIVE]
-        if found[episode_id]:
-            await episode_queries.audit_read(
-                conn,
-                audit_id=f"read-{uuid.uuid4().hex}",
-                actor_role=principal.role.value,
-                actor_id=principal.id,
-                episode_id=episode_id,
-                what="read.goals",
-            )
+    wanted = sorted({t.episode_id for t in tasks if t.kind in _GOAL_CARDS})
+    every = await episode_queries.goals_of(conn, wanted)
+    found = {e: [g for g in every.get(e, []) if g.status == GoalStatus.ACTIVE] for e in wanted}
+    await episode_queries.audit_reads(
+        conn,
+        actor_role=principal.role.value,
+        actor_id=principal.id,
+        episode_ids=[e for e in wanted if found[e]],
+        what="read.goals",
+    )
     return found
 
 

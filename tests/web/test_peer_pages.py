@@ -173,6 +173,14 @@ async def test_the_peer_carries_the_citizens_goals_from_offer_to_closing(
     await card(peer, follow_up)
     review = peer.locator(f"#task-{follow_up}")
     assert await review.locator("fieldset.goal-review").count() == 4, "one per active goal"
+    async with db_pool.acquire() as conn:
+        goal_reads = await conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'read.goals' AND episode_id = $1"
+            " AND actor_role = 'peer' AND actor_id = $2",
+            episode_id,
+            roster.peers[0],
+        )
+    assert goal_reads >= 1, "the citizen's goals on the card were read, and that is audited"
     await review.get_by_label("Progress: Spille fodbold hver uge").select_option("much")
     await review.get_by_label("Reached: Spille fodbold hver uge").select_option("yes")
     await review.get_by_label("Progress: Finde et fritidsjob").select_option("some")
