@@ -5,14 +5,13 @@ come from db/episode_queries). Personal data is kept out of every repr."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import date, datetime
 
 from pydantic import Field
 
 from db import keyset
 from db.connection import PooledConnection
+from db.episode_queries import audit_reads
 from db.keyset import Page, Position, Way
 from schemas.base import Frozen
 
@@ -150,15 +149,11 @@ async def audit_citizens_listed(
     place: str,
 ) -> None:
     """One audit line per citizen whose name a list showed (ids and the place only)."""
-    if not episode_ids:
-        return
-    await conn.execute(
-        "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)"
-        " SELECT a, now(), $1, $2, 'read.citizen', e, $3::jsonb"
-        " FROM unnest($4::text[], $5::text[]) AS x (e, a)",
-        actor_role,
-        actor_id,
-        json.dumps({"place": place}),
-        episode_ids,
-        [f"read-{uuid.uuid4().hex}" for _ in episode_ids],
+    await audit_reads(
+        conn,
+        actor_role=actor_role,
+        actor_id=actor_id,
+        episode_ids=episode_ids,
+        what="read.citizen",
+        detail={"place": place},
     )

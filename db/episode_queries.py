@@ -213,16 +213,20 @@ async def audit_reads(
     actor_id: str,
     episode_ids: Sequence[str],
     what: str,
+    detail: dict[str, object] | None = None,
 ) -> None:
-    """One audit line per episode whose personal data was read, written in one statement."""
+    """One audit line per episode whose personal data was read (ids and, in `detail`, where;
+    never the data), written in one statement."""
     if not episode_ids:
         return
     await conn.execute(
-        "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id)"
-        " SELECT a, now(), $1, $2, $3, e FROM unnest($4::text[], $5::text[]) AS x (e, a)",
+        "INSERT INTO audit_log (audit_id, at, actor_role, actor_id, action, episode_id, detail)"
+        " SELECT a, now(), $1, $2, $3, e, $4::jsonb"
+        " FROM unnest($5::text[], $6::text[]) AS x (e, a)",
         actor_role,
         actor_id,
         what,
+        json.dumps(detail or {}),
         list(episode_ids),
         [f"read-{uuid.uuid4().hex}" for _ in episode_ids],
     )
