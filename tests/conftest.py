@@ -138,38 +138,50 @@ async def _end_episodes_left_running() -> AsyncIterator[None]:
         batch = left[start : start + 50]
         await asyncio.gather(*(_terminate(env, episode_id) for episode_id in batch))
     _STARTED.ended.update(left)
-    await _keep_time_skipping(env)
 
 
-# A skip between modules that takes longer than this is a stuck server, not a slow one (a
-# skip of an idle server answers in milliseconds, under CI's load in well under a second).
-_SKIP_PROBE = timedelta(hours=1)
-_SKIP_PROBE_WAIT_S = 20.0
+# A test's sleep on the time-skipping server returns in milliseconds, under CI's load well
+# within this; one that takes longer is held still by a leak, not slow.
+_SLEEP_WAIT_S = 20.0
 
 
-async def _skips(env: WorkflowEnvironment) -> bool:
-    """Whether the server skips time: an hour passes at once, not in an hour."""
-    try:
-        await asyncio.wait_for(env.sleep(_SKIP_PROBE), _SKIP_PROBE_WAIT_S)
-    except TimeoutError:
-        return False
-    return True
+class GuardedSleep:
+    """`env.sleep` that survives a leaked hold on the server's clock. The test server counts
+    what holds its clock still; a workflow task cut off in flight (its run terminated, its
+    worker gone) is never counted off, and from then on every later sleep of the session
+    times out. A sleep that does not return in time releases one hold and sleeps again
+    (warning that it did), so one test's accident does not fail the rest of the suite. It
+    moves the clock only as far as the test asked."""
 
+    def __init__(self, env: WorkflowEnvironment) -> None:
+        self.env = env
+        self.sleep = env.sleep
 
-async def _keep_time_skipping(env: WorkflowEnvironment) -> None:
-    """The test server counts what holds time still; a workflow task cut off at the wrong
-    moment (its run terminated, or its worker gone, while it was in flight) is never counted
-    off, and from then on every later test's sleep times out. Between modules, make sure time
-    still skips, and if it does not, release the leaked hold (once per leak, a few at most)."""
-    for _ in range(3):
-        if await _skips(env):
-            return
-        warnings.warn(
-            "the time-skipping test server held time still after a module: releasing a leaked hold",
-            stacklevel=1,
-        )
-        with contextlib.suppress(RPCError):
-            await env.client.test_service.unlock_time_skipping(UnlockTimeSkippingRequest())
+    async def __call__(self, duration: timedelta | float) -> None:
+        asked = duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+        until = await self.env.get_current_time() + asked
+        last: Exception | None = None
+        for _ in range(3):
+            # A sleep cut off here may still finish on the server once released: sleep on
+            # only for what is left.
+            left = until - await self.env.get_current_time()
+            if left <= timedelta(0):
+                return
+            try:
+                await asyncio.wait_for(self.sleep(left), _SLEEP_WAIT_S)
+                return
+            except (TimeoutError, RPCError) as err:
+                last = err
+                warnings.warn(
+                    "the time-skipping test server held its clock still: releasing a leaked"
+                    " hold and sleeping again",
+                    stacklevel=2,
+                )
+                with contextlib.suppress(RPCError):
+                    await self.env.client.test_service.unlock_time_skipping(
+                        UnlockTimeSkippingRequest()
+                    )
+        raise TimeoutError("the time-skipping test server holds its clock still") from last
 
 
 async def _terminate(env: WorkflowEnvironment, workflow_id: str) -> None:
@@ -235,6 +247,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=TEST_CONVERTER, test_server_existing_path=TEST_SERVER
     )
     await register_search_attributes(env.client)
+    env.sleep = GuardedSleep(env)  # type: ignore[method-assign]
     _STARTED.env = env
     try:
         yield env
