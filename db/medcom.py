@@ -18,22 +18,6 @@ from schemas.episode import TERMINAL_PHASES
 
 _ENDED = sorted(p.value for p in TERMINAL_PHASES)
 
-# A sender speaks for an episode when it is a ward (by SOR code) of the organisation (the
-# region) that holds the episode's ward. The ward comes from the read model, or from the
-# applied referral while the episode has not committed yet.
-_OPEN_EPISODES = """
-SELECT r.episode_id, EXISTS (
-    SELECT 1 FROM wards own JOIN wards sender ON sender.organisation_id = own.organisation_id
-    WHERE own.ward_id = coalesce(e.ward_id, r.body #>> '{payload,ward_id}')
-      AND sender.sor_code = $2
-) AS spoken_for
-FROM events_received r
-LEFT JOIN episodes e ON e.episode_id = r.episode_id
-WHERE r.citizen_id = $1 AND r.event_type = 'referral_created' AND r.status = 'applied'
-  AND (e.phase IS NULL OR NOT (e.phase = ANY ($3::text[])))
-ORDER BY r.received_at DESC
-"""
-
 _EPISODE_SENDERS = """
 SELECT sender.sor_code FROM wards own
 JOIN wards sender ON sender.organisation_id = own.organisation_id
@@ -59,24 +43,66 @@ class Transmission(Frozen):
     content_digest: str | None
 
 
+class StayMessage(Frozen):
+    """A message taken in before from the same sender about the same citizen under the same
+    MessageHeader.id; `event_id` is None on rows from before stays were told apart."""
+
+    bundle_id: str
+    status: str
+    episode_of_care: list[str]
+    event_id: str | None
+    content_digest: str | None
+
+
 class MessageFacts(Frozen):
     """What a HospitalNotification meets when it comes in, read in one round trip: the
-    transmission if it was taken in before, the citizen if known, and whether the wards with
+    transmission if it was taken in before, the citizen if known, whether the wards with
     the Encounter's serviceProvider's and the sender's SOR codes are psychiatric (None: no
-    ward has the code)."""
+    ward has the code), the citizen's open episodes with whether the sender speaks for each
+    (newest first), and what this sender sent about the citizen under the same
+    MessageHeader.id (oldest first)."""
 
     earlier: Transmission | None
     citizen_id: str | None
     provider_psychiatric: bool | None
     sender_psychiatric: bool | None
+    open_episodes: tuple[OpenEpisode, ...] = ()
+    under_header: tuple[StayMessage, ...] = ()
 
 
+# A sender speaks for an episode when it is a ward (by SOR code) of the organisation (the
+# region) that holds the episode's ward. The ward comes from the read model, or from the
+# applied referral while the episode has not committed yet. `opened`: the citizen's started
+# episodes that have not ended, newest first, as two arrays (ids, spoken for).
 _MESSAGE_FACTS = """
+WITH citizen AS (SELECT citizen_id FROM citizens WHERE cpr = $3),
+opened AS (
+    SELECT array_agg(r.episode_id ORDER BY r.received_at DESC) AS ids,
+           array_agg(EXISTS (
+               SELECT 1 FROM wards own
+               JOIN wards sender ON sender.organisation_id = own.organisation_id
+               WHERE own.ward_id = coalesce(e.ward_id, r.body #>> '{payload,ward_id}')
+                 AND sender.sor_code = $5
+           ) ORDER BY r.received_at DESC) AS spoken_for
+    FROM events_received r
+    LEFT JOIN episodes e ON e.episode_id = r.episode_id
+    WHERE r.citizen_id = (SELECT citizen_id FROM citizen)
+      AND r.event_type = 'referral_created' AND r.status = 'applied'
+      AND (e.phase IS NULL OR NOT (e.phase = ANY ($6::text[])))
+)
 SELECT m.status, m.content_digest,
-       (SELECT citizen_id FROM citizens WHERE cpr = $3) AS citizen_id,
+       (SELECT citizen_id FROM citizen) AS citizen_id,
        (SELECT psychiatric FROM wards WHERE sor_code = $4) AS provider_psychiatric,
-       (SELECT psychiatric FROM wards WHERE sor_code = $5) AS sender_psychiatric
-FROM (SELECT 1) AS one
+       (SELECT psychiatric FROM wards WHERE sor_code = $5) AS sender_psychiatric,
+       opened.ids AS open_ids, opened.spoken_for AS open_spoken_for,
+       (SELECT json_agg(json_build_object(
+                'bundle_id', u.bundle_id, 'status', u.status,
+                'episode_of_care', u.episode_of_care, 'event_id', u.event_id,
+                'content_digest', u.content_digest) ORDER BY u.received_at, u.bundle_id)
+        FROM medcom_messages u
+        WHERE u.sender_sor = $5 AND u.citizen_id = (SELECT citizen_id FROM citizen)
+          AND u.message_header_id = $2) AS under_header
+FROM opened
 LEFT JOIN medcom_messages m ON m.bundle_id = $1 AND m.message_header_id = $2
 """
 
@@ -91,9 +117,16 @@ async def message_facts(
     sender_sor: str,
 ) -> MessageFacts:
     """The transmission (Bundle.id, MessageHeader.id) if taken in before, the citizen by
-    CPR, and whether the wards of both SOR codes are psychiatric, together."""
+    CPR, whether the wards of both SOR codes are psychiatric, the citizen's open episodes
+    and the messages under the same header, together."""
     row = await conn.fetchrow(
-        _MESSAGE_FACTS, bundle_id, message_header_id, cpr, service_provider_sor, sender_sor
+        _MESSAGE_FACTS,
+        bundle_id,
+        message_header_id,
+        cpr,
+        service_provider_sor,
+        sender_sor,
+        _ENDED,
     )
     assert row is not None
     earlier = (
@@ -106,18 +139,14 @@ async def message_facts(
         citizen_id=row["citizen_id"],
         provider_psychiatric=row["provider_psychiatric"],
         sender_psychiatric=row["sender_psychiatric"],
+        open_episodes=tuple(
+            OpenEpisode(episode_id=i, spoken_for=f)
+            for i, f in zip(row["open_ids"] or (), row["open_spoken_for"] or (), strict=True)
+        ),
+        under_header=tuple(
+            StayMessage.model_validate(m) for m in json.loads(row["under_header"] or "[]")
+        ),
     )
-
-
-class StayMessage(Frozen):
-    """A message taken in before from the same sender about the same citizen under the same
-    MessageHeader.id; `event_id` is None on rows from before stays were told apart."""
-
-    bundle_id: str
-    status: str
-    episode_of_care: list[str]
-    event_id: str | None
-    content_digest: str | None
 
 
 async def messages_under_header(
@@ -134,15 +163,6 @@ async def messages_under_header(
         message_header_id,
     )
     return [StayMessage.model_validate(dict(r)) for r in rows]
-
-
-async def open_episodes_for_sender(
-    conn: PooledConnection, citizen_id: str, sender_sor: str
-) -> list[OpenEpisode]:
-    """The citizen's started episodes that have not ended, newest first, each saying whether
-    the sender (a SOR code) speaks for it."""
-    rows = await conn.fetch(_OPEN_EPISODES, citizen_id, sender_sor, _ENDED)
-    return [OpenEpisode.model_validate(dict(r)) for r in rows]
 
 
 async def episode_senders(conn: PooledConnection, episode_id: str) -> list[str]:

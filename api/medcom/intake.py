@@ -63,7 +63,6 @@ from db.medcom import (
     message_facts,
     messages_under_header,
     needs_a_look,
-    open_episodes_for_sender,
     remember_message,
     remember_message_resolving,
     target_arrived,
@@ -142,7 +141,7 @@ class MedcomIntake:
                 )
                 if await _already_received(conn, notification, facts):
                     return acknowledgement(notification, raw)
-                route = await _route(conn, notification, facts.citizen_id)
+                route = _route(facts)
                 prepared = None if route.refused else await _prepare(conn, notification, facts)
             if route.refused:
                 return await self._refuse(
@@ -250,13 +249,11 @@ async def _already_received(
     return True
 
 
-async def _route(conn: PooledConnection, n: HospitalNotification, citizen_id: str | None) -> _Route:
+def _route(facts: MessageFacts) -> _Route:
     """Every open episode of the citizen that the sender speaks for: a discharge is a fact
     for each programme the citizen is in. Nothing is stored: a citizen not known yet has
     no episode."""
-    if citizen_id is None:
-        return _Route()
-    episodes = await open_episodes_for_sender(conn, citizen_id, n.sender_sor)
+    episodes = facts.open_episodes
     spoken_for = tuple(e.episode_id for e in episodes if e.spoken_for)
     if spoken_for:
         return _Route(spoken_for)
@@ -270,7 +267,7 @@ async def _prepare(
 ) -> tuple[_Placed, bool] | None:
     """The message placed in its stay and whether its ward is psychiatric; None when there is
     nothing to apply: a repeat, or a collision (kept aside here)."""
-    placed = await _place(conn, n, facts.citizen_id)
+    placed = await _place(conn, n, facts)
     if placed.repeat:
         return None
     if placed.collision:
@@ -279,25 +276,19 @@ async def _prepare(
     return placed, _psychiatric(facts)
 
 
-async def _place(
-    conn: PooledConnection, n: HospitalNotification, known_citizen: str | None
-) -> _Placed:
+async def _place(conn: PooledConnection, n: HospitalNotification, facts: MessageFacts) -> _Placed:
     """The message's identity in its stay, and whether it is applied: a message of the stay
     sent before under this MessageHeader.id makes it a repeat (same content) or a collision;
     a revise/cancel needs its earlier message in the stay. The citizen's row is made only
-    for a citizen not `known_citizen` yet."""
-    citizen_id = known_citizen or await upsert_citizen(conn, cpr=n.cpr)
+    for a citizen not known yet (who has sent nothing before)."""
+    citizen_id = facts.citizen_id or await upsert_citizen(conn, cpr=n.cpr)
     placed = _Placed(
         citizen_id=citizen_id,
         event_id=event_id_for(stay_scope(n, citizen_id), n.message_header_id),
         digest=content_digest(n, citizen_id),
     )
     tokens = episode_of_care_tokens(n.episode_of_care)
-    sent_before = [
-        m
-        for m in await messages_under_header(conn, n.sender_sor, citizen_id, n.message_header_id)
-        if same_stay(tokens, m.episode_of_care)
-    ]
+    sent_before = [m for m in facts.under_header if same_stay(tokens, m.episode_of_care)]
     if any(m.content_digest == placed.digest for m in sent_before):
         return placed._replace(repeat=True)
     if sent_before:
