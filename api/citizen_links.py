@@ -241,7 +241,7 @@ def shows_link_form(principal: Principal, episode: Episode) -> bool:
     return principal.role in SENDERS and episode.phase not in ENDED_PHASES
 
 
-def get_citizen_links(request: Request) -> CitizenLinks:
+async def get_citizen_links(request: Request) -> CitizenLinks:
     services = get_services(request)
     return CitizenLinks(services.pool, services.settings)
 

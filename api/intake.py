@@ -336,7 +336,15 @@ class EventIntake:
             earlier = await record_event(
                 conn, event, source=source, status="received", episode_id=episode_id
             )
-        if earlier in DELIVERED:
+        return await self.hand_over(event, episode_id, delivered=earlier in DELIVERED, wait=wait)
+
+    async def hand_over(
+        self, event: EpisodeEvent, episode_id: str, *, delivered: bool, wait: bool = False
+    ) -> EventAck:
+        """Hand a recorded event to its running episode (`deliver` after the recording; a
+        caller that records it together with its own rows calls this). One Temporal held
+        before (`delivered`) is a duplicate and not handed over again."""
+        if delivered:
             return EventAck(event_id=event.event_id, episode_id=episode_id, outcome="duplicate")
         handle = episode_handle(self.client, episode_id)
         try:

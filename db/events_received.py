@@ -22,6 +22,11 @@ from schemas.events import EpisodeEvent
 DELIVERED = ("signalled", "applied")
 
 
+def stored_body(event: EpisodeEvent) -> str:
+    """The event as it is kept in `events_received.body`."""
+    return json.dumps(event.model_dump(mode="json"))
+
+
 async def record_event(
     conn: PooledConnection,
     event: EpisodeEvent,
@@ -45,7 +50,7 @@ async def record_event(
         citizen_id,
         source,
         status,
-        json.dumps(event.model_dump(mode="json")),
+        stored_body(event),
         sender_sor,
     )
     if inserted:

@@ -10,11 +10,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from db.connection import PooledConnection
+from db.events_received import stored_body
 from schemas.base import Frozen
 from schemas.episode import TERMINAL_PHASES
+from schemas.events import EpisodeEvent
 
 _ENDED = sorted(p.value for p in TERMINAL_PHASES)
 
@@ -239,6 +241,73 @@ async def remember_message_resolving(conn: PooledConnection, message: StoredMess
     many listed corrections were resolved."""
     resolved: str = await conn.execute(_KEEP_AND_RESOLVE, *_stored(message))
     return int(resolved.rsplit(" ", 1)[-1])
+
+
+# The message kept (as in `_KEEP_AND_RESOLVE`) and its events recorded for their episodes, in
+# one statement: a message applied is one round trip and one commit before its events go to
+# Temporal. The final SELECT sees the rows from before the statement: the statuses of events
+# recorded before ($13..$16: event ids, types, episode ids, bodies).
+_KEEP_WITH_EVENTS = (
+    "WITH kept AS ("  # noqa: S608 (constants only)
+    + _KEEP
+    + """), resolved AS (
+    UPDATE medcom_attention a SET resolved_at = now() FROM medcom_messages m
+    WHERE a.reason = 'target_not_found' AND a.resolved_at IS NULL
+      AND m.bundle_id = a.bundle_id AND m.message_header_id = a.message_header_id
+      AND m.target_event_id = $10
+    RETURNING 1
+), recorded AS (
+    INSERT INTO events_received (event_id, event_type, episode_id, source, status, body)
+    SELECT e.event_id, e.event_type, e.episode_id, 'medcom', 'received', e.body::jsonb
+    FROM unnest($13::text[], $14::text[], $15::text[], $16::text[])
+        AS e (event_id, event_type, episode_id, body)
+    ON CONFLICT (event_id) DO NOTHING
+)
+SELECT (SELECT count(*) FROM resolved) AS resolved,
+       (SELECT coalesce(array_agg(r.event_id), '{}') FROM events_received r
+        WHERE r.event_id = ANY ($13::text[]) AND r.status IN ('signalled', 'applied'))
+        AS delivered
+"""
+)
+
+
+class KeptWithEvents(NamedTuple):
+    """What keeping a message with its events found: how many listed corrections it
+    resolved, and which of its events Temporal held before (a repeat changes nothing)."""
+
+    resolved: int
+    delivered: frozenset[str]
+
+
+async def remember_message_with_events(
+    conn: PooledConnection,
+    message: StoredMessage,
+    events: Sequence[tuple[str, EpisodeEvent]],
+) -> KeptWithEvents:
+    """`remember_message_resolving` and `record_event` (received, source medcom) for each
+    (episode id, event), in one statement."""
+    row = await conn.fetchrow(
+        _KEEP_WITH_EVENTS,
+        *_stored(message),
+        [event.event_id for _, event in events],
+        [event.type for _, event in events],
+        [episode_id for episode_id, _ in events],
+        [stored_body(event) for _, event in events],
+    )
+    assert row is not None
+    return KeptWithEvents(resolved=row["resolved"], delivered=frozenset(row["delivered"]))
+
+
+async def forget_message(conn: PooledConnection, bundle_id: str, message_header_id: str) -> None:
+    """The transmission was kept as applied but its events could not be handed on: forget
+    it, so that the sender's next attempt is taken in afresh (its recorded events stay, for
+    that attempt or the redelivery sweep)."""
+    await conn.execute(
+        "DELETE FROM medcom_messages WHERE bundle_id = $1 AND message_header_id = $2"
+        " AND status = 'applied'",
+        bundle_id,
+        message_header_id,
+    )
 
 
 AttentionReason = Literal["collision", "header_reused_in_stay", "target_not_found"]

@@ -60,11 +60,13 @@ from db.medcom import (
     StayMessage,
     StoredMessage,
     audit_refusal,
+    forget_message,
     message_facts,
     messages_under_header,
     needs_a_look,
     remember_message,
     remember_message_resolving,
+    remember_message_with_events,
     target_arrived,
 )
 from db.pool import DatabasePool
@@ -177,18 +179,39 @@ class MedcomIntake:
             await self._park(n, placed, events)
             return
         newest, *others = episode_ids
-        for episode_id, its_events in (
-            (newest, events),
-            *((other, for_another_episode(events, other)) for other in others),
-        ):
-            for event in its_events:
+        deliveries = [(newest, event) for event in events] + [
+            (other, event) for other in others for event in for_another_episode(events, other)
+        ]
+        if placed.unmatched:
+            for episode_id, event in deliveries:
                 await self.intake.deliver(event, episode_id, source="medcom")
-        async with self.pool.acquire() as conn:
-            if placed.unmatched:  # kept and listed together
-                async with conn.transaction():
-                    await _remember(conn, n, placed, newest, "applied")
-            else:
+            async with self.pool.acquire() as conn, conn.transaction():  # kept and listed
                 await _remember(conn, n, placed, newest, "applied")
+            return
+        # The common case: the message kept with its events in one statement, then handed on.
+        message = _stored(n, placed, newest, "applied")
+        async with self.pool.acquire() as conn:
+            kept = await remember_message_with_events(conn, message, deliveries)
+        if kept.resolved:
+            log.info("medcom corrections listed for an operator found their message")
+        try:
+            for episode_id, event in deliveries:
+                await self.intake.hand_over(
+                    event, episode_id, delivered=event.event_id in kept.delivered
+                )
+        except ApiError:
+            await self._forget(n)
+            raise
+
+    async def _forget(self, n: HospitalNotification) -> None:
+        """A message whose events could not be handed on is answered transient-error; it is
+        forgotten so that the next attempt routes it afresh (if that fails too, the next
+        attempt is a repeat, and the redelivery sweep hands the recorded events on)."""
+        try:
+            async with self.pool.acquire() as conn:
+                await forget_message(conn, n.bundle_id, n.message_header_id)
+        except _STORAGE_DOWN:
+            log.warning("medcom message not handed on and not forgotten; the sweep hands it on")
 
     async def _park(
         self, n: HospitalNotification, placed: _Placed, events: list[EpisodeEvent]
@@ -364,18 +387,13 @@ async def _list(
     )
 
 
-async def _remember(
-    conn: PooledConnection,
+def _stored(
     n: HospitalNotification,
     placed: _Placed,
     episode_id: str | None,
     status: Literal["applied", "waiting", "collision"],
-) -> None:
-    """Keep the transmission; one applied or kept for a referral resolves the listed
-    corrections that were waiting for it, and a correction of a message we do not have for
-    the stay is listed (the caller holds a transaction for that). Kept and resolving in one
-    statement when nothing is listed: the common case, and one round trip."""
-    message = StoredMessage(
+) -> StoredMessage:
+    return StoredMessage(
         bundle_id=n.bundle_id,
         message_header_id=n.message_header_id,
         citizen_id=placed.citizen_id,
@@ -389,6 +407,20 @@ async def _remember(
         target_event_id=placed.target_event_id,
         content_digest=placed.digest,
     )
+
+
+async def _remember(
+    conn: PooledConnection,
+    n: HospitalNotification,
+    placed: _Placed,
+    episode_id: str | None,
+    status: Literal["applied", "waiting", "collision"],
+) -> None:
+    """Keep the transmission; one applied or kept for a referral resolves the listed
+    corrections that were waiting for it, and a correction of a message we do not have for
+    the stay is listed (the caller holds a transaction for that). Kept and resolving in one
+    statement when nothing is listed: the common case, and one round trip."""
+    message = _stored(n, placed, episode_id, status)
     if status == "collision":
         await remember_message(conn, message)
         return

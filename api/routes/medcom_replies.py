@@ -18,7 +18,7 @@ from api.routes.medcom_answer import RESPONSES, acknowledge
 router = APIRouter(prefix="/api/medcom", tags=["medcom"])
 
 
-def get_replies(pool: Pool, settings: AppSettings) -> ReplyIntake:
+async def get_replies(pool: Pool, settings: AppSettings) -> ReplyIntake:
     return ReplyIntake(pool, receiver_identities(settings.medcom_receivers))
 
 

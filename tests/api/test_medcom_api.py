@@ -8,6 +8,11 @@ import random
 import uuid
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
+
+from api.dependencies import services_of
+from api.errors import ApiError
 from command.synthetic.roster import make_roster
 from db.pool import DatabasePool
 from tests.api.bodies import referral_body
@@ -160,6 +165,68 @@ async def test_notifications_before_the_referral_are_kept_and_applied_when_it_ar
     assert status == "applied"
     assert linked == episode_id
     assert still_parked == 0, "handed to the episode, a second referral would not get them"
+
+
+async def test_a_message_temporal_could_not_take_is_taken_in_afresh_when_sent_again(
+    as_user: Caller,
+    as_token: TokenCaller,
+    db_pool: DatabasePool,
+    api_app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The message is kept with its event before the event goes to Temporal; when Temporal
+    cannot take it, the sender hears transient-error and the message is forgotten, so the
+    next attempt is routed and applied (once), not answered as a repeat."""
+    roster = await make_roster(db_pool, peers=1)
+    cpr = fresh_cpr()
+    ward = await as_user(roster.ward_nurse)
+    gateway = await as_token("medcom_gateway", sor_codes=[roster.ward_sor])
+    body = referral_body(roster, admitted_at=None)
+    body["payload"]["citizen"]["cpr"] = cpr
+    episode_id = (await ward.post("/api/events", json=body)).json()["episode_id"]
+    admission = next(p for p in example_files() if short_name(p).startswith("a5e5"))
+    bundle = from_sender(with_cpr(as_new_message(_load(admission)), cpr), roster.ward_sor)
+
+    intake = services_of(api_app).medcom.intake
+
+    async def temporal_away(*_: object, **__: object) -> None:
+        raise ApiError(503, "the episode service is unavailable; try again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(intake, "hand_over", temporal_away)
+        first = await gateway.post(URL, json=bundle)
+    assert (first.status_code, first.json()["outcome"]) == (503, "transient-error")
+    async with db_pool.acquire() as conn:
+        kept = await conn.fetchval(
+            "SELECT count(*) FROM medcom_messages WHERE bundle_id = $1", bundle["id"]
+        )
+        recorded = await conn.fetch(
+            "SELECT status FROM events_received WHERE episode_id = $1 AND source = 'medcom'",
+            episode_id,
+        )
+    assert kept == 0, "forgotten, so the next attempt is not taken for a repeat"
+    assert [r["status"] for r in recorded] == ["received"], "recorded for the next attempt"
+
+    again = await gateway.post(URL, json=bundle)
+    assert (again.status_code, again.json()["outcome"]) == (200, "ok")
+    for _ in range(200):
+        async with db_pool.acquire() as conn:
+            applied = await conn.fetch(
+                "SELECT status FROM events_received WHERE episode_id = $1 AND source = 'medcom'",
+                episode_id,
+            )
+            admitted = await conn.fetchval(
+                "SELECT count(*) FROM timeline WHERE episode_id = $1 AND kind = 'admitted'",
+                episode_id,
+            )
+            status = await conn.fetchval(
+                "SELECT status FROM medcom_messages WHERE bundle_id = $1", bundle["id"]
+            )
+        if [r["status"] for r in applied] == ["applied"]:
+            break
+        await asyncio.sleep(0.05)
+    assert [r["status"] for r in applied] == ["applied"]
+    assert (status, admitted) == ("applied", 1)
 
 
 async def test_broken_messages_get_a_fatal_error_naming_the_fhir_path(
