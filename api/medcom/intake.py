@@ -23,6 +23,12 @@ silently:
   and when the message arrives the correction applies and the listing is resolved.
 An admission to, or a discharge from, a ward that is not psychiatric (its SOR code: the
 Encounter's serviceProvider first, else the sender) is applied with `psychiatric=False`.
+
+What is read before a message is placed is read in one statement, and a message applied is kept
+together with its events in one more, before they are handed to Temporal; when Temporal cannot
+take them, the message is forgotten again and the sender hears transient-error, so its next
+attempt is taken in afresh (the recorded events are handed on by that attempt, or by the
+redelivery sweep if the forgetting failed too).
 """
 
 from __future__ import annotations
