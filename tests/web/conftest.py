@@ -64,7 +64,10 @@ def web_app(
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """The app behind a real HTTP server in this process, on the running event loop."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    # Logging as `hverdagsbro api` has it (command/api_server.py): uvicorn configures none of
+    # its own, so its loggers keep the process's setup (a log level of its own here once
+    # muted uvicorn.error for the logging tests that ran after a browser test).
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:
