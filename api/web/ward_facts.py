@@ -18,6 +18,8 @@ from api.web.when_words import moment_words
 from schemas.consent import ConsentMethod, ConsentScope
 from schemas.events import CareSetting
 
+# A time typed this long ago or less means now (a minute's field: the current one and the last).
+JUST_NOW = timedelta(minutes=2)
 # The forms, in the order the page shows them; each posts the event type of its name.
 FACTS = (
     "consent_granted",
@@ -74,8 +76,11 @@ def occurred_at(
     values: dict[str, str], referred_at: datetime, now: datetime, lang: str
 ) -> tuple[datetime | None, list[FieldError]]:
     """When it happened, from the local date and time typed: not in the future, not before
-    the referral. The current minute means now, and the referral's own minute means no
-    earlier than the referral, so a fact recorded at once orders after what came before it."""
+    the referral. The current minute means now, and so does the minute just gone (the form
+    was opened, with the time filled in, before the minute turned: that time must not put the
+    fact before one recorded in between, e.g. a risk lowered after it was raised); the
+    referral's own minute means no earlier than the referral. A fact recorded at once thus
+    orders after what came before it."""
 
     def fault(key: str, **kwargs: str) -> tuple[None, list[FieldError]]:
         reason = labels.text(key, lang).format(**kwargs)
@@ -92,7 +97,7 @@ def occurred_at(
         return fault("ward.when.future")
     if typed + minute <= referred_at:
         return fault("ward.when.before_referral", referral=moment_words(referred_at, lang))
-    if typed + minute > now:
+    if typed + JUST_NOW > now:
         typed = now
     return max(typed, referred_at), []
 
