@@ -114,7 +114,9 @@ class FhirModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _only_fhir_elements(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
+        # Called for every element of every message: a plain dict (what JSON gives) is told
+        # apart without the slower Mapping ABC check.
+        if type(data) is not dict and not isinstance(data, Mapping):
             return data
         if not _allowed_names(cls).issuperset(data):
             # The element's name is input: it is not repeated here.
