@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -152,10 +153,20 @@ def _check_multipart(boundary: bytes, body: bytes) -> None:
             raise Refusal(422, field, reason)
 
 
-def check_json(body: bytes, *, check_text: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class ParsedJson:
+    """A JSON body as the boundary read it (`value` may be any JSON value, null included)."""
+
+    value: Any
+
+
+_PARSED = "boundary_parsed_json"
+
+
+def check_json(body: bytes, *, check_text: bool) -> ParsedJson | None:
     """A JSON body: UTF-8, not nested past MAX_JSON_DEPTH and, with `check_text`, every key
-    and string storable. Text that is not JSON is left to the route's parser, which names
-    the place."""
+    and string storable; the document read, or None when the text is not JSON (left to the
+    route's parser, which names the place)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -165,12 +176,48 @@ def check_json(body: bytes, *, check_text: bool) -> None:
     except RecursionError:
         raise Refusal(422, "body", f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError:
-        return
-    _walk(document, check_text=check_text)
+        return None
+    if check_text:
+        _walk(document)
+    else:
+        _check_depth(document)
+    return ParsedJson(document)
 
 
-def _walk(document: Any, *, check_text: bool) -> None:
-    """Every key and string of a JSON document, without recursion; names the first fault."""
+def keep_parsed(scope: Scope, parsed: ParsedJson) -> None:
+    """Hand the document the boundary read to the route (as `request.state`), so that a
+    route that reads the body whole does not parse it a second time."""
+    scope.setdefault("state", {})[_PARSED] = parsed
+
+
+def parsed_body(state: object) -> ParsedJson | None:
+    """The document the boundary read from this request's body (`request.state`), if it
+    kept one."""
+    parsed = getattr(state, _PARSED, None)
+    return parsed if isinstance(parsed, ParsedJson) else None
+
+
+def _check_depth(document: Any) -> None:
+    """Only the nesting (text is another's to check): a value more than MAX_JSON_DEPTH
+    levels down is refused, so a container at that depth must be empty. Walks containers
+    only, without naming places (a MedCom Bundle has hundreds of keys; this runs for each
+    message, and naming every key took as long as reading the Bundle's JSON twice)."""
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        container, depth = pending.pop()
+        items = container.values() if type(container) is dict else container
+        if not items:
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise Refusal(422, "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
+        for item in items:
+            if type(item) is dict or type(item) is list:
+                pending.append((item, depth + 1))
+
+
+def _walk(document: Any) -> None:
+    """Every key and string of a JSON document, and its nesting, without recursion; names
+    the first fault."""
     pending: list[tuple[str, Any, int]] = [("", document, 0)]
     while pending:
         field, value, depth = pending.pop()
@@ -187,7 +234,7 @@ def _walk(document: Any, *, check_text: bool) -> None:
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 pending.append((f"{field}.{index}" if field else str(index), item, depth + 1))
-        for name, text in texts if check_text else ():
+        for name, text in texts:
             reason = unstorable(text)
             if reason is not None:
                 raise Refusal(422, name or "body", reason)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import FieldError, describe_errors, error_body
-from api.input_checks import Refusal, check_address, check_form, check_json
+from api.input_checks import Refusal, check_address, check_form, check_json, keep_parsed
 from api.medcom import MedcomError, fatal_error
 from api.session_csrf import check_session_csrf, is_json_media_type
 from api.web.guard import boundary_page
@@ -147,8 +147,12 @@ def _check_api_body(scope: Scope, body: bytes) -> None:
             "Content-Type",
             "must be application/json (or a JSON type such as application/fhir+json)",
         )
-    # MedCom text is checked by its parser, and only checked codes and ids are kept.
-    check_json(body, check_text=scope["path"] not in MEDCOM_PATHS)
+    medcom = scope["path"] in MEDCOM_PATHS
+    # MedCom text is checked by its parser, and only checked codes and ids are kept; the
+    # message read here is handed to the route, which would otherwise read it again.
+    parsed = check_json(body, check_text=not medcom)
+    if medcom and parsed is not None:
+        keep_parsed(scope, parsed)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:

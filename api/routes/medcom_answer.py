@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from api.input_checks import parsed_body
 from api.medcom import MedcomAcknowledgement, MedcomError, fatal_error
 from api.medcom.acknowledgement_bundle import MEDIA_TYPE, acknowledgement_bundle, wants_fhir
 
@@ -29,15 +30,17 @@ async def acknowledge(
     receive: Callable[[object], Awaitable[MedcomAcknowledgement]],
     receivers: frozenset[str],
 ) -> JSONResponse:
-    """Read the body (at most MAX_BYTES of JSON), hand it to `receive` and answer with its
-    acknowledgement outcome; a body that is too large or not JSON is a fatal-error."""
+    """Read the body (at most MAX_BYTES of JSON; the document the boundary guard read when
+    it kept one), hand it to `receive` and answer with its acknowledgement outcome; a body
+    that is too large or not JSON is a fatal-error."""
     received_at = datetime.now(UTC)
     body = await request.body()
     raw: object = None
     try:
         if len(body) > MAX_BYTES:
             raise MedcomError("Bundle", f"message larger than {MAX_BYTES} bytes")
-        raw = json.loads(body)
+        parsed = parsed_body(request.state)
+        raw = parsed.value if parsed is not None else json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         ack = fatal_error(MedcomError("Bundle", "not a JSON document"))
     except MedcomError as err:
