@@ -41,6 +41,7 @@ from workers.course_starter import ensure_term_workflows
 from workers.peer_group_starter import ensure_peer_group_workflows
 from workers.read_model_metrics import collect_forever
 from workers.roster_upkeep import ensure_roster_upkeep
+from workers.sandbox_runner import CompiledOnceSandboxRunner
 from workers.supervision_starter import ensure_group_workflows
 from workflows.care_communication import CareCommunicationDelivery
 from workflows.course_term import CourseTermWorkflow
@@ -154,6 +155,7 @@ def build_worker(
             CourseTermWorkflow,
         ],
         activities=activities,
+        workflow_runner=CompiledOnceSandboxRunner(),
         max_cached_workflows=max_cached_workflows,
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
         max_concurrent_workflow_tasks=workflow_task_slots,

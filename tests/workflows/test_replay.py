@@ -16,6 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.test_keys import TEST_CONVERTER
+from workers.sandbox_runner import CompiledOnceSandboxRunner
 from workflows.episode import EpisodeWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -32,5 +33,9 @@ def test_there_is_a_stored_history_for_every_programme() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_stored_episode_replays_on_the_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(f"episode-{path.stem}", path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[EpisodeWorkflow], data_converter=TEST_CONVERTER)
+    replayer = Replayer(
+        workflows=[EpisodeWorkflow],
+        data_converter=TEST_CONVERTER,
+        workflow_runner=CompiledOnceSandboxRunner(),  # as the worker runs them
+    )
     await replayer.replay_workflow(history)
