@@ -472,6 +472,6 @@ async def make_population(pool: DatabasePool, plan: PopulationPlan) -> Populatio
     await asyncio.gather(*(copy(t) for t in built.tables if t != "episodes"))
     async with pool.acquire() as conn:
         await rows_db.settle_peer_load(conn, roster.organisation_id)
-        await rows_db.analyze(conn)
+        await rows_db.vacuum_analyze(conn)
     population.seconds = round(time.monotonic() - began, 1)
     return population
