@@ -202,6 +202,8 @@ def _check_depth(document: Any) -> None:
     levels down is refused, so a container at that depth must be empty. Walks containers
     only, without naming places (a MedCom Bundle has hundreds of keys; this runs for each
     message, and naming every key took as long as reading the Bundle's JSON twice)."""
+    if type(document) is not dict and type(document) is not list:
+        return  # a number, string, true, false or null has no nesting
     pending: list[tuple[Any, int]] = [(document, 0)]
     while pending:
         container, depth = pending.pop()

@@ -37,7 +37,13 @@ def test_the_nesting_limit_is_the_same_with_or_without_text_checks(check_text: b
 
 def test_text_that_is_not_json_is_left_to_the_route() -> None:
     assert check_json(b'{"resourceType": ', check_text=False) is None
-    assert check_json(b"null", check_text=False) is not None  # JSON null is a document
+
+
+@pytest.mark.parametrize("check_text", [True, False], ids=["json-api", "medcom"])
+@pytest.mark.parametrize("scalar", [b"null", b"1.5", b"7", b"true", b"false", b'"Bundle"'])
+def test_a_document_that_is_one_value_is_read(scalar: bytes, check_text: bool) -> None:
+    parsed = check_json(scalar, check_text=check_text)
+    assert parsed is not None and parsed.value == json.loads(scalar)
 
 
 def test_only_the_json_api_checks_text() -> None:
