@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from tests.test_keys import TEST_CONVERTER
-from tests.workers.sandbox_workflows import ReadsTheClock, Waits
+from tests.workers.sandbox_workflows import Answers, ReadsTheClock
 from workers import sandbox_runner
 from workers.sandbox_runner import CompiledOnceSandboxRunner, compiled
 from workflows.episode import EpisodeWorkflow
@@ -52,13 +52,13 @@ async def test_workflows_run_and_the_sandbox_still_refuses(
     async with Worker(
         client,
         task_queue=queue,
-        workflows=[ReadsTheClock, Waits],
+        workflows=[Answers, ReadsTheClock],
         workflow_runner=CompiledOnceSandboxRunner(),
     ):
         done = await client.execute_workflow(
-            Waits.run, "timer", id=f"waits-{queue}", task_queue=queue
+            Answers.run, "run", id=f"answers-{queue}", task_queue=queue
         )
-        assert done.startswith("timer at ")
+        assert done.startswith("run at ")
         with pytest.raises(WorkflowFailureError) as failed:
             await client.execute_workflow(ReadsTheClock.run, id=f"clock-{queue}", task_queue=queue)
     assert "datetime.datetime.now" in str(failed.value.cause)
