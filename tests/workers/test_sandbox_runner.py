@@ -17,7 +17,7 @@ from workers import sandbox_runner
 from workers.sandbox_runner import CompiledOnceSandboxRunner, compiled
 from workflows.episode import EpisodeWorkflow
 
-HISTORIES = Path(__file__).parent.parent / "workflows" / "histories"
+HISTORY = Path(__file__).parent.parent / "workflows" / "histories" / "bro-til-hverdagslivet.json"
 
 
 def test_each_source_is_compiled_once() -> None:
@@ -30,8 +30,7 @@ def test_each_source_is_compiled_once() -> None:
 
 
 async def test_a_stored_episode_replays_and_the_calls_are_compiled_once() -> None:
-    path = sorted(HISTORIES.glob("bro-til-hverdagslivet.json"))[0]
-    history = WorkflowHistory.from_json("episode-replay", path.read_text(encoding="utf-8"))
+    history = WorkflowHistory.from_json("episode-replay", HISTORY.read_text(encoding="utf-8"))
     replayer = Replayer(
         workflows=[EpisodeWorkflow],
         data_converter=TEST_CONVERTER,
