@@ -10,19 +10,6 @@ from db.connection import PooledConnection
 from schemas.base import Frozen
 
 
-class EpisodeListing(Frozen):
-    """An episode as a row of a page's episode table (no personal data)."""
-
-    episode_id: str
-    programme: str
-    phase: str
-    referred_at: datetime
-    discharged_at: datetime | None
-    next_due_at: datetime | None
-    next_due_kind: str | None
-    overdue_tasks: int
-
-
 class ProgrammeName(Frozen):
     code: str
     name: str | None
@@ -71,10 +58,6 @@ class PhaseCount(Frozen):
 
 
 # The peer's own episodes, newest referral first, at most 500 rows.
-_PEER_EPISODES = (
-    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at, next_due_kind,"
-    " overdue_tasks FROM episodes WHERE peer_id = $1 ORDER BY referred_at DESC LIMIT 500"
-)
 _PROGRAMMES = (
     "SELECT code, definition->>'name' AS name, definition->>'name_da' AS name_da"
     " FROM programmes WHERE active ORDER BY code"
@@ -120,14 +103,6 @@ _REFUSED_COMMITS = (
     "SELECT episode_id, created_at, overdue FROM tasks"
     " WHERE kind = 'commit_failed' AND status = 'open' ORDER BY created_at LIMIT 200"
 )
-
-
-async def _listings(conn: PooledConnection, query: str, *args: object) -> list[EpisodeListing]:
-    return [EpisodeListing.model_validate(dict(r)) for r in await conn.fetch(query, *args)]
-
-
-async def peer_episodes(conn: PooledConnection, peer_id: str) -> list[EpisodeListing]:
-    return await _listings(conn, _PEER_EPISODES, peer_id)
 
 
 async def programmes(conn: PooledConnection) -> list[ProgrammeName]:

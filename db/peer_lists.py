@@ -1,6 +1,7 @@
-"""What the peer guide's page reads besides tasks: what an offer says before it is accepted
-(programme, municipality, languages, discharge, first meeting; never the citizen's name or
-CPR number), and which of the peer's episodes already have a start measurement."""
+"""What the peer guide's page reads besides tasks: the peer's episodes a page at a time and
+the open ones (each with its contact and concern forms), what an offer says before it is
+accepted (programme, municipality, languages, discharge, first meeting; never the citizen's
+name or CPR number), and which of the peer's episodes already have a start measurement."""
 
 from __future__ import annotations
 
@@ -9,9 +10,56 @@ from datetime import date, datetime
 
 from pydantic import ValidationError
 
+from db import keyset
 from db.connection import PooledConnection
+from db.keyset import Page, Position, Way
 from schemas.base import Frozen
+from schemas.episode import TERMINAL_PHASES
 from schemas.programme import Programme
+
+
+class EpisodeListing(Frozen):
+    """An episode as a row of the peer's episode table (no personal data)."""
+
+    episode_id: str
+    programme: str
+    phase: str
+    referred_at: datetime
+    discharged_at: datetime | None
+    next_due_at: datetime | None
+    next_due_kind: str | None
+    overdue_tasks: int
+
+
+# Every episode the peer has had, newest referral first, a page at a time (db/keyset) off
+# episodes_peer_page (migration 0031): the list grows with every closed episode, and read
+# whole (it was the 500 newest) the busiest peer's page rendered 250 rows (issue 20).
+_PEER_EPISODES = keyset.variants(
+    """
+WITH probe AS (
+    SELECT e.episode_id, e.programme, e.phase, e.referred_at, e.discharged_at, e.next_due_at,
+           e.next_due_kind, e.overdue_tasks
+    FROM episodes e
+    WHERE e.peer_id = $1 AND {after}
+    ORDER BY e.referred_at {order}, e.episode_id {order}
+    LIMIT $4 + 1
+)
+SELECT probe.*, count(*) OVER () AS probed
+FROM probe ORDER BY referred_at {order}, episode_id {order}
+""",
+    at=2,
+    episode_id=3,
+)
+_PEER_COUNT = "SELECT count(*) FROM (SELECT 1 FROM episodes WHERE peer_id = $1 LIMIT $2) AS capped"
+# The peer's open episodes, wherever they stand in the list: each has its cards on the page.
+# A peer holds a handful (their capacity); the cap only bounds a broken roster.
+_PEER_OPEN = (
+    "SELECT episode_id, programme, phase, referred_at, discharged_at, next_due_at,"
+    " next_due_kind, overdue_tasks FROM episodes"
+    " WHERE peer_id = $1 AND phase <> ALL ($2::text[])"
+    " ORDER BY referred_at DESC, episode_id DESC LIMIT $3"
+)
+_ENDED = sorted(phase.value for phase in TERMINAL_PHASES)
 
 
 class OfferFacts(Frozen):
@@ -95,3 +143,24 @@ async def offer_facts(conn: PooledConnection, episode_ids: Sequence[str]) -> dic
 async def start_measured(conn: PooledConnection, episode_ids: Sequence[str]) -> set[str]:
     """The episodes whose hope and network were measured at the start (the first contact)."""
     return {r["episode_id"] for r in await conn.fetch(_START_MEASURED, list(episode_ids))}
+
+
+async def peer_episodes(
+    conn: PooledConnection,
+    peer_id: str,
+    *,
+    way: Way = Way.OLDER,
+    at: Position = keyset.START,
+) -> Page[EpisodeListing]:
+    """A page of the peer's episodes, `way` from `at`, with how many there are."""
+    rows = await conn.fetch(
+        _PEER_EPISODES[way], peer_id, at.referred_at, at.episode_id, keyset.PAGE_SIZE
+    )
+    total = await conn.fetchval(_PEER_COUNT, peer_id, keyset.COUNT_CAP + 1)
+    return keyset.page_of(rows, EpisodeListing, way, at, total)
+
+
+async def open_episodes(conn: PooledConnection, peer_id: str) -> list[EpisodeListing]:
+    """The peer's episodes that have not ended, newest referral first."""
+    rows = await conn.fetch(_PEER_OPEN, peer_id, _ENDED, keyset.COUNT_CAP)
+    return [EpisodeListing.model_validate(dict(r)) for r in rows]

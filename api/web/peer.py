@@ -16,7 +16,7 @@ from api.dependencies import Intake, Pool
 from api.errors import ApiError, FieldError
 from api.principal import Principal
 from api.routes.tasks import open_tasks
-from api.web import episode_page, peer_episode
+from api.web import episode_page, paging, peer_episode
 from api.web.actions import ack_notice, act, new_event_id, report
 from api.web.guard import PageRoute, PostedForm, field, page_user
 from api.web.labels import TEXTS, text
@@ -24,7 +24,7 @@ from api.web.peer_episode import Refusal
 from api.web.rendering import LOCAL_TIME, language
 from api.web.role_page import role_page
 from api.web.task_forms import reviewed_goals
-from db import episode_queries, pages, peer_lists
+from db import episode_queries, peer_lists
 from db import supervision as supervision_store
 from db.connection import PooledConnection
 from db.episode_queries import GoalRow
@@ -126,11 +126,13 @@ async def page(
     problem: ApiError | None = None,
     status: int = 200,
 ) -> Response:
+    way, at = paging.position(request)
     tasks = await open_tasks(pool, principal)
     lang = language(request)
     offers = [t.episode_id for t in tasks if t.kind == TaskKind.PEER_OFFER]
     async with pool.acquire() as conn:
-        episodes = await pages.peer_episodes(conn, principal.id)
+        episodes = await peer_lists.peer_episodes(conn, principal.id, way=way, at=at)
+        open_episodes = await peer_lists.open_episodes(conn, principal.id)
         facts = await peer_lists.offer_facts(conn, offers)
         measured = await peer_lists.start_measured(
             conn, [t.episode_id for t in tasks if t.kind in _OUTCOME_CARDS]
@@ -151,7 +153,10 @@ async def page(
             "offer_facts": offer_facts,
             "peer_goals": goals,
             "start_measured": measured,
-            "episodes": episodes,
+            "episodes": episodes.rows,
+            "episode_page": episodes,
+            "episode_links": paging.links(request, episodes, "episodes-title"),
+            "open_episodes": open_episodes,
             "channels": tuple(ContactChannel),
             "event_id": new_event_id,
             "next_supervision": supervision,

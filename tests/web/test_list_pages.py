@@ -1,9 +1,11 @@
-"""The role pages' long lists a page at a time (issue 20): a ward's, a caseworker's and a
-coordinator's episodes over a made-up population of three pages and a bit, PAGE_SIZE rows a
-page, newest referral first; "Older"/"Newer" links go to the pages beside it keeping the
-page's language, the total is shown, only the names shown are audited; a position in the query
-string that is not one is refused with a 400 page naming the parameter; the coordinator's rows
-link to each episode's own hand-over page instead of a choice of peer per row."""
+"""The role pages' long lists a page at a time (issue 20): a ward's, a caseworker's, a
+coordinator's and a peer guide's episodes over a made-up population of three pages and a bit,
+PAGE_SIZE rows a page, newest referral first; "Older"/"Newer" links go to the pages beside it
+keeping the page's language, the total is shown, only the names shown are audited; a position
+in the query string that is not one is refused with a 400 page naming the parameter; the
+coordinator's rows link to each episode's own hand-over page instead of a choice of peer per
+row; the peer's contact and concern cards are there for every open episode, on whichever page
+its row is."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ async def newest_first(pool: DatabasePool, where: str, value: str) -> list[str]:
     queries = {
         "ward": "SELECT episode_id FROM episodes WHERE ward_id = $1",
         "organisation": "SELECT episode_id FROM episodes WHERE organisation_id = $1",
+        "peer": "SELECT episode_id FROM episodes WHERE peer_id = $1",
         "shared": "SELECT episode_id FROM episodes WHERE municipality_code = $1"
         f" AND '{SERVICE_SCOPE['social_services'].value}' = ANY (consents)",
     }
@@ -157,6 +160,62 @@ async def test_the_caseworker_and_coordinator_page_through_theirs(
     assert response is not None and response.status == 404
 
 
+async def test_the_peer_pages_through_theirs_with_a_card_for_every_open_one(
+    open_as: OpenAs, db_pool: DatabasePool, population: Population
+) -> None:
+    roster = population.roster
+    peer_id = roster.peers[0]
+    async with db_pool.acquire() as conn:
+        # One peer has had every matched episode; the oldest of them is still open.
+        await conn.execute(
+            "UPDATE episodes SET peer_id = $1 WHERE peer_id = ANY ($2::text[])",
+            peer_id,
+            roster.peers,
+        )
+        oldest = await conn.fetchval(
+            "SELECT episode_id FROM episodes WHERE peer_id = $1"
+            " ORDER BY referred_at, episode_id LIMIT 1",
+            peer_id,
+        )
+        await conn.execute("UPDATE episodes SET phase = 'follow_up' WHERE episode_id = $1", oldest)
+        still_open = {
+            r["episode_id"]
+            for r in await conn.fetch(
+                "SELECT episode_id FROM episodes WHERE peer_id = $1 AND phase <> ALL"
+                " ('{closed,withdrawn,cancelled,deceased}'::text[])",
+                peer_id,
+            )
+        }
+    expected = await newest_first(db_pool, "peer", peer_id)
+    assert len(expected) > 2 * PAGE_SIZE and expected[-1] == oldest
+    peer = await open_as(peer_id)
+    await peer.goto("/peer?lang=en")
+    assert await shown(peer, "episodes-title") == expected[:PAGE_SIZE]
+    count = await peer.locator(".list-count").inner_text()
+    assert f"Showing {PAGE_SIZE} of {len(expected)} episodes" in count
+    cards = await peer.locator("section.card[aria-labelledby^=act-]").evaluate_all(
+        "cards => cards.map(c => c.getAttribute('aria-labelledby'))"
+    )
+    assert {c.removeprefix("act-") for c in cards} == still_open, (
+        "a card for every open episode, the oldest (on the last page) too"
+    )
+    assert oldest not in expected[:PAGE_SIZE]
+
+    await follow(peer, "Older episodes")
+    assert await shown(peer, "episodes-title") == expected[PAGE_SIZE : 2 * PAGE_SIZE]
+    await assert_accessible(peer, context="the peer's second page of episodes")
+    await follow(peer, "Newest episodes")
+    assert await shown(peer, "episodes-title") == expected[:PAGE_SIZE]
+
+    # The oldest open episode's card is on the first page, its forms for that episode.
+    card = peer.locator(f"section[aria-labelledby=act-{oldest}]")
+    actions = await card.locator("form").evaluate_all("forms => forms.map(f => f.action)")
+    assert [a.split("/peer/", 1)[1] for a in actions] == [
+        f"episodes/{oldest}/contacts",
+        f"episodes/{oldest}/concerns",
+    ]
+
+
 @pytest.mark.parametrize(
     ("path", "named"),
     [
@@ -164,6 +223,7 @@ async def test_the_caseworker_and_coordinator_page_through_theirs(
         ("/caseworker?newer=17334000001234.bad%20id", "newer"),
         ("/coordinator?older=1.ep-a&newer=1.ep-b", "older"),
         ("/ward?older=123456789012345678.ep-a", "older"),
+        ("/peer?newer=not-a-position", "newer"),
     ],
 )
 async def test_a_position_that_is_not_one_is_refused_naming_the_parameter(
@@ -174,6 +234,7 @@ async def test_a_position_that_is_not_one_is_refused_naming_the_parameter(
         "/ward": roster.ward_nurse,
         "/caseworker": roster.caseworkers["social_services"],
         "/coordinator": roster.coordinator,
+        "/peer": roster.peers[0],
     }[path.split("?")[0]]
     page = await open_as(user)
     response = await page.goto(path + "&lang=en")
