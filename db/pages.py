@@ -57,7 +57,6 @@ class PhaseCount(Frozen):
     episodes: int
 
 
-# The peer's own episodes, newest referral first, at most 500 rows.
 _PROGRAMMES = (
     "SELECT code, definition->>'name' AS name, definition->>'name_da' AS name_da"
     " FROM programmes WHERE active ORDER BY code"
